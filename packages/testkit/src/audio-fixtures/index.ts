@@ -1,0 +1,3 @@
+export { readWav, writeWav, encodeWav, type WavPcm } from './wav.js';
+export { speechPcm, type SpeechOptions } from './speech.js';
+export { tone, rmsDbfs, bestCorrelation, decimate, type CorrelationResult } from './signal.js';
