@@ -31,27 +31,52 @@ MSG
   exit 1
 fi
 
-# go install checks the module's deprecation through the proxy's version list; some mirrors refuse
-# that query, so fall back to a throwaway module that requires the exact version and builds it.
-build() { # name module package version
-  local name="$1" module="$2" pkg="$3" version="$4"
+# Builds one pinned Go command into .tools/bin through a throwaway module, so extra build steps
+# (tags, replacements) never touch the user's own Go setup.
+build() { # name package version [go build flags...]
+  local name="$1" pkg="$2" version="$3"
+  shift 3
   have_pinned "$name" "$version" && return 0
   echo "callbridge setup: building $name $version from the Go module proxy (first run takes a few minutes)" >&2
   local tmp
   tmp="$(mktemp -d)"
-  if ! GOBIN="$tmp" go install "$pkg@$version" 2>"$tmp/install.log"; then
-    (
-      cd "$tmp"
-      go mod init callbridge-tools >/dev/null 2>&1
-      go get "$pkg@$version" >/dev/null 2>"$tmp/get.log" || { cat "$tmp/install.log" "$tmp/get.log" >&2; exit 1; }
-      go build -o "$tmp/$(basename "$pkg")" "$pkg"
-    )
-  fi
-  mv "$tmp/$(basename "$pkg")" "$tools/$name"
+  (
+    cd "$tmp"
+    go mod init callbridge-tools >/dev/null 2>&1
+    if ! go get "$pkg@$version" >"$tmp/get.log" 2>&1; then
+      # lk v2.18.2 requires an untagged livekit/protocol commit that some module mirrors refuse to
+      # serve; the next tagged release (v1.50.0) builds and behaves the same for the CLI.
+      if [ "$name" = lk ] && grep -q 'livekit/protocol@' "$tmp/get.log"; then
+        go mod edit -replace github.com/livekit/protocol=github.com/livekit/protocol@v1.50.0
+        go get "$pkg@$version" >"$tmp/get.log" 2>&1 || { cat "$tmp/get.log" >&2; exit 1; }
+      else
+        cat "$tmp/get.log" >&2
+        exit 1
+      fi
+    fi
+    go build "$@" -o "$tmp/$name" "$pkg"
+  )
+  mv "$tmp/$name" "$tools/$name"
   echo "$version" >"$tools/.$name.version"
   rm -rf "$tmp"
 }
 
-build livekit-server github.com/livekit/livekit-server github.com/livekit/livekit-server/cmd/server "$LIVEKIT_SERVER_VERSION"
-build lk github.com/livekit/livekit-cli/v2 github.com/livekit/livekit-cli/v2/cmd/lk "$LIVEKIT_CLI_VERSION"
+# The lk module zip lacks its vendored PortAudio sources (a git submodule), so it links the system
+# library instead: Debian/Ubuntu portaudio19-dev, macOS `brew install portaudio`.
+ensure_portaudio() {
+  pkg-config --exists portaudio-2.0 2>/dev/null && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "callbridge setup: installing portaudio19-dev (needed to build lk)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends portaudio19-dev pkg-config >/dev/null
+  else
+    echo "callbridge setup: lk needs PortAudio headers: apt-get install portaudio19-dev (or brew install portaudio), or set LK_BIN" >&2
+    exit 1
+  fi
+}
+
+build livekit-server github.com/livekit/livekit-server/cmd/server "$LIVEKIT_SERVER_VERSION"
+if ! have_pinned lk "$LIVEKIT_CLI_VERSION"; then
+  ensure_portaudio
+  build lk github.com/livekit/livekit-cli/v2/cmd/lk "$LIVEKIT_CLI_VERSION" -tags portaudio_system
+fi
 echo "callbridge setup: livekit-server $LIVEKIT_SERVER_VERSION and lk $LIVEKIT_CLI_VERSION ready in .tools/bin" >&2
