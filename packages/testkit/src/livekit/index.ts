@@ -1,0 +1,15 @@
+export {
+  startLiveKitServer,
+  resolveLiveKitBinary,
+  type LiveKitServer,
+  type StartLiveKitOptions,
+} from './server.js';
+export { freeTcpPort, freeUdpPort } from './ports.js';
+export {
+  connectParticipant,
+  participantToken,
+  playPcm,
+  recordRemoteAudio,
+  type AudioRecording,
+  type ConnectedParticipant,
+} from './participant.js';

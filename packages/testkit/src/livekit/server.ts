@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freeTcpPort, freeUdpPort } from './ports.js';
+
+export interface LiveKitServer {
+  /** WebSocket URL for SDK clients, e.g. ws://127.0.0.1:41234. */
+  url: string;
+  /** HTTP URL for server APIs (RoomService, AgentDispatch). */
+  httpUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  port: number;
+  pid: number;
+  /** Everything the server printed so far (stdout and stderr). */
+  logs(): string;
+  /** Stops the server (SIGTERM, then SIGKILL) and removes its temp files. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface StartLiveKitOptions {
+  /** Path to the livekit-server binary; default $LIVEKIT_SERVER_BIN, then .tools/bin, then PATH. */
+  binary?: string;
+  /** Extra YAML appended to the generated config. */
+  extraConfig?: string;
+  /** Milliseconds to wait for the server to answer. */
+  readyTimeoutMs?: number;
+  /** Fixed ports (e.g. to restart a server on the same address); default: free ports. */
+  ports?: { http: number; tcp: number; udp: number };
+  /** Fixed key pair (e.g. to restart with the same credentials); default: generated. */
+  keys?: { apiKey: string; apiSecret: string };
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const running = new Set<ChildProcess>();
+
+// A test runner that exits (or a test that times out and tears the worker down) must not leave a
+// server behind holding ports: kill whatever is still running when this process goes away.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export function resolveLiveKitBinary(explicit?: string): string {
+  const candidates = [
+    explicit,
+    process.env.LIVEKIT_SERVER_BIN,
+    join(repoRoot, '.tools', 'bin', 'livekit-server'),
+  ].filter((c): c is string => Boolean(c));
+  for (const c of candidates) if (existsSync(c)) return c;
+  return 'livekit-server';
+}
+
+/** Launches a real livekit-server on free loopback ports with a fresh key pair and waits until it answers. */
+export async function startLiveKitServer(opts: StartLiveKitOptions = {}): Promise<LiveKitServer> {
+  const binary = resolveLiveKitBinary(opts.binary);
+  const ports = opts.ports ?? {
+    http: await freeTcpPort(),
+    tcp: await freeTcpPort(),
+    udp: await freeUdpPort(),
+  };
+  const apiKey = opts.keys?.apiKey ?? `API${randomBytes(6).toString('hex')}`;
+  const apiSecret = opts.keys?.apiSecret ?? randomBytes(32).toString('base64url');
+  const dir = mkdtempSync(join(tmpdir(), 'callbridge-livekit-'));
+  const configPath = join(dir, 'livekit.yaml');
+  writeFileSync(
+    configPath,
+    [
+      `port: ${ports.http}`,
+      'bind_addresses: ["127.0.0.1"]',
+      'rtc:',
+      `  tcp_port: ${ports.tcp}`,
+      `  udp_port: ${ports.udp}`,
+      '  node_ip: 127.0.0.1',
+      '  use_external_ip: false',
+      'keys:',
+      `  ${apiKey}: ${apiSecret}`,
+      'logging:',
+      '  level: info',
+      'room:',
+      '  empty_timeout: 60',
+      '  departure_timeout: 5',
+      opts.extraConfig ?? '',
+    ].join('\n'),
+  );
+
+  let output = '';
+  const child = spawn(binary, ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    // Keep memory bounded on long benchmarks; the start of the log is what explains failures.
+    if (output.length > 2_000_000) output = output.slice(0, 200_000) + '\n…\n' + output.slice(-1_000_000);
+  };
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    running.delete(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const httpUrl = `http://127.0.0.1:${ports.http}`;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
+  for (;;) {
+    if (spawnError) {
+      await stop();
+      throw new Error(
+        `could not start livekit-server (${binary}): ${spawnError.message}. Run "npm run setup" or set LIVEKIT_SERVER_BIN.`,
+      );
+    }
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`livekit-server exited with code ${child.exitCode} before answering:\n${output}`);
+    }
+    try {
+      const res = await fetch(httpUrl, { signal: AbortSignal.timeout(500) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`livekit-server did not answer on ${httpUrl} in time:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    url: `ws://127.0.0.1:${ports.http}`,
+    httpUrl,
+    apiKey,
+    apiSecret,
+    port: ports.http,
+    pid: child.pid ?? -1,
+    logs: () => output,
+    stop,
+  };
+}

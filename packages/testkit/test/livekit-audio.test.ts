@@ -1,0 +1,51 @@
+import { dispose } from '@livekit/rtc-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bestCorrelation, decimate, rmsDbfs, speechPcm } from '../src/audio-fixtures/index.js';
+import {
+  connectParticipant,
+  playPcm,
+  recordRemoteAudio,
+  startLiveKitServer,
+  type LiveKitServer,
+} from '../src/livekit/index.js';
+
+describe('real livekit-server carries audio between two rtc-node participants', () => {
+  let server: LiveKitServer;
+  beforeAll(async () => {
+    server = await startLiveKitServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await dispose();
+  });
+
+  it('delivers a 48 kHz microphone track that correlates with the speech that was sent', async () => {
+    const speech = speechPcm({
+      text: 'Thank you for calling. How can I help you today?',
+      sampleRate: 48_000,
+    });
+    const sender = await connectParticipant(server, 'smoke', 'sender');
+    const receiver = await connectParticipant(server, 'smoke', 'receiver');
+    try {
+      const source = await sender.publishMicrophone();
+      const recording = await recordRemoteAudio(receiver.room, { from: (p) => p.identity === 'sender' });
+      // A short lead of silence lets the receiver's jitter buffer settle before the speech starts.
+      await playPcm(source, new Int16Array(48_000 / 2), 48_000);
+      await playPcm(source, speech, 48_000);
+      await playPcm(source, new Int16Array(48_000), 48_000);
+      recording.stop();
+
+      const received = recording.samples();
+      expect(received.length).toBeGreaterThan(speech.length);
+      expect(rmsDbfs(received)).toBeGreaterThan(-40);
+      // Opus is not sample-exact, so compare at 8 kHz where the speech energy lives.
+      const ref = decimate(speech, 6);
+      const got = decimate(received, 6);
+      const match = bestCorrelation(ref, got, 8_000 * 2);
+      expect(match.peak).toBeGreaterThan(0.8);
+    } finally {
+      await sender.disconnect();
+      await receiver.disconnect();
+    }
+  });
+});
