@@ -1,0 +1,217 @@
+import { designLowPass, kaiserTapCount } from './_filter-design.js';
+import { greatestCommonDivisor } from './_validate.js';
+
+/** One rational L/M step of a polyphase cascade, with the band edges it must honour. */
+export interface StageSpec {
+  inputRate: number;
+  outputRate: number;
+  passbandHz: number;
+  stopbandHz: number;
+  stopbandDb: number;
+}
+
+/** Rate ratios beyond this many phases would need a table too large to be worth it. */
+const MAX_PHASES = 1024;
+
+/** Filter tables are immutable and shared by every stage with the same spec. */
+interface PhaseTable {
+  /** Upsampling factor L: phases in the table. */
+  up: number;
+  /** Downsampling factor M: high-rate samples between outputs. */
+  down: number;
+  /** Input samples one output can reach back over (the longest phase). */
+  span: number;
+  /** All phases' taps back to back, each reversed so the dot product walks the input forwards. */
+  taps: Float64Array;
+  /** Where each phase's taps start in `taps`. */
+  tapStart: Int32Array;
+  /** How many taps each phase has once its zero ends are trimmed (a half-band's centre phase has 1). */
+  tapCount: Int32Array;
+  /** Offset from the start of the span to each phase's first tap. */
+  inputSkip: Int32Array;
+  /** Phase of the output after one in this phase. */
+  nextPhase: Int32Array;
+  /** Input samples to advance after producing an output in this phase. */
+  advance: Int32Array;
+  /** Group delay of the prototype filter, in input samples (whole by construction). */
+  delayInputSamples: number;
+}
+
+const tables = new Map<string, PhaseTable>();
+
+function buildTable(spec: StageSpec): PhaseTable {
+  const divisor = greatestCommonDivisor(spec.inputRate, spec.outputRate);
+  const up = spec.outputRate / divisor;
+  const down = spec.inputRate / divisor;
+  if (up > MAX_PHASES) {
+    throw new RangeError(
+      `polyphase resampling ${spec.inputRate}->${spec.outputRate} Hz needs ${up} phases (max ${MAX_PHASES}); pick rates with a larger common divisor`,
+    );
+  }
+  const lowPass = {
+    sampleRate: spec.inputRate * up,
+    passbandHz: spec.passbandHz,
+    stopbandHz: spec.stopbandHz,
+    stopbandDb: spec.stopbandDb,
+    gain: up,
+  };
+  // Make the delay, (taps - 1) / 2 high-rate samples, a whole number of both input and output
+  // samples, so mirrored stages (8k -> 48k -> 8k) add up to a whole-sample delay and line up.
+  // It also puts a half-band filter's centre tap alone in phase 0, so that phase costs one multiply.
+  const alignment = up * down <= 64 ? 2 * up * down : 2;
+  const estimate = kaiserTapCount(lowPass);
+  const length = Math.ceil((estimate - 1) / alignment) * alignment + 1;
+  const prototype = designLowPass(lowPass, length);
+  const negligible = 1e-12 * up;
+
+  const span = Math.ceil(length / up);
+  const phaseTaps: number[][] = [];
+  const inputSkip = new Int32Array(up);
+  for (let phase = 0; phase < up; phase++) {
+    // Phase p's r-th tap multiplies the input r samples back; store oldest-first.
+    const reversed: number[] = [];
+    for (let r = span - 1; r >= 0; r--) {
+      const index = phase + r * up;
+      reversed.push(index < length ? prototype[index]! : 0);
+    }
+    let first = 0;
+    let last = reversed.length - 1;
+    while (first < last && Math.abs(reversed[first]!) < negligible) first++;
+    while (last > first && Math.abs(reversed[last]!) < negligible) last--;
+    inputSkip[phase] = first;
+    phaseTaps.push(reversed.slice(first, last + 1));
+  }
+  const tapStart = new Int32Array(up);
+  const tapCount = new Int32Array(up);
+  const taps = new Float64Array(phaseTaps.reduce((total, p) => total + p.length, 0));
+  let cursor = 0;
+  phaseTaps.forEach((p, phase) => {
+    tapStart[phase] = cursor;
+    tapCount[phase] = p.length;
+    taps.set(p, cursor);
+    cursor += p.length;
+  });
+  const nextPhase = new Int32Array(up);
+  const advance = new Int32Array(up);
+  for (let phase = 0; phase < up; phase++) {
+    nextPhase[phase] = (phase + down) % up;
+    advance[phase] = Math.floor((phase + down) / up);
+  }
+  return {
+    up,
+    down,
+    span,
+    taps,
+    tapStart,
+    tapCount,
+    inputSkip,
+    nextPhase,
+    advance,
+    delayInputSamples: (length - 1) / 2 / up,
+  };
+}
+
+function tableFor(spec: StageSpec): PhaseTable {
+  const key = [spec.inputRate, spec.outputRate, spec.passbandHz, spec.stopbandHz, spec.stopbandDb].join(':');
+  let table = tables.get(key);
+  if (!table) {
+    table = buildTable(spec);
+    tables.set(key, table);
+  }
+  return table;
+}
+
+/**
+ * One rational resampling step: a Kaiser-windowed FIR low-pass split into L phases and evaluated
+ * only at the outputs kept (no zero-stuffing, nothing computed then discarded). Works in floats
+ * so a cascade rounds to 16 bits once, at the end. No allocation per call once its buffers have
+ * grown to the chunk size in use.
+ */
+export class PolyphaseStage {
+  readonly spec: StageSpec;
+  private readonly table: PhaseTable;
+  /** `span - 1` samples of history followed by the chunk being processed. */
+  private buffer: Float64Array;
+  /** Results of the last `run`, valid until the next. */
+  output: Float64Array;
+  /** Phase of the next output. */
+  private phase = 0;
+  /** Index in `buffer` of the newest input sample the next output reaches. */
+  private position: number;
+
+  constructor(spec: StageSpec) {
+    this.spec = spec;
+    this.table = tableFor(spec);
+    this.position = this.table.span - 1;
+    this.buffer = new Float64Array(this.table.span - 1 + 1024);
+    this.output = new Float64Array(this.maxOutputs(1024));
+  }
+
+  /** Group delay in this stage's input samples. */
+  get delayInputSamples(): number {
+    return this.table.delayInputSamples;
+  }
+
+  /** Runs `length` samples of `input` through the filter; returns how many outputs it wrote. */
+  run(input: Int16Array | Float64Array, length: number): number {
+    const { taps, tapStart, tapCount, inputSkip, nextPhase, advance, span } = this.table;
+    const history = span - 1;
+    this.reserve(length);
+    const buffer = this.buffer;
+    const output = this.output;
+    for (let i = 0; i < length; i++) buffer[history + i] = input[i]!;
+
+    const end = history + length;
+    let position = this.position;
+    let phase = this.phase;
+    let count = 0;
+    while (position < end) {
+      const first = tapStart[phase]!;
+      const n = tapCount[phase]!;
+      const base = position - history + inputSkip[phase]! - first;
+      // Four partial sums let the CPU overlap the multiply-adds instead of chaining them.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = first;
+      const stop = first + n;
+      for (; k + 3 < stop; k += 4) {
+        s0 += taps[k]! * buffer[base + k]!;
+        s1 += taps[k + 1]! * buffer[base + k + 1]!;
+        s2 += taps[k + 2]! * buffer[base + k + 2]!;
+        s3 += taps[k + 3]! * buffer[base + k + 3]!;
+      }
+      for (; k < stop; k++) s0 += taps[k]! * buffer[base + k]!;
+      output[count++] = s0 + s1 + s2 + s3;
+      position += advance[phase]!;
+      phase = nextPhase[phase]!;
+    }
+    buffer.copyWithin(0, length, end);
+    this.position = position - length;
+    this.phase = phase;
+    return count;
+  }
+
+  reset(): void {
+    this.buffer.fill(0);
+    this.phase = 0;
+    this.position = this.table.span - 1;
+  }
+
+  /** Upper bound on outputs for `inputLength` new inputs, whatever the current phase. */
+  maxOutputs(inputLength: number): number {
+    return Math.ceil(((inputLength + 1) * this.table.up) / this.table.down) + 1;
+  }
+
+  private reserve(inputLength: number): void {
+    const history = this.table.span - 1;
+    if (this.buffer.length < history + inputLength) {
+      const grown = new Float64Array(history + inputLength);
+      grown.set(this.buffer.subarray(0, history));
+      this.buffer = grown;
+    }
+    const outputs = this.maxOutputs(inputLength);
+    if (this.output.length < outputs) this.output = new Float64Array(outputs);
+  }
+}

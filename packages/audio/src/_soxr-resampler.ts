@@ -1,0 +1,72 @@
+import { createRequire } from 'node:module';
+import type * as RtcNode from '@livekit/rtc-node';
+import type { StreamingResampler } from './resampler-types.js';
+import { assertInt16Array, assertSampleRate } from './_validate.js';
+
+/**
+ * Loaded on first use: rtc-node brings a native library, which pure-JS users of this package
+ * (the polyphase default, tests, the benchmark's other engines) should not pay for.
+ */
+let rtcNode: typeof RtcNode | undefined;
+function loadRtcNode(): typeof RtcNode {
+  rtcNode ??= createRequire(import.meta.url)('@livekit/rtc-node') as typeof RtcNode;
+  return rtcNode;
+}
+
+/**
+ * LiveKit's `AudioResampler` (libsoxr in the native FFI library), at rtc-node's default MEDIUM
+ * quality. Stateful and excellent, but every call crosses the FFI boundary twice.
+ */
+export class SoxrResampler implements StreamingResampler {
+  readonly engine = 'livekit-soxr';
+  readonly inputRate: number;
+  readonly outputRate: number;
+  private native: RtcNode.AudioResampler;
+  private output = new Int16Array(1024);
+
+  constructor(inputRate: number, outputRate: number) {
+    assertSampleRate(inputRate, 'input sample rate');
+    assertSampleRate(outputRate, 'output sample rate');
+    this.inputRate = inputRate;
+    this.outputRate = outputRate;
+    this.native = this.open();
+  }
+
+  process(input: Int16Array): Int16Array {
+    assertInt16Array(input, 'resampler input');
+    if (input.length === 0) return this.output.subarray(0, 0);
+    const { AudioFrame } = loadRtcNode();
+    return this.collect(this.native.push(new AudioFrame(input, this.inputRate, 1, input.length)));
+  }
+
+  flush(): Int16Array {
+    const drained = this.collect(this.native.flush());
+    this.reset();
+    return drained;
+  }
+
+  reset(): void {
+    this.native.close();
+    this.native = this.open();
+  }
+
+  close(): void {
+    this.native.close();
+  }
+
+  private open(): RtcNode.AudioResampler {
+    const { AudioResampler, AudioResamplerQuality } = loadRtcNode();
+    return new AudioResampler(this.inputRate, this.outputRate, 1, AudioResamplerQuality.MEDIUM);
+  }
+
+  private collect(frames: RtcNode.AudioFrame[]): Int16Array {
+    const total = frames.reduce((sum, frame) => sum + frame.data.length, 0);
+    if (this.output.length < total) this.output = new Int16Array(total);
+    let offset = 0;
+    for (const frame of frames) {
+      this.output.set(frame.data, offset);
+      offset += frame.data.length;
+    }
+    return this.output.subarray(0, total);
+  }
+}
