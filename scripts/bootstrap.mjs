@@ -35,7 +35,8 @@ function has(cmd) {
 function ensurePnpm() {
   const local = join(tools, 'pnpm', 'node_modules', '.bin', 'pnpm');
   const localPkg = join(tools, 'pnpm', 'node_modules', 'pnpm', 'package.json');
-  if (existsSync(localPkg) && JSON.parse(readFileSync(localPkg, 'utf8')).version === pnpmVersion) return local;
+  if (existsSync(localPkg) && JSON.parse(readFileSync(localPkg, 'utf8')).version === pnpmVersion)
+    return local;
   say(`installing pnpm ${pnpmVersion} into .tools/pnpm`);
   const status = sh('npm', [
     'install',

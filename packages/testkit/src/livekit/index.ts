@@ -13,3 +13,4 @@ export {
   type AudioRecording,
   type ConnectedParticipant,
 } from './participant.js';
+export { measureLoopbackLatency, type LoopbackLatency } from './latency.js';

@@ -1,0 +1,2 @@
+export { percentile, round } from './percentile.js';
+export { MarkerDetector, markerFrame } from './markers.js';
