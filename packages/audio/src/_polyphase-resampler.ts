@@ -15,6 +15,8 @@ export class PolyphaseResampler implements StreamingResampler {
   private output = new Int16Array(1024);
   /** The last view handed out, reused while the output length stays the same (it usually does). */
   private view = this.output.subarray(0, 0);
+  /** Whether any input arrived since the last reset, i.e. whether flush has a tail to drain. */
+  private holdsInput = false;
 
   constructor(inputRate: number, outputRate: number) {
     assertSampleRate(inputRate, 'input sample rate');
@@ -44,6 +46,7 @@ export class PolyphaseResampler implements StreamingResampler {
 
   process(input: Int16Array): Int16Array {
     assertInt16Array(input, 'resampler input');
+    if (input.length > 0) this.holdsInput = true;
     let source: Int16Array | Float64Array = input;
     let length = input.length;
     for (const stage of this.stages) {
@@ -62,12 +65,14 @@ export class PolyphaseResampler implements StreamingResampler {
   }
 
   flush(): Int16Array {
+    if (!this.holdsInput) return this.output.subarray(0, 0);
     const drained = this.process(new Int16Array(Math.ceil(this.delayInputSamples)));
     this.reset();
     return drained;
   }
 
   reset(): void {
+    this.holdsInput = false;
     for (const stage of this.stages) stage.reset();
   }
 

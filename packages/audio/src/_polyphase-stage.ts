@@ -1,4 +1,4 @@
-import { designLowPass, kaiserTapCount } from './_filter-design.js';
+import { designLowPass } from './_filter-design.js';
 import { greatestCommonDivisor } from './_validate.js';
 
 /** One rational L/M step of a polyphase cascade, with the band edges it must honour. */
@@ -8,6 +8,8 @@ export interface StageSpec {
   passbandHz: number;
   stopbandHz: number;
   stopbandDb: number;
+  /** Length of the prototype low-pass at the high rate (odd, so its delay is whole there). */
+  tapCount: number;
 }
 
 /** Rate ratios beyond this many phases would need a table too large to be worth it. */
@@ -33,7 +35,7 @@ interface PhaseTable {
   nextPhase: Int32Array;
   /** Input samples to advance after producing an output in this phase. */
   advance: Int32Array;
-  /** Group delay of the prototype filter, in input samples (whole by construction). */
+  /** Group delay of the prototype filter, in input samples. */
   delayInputSamples: number;
 }
 
@@ -55,12 +57,7 @@ function buildTable(spec: StageSpec): PhaseTable {
     stopbandDb: spec.stopbandDb,
     gain: up,
   };
-  // Make the delay, (taps - 1) / 2 high-rate samples, a whole number of both input and output
-  // samples, so mirrored stages (8k -> 48k -> 8k) add up to a whole-sample delay and line up.
-  // It also puts a half-band filter's centre tap alone in phase 0, so that phase costs one multiply.
-  const alignment = up * down <= 64 ? 2 * up * down : 2;
-  const estimate = kaiserTapCount(lowPass);
-  const length = Math.ceil((estimate - 1) / alignment) * alignment + 1;
+  const length = spec.tapCount;
   const prototype = designLowPass(lowPass, length);
   const negligible = 1e-12 * up;
 
@@ -112,7 +109,14 @@ function buildTable(spec: StageSpec): PhaseTable {
 }
 
 function tableFor(spec: StageSpec): PhaseTable {
-  const key = [spec.inputRate, spec.outputRate, spec.passbandHz, spec.stopbandHz, spec.stopbandDb].join(':');
+  const key = [
+    spec.inputRate,
+    spec.outputRate,
+    spec.passbandHz,
+    spec.stopbandHz,
+    spec.stopbandDb,
+    spec.tapCount,
+  ].join(':');
   let table = tables.get(key);
   if (!table) {
     table = buildTable(spec);

@@ -23,6 +23,7 @@ export class SoxrResampler implements StreamingResampler {
   readonly outputRate: number;
   private native: RtcNode.AudioResampler;
   private output = new Int16Array(1024);
+  private staging = new Int16Array(0);
 
   constructor(inputRate: number, outputRate: number) {
     assertSampleRate(inputRate, 'input sample rate');
@@ -36,7 +37,19 @@ export class SoxrResampler implements StreamingResampler {
     assertInt16Array(input, 'resampler input');
     if (input.length === 0) return this.output.subarray(0, 0);
     const { AudioFrame } = loadRtcNode();
-    return this.collect(this.native.push(new AudioFrame(input, this.inputRate, 1, input.length)));
+    const whole = this.wholeBufferView(input);
+    return this.collect(this.native.push(new AudioFrame(whole, this.inputRate, 1, whole.length)));
+  }
+
+  /**
+   * rtc-node's AudioFrame hands `data.buffer` to the native side from its first byte, ignoring
+   * `byteOffset`, so a subarray view would resample the wrong samples. Copy such views.
+   */
+  private wholeBufferView(input: Int16Array): Int16Array {
+    if (input.byteOffset === 0 && input.byteLength === input.buffer.byteLength) return input;
+    if (this.staging.length !== input.length) this.staging = new Int16Array(input.length);
+    this.staging.set(input);
+    return this.staging;
   }
 
   flush(): Int16Array {
