@@ -44,8 +44,8 @@ export function connectStreamTwiml(opts: ConnectStreamOptions): string {
 }
 
 export interface SayOptions {
-  voice?: VoiceResponse.SayVoice;
-  language?: VoiceResponse.SayLanguage;
+  voice?: VoiceResponse.SayAttributes['voice'];
+  language?: VoiceResponse.SayAttributes['language'];
 }
 
 /** `<Say>message</Say><Hangup/>`: tell the caller something (busy, sorry) and end the call. */

@@ -1,0 +1,338 @@
+/**
+ * One simulated phone call, run the way Twilio runs an inbound call: request the voice webhook,
+ * execute the TwiML verbs in order, hold a `<Connect><Stream>` open until someone ends it, then
+ * carry on with the remaining verbs and report the final status to the status callback URL.
+ */
+import { EventEmitter } from 'node:events';
+import type { CallStatus } from '@callbridge/twilio-media';
+import { writeWav } from '../audio-fixtures/index.js';
+import type { CloseInfo, SimulatedCallEvents } from './_events.js';
+import type { FrameClock } from './_frame-clock.js';
+import { MediaStream } from './_media-stream.js';
+import { newSid } from './_sids.js';
+import { type FormPostResult, postSignedForm, type SignatureMode } from './_signed-post.js';
+import { type CallIdentity, postStatusCallback, postStreamStatus } from './_status-callbacks.js';
+import {
+  type ParsedTwiml,
+  readTwiml,
+  streamInstruction,
+  type StreamInstruction,
+  type TwimlNode,
+} from './_twiml-reader.js';
+
+export interface CallEnd {
+  status: CallStatus;
+  /** Whole seconds from answer to end; null for calls never answered (`<Reject>`). */
+  durationSec: number | null;
+}
+
+/** What the simulator needs to run a call; assembled by TwilioSimulator. */
+export interface CallSetup {
+  identity: Required<CallIdentity>;
+  authToken: string;
+  statusCallbackUrl: string | null;
+  streamSignature: SignatureMode;
+  rewriteUrl: (url: string) => string;
+  clock: FrameClock | undefined;
+  keepHeard: boolean;
+}
+
+export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
+  readonly callSid: string;
+  readonly accountSid: string;
+  readonly from: string;
+  readonly to: string;
+  /** HTTP outcome of the voice webhook, or why it could not be reached. */
+  webhook: FormPostResult | null = null;
+  twiml: ParsedTwiml | null = null;
+  /** Why the webhook's answer was not TwiML Twilio could run (Twilio's error 12100 territory). */
+  twimlError: string | null = null;
+  /** The `<Stream>` Twilio was told to open, if any. */
+  streamInstruction: StreamInstruction | null = null;
+  streamSid: string | null = null;
+  /** Set when the stream's WebSocket upgrade failed (e.g. 403 for a bad signature). */
+  streamRefused: { httpStatus: number | null; error: string } | null = null;
+  /** Everything `<Say>` spoke, before and after the stream. */
+  readonly said: string[] = [];
+  readonly dialed: string[] = [];
+  rejected: 'busy' | 'rejected' | null = null;
+  /** Verbs this simulator does not execute (recorded, skipped). */
+  readonly unsupportedVerbs: string[] = [];
+  /** Resolves once the call is over and its final status callback (if any) was posted. */
+  readonly ended: Promise<CallEnd>;
+  /** Resolves when the media stream closes (immediately, `by: 'never-opened'`, if there is none). */
+  readonly closed: Promise<CloseInfo>;
+
+  private readonly setup: CallSetup;
+  private stream: MediaStream | null = null;
+  private callerHungUp = false;
+  private hasEnded = false;
+  private answeredAtMs: number | null = null;
+  private statusSequence = 0;
+  private resolveEnded!: (end: CallEnd) => void;
+  private resolveClosed!: (info: CloseInfo) => void;
+
+  constructor(setup: CallSetup) {
+    super();
+    this.setup = setup;
+    this.callSid = setup.identity.callSid;
+    this.accountSid = setup.identity.accountSid;
+    this.from = setup.identity.from;
+    this.to = setup.identity.to;
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+
+  // ---- stream state, readable at any time -------------------------------------------------
+
+  get marksEchoed(): readonly string[] {
+    return this.stream?.marksEchoed ?? [];
+  }
+  /** Wall-clock times (performance.now) at which a `clear` arrived. */
+  get clears(): readonly number[] {
+    return this.stream?.clears ?? [];
+  }
+  get violations(): readonly string[] {
+    return this.stream?.violations ?? [];
+  }
+  /** Wall-clock times at which the caller started hearing audio after silence. */
+  get audioOnsets(): readonly number[] {
+    return this.stream?.audioOnsets ?? [];
+  }
+  get bufferedPlaybackMs(): number {
+    return this.stream?.bufferedPlaybackMs ?? 0;
+  }
+  /** performance.now() when `start` was sent; the heard timeline starts one tick (≤ 20 ms) later. */
+  get streamStartedAtMs(): number {
+    return this.stream?.startedAtMs ?? 0;
+  }
+  get heardStartedAtMs(): number {
+    return this.stream?.heardStartedAtMs ?? 0;
+  }
+
+  // ---- what the caller does ---------------------------------------------------------------
+
+  /** Speaks into the phone: 8 kHz PCM, sent in real time. Resolves when the last frame went out. */
+  sendAudio(pcm8k: Int16Array): Promise<void> {
+    return this.requireStream('sendAudio').sendAudio(pcm8k);
+  }
+
+  /** Presses keys; one `dtmf` message per key. */
+  sendDtmf(digits: string, gapMs?: number): Promise<void> {
+    return this.requireStream('sendDtmf').sendDtmf(digits, gapMs);
+  }
+
+  /** The caller hangs up: `stop`, socket closed, final status posted. Safe to call twice. */
+  async hangup(): Promise<CallEnd> {
+    this.callerHungUp = true;
+    if (this.stream) await this.stream.hangup();
+    return this.ended;
+  }
+
+  /** The media connection dies without `stop` (Twilio then carries on with the next verb). */
+  async dropSocket(): Promise<CloseInfo> {
+    return this.requireStream('dropSocket').drop();
+  }
+
+  /** Sends arbitrary bytes on the media socket, for bad-input tests. */
+  sendRaw(data: string | Buffer, opts?: { binary?: boolean }): void {
+    this.requireStream('sendRaw').sendRaw(data, opts);
+  }
+
+  /** What the caller heard: 8 kHz PCM, one 20 ms frame per tick from stream start (silence included). */
+  heardPcm(): Int16Array {
+    return this.requireStream('heardPcm').heardPcm();
+  }
+
+  saveHeard(path: string): void {
+    writeWav(path, this.heardPcm(), 8000);
+  }
+
+  /** Posts a (signed) status callback for this call now, e.g. `in-progress`. */
+  postStatus(status: CallStatus, extraParams?: Record<string, string>): Promise<FormPostResult> | null {
+    if (this.setup.statusCallbackUrl === null) return null;
+    const answered = this.answeredAtMs;
+    const durationSec =
+      status === 'completed' && answered !== null
+        ? Math.round((performance.now() - answered) / 1000)
+        : undefined;
+    return postStatusCallback({
+      url: this.setup.statusCallbackUrl,
+      authToken: this.setup.authToken,
+      call: this.setup.identity,
+      status,
+      durationSec,
+      sequenceNumber: this.statusSequence++,
+      rewriteUrl: this.setup.rewriteUrl,
+      extraParams,
+    });
+  }
+
+  // ---- how Twilio runs it (driven by TwilioSimulator) ---------------------------------------
+
+  /**
+   * Requests the voice webhook and runs the call in the background. Resolves as soon as the call
+   * is either streaming (`start` sent) or over.
+   */
+  async place(voiceUrl: string, form: Record<string, string>, signature: SignatureMode): Promise<void> {
+    this.webhook = await postSignedForm({
+      url: voiceUrl,
+      authToken: this.setup.authToken,
+      params: form,
+      signature,
+      rewriteUrl: this.setup.rewriteUrl,
+    });
+    const webhook = this.webhook;
+    if (!webhook.ok || webhook.status < 200 || webhook.status >= 300) {
+      // Twilio would say "an application error has occurred" and hang up.
+      this.answeredAtMs = performance.now();
+      return this.end('completed');
+    }
+    try {
+      this.twiml = readTwiml(webhook.body);
+    } catch (err) {
+      this.twimlError = (err as Error).message;
+      this.answeredAtMs = performance.now();
+      return this.end('completed');
+    }
+    await this.execute(this.twiml.verbs);
+  }
+
+  /** Opens a stream without a webhook (as if TwiML had asked for it), for attack/replay tests. */
+  async connectDirect(stream: StreamInstruction, signature: SignatureMode): Promise<void> {
+    this.answeredAtMs = performance.now();
+    const opened = await this.openStream(stream, signature);
+    if (!opened) return this.end('completed');
+    void this.awaitStreamThen([]);
+  }
+
+  /** Runs verbs until a stream opens (then continues in the background) or the call ends. */
+  private async execute(verbs: TwimlNode[]): Promise<void> {
+    for (const [i, verb] of verbs.entries()) {
+      if (this.callerHungUp) return this.end('completed');
+      if (verb.name === 'Reject') {
+        this.rejected = verb.attributes.reason === 'busy' ? 'busy' : 'rejected';
+        // Per Twilio's <Reject> docs: never answered, status busy or no-answer.
+        return this.end(this.rejected === 'busy' ? 'busy' : 'no-answer');
+      }
+      this.answeredAtMs ??= performance.now();
+      switch (verb.name) {
+        case 'Say':
+          this.said.push(verb.text);
+          break;
+        case 'Pause':
+        case 'Play':
+          break;
+        case 'Hangup':
+          return this.end('completed');
+        case 'Dial':
+          // The far leg is not simulated: record the transfer target and end this leg.
+          for (const c of verb.children)
+            if (c.name === 'Number' || c.name === 'Sip') this.dialed.push(c.text);
+          if (verb.children.length === 0) this.dialed.push(verb.text);
+          return this.end('completed');
+        case 'Connect': {
+          const streamNode = verb.children.find((c) => c.name === 'Stream');
+          if (!streamNode) {
+            this.unsupportedVerbs.push(`Connect/${verb.children[0]?.name ?? '(empty)'}`);
+            break;
+          }
+          let instruction: StreamInstruction;
+          try {
+            instruction = streamInstruction(streamNode);
+          } catch (err) {
+            this.twimlError = (err as Error).message;
+            return this.end('completed');
+          }
+          if (await this.openStream(instruction, this.setup.streamSignature)) {
+            // The caller is now on the stream; the rest of the TwiML runs when it ends.
+            void this.awaitStreamThen(verbs.slice(i + 1));
+            return;
+          }
+          break; // a stream that failed to connect: Twilio moves on to the next verb
+        }
+        default:
+          this.unsupportedVerbs.push(verb.name);
+      }
+    }
+    return this.end('completed');
+  }
+
+  private async openStream(instruction: StreamInstruction, signature: SignatureMode): Promise<boolean> {
+    this.streamInstruction = instruction;
+    const streamSid = newSid('MZ');
+    const { stream, outcome } = await MediaStream.open({
+      streamUrl: instruction.url,
+      parameters: instruction.parameters,
+      authToken: this.setup.authToken,
+      accountSid: this.accountSid,
+      callSid: this.callSid,
+      streamSid,
+      events: this,
+      signature,
+      rewriteUrl: this.setup.rewriteUrl,
+      clock: this.setup.clock,
+      keepHeard: this.setup.keepHeard,
+    });
+    this.stream = stream;
+    this.streamSid = streamSid;
+    void stream.closed.then((info) => this.resolveClosed(info));
+    if (!outcome.ok) this.streamRefused = { httpStatus: outcome.httpStatus, error: outcome.error };
+    void this.streamStatus(instruction, streamSid, outcome.ok ? 'stream-started' : 'stream-error', outcome);
+    return outcome.ok;
+  }
+
+  private async awaitStreamThen(rest: TwimlNode[]): Promise<void> {
+    const stream = this.stream as MediaStream;
+    await stream.closed;
+    if (this.streamInstruction && this.streamSid) {
+      await this.streamStatus(this.streamInstruction, this.streamSid, 'stream-stopped', { ok: true });
+    }
+    if (this.callerHungUp) return this.end('completed');
+    await this.execute(rest);
+  }
+
+  private async streamStatus(
+    instruction: StreamInstruction,
+    streamSid: string,
+    event: 'stream-started' | 'stream-stopped' | 'stream-error',
+    outcome: { ok: true } | { ok: false; error: string },
+  ): Promise<void> {
+    if (instruction.statusCallback === null) return;
+    await postStreamStatus({
+      url: instruction.statusCallback,
+      authToken: this.setup.authToken,
+      accountSid: this.accountSid,
+      callSid: this.callSid,
+      streamSid,
+      streamName: instruction.name,
+      event,
+      error: outcome.ok ? undefined : outcome.error,
+      rewriteUrl: this.setup.rewriteUrl,
+    });
+  }
+
+  private async end(status: CallStatus): Promise<void> {
+    if (this.hasEnded) return;
+    this.hasEnded = true;
+    if (!this.stream) {
+      this.resolveClosed({
+        code: 1006,
+        reason: 'no media stream was opened',
+        by: 'never-opened',
+        atMs: performance.now(),
+      });
+    }
+    const answered = this.answeredAtMs;
+    const durationSec = answered === null ? null : Math.round((performance.now() - answered) / 1000);
+    await this.postStatus(status);
+    this.resolveEnded({ status, durationSec });
+  }
+
+  private requireStream(what: string): MediaStream {
+    if (this.stream) return this.stream;
+    const reason =
+      this.twimlError ?? (this.twiml ? `TwiML verbs: ${this.twiml.summary.verbs.join(', ')}` : 'no TwiML');
+    throw new Error(`${what}: call ${this.callSid} has no media stream (${reason})`);
+  }
+}

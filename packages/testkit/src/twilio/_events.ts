@@ -1,0 +1,39 @@
+/** What a simulated call reports, each with a wall-clock time from `performance.now()`. */
+
+/** The caller starts hearing audio after silence (a frame above the silence floor is played). */
+export interface AudioOnset {
+  atMs: number;
+  /** Position in the heard timeline, ms from its start. */
+  heardMs: number;
+}
+
+export interface MarkEcho {
+  name: string;
+  atMs: number;
+  /** True when echoed because of a `clear` rather than because playback reached it. */
+  cleared: boolean;
+}
+
+export interface ClearEvent {
+  atMs: number;
+  /** Queued audio that was dropped, in ms. */
+  droppedMs: number;
+  /** Marks echoed because of this clear. */
+  marks: string[];
+}
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** Who ended the stream: the server (bridge), the simulator (hangup/drop), or no stream at all. */
+  by: 'server' | 'simulator' | 'never-opened';
+  atMs: number;
+}
+
+export interface SimulatedCallEvents {
+  media: [AudioOnset];
+  mark: [MarkEcho];
+  clear: [ClearEvent];
+  close: [CloseInfo];
+  violation: [string];
+}
