@@ -77,7 +77,7 @@ export async function startTestApp(authToken: string): Promise<TestApp> {
       if (waiter >= 0) waiters.splice(waiter, 1)[0]?.resolve(record);
       if (!signatureValid) {
         res.writeHead(403).end('bad signature');
-      } else if (path === '/voice') {
+      } else if (path.endsWith('/voice')) {
         res.writeHead(200, { 'content-type': 'text/xml' }).end(app.twiml);
       } else {
         res.writeHead(204).end();
