@@ -1,0 +1,21 @@
+/**
+ * The model's instructions for one call: the configured persona, then the facts of this call
+ * (direction, numbers, date) and any task or extra instructions the dispatcher passed in.
+ */
+import type { CallContext } from './context.js';
+
+export function composeInstructions(persona: string, call: CallContext, now: Date = new Date()): string {
+  const facts: string[] = [];
+  if (call.direction === 'outbound') {
+    facts.push(`You placed this call${call.remoteNumber ? ` to ${call.remoteNumber}` : ''}.`);
+  } else if (call.direction === 'inbound') {
+    facts.push(`The caller phoned us${call.remoteNumber ? ` from ${call.remoteNumber}` : ''}.`);
+  }
+  if (call.ourNumber) facts.push(`Our phone number is ${call.ourNumber}.`);
+  // Dates matter for appointments and eligibility; the model has no clock of its own.
+  facts.push(`Today is ${now.toISOString().slice(0, 10)} (UTC).`);
+  const sections = [persona.trim(), `Call facts: ${facts.join(' ')}`];
+  if (call.task) sections.push(`Your task on this call: ${call.task.trim()}`);
+  if (call.instructions) sections.push(call.instructions.trim());
+  return sections.join('\n\n');
+}

@@ -1,0 +1,93 @@
+/**
+ * Control of the phone call, which the bridge owns: RPCs to the phone participant (`hangup`,
+ * `transfer`) and the caller hanging up (`sip.callStatus` → `hangup`). The agent never talks to
+ * the bridge directly; this is the whole contract on the agent's side.
+ */
+import { RpcError, RoomEvent, type Participant, type Room } from '@livekit/rtc-node';
+import { z } from 'zod';
+import { ATTR } from './context.js';
+import type { Logger } from '../ops/logger.js';
+
+const RPC_TIMEOUT_MS = 5_000;
+const transferReplySchema = z.object({ ok: z.literal(true) });
+
+/** A transfer the bridge refused or could not perform; `message` is safe to tell the model. */
+export class TransferRefusedError extends Error {
+  override name = 'TransferRefusedError';
+}
+
+export class PhoneLine {
+  readonly #room: Room;
+  readonly #identity: string;
+  readonly #logger: Logger;
+
+  constructor(room: Room, identity: string, logger: Logger) {
+    this.#room = room;
+    this.#identity = identity;
+    this.#logger = logger;
+  }
+
+  get identity(): string {
+    return this.#identity;
+  }
+
+  /** Asks the bridge to end the call. Resolves false if it could not be asked (already gone, no bridge). */
+  async hangup(reason: string): Promise<boolean> {
+    try {
+      await this.#rpc('hangup', { reason });
+      this.#logger.info({ reason }, 'hangup requested');
+      return true;
+    } catch (err) {
+      this.#logger.warn({ reason, err: describe(err) }, 'hangup request failed');
+      return false;
+    }
+  }
+
+  /** Asks the bridge to transfer the call; throws TransferRefusedError if it will not. */
+  async transfer(to: string): Promise<void> {
+    let reply: string;
+    try {
+      reply = await this.#rpc('transfer', { to });
+    } catch (err) {
+      throw new TransferRefusedError(
+        err instanceof RpcError ? err.message : 'the phone system did not answer',
+      );
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(reply);
+    } catch {
+      json = undefined;
+    }
+    if (!transferReplySchema.safeParse(json).success) {
+      throw new TransferRefusedError('the phone system did not confirm the transfer');
+    }
+  }
+
+  /** Calls `onHangup` once when the bridge marks the call as hung up. Returns an unsubscribe. */
+  onHangup(onHangup: () => void): () => void {
+    const handler = (changed: Record<string, string>, participant: Participant) => {
+      if (participant.identity !== this.#identity || changed[ATTR.callStatus] !== 'hangup') return;
+      this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
+      onHangup();
+    };
+    this.#room.on(RoomEvent.ParticipantAttributesChanged, handler);
+    return () => this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
+  }
+
+  async #rpc(method: string, payload: Record<string, unknown>): Promise<string> {
+    const local = this.#room.localParticipant;
+    if (!local) throw new Error('not connected to the room');
+    return local.performRpc({
+      destinationIdentity: this.#identity,
+      method,
+      payload: JSON.stringify(payload),
+      responseTimeout: RPC_TIMEOUT_MS,
+    });
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof RpcError) return `rpc ${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}

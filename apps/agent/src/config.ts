@@ -1,0 +1,203 @@
+/**
+ * The agent worker's configuration: every setting comes from the environment, is validated once
+ * at start, and a bad value stops the process with a message saying what to set.
+ * apps/agent/README.md documents each variable; keep the two in step.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const DEFAULT_INSTRUCTIONS = [
+  'You are a friendly, efficient voice assistant answering a phone call.',
+  'Speak in short sentences; the caller is on a phone line, so never use lists, markdown or URLs.',
+  'If you need a number, a date or a name, repeat it back to confirm.',
+  'When the caller is done, say goodbye and use the end_call tool.',
+].join(' ');
+
+export const DEFAULT_GREETING = 'Greet the caller in one short sentence and ask how you can help.';
+
+const seconds = (fallback: number) => z.coerce.number().min(0).default(fallback);
+const onOff = (fallback: 'on' | 'off') =>
+  z
+    .enum(['on', 'off', 'true', 'false', '1', '0'])
+    .default(fallback)
+    .transform((v) => v === 'on' || v === 'true' || v === '1');
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +15551234567');
+
+const envSchema = z
+  .object({
+    LIVEKIT_URL: z.url({ protocol: /^(wss?|https?)$/ }).default('ws://127.0.0.1:7880'),
+    LIVEKIT_API_KEY: z.string().min(1, 'set LIVEKIT_API_KEY (the key in livekit.yaml, e.g. devkey locally)'),
+    LIVEKIT_API_SECRET: z.string().min(1, 'set LIVEKIT_API_SECRET (the secret paired with LIVEKIT_API_KEY)'),
+    AGENT_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "-", "_" and "." only')
+      .default('callbridge-agent'),
+
+    OPENAI_API_KEY: z
+      .string()
+      .min(1, 'set OPENAI_API_KEY (any non-empty value when OPENAI_BASE_URL points at the simulator)'),
+    OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    OPENAI_MODEL: z.string().min(1).default('gpt-realtime'),
+    OPENAI_VOICE: z.string().min(1).default('marin'),
+    OPENAI_TRANSCRIPTION_MODEL: z.string().default('gpt-4o-mini-transcribe'),
+
+    AGENT_INSTRUCTIONS: z.string().optional(),
+    AGENT_INSTRUCTIONS_FILE: z.string().optional(),
+    AGENT_GREETING: onOff('on'),
+    AGENT_GREETING_INSTRUCTIONS: z.string().min(1).default(DEFAULT_GREETING),
+
+    TURN_DETECTION: z.enum(['server_vad', 'semantic_vad']).default('server_vad'),
+    VAD_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
+    VAD_PREFIX_PADDING_MS: z.coerce.number().int().min(0).optional(),
+    VAD_SILENCE_DURATION_MS: z.coerce.number().int().min(0).optional(),
+    SEMANTIC_VAD_EAGERNESS: z.enum(['auto', 'low', 'medium', 'high']).optional(),
+
+    MAX_CALL_DURATION_S: seconds(1800),
+    SILENCE_REPROMPT_S: seconds(15),
+    SILENCE_MAX_REPROMPTS: z.coerce.number().int().min(0).default(2),
+
+    MAX_CALLS_PER_WORKER: z.coerce.number().int().min(1).default(8),
+    AGENT_IDLE_PROCESSES: z.coerce.number().int().min(1).default(1),
+    DRAIN_TIMEOUT_S: seconds(1800),
+    TRANSFER_ALLOWLIST: z.string().default(''),
+
+    HEALTH_HOST: z.string().default('0.0.0.0'),
+    HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AGENT_INSTRUCTIONS !== undefined && env.AGENT_INSTRUCTIONS_FILE !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AGENT_INSTRUCTIONS_FILE'],
+        message: 'set either AGENT_INSTRUCTIONS or AGENT_INSTRUCTIONS_FILE, not both',
+      });
+    }
+    const vadKnobs = ['VAD_THRESHOLD', 'VAD_PREFIX_PADDING_MS', 'VAD_SILENCE_DURATION_MS'] as const;
+    if (env.TURN_DETECTION === 'semantic_vad') {
+      for (const knob of vadKnobs) {
+        if (env[knob] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [knob],
+            message: `${knob} only applies to TURN_DETECTION=server_vad; unset it or switch turn detection`,
+          });
+        }
+      }
+    } else if (env.SEMANTIC_VAD_EAGERNESS !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEMANTIC_VAD_EAGERNESS'],
+        message: 'SEMANTIC_VAD_EAGERNESS only applies to TURN_DETECTION=semantic_vad',
+      });
+    }
+    for (const number of splitList(env.TRANSFER_ALLOWLIST)) {
+      if (!e164.safeParse(number).success) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TRANSFER_ALLOWLIST'],
+          message: `"${number}" is not an E.164 number like +15551234567`,
+        });
+      }
+    }
+  });
+
+export type TurnDetectionConfig =
+  | { type: 'server_vad'; threshold: number; prefixPaddingMs: number; silenceDurationMs: number }
+  | { type: 'semantic_vad'; eagerness: 'auto' | 'low' | 'medium' | 'high' };
+
+export interface AgentConfig {
+  livekit: { url: string; apiKey: string; apiSecret: string };
+  agentName: string;
+  openai: {
+    apiKey: string;
+    baseUrl: string | undefined;
+    model: string;
+    voice: string;
+    /** Input transcription model; undefined turns caller transcripts off. */
+    transcriptionModel: string | undefined;
+  };
+  instructions: string;
+  greeting: { enabled: boolean; instructions: string };
+  turnDetection: TurnDetectionConfig;
+  /** 0 = no limit. */
+  maxCallDurationMs: number;
+  /** 0 = never reprompt. */
+  silenceRepromptMs: number;
+  silenceMaxReprompts: number;
+  maxCallsPerWorker: number;
+  idleProcesses: number;
+  drainTimeoutMs: number;
+  transferAllowlist: string[];
+  health: { host: string; port: number };
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Reads and validates the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  // Empty variables (e.g. `FOO=` in a compose file) mean "not set", so defaults apply.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid agent configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    agentName: e.AGENT_NAME,
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.OPENAI_MODEL,
+      voice: e.OPENAI_VOICE,
+      transcriptionModel: ['', 'off', 'none'].includes(e.OPENAI_TRANSCRIPTION_MODEL)
+        ? undefined
+        : e.OPENAI_TRANSCRIPTION_MODEL,
+    },
+    instructions: readInstructions(e.AGENT_INSTRUCTIONS, e.AGENT_INSTRUCTIONS_FILE),
+    greeting: { enabled: e.AGENT_GREETING, instructions: e.AGENT_GREETING_INSTRUCTIONS },
+    turnDetection:
+      e.TURN_DETECTION === 'semantic_vad'
+        ? { type: 'semantic_vad', eagerness: e.SEMANTIC_VAD_EAGERNESS ?? 'auto' }
+        : {
+            type: 'server_vad',
+            threshold: e.VAD_THRESHOLD ?? 0.5,
+            prefixPaddingMs: e.VAD_PREFIX_PADDING_MS ?? 300,
+            silenceDurationMs: e.VAD_SILENCE_DURATION_MS ?? 500,
+          },
+    maxCallDurationMs: e.MAX_CALL_DURATION_S * 1000,
+    silenceRepromptMs: e.SILENCE_REPROMPT_S * 1000,
+    silenceMaxReprompts: e.SILENCE_MAX_REPROMPTS,
+    maxCallsPerWorker: e.MAX_CALLS_PER_WORKER,
+    idleProcesses: e.AGENT_IDLE_PROCESSES,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
+    transferAllowlist: splitList(e.TRANSFER_ALLOWLIST),
+    health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function readInstructions(inline: string | undefined, file: string | undefined): string {
+  if (inline !== undefined) return inline;
+  if (file === undefined) return DEFAULT_INSTRUCTIONS;
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    if (!text) throw new ConfigError(`AGENT_INSTRUCTIONS_FILE ${file} is empty`);
+    return text;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`AGENT_INSTRUCTIONS_FILE ${file} cannot be read: ${(err as Error).message}`);
+  }
+}

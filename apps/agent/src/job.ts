@@ -1,0 +1,23 @@
+/**
+ * The job entry LiveKit Agents loads in each call process (ServerOptions.agent points here).
+ * Config is read from the same environment as the worker, which already validated it.
+ */
+import { defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
+import { runCall } from './call/run-call.js';
+import { loadConfig, type AgentConfig } from './config.js';
+import { createLogger } from './ops/logger.js';
+import { MetricsReporter } from './ops/metrics-relay.js';
+
+type ProcessData = { config: AgentConfig };
+
+export default defineAgent<ProcessData>({
+  // Runs once per (pre-spawned) process, before any call: fail there, not mid-call.
+  prewarm: (proc: JobProcess<ProcessData>) => {
+    proc.userData.config = loadConfig();
+  },
+  entry: async (ctx: JobContext<ProcessData>) => {
+    const config = ctx.proc.userData.config ?? loadConfig();
+    const logger = createLogger(config.logLevel, 'callbridge-agent-call');
+    await runCall(ctx, { config, logger, metrics: new MetricsReporter() });
+  },
+});

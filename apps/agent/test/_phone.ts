@@ -1,0 +1,167 @@
+/**
+ * A stand-in for the bridge's phone participant, following the bridge contract: identity
+ * `phone-<digits>`, SIP-style attributes, a microphone track that streams continuously (speech or
+ * silence, like a live phone line), RPC handlers for `hangup`/`transfer`, DTMF, and recording of
+ * everything the agent sends back (audio, transcriptions, tool call records).
+ */
+import { connectParticipant, recordRemoteAudio, type AudioRecording } from '@callbridge/testkit/livekit';
+import { AudioFrame, RpcError, type AudioSource, type Room } from '@livekit/rtc-node';
+
+const RATE = 48_000;
+const FRAME = RATE / 100;
+
+export interface TextMessage {
+  topic: string;
+  from: string;
+  text: string;
+  attributes: Record<string, string>;
+  at: number;
+}
+
+export interface StandInPhone {
+  identity: string;
+  room: Room;
+  /** performance.now() when the microphone went live, for latency measurements. */
+  joinedAt: number;
+  /** Agent audio as received (48 kHz mono); resolves once the agent's track is subscribed. */
+  agentAudio: Promise<AudioRecording>;
+  /** Queues speech (48 kHz) on the microphone; resolves when it has been sent. */
+  say(pcm: Int16Array): Promise<void>;
+  pressKeys(keys: string): Promise<void>;
+  rpcCalls: Array<{ method: string; payload: string; at: number }>;
+  texts: TextMessage[];
+  waitFor<T>(what: string, probe: () => T | undefined, timeoutMs?: number): Promise<T>;
+  leave(): Promise<void>;
+}
+
+export interface CallIdentity {
+  callSid: string;
+  from: string;
+  to: string;
+  direction?: 'inbound' | 'outbound';
+}
+
+export async function joinAsPhone(
+  server: { url: string; apiKey: string; apiSecret: string },
+  roomName: string,
+  call: CallIdentity,
+  opts: { transferResult?: 'ok' | 'refuse' } = {},
+): Promise<StandInPhone> {
+  const direction = call.direction ?? 'inbound';
+  const remote = direction === 'inbound' ? call.from : call.to;
+  const identity = `phone-${remote.replace(/\D/g, '')}`;
+  const participant = await connectParticipant(server, roomName, identity, {
+    'sip.phoneNumber': remote,
+    'sip.trunkPhoneNumber': direction === 'inbound' ? call.to : call.from,
+    'sip.callID': call.callSid,
+    'sip.callStatus': 'active',
+    'sip.callDirection': direction,
+    'callbridge.streamSid': `MZ${call.callSid.slice(2)}`,
+  });
+  const room = participant.room;
+  const rpcCalls: StandInPhone['rpcCalls'] = [];
+  const local = room.localParticipant!;
+  local.registerRpcMethod('hangup', async (data) => {
+    rpcCalls.push({ method: 'hangup', payload: data.payload, at: Date.now() });
+    return JSON.stringify({ ok: true });
+  });
+  local.registerRpcMethod('transfer', async (data) => {
+    rpcCalls.push({ method: 'transfer', payload: data.payload, at: Date.now() });
+    if (opts.transferResult === 'refuse') throw new RpcError(1500, 'destination not allowed');
+    return JSON.stringify({ ok: true });
+  });
+
+  const texts: TextMessage[] = [];
+  for (const topic of ['lk.transcription', 'callbridge.tool_calls']) {
+    room.registerTextStreamHandler(topic, (reader, info) => {
+      void reader
+        .readAll()
+        .then((text) =>
+          texts.push({
+            topic,
+            from: info.identity,
+            text,
+            attributes: reader.info.attributes ?? {},
+            at: Date.now(),
+          }),
+        );
+    });
+  }
+
+  const agentAudio = recordRemoteAudio(room, {
+    sampleRate: RATE,
+    from: (p) => p.identity.startsWith('agent-'),
+  });
+  const source = await participant.publishMicrophone({ sampleRate: RATE });
+  const mic = startMicrophone(source);
+  const joinedAt = performance.now();
+
+  const waitFor = async <T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = probe();
+      if (value !== undefined && value !== false) return value;
+      if (Date.now() > deadline) throw new Error(`stand-in phone: timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  return {
+    identity,
+    room,
+    joinedAt,
+    agentAudio,
+    say: (pcm) => mic.play(pcm),
+    pressKeys: async (keys) => {
+      for (const key of keys) {
+        await local.publishDtmf(dtmfCode(key), key);
+        await new Promise((r) => setTimeout(r, 120));
+      }
+    },
+    rpcCalls,
+    texts,
+    waitFor,
+    async leave() {
+      mic.stop();
+      void agentAudio.then((r) => r.stop());
+      await participant.disconnect();
+    },
+  };
+}
+
+/** RFC 4733 event codes: 0-9, * = 10, # = 11, A-D = 12-15. */
+function dtmfCode(key: string): number {
+  if (/^\d$/.test(key)) return Number(key);
+  return { '*': 10, '#': 11, A: 12, B: 13, C: 14, D: 15 }[key] ?? 0;
+}
+
+/** Streams 10 ms frames without pause: queued speech first, silence otherwise. */
+function startMicrophone(source: AudioSource) {
+  const queue: Array<{ pcm: Int16Array; offset: number; done: () => void }> = [];
+  let running = true;
+  void (async () => {
+    while (running) {
+      const frame = new Int16Array(FRAME);
+      const head = queue[0];
+      if (head) {
+        frame.set(head.pcm.subarray(head.offset, head.offset + FRAME));
+        head.offset += FRAME;
+        if (head.offset >= head.pcm.length) {
+          queue.shift();
+          head.done();
+        }
+      }
+      try {
+        await source.captureFrame(new AudioFrame(frame, RATE, 1, FRAME));
+      } catch {
+        break;
+      }
+    }
+  })();
+  return {
+    play: (pcm: Int16Array) => new Promise<void>((resolve) => queue.push({ pcm, offset: 0, done: resolve })),
+    stop: () => {
+      running = false;
+    },
+  };
+}
