@@ -19,9 +19,10 @@ type BandSpec = Omit<StageSpec, 'tapCount'>;
 /**
  * Splits a rate change into cheap stages and sizes their filters. An even integer factor above
  * 2 (8k <-> 48k is 6) goes through a 2x half-band at the low-rate end, where the steep cut has to
- * happen: there half the taps are zero and the filter runs at the lowest rate, while the
- * remaining factor (3x) only has to remove images far from the band and needs few taps.
- * Everything else is one stage.
+ * happen, and the remaining factor (3x) at the high-rate end, where the filter only has to keep
+ * images and aliases off the band the sharp stage keeps. Both filters are then "Nyquist" filters
+ * (cutoff exactly at half the lower rate of their stage), so every 2nd (resp. 3rd) tap is zero
+ * and costs nothing. Everything else is one stage.
  */
 export function planStages(inputRate: number, outputRate: number): StageSpec[] {
   if (inputRate === outputRate) return [];
@@ -39,8 +40,11 @@ export function planStages(inputRate: number, outputRate: number): StageSpec[] {
   let bands: BandSpec[];
   if (Number.isInteger(factor) && factor > 2 && factor % 2 === 0) {
     const middle = base * 2;
-    // The wide stage only has to reject what would land on the band the sharp stage keeps.
-    const relaxedStopHz = middle - sharpStopHz;
+    // The wide stage's transition mirrors the passband about middle / 2: its cutoff is then
+    // exactly middle / 2 (a third-band filter for 3x). Whatever it lets fold or image from its
+    // transition band lands between 3.4 and 4.6 kHz, where the sharp stage removes or leaves it
+    // above the telephone band; nothing reaches 0-3.4 kHz at less than STOPBAND_DB down.
+    const relaxedStopHz = middle - passbandHz;
     bands =
       outputRate > inputRate
         ? [stage(inputRate, middle, sharpStopHz), stage(middle, outputRate, relaxedStopHz)]

@@ -1,6 +1,7 @@
 import { planStages } from './_polyphase-plan.js';
 import { PolyphaseStage } from './_polyphase-stage.js';
 import type { StreamingResampler } from './resampler-types.js';
+import { roundToPcm16 } from './_round.js';
 import { assertInt16Array, assertSampleRate } from './_validate.js';
 
 /**
@@ -56,8 +57,7 @@ export class PolyphaseResampler implements StreamingResampler {
     if (this.output.length < length) this.output = new Int16Array(Math.max(length, 2 * this.output.length));
     const output = this.output;
     for (let i = 0; i < length; i++) {
-      const value = source[i]!;
-      output[i] = value >= 32767 ? 32767 : value <= -32768 ? -32768 : Math.round(value);
+      output[i] = roundToPcm16(source[i]!);
     }
     if (this.view.buffer !== output.buffer || this.view.length !== length)
       this.view = output.subarray(0, length);

@@ -1,4 +1,10 @@
 import { designLowPass } from './_filter-design.js';
+import {
+  compileDecimator,
+  compileInterpolator,
+  type DecimateKernel,
+  type InterpolateKernel,
+} from './_polyphase-kernels.js';
 import { greatestCommonDivisor } from './_validate.js';
 
 /** One rational L/M step of a polyphase cascade, with the band edges it must honour. */
@@ -37,6 +43,10 @@ interface PhaseTable {
   advance: Int32Array;
   /** Group delay of the prototype filter, in input samples. */
   delayInputSamples: number;
+  /** Generated inner loop for integer upsampling (down = 1), compiled on first use. */
+  interpolate?: InterpolateKernel;
+  /** Generated inner loop for integer decimation (up = 1), compiled on first use. */
+  decimate?: DecimateKernel;
 }
 
 const tables = new Map<string, PhaseTable>();
@@ -143,9 +153,23 @@ export class PolyphaseStage {
   /** Index in `buffer` of the newest input sample the next output reaches. */
   private position: number;
 
-  constructor(spec: StageSpec) {
+  private readonly interpolate: InterpolateKernel | undefined;
+  private readonly decimate: DecimateKernel | undefined;
+
+  /**
+   * `useKernels: false` forces the table-driven loop even where a generated one exists; tests use
+   * it to check the two agree.
+   */
+  constructor(spec: StageSpec, opts: { useKernels?: boolean } = {}) {
     this.spec = spec;
     this.table = tableFor(spec);
+    const table = this.table;
+    if (opts.useKernels !== false) {
+      if (table.down === 1) table.interpolate ??= compileInterpolator(table);
+      else if (table.up === 1) table.decimate ??= compileDecimator(table);
+    }
+    this.interpolate = opts.useKernels === false ? undefined : table.interpolate;
+    this.decimate = opts.useKernels === false ? undefined : table.decimate;
     this.position = this.table.span - 1;
     this.buffer = new Float64Array(this.table.span - 1 + 1024);
     this.output = new Float64Array(this.maxOutputs(1024));
@@ -158,14 +182,37 @@ export class PolyphaseStage {
 
   /** Runs `length` samples of `input` through the filter; returns how many outputs it wrote. */
   run(input: Int16Array | Float64Array, length: number): number {
-    const { taps, tapStart, tapCount, inputSkip, nextPhase, advance, span } = this.table;
-    const history = span - 1;
+    const history = this.table.span - 1;
     this.reserve(length);
     const buffer = this.buffer;
     const output = this.output;
     for (let i = 0; i < length; i++) buffer[history + i] = input[i]!;
 
     const end = history + length;
+    let count: number;
+    if (this.interpolate) {
+      // Every input yields exactly `up` outputs, so a chunk always starts at phase 0.
+      this.interpolate(buffer, this.position - history, length, output);
+      count = length * this.table.up;
+      this.position = end;
+    } else if (this.decimate) {
+      count = this.position < end ? Math.floor((end - 1 - this.position) / this.table.down) + 1 : 0;
+      this.decimate(buffer, this.position - history, count, output);
+      this.position += count * this.table.down;
+    } else {
+      count = this.runTableDriven(end);
+    }
+    buffer.copyWithin(0, length, end);
+    this.position -= length;
+    return count;
+  }
+
+  /** The reference inner loop: any L/M, walking the phase table one output at a time. */
+  private runTableDriven(end: number): number {
+    const { taps, tapStart, tapCount, inputSkip, nextPhase, advance, span } = this.table;
+    const history = span - 1;
+    const buffer = this.buffer;
+    const output = this.output;
     let position = this.position;
     let phase = this.phase;
     let count = 0;
@@ -191,8 +238,7 @@ export class PolyphaseStage {
       position += advance[phase]!;
       phase = nextPhase[phase]!;
     }
-    buffer.copyWithin(0, length, end);
-    this.position = position - length;
+    this.position = position;
     this.phase = phase;
     return count;
   }

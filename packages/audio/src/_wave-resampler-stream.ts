@@ -1,5 +1,6 @@
 import waveResampler from 'wave-resampler';
 import type { StreamingResampler } from './resampler-types.js';
+import { roundToPcm16 } from './_round.js';
 import { assertInt16Array, assertSampleRate, greatestCommonDivisor } from './_validate.js';
 
 /**
@@ -115,8 +116,7 @@ export class WaveResamplerStream implements StreamingResampler {
         this.options,
       );
       for (let j = 0; j < hopOutputs && written < total; j++) {
-        const value = resampled[keepFrom + j]!;
-        this.output[written++] = value >= 32767 ? 32767 : value <= -32768 ? -32768 : Math.round(value);
+        this.output[written++] = roundToPcm16(resampled[keepFrom + j]!);
       }
     }
     const consumed = windows * this.hop;
