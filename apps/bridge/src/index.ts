@@ -1,1 +1,10 @@
-export {};
+export { loadConfig, ConfigError, type BridgeConfig } from './config.js';
+export { createBridge, type Bridge, type BridgeOverrides } from './server.js';
+export {
+  createCallRooms,
+  roomNameFor,
+  phoneIdentityFor,
+  type CallRooms,
+  type CallContext,
+} from './livekit/call-rooms.js';
+export { AgentAudioRelay, type TwilioSink } from './media/agent-audio-relay.js';

@@ -71,3 +71,42 @@ export function decimate(samples: Int16Array, factor: number): Int16Array {
   }
   return out;
 }
+
+export interface SegmentedMatch {
+  /** Best correlation of each reference segment somewhere in the received signal. */
+  peaks: number[];
+  /** Where each segment was found (samples into `received`). */
+  lags: number[];
+  median: number;
+  /** True when every segment was found later than the one before it (the order was kept). */
+  inOrder: boolean;
+}
+
+/**
+ * Correlates a reference segment by segment. Real-time paths (jitter buffers, time-stretching,
+ * an underrun) shift the timing by a few ms here and there, which ruins one whole-signal
+ * correlation although every word arrived intact; per-segment matching checks the content while
+ * tolerating that.
+ */
+export function segmentedCorrelation(
+  reference: Int16Array,
+  received: Int16Array,
+  segmentSamples: number,
+  minSegmentDbfs = -45,
+): SegmentedMatch {
+  const peaks: number[] = [];
+  const lags: number[] = [];
+  const positions: number[] = [];
+  for (let s = 0; s + segmentSamples <= reference.length; s += segmentSamples) {
+    const seg = reference.subarray(s, s + segmentSamples);
+    if (rmsDbfs(seg) < minSegmentDbfs) continue; // silence matches anything
+    const m = bestCorrelation(seg, received, received.length - 1);
+    peaks.push(m.peak);
+    lags.push(m.lag - s);
+    positions.push(m.lag);
+  }
+  const sorted = [...peaks].sort((a, b) => a - b);
+  const median = sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
+  const inOrder = positions.every((p, i) => i === 0 || p > positions[i - 1]!);
+  return { peaks, lags, median, inOrder };
+}

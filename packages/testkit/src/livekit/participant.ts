@@ -33,7 +33,14 @@ export async function participantToken(
   attributes?: Record<string, string>,
 ): Promise<string> {
   const at = new AccessToken(server.apiKey, server.apiSecret, { identity, ttl: '10m', attributes });
-  at.addGrant({ room: roomName, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true });
+  at.addGrant({
+    room: roomName,
+    roomJoin: true,
+    canPublish: true,
+    canSubscribe: true,
+    canPublishData: true,
+    canUpdateOwnMetadata: true,
+  });
   return at.toJwt();
 }
 

@@ -1,0 +1,72 @@
+import type { CallContext } from '../livekit/call-rooms.js';
+
+export type CallOutcome =
+  | 'completed'
+  | 'caller_hung_up'
+  | 'agent_hung_up'
+  | 'transferred'
+  | 'busy_rejected'
+  | 'failed'
+  | 'stream_dropped'
+  | 'no_stream'
+  | 'room_closed'
+  | 'protocol_error'
+  | 'shutdown';
+
+/** A call from the moment our webhook answers it until it ends. */
+export interface CallEntry extends CallContext {
+  room: string;
+  answeredAt: number;
+  /** Set while a Media Stream is attached; only one per call. */
+  streamSid?: string;
+  /** Ends the call from outside the socket (status callback, shutdown). */
+  end?: (outcome: CallOutcome, reason?: string) => Promise<void>;
+  /** Fires if Twilio never opens the stream. */
+  streamTimer?: NodeJS.Timeout;
+  lastStatus?: string;
+}
+
+/** Active calls and the capacity limit. Single source of truth for `active_calls`. */
+export class CallRegistry {
+  private readonly calls = new Map<string, CallEntry>();
+  /** Stream-token nonces already used, until they expire: a token opens one stream only. */
+  private readonly usedNonces = new Map<string, number>();
+  draining = false;
+
+  constructor(readonly maxConcurrentCalls: number) {}
+
+  get active(): number {
+    return this.calls.size;
+  }
+
+  hasCapacity(): boolean {
+    return !this.draining && this.calls.size < this.maxConcurrentCalls;
+  }
+
+  get(callSid: string): CallEntry | undefined {
+    return this.calls.get(callSid);
+  }
+
+  add(entry: CallEntry): void {
+    this.calls.set(entry.callSid, entry);
+  }
+
+  remove(callSid: string): CallEntry | undefined {
+    const entry = this.calls.get(callSid);
+    if (entry?.streamTimer) clearTimeout(entry.streamTimer);
+    this.calls.delete(callSid);
+    return entry;
+  }
+
+  all(): CallEntry[] {
+    return [...this.calls.values()];
+  }
+
+  /** Records a token nonce; false if it was used before (a replayed stream token). */
+  claimNonce(nonce: string, expiresAtMs: number, nowMs = Date.now()): boolean {
+    for (const [n, exp] of this.usedNonces) if (exp <= nowMs) this.usedNonces.delete(n);
+    if (this.usedNonces.has(nonce)) return false;
+    this.usedNonces.set(nonce, expiresAtMs);
+    return true;
+  }
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { RESAMPLER_ENGINES, DEFAULT_RESAMPLER_ENGINE, type ResamplerEngine } from '@callbridge/audio';
+import { MIN_STREAM_TOKEN_SECRET_BYTES } from '@callbridge/twilio-media';
+import { z } from 'zod';
+
+/** The development secret from livekit.yaml; refused in production. */
+const DEV_LIVEKIT_SECRET = 'secret-for-local-development-only-change-me';
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +15551234567');
+const csvOfE164 = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(e164));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  /** Base URL Twilio uses to reach us; webhook signatures are computed over it. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LIVEKIT_URL: z.url({ protocol: /^(wss?|https?)$/ }).default('ws://127.0.0.1:7880'),
+  LIVEKIT_API_KEY: z.string().min(1).default('devkey'),
+  LIVEKIT_API_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_LIVEKIT_SECRET),
+  AGENT_NAME: z.string().min(1).default('callbridge-agent'),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC + 32 hex digits')
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_VALIDATE_SIGNATURES: z.stringbool().default(true),
+  /** Override of Twilio's REST API base (e.g. a simulator); empty means api.twilio.com. */
+  TWILIO_API_BASE_URL: z.url().optional(),
+  STREAM_TOKEN_SECRET: z.string().min(MIN_STREAM_TOKEN_SECRET_BYTES).optional(),
+  STREAM_TOKEN_TTL_S: z.coerce.number().int().min(5).max(600).default(60),
+  STREAM_START_TIMEOUT_S: z.coerce.number().positive().default(30),
+  MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(150),
+  DRAIN_TIMEOUT_S: z.coerce.number().min(0).default(600),
+  TRANSFER_ALLOWLIST: csvOfE164,
+  BUSY_MESSAGE: z
+    .string()
+    .default('Sorry, all of our lines are busy right now. Please call again in a few minutes. Goodbye.'),
+  ERROR_MESSAGE: z
+    .string()
+    .default('Sorry, we cannot take your call right now. Please try again later. Goodbye.'),
+  AUDIO_ENGINE: z
+    .string()
+    .default(DEFAULT_RESAMPLER_ENGINE)
+    .refine((v) => (RESAMPLER_ENGINES as readonly string[]).includes(v), {
+      message: `must be one of ${RESAMPLER_ENGINES.join(', ')}`,
+    })
+    .transform((v) => v as ResamplerEngine),
+  MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface BridgeConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  /** Public base URL without a trailing slash, e.g. https://bridge.example.com. */
+  publicUrl: string;
+  /** The Media Streams URL handed to Twilio (wss:// for https public URLs). */
+  streamUrl: string;
+  livekit: { url: string; apiKey: string; apiSecret: string };
+  agentName: string;
+  twilio: {
+    accountSid?: string;
+    authToken?: string;
+    validateSignatures: boolean;
+    apiBaseUrl?: string;
+  };
+  streamToken: { secret: string; ttlMs: number; generated: boolean };
+  streamStartTimeoutMs: number;
+  maxConcurrentCalls: number;
+  drainTimeoutMs: number;
+  transferAllowlist: string[];
+  busyMessage: string;
+  errorMessage: string;
+  audioEngine: ResamplerEngine;
+  maxMessageBytes: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and checks the environment; throws ConfigError telling the operator what to change. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid bridge configuration:\n${lines.join('\n')}\nSee .env.example.`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (e.TWILIO_VALIDATE_SIGNATURES && !e.TWILIO_AUTH_TOKEN) {
+    problems.push(
+      'TWILIO_AUTH_TOKEN is empty while TWILIO_VALIDATE_SIGNATURES is on: set it from the Twilio console ' +
+        '(or TWILIO_VALIDATE_SIGNATURES=false for local experiments only)',
+    );
+  }
+  if (production && !e.TWILIO_VALIDATE_SIGNATURES) {
+    problems.push('TWILIO_VALIDATE_SIGNATURES=false is refused when NODE_ENV=production');
+  }
+  if (production && !e.PUBLIC_URL) {
+    problems.push('PUBLIC_URL must be set in production (the https URL Twilio calls, used for signatures)');
+  }
+  if (production && e.LIVEKIT_API_SECRET === DEV_LIVEKIT_SECRET) {
+    problems.push('LIVEKIT_API_SECRET is the development secret from livekit.yaml; set a real one');
+  }
+  if (production && e.PUBLIC_URL?.startsWith('http://')) {
+    problems.push('PUBLIC_URL must be https in production (Twilio media streams need wss://)');
+  }
+  if (problems.length > 0) throw new ConfigError(`refusing to start:\n  ${problems.join('\n  ')}`);
+
+  const publicUrl = (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    production,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    streamUrl: `${publicUrl.replace(/^http/, 'ws')}/twilio/media`,
+    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    agentName: e.AGENT_NAME,
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      validateSignatures: e.TWILIO_VALIDATE_SIGNATURES,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+    },
+    // A generated secret only works while one bridge instance both answers and streams a call.
+    streamToken: {
+      secret: e.STREAM_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
+      ttlMs: e.STREAM_TOKEN_TTL_S * 1000,
+      generated: !e.STREAM_TOKEN_SECRET,
+    },
+    streamStartTimeoutMs: e.STREAM_START_TIMEOUT_S * 1000,
+    maxConcurrentCalls: e.MAX_CONCURRENT_CALLS,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
+    transferAllowlist: e.TRANSFER_ALLOWLIST,
+    busyMessage: e.BUSY_MESSAGE,
+    errorMessage: e.ERROR_MESSAGE,
+    audioEngine: e.AUDIO_ENGINE,
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,72 @@
+import { AccessToken, AgentDispatchClient, RoomServiceClient, TrackSource } from 'livekit-server-sdk';
+
+/** What the call setup writes into the room and the agent dispatch, so agents know who is calling. */
+export interface CallContext {
+  callSid: string;
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+}
+
+/**
+ * The bridge's narrow view of LiveKit's server API: one room per call, one agent dispatched into it,
+ * one token for the phone participant. Tests can swap it for a fake; integration tests use the real one.
+ */
+export interface CallRooms {
+  createCallRoom(room: string, context: CallContext): Promise<void>;
+  dispatchAgent(room: string, agentName: string, metadata: Record<string, unknown>): Promise<void>;
+  deleteRoom(room: string): Promise<void>;
+  listRooms(): Promise<string[]>;
+  phoneToken(room: string, identity: string, attributes: Record<string, string>): Promise<string>;
+}
+
+export function roomNameFor(callSid: string): string {
+  return `call-${callSid}`;
+}
+
+/** `phone-<digits>` for a number, `phone-<callSid>` when Twilio withholds the caller ID. */
+export function phoneIdentityFor(caller: string, callSid: string): string {
+  const digits = caller.replace(/\D/g, '');
+  return digits.length > 0 ? `phone-${digits}` : `phone-${callSid}`;
+}
+
+export function createCallRooms(opts: { url: string; apiKey: string; apiSecret: string }): CallRooms {
+  const host = opts.url.replace(/^ws/, 'http');
+  const rooms = new RoomServiceClient(host, opts.apiKey, opts.apiSecret);
+  const dispatch = new AgentDispatchClient(host, opts.apiKey, opts.apiSecret);
+  return {
+    async createCallRoom(room, context) {
+      await rooms.createRoom({
+        name: room,
+        metadata: JSON.stringify(context),
+        // The bridge deletes the room at hang-up; these only catch rooms nobody ever joined.
+        emptyTimeout: 60,
+        departureTimeout: 10,
+      });
+    },
+    async dispatchAgent(room, agentName, metadata) {
+      await dispatch.createDispatch(room, agentName, { metadata: JSON.stringify(metadata) });
+    },
+    async deleteRoom(room) {
+      await rooms.deleteRoom(room);
+    },
+    async listRooms() {
+      return (await rooms.listRooms()).map((r) => r.name);
+    },
+    async phoneToken(room, identity, attributes) {
+      // One room, a short life (only the join uses it; the SDK refreshes its own session), and only
+      // what a phone needs: publish its microphone, hear the room, send DTMF and RPC over data.
+      const at = new AccessToken(opts.apiKey, opts.apiSecret, { identity, ttl: '5m', attributes });
+      at.addGrant({
+        room,
+        roomJoin: true,
+        canPublish: true,
+        canPublishSources: [TrackSource.MICROPHONE],
+        canSubscribe: true,
+        canPublishData: true,
+        canUpdateOwnMetadata: true,
+      });
+      return at.toJwt();
+    },
+  };
+}

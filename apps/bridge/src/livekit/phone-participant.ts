@@ -1,0 +1,213 @@
+import {
+  AudioFrame,
+  AudioSource,
+  AudioStream,
+  DisconnectReason,
+  LocalAudioTrack,
+  ParticipantKind,
+  type RemoteParticipant,
+  type RemoteTrack,
+  Room,
+  RoomEvent,
+  type RpcInvocationData,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
+
+export const AGENT_STATE_ATTRIBUTE = 'lk.agent.state';
+
+/** Audio the phone participant hears from the agent, one LiveKit frame at a time. */
+export type AgentAudioHandler = (pcm: Int16Array, sampleRate: number, channels: number) => void;
+
+export interface PhoneParticipantEvents {
+  onAgentAudio: AgentAudioHandler;
+  /** The agent's `lk.agent.state` attribute changed (listening, thinking, speaking, …). */
+  onAgentState: (state: string, identity: string) => void;
+  onAgentJoined: (identity: string) => void;
+  onAgentLeft: (identity: string) => void;
+  /** The room is gone for us: deleted, server shut down, or connection lost for good. */
+  onDisconnected: (reason: string) => void;
+}
+
+export interface PhoneParticipantOptions {
+  url: string;
+  token: string;
+  sampleRate: number;
+  /**
+   * Caller audio waiting for LiveKit, in ms. LiveKit consumes in real time, so a backlog left by a
+   * network burst would stay as latency forever: above `targetBacklogMs` silent frames are dropped
+   * (inaudible) until it is back under; above `maxBacklogMs` any frame is.
+   */
+  targetBacklogMs: number;
+  maxBacklogMs: number;
+  events: PhoneParticipantEvents;
+}
+
+/** The phone line as a LiveKit participant: one microphone out, the agent's audio in. */
+export class PhoneParticipant {
+  readonly room = new Room();
+  private source?: AudioSource;
+  private readonly pending: Int16Array[] = [];
+  private capturing = false;
+  private closed = false;
+  private readonly readers = new Map<string, ReadableStreamDefaultReader<AudioFrame>>();
+  droppedFrames = 0;
+  trimmedSilentFrames = 0;
+
+  private constructor(private readonly opts: PhoneParticipantOptions) {}
+
+  static async join(opts: PhoneParticipantOptions): Promise<PhoneParticipant> {
+    const phone = new PhoneParticipant(opts);
+    await phone.connect();
+    return phone;
+  }
+
+  private async connect(): Promise<void> {
+    const { room, opts } = this;
+    room
+      .on(RoomEvent.TrackSubscribed, (track, _pub, participant) => this.onTrack(track, participant))
+      .on(RoomEvent.TrackUnsubscribed, (track) => this.stopReading(track.sid ?? ''))
+      .on(RoomEvent.ParticipantAttributesChanged, (changed, participant) => {
+        const state = changed[AGENT_STATE_ATTRIBUTE];
+        if (state !== undefined && participant.identity !== room.localParticipant?.identity) {
+          opts.events.onAgentState(state, participant.identity);
+        }
+      })
+      .on(RoomEvent.ParticipantConnected, (p) => this.onParticipant(p))
+      .on(RoomEvent.ParticipantDisconnected, (p) => {
+        if (isAgent(p)) opts.events.onAgentLeft(p.identity);
+      })
+      .on(RoomEvent.Disconnected, (reason) => {
+        if (!this.closed) opts.events.onDisconnected(DisconnectReason[reason] ?? String(reason));
+      });
+    await room.connect(opts.url, opts.token, { autoSubscribe: true, dynacast: false });
+    // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
+    this.source = new AudioSource(opts.sampleRate, 1, Math.max(200, opts.maxBacklogMs * 2));
+    const track = LocalAudioTrack.createAudioTrack('phone', this.source);
+    const publish = new TrackPublishOptions();
+    // LiveKit Agents only listen to microphone tracks.
+    publish.source = TrackSource.SOURCE_MICROPHONE;
+    await room.localParticipant!.publishTrack(track, publish);
+    for (const p of room.remoteParticipants.values()) this.onParticipant(p);
+  }
+
+  /** A participant already in the room (or just arrived) may be mid-utterance: report its state. */
+  private onParticipant(p: RemoteParticipant): void {
+    if (isAgent(p)) this.opts.events.onAgentJoined(p.identity);
+    const state = p.attributes[AGENT_STATE_ATTRIBUTE];
+    if (state !== undefined) this.opts.events.onAgentState(state, p.identity);
+  }
+
+  get identity(): string {
+    return this.room.localParticipant?.identity ?? '';
+  }
+
+  /**
+   * Hands caller audio to LiveKit without ever making the socket handler wait: while one frame is
+   * in flight the next ones queue here.
+   */
+  pushCallerAudio(pcm: Int16Array): void {
+    if (this.closed || !this.source) return;
+    const backlogMs =
+      this.source.queuedDuration + this.pending.length * ((pcm.length / this.opts.sampleRate) * 1000);
+    if (backlogMs > this.opts.maxBacklogMs) {
+      this.droppedFrames++;
+      return;
+    }
+    if (backlogMs > this.opts.targetBacklogMs && isSilent(pcm)) {
+      this.trimmedSilentFrames++;
+      return;
+    }
+    this.pending.push(pcm);
+    if (!this.capturing) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.capturing = true;
+    try {
+      for (let pcm = this.pending.shift(); pcm && !this.closed; pcm = this.pending.shift()) {
+        await this.source!.captureFrame(new AudioFrame(pcm, this.opts.sampleRate, 1, pcm.length));
+      }
+    } catch {
+      // The source is closed during teardown; nothing left to deliver.
+    } finally {
+      this.capturing = false;
+    }
+  }
+
+  registerRpc(method: string, handler: (data: RpcInvocationData) => Promise<string>): void {
+    this.room.localParticipant?.registerRpcMethod(method, handler);
+  }
+
+  async publishDtmf(digit: string): Promise<void> {
+    await this.room.localParticipant?.publishDtmf(dtmfCode(digit), digit);
+  }
+
+  async setAttributes(attributes: Record<string, string>): Promise<void> {
+    await this.room.localParticipant?.setAttributes(attributes);
+  }
+
+  private onTrack(track: RemoteTrack, participant: RemoteParticipant): void {
+    if (track.kind !== TrackKind.KIND_AUDIO || this.closed) return;
+    const sid = track.sid ?? `${participant.identity}-audio`;
+    const reader = new AudioStream(track, this.opts.sampleRate, 1).getReader();
+    this.readers.set(sid, reader);
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done || !value || this.closed) break;
+          this.opts.events.onAgentAudio(value.data, value.sampleRate, value.channels);
+        }
+      } catch {
+        // Stream cancelled on unsubscribe or teardown.
+      } finally {
+        this.readers.delete(sid);
+      }
+    })();
+  }
+
+  private stopReading(sid: string): void {
+    const reader = this.readers.get(sid);
+    this.readers.delete(sid);
+    void reader?.cancel().catch(() => undefined);
+  }
+
+  async leave(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending.length = 0;
+    for (const sid of [...this.readers.keys()]) this.stopReading(sid);
+    try {
+      await this.room.disconnect();
+    } finally {
+      await this.source?.close().catch(() => undefined);
+    }
+  }
+}
+
+/** Agents join with kind AGENT; anything else publishing audio (a test stand-in, `lk room join`) counts too. */
+export function isAgent(p: RemoteParticipant): boolean {
+  return p.kind === ParticipantKind.AGENT;
+}
+
+/** Below about -50 dBFS: background, not speech. */
+const SILENCE_MEAN_SQUARE = (32768 * 10 ** (-50 / 20)) ** 2;
+
+function isSilent(pcm: Int16Array): boolean {
+  let sum = 0;
+  // Every 4th sample is plenty to tell speech from silence at 48 kHz.
+  for (let i = 0; i < pcm.length; i += 4) sum += pcm[i]! * pcm[i]!;
+  return sum / Math.ceil(pcm.length / 4) < SILENCE_MEAN_SQUARE;
+}
+
+const DTMF_CODES: Record<string, number> = { '*': 10, '#': 11, A: 12, B: 13, C: 14, D: 15 };
+
+/** RFC 4733 event code of a DTMF digit, the numbering LiveKit SIP uses too. */
+export function dtmfCode(digit: string): number {
+  if (/^[0-9]$/.test(digit)) return Number(digit);
+  const code = DTMF_CODES[digit.toUpperCase()];
+  if (code === undefined) throw new RangeError(`not a DTMF digit: ${JSON.stringify(digit)}`);
+  return code;
+}

@@ -1,0 +1,133 @@
+import { muLawToBase64, type Downlink } from '@callbridge/audio';
+
+/** Where the relay's output goes: the Twilio socket, as protocol-level actions. */
+export interface TwilioSink {
+  sendMedia(payloadBase64: string): void;
+  sendMark(name: string): void;
+  sendClear(): void;
+}
+
+export interface AgentAudioRelayOptions {
+  downlink: Downlink;
+  sink: TwilioSink;
+  /** Frames quieter than this are silence (dBFS of the chunk's RMS). */
+  silenceDbfs?: number;
+  /** Silence that ends an utterance when the agent publishes no state. */
+  hangoverMs?: number;
+  /**
+   * If the agent leaves `speaking` while its audio was loud this recently, it was cut off mid-word
+   * (interrupted) rather than finishing: a natural end leaves a tail of silence longer than this.
+   */
+  interruptWindowMs?: number;
+  now?: () => number;
+  /** Called with the µs spent converting one chunk, for the conversion-time metric. */
+  onConverted?: (micros: number) => void;
+}
+
+/**
+ * Agent audio → Twilio: converts LiveKit PCM into 20 ms μ-law media messages as it arrives (LiveKit
+ * delivers it in real time, so Twilio's buffer stays small), puts a `mark` after each utterance,
+ * and sends `clear` the moment the agent is interrupted so the caller stops hearing it at once.
+ * Idle silence is not forwarded: there is nothing to play and it would only cost bandwidth.
+ */
+export class AgentAudioRelay {
+  private readonly silenceLevel: number;
+  private readonly hangoverMs: number;
+  private readonly interruptWindowMs: number;
+  private readonly now: () => number;
+  private inUtterance = false;
+  private suppressed = false;
+  private agentStateKnown = false;
+  private agentSpeaking = false;
+  private lastLoudAt = Number.NEGATIVE_INFINITY;
+  private utterances = 0;
+  private readonly pendingMarks = new Set<string>();
+  framesSent = 0;
+  clears = 0;
+
+  constructor(private readonly opts: AgentAudioRelayOptions) {
+    // Compare mean squares directly: no log/sqrt per chunk on the hot path.
+    this.silenceLevel = (32768 * 10 ** ((opts.silenceDbfs ?? -50) / 20)) ** 2;
+    this.hangoverMs = opts.hangoverMs ?? 300;
+    this.interruptWindowMs = opts.interruptWindowMs ?? 60;
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  /** Marks sent to Twilio that it has not echoed yet, i.e. audio still queued at the caller's end. */
+  get unplayedMarks(): readonly string[] {
+    return [...this.pendingMarks];
+  }
+
+  onAgentAudio(pcm: Int16Array, sampleRate: number, channels: number): void {
+    const now = this.now();
+    const loud = meanSquare(pcm) > this.silenceLevel;
+    if (loud) {
+      if (this.suppressed && !this.agentStateKnown && now - this.lastLoudAt > this.hangoverMs) {
+        this.suppressed = false; // a stateless agent started a new utterance after being cut off
+      }
+    }
+    if (this.suppressed) {
+      if (loud) this.lastLoudAt = now;
+      return;
+    }
+    if (!this.inUtterance) {
+      if (!loud && !this.agentSpeaking) return;
+      this.inUtterance = true;
+    }
+    if (loud) this.lastLoudAt = now;
+    const t0 = performance.now();
+    const frames = this.opts.downlink.push(pcm, sampleRate, channels);
+    this.send(frames);
+    this.opts.onConverted?.((performance.now() - t0) * 1000);
+    if (!this.agentSpeaking && now - this.lastLoudAt > this.hangoverMs) this.endUtterance();
+  }
+
+  onAgentState(state: string): void {
+    const wasSpeaking = this.agentSpeaking;
+    this.agentStateKnown = true;
+    this.agentSpeaking = state === 'speaking';
+    if (this.agentSpeaking && !wasSpeaking) {
+      this.suppressed = false;
+      return;
+    }
+    if (wasSpeaking && !this.agentSpeaking && this.inUtterance) {
+      if (this.now() - this.lastLoudAt <= this.interruptWindowMs) this.interrupt();
+      // Otherwise the utterance ended by itself; the silence hangover closes it with a mark.
+    }
+  }
+
+  /** Twilio echoed a mark: the caller has heard everything up to it. */
+  onMarkEchoed(name: string): void {
+    this.pendingMarks.delete(name);
+  }
+
+  /** Cut the agent off at the caller: drop what Twilio has buffered and ignore the audio's tail. */
+  interrupt(): void {
+    this.opts.sink.sendClear();
+    this.clears++;
+    this.opts.downlink.reset();
+    this.inUtterance = false;
+    this.suppressed = true;
+  }
+
+  private endUtterance(): void {
+    this.send(this.opts.downlink.flush());
+    this.inUtterance = false;
+    const name = `utterance-${++this.utterances}`;
+    this.pendingMarks.add(name);
+    this.opts.sink.sendMark(name);
+  }
+
+  private send(frames: Uint8Array[]): void {
+    for (const frame of frames) {
+      this.opts.sink.sendMedia(muLawToBase64(frame));
+      this.framesSent++;
+    }
+  }
+}
+
+function meanSquare(pcm: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
+  return pcm.length > 0 ? sum / pcm.length : 0;
+}

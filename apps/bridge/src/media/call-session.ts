@@ -1,0 +1,326 @@
+import { createDownlink, createUplink, type Downlink, type Uplink } from '@callbridge/audio';
+import {
+  CloseCode,
+  decodeInbound,
+  encodeClear,
+  encodeMark,
+  encodeMedia,
+  verifyStreamToken,
+  type StartMessage,
+} from '@callbridge/twilio-media';
+import { RpcError } from '@livekit/rtc-node';
+import type { WebSocket } from 'ws';
+import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
+import type { BridgeConfig } from '../config.js';
+import type { CallRooms } from '../livekit/call-rooms.js';
+import { phoneIdentityFor } from '../livekit/call-rooms.js';
+import { PhoneParticipant } from '../livekit/phone-participant.js';
+import type { Logger } from '../logger.js';
+import type { BridgeMetrics } from '../metrics.js';
+import type { TwilioControl } from '../twilio/control.js';
+import { AgentAudioRelay } from './agent-audio-relay.js';
+
+export interface CallSessionDeps {
+  config: BridgeConfig;
+  rooms: CallRooms;
+  registry: CallRegistry;
+  metrics: BridgeMetrics;
+  log: Logger;
+  twilio: TwilioControl;
+}
+
+const LIVEKIT_RATE = 48_000;
+/** After this many refused messages a stream is more noise than call: close it. */
+const MAX_BAD_MESSAGES = 50;
+
+/**
+ * One Twilio Media Stream: validates every message, joins the call's room as the phone participant
+ * on `start`, moves audio both ways, and tears everything down exactly once however the call ends.
+ */
+export class CallSession {
+  private log: Logger;
+  private state: 'awaiting_start' | 'joining' | 'live' | 'ended' = 'awaiting_start';
+  private call?: CallEntry;
+  private streamSid?: string;
+  private phone?: PhoneParticipant;
+  private uplink?: Uplink;
+  private downlink?: Downlink;
+  private relay?: AgentAudioRelay;
+  private startedAt = 0;
+  private lastMediaAt = 0;
+  private lastChunk = 0;
+  private badMessages = 0;
+  private framesIn = 0;
+  private endPromise?: Promise<void>;
+  private readonly pendingDtmf: string[] = [];
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deps: CallSessionDeps,
+  ) {
+    this.log = deps.log;
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on(
+      'close',
+      () => void this.end(this.state === 'live' ? 'stream_dropped' : 'no_stream', 'socket closed'),
+    );
+    ws.on('error', (err) => this.log.warn({ err: err.message }, 'media socket error'));
+  }
+
+  private reject(reason: string, detail: string, close?: number): void {
+    this.deps.metrics.rejected.inc({ reason });
+    this.log.warn({ reason, detail }, 'media message refused');
+    if (close !== undefined) {
+      void this.end('protocol_error', reason, close);
+    } else if (++this.badMessages >= MAX_BAD_MESSAGES) {
+      void this.end('protocol_error', 'too many bad messages', CloseCode.policyViolation);
+    }
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'ended') return;
+    if (isBinary)
+      return this.reject('binary_frame', 'Media Streams sends text frames only', CloseCode.unsupportedData);
+    const decoded = decodeInbound(data, { maxBytes: this.deps.config.maxMessageBytes });
+    if (!decoded.ok) {
+      const { code, message, closeCode } = decoded.error;
+      // Twilio may add events; an unknown one is logged and skipped, not fatal.
+      const fatal = code === 'oversized' ? closeCode : undefined;
+      return this.reject(code, message, fatal);
+    }
+    const msg = decoded.message;
+    switch (msg.event) {
+      case 'connected':
+        return;
+      case 'start':
+        if (this.state !== 'awaiting_start') {
+          return this.reject('second_start', 'a stream sends start once', CloseCode.policyViolation);
+        }
+        void this.start(msg);
+        return;
+      case 'media': {
+        if (this.state === 'awaiting_start') {
+          return this.reject('media_before_start', 'media arrived before start', CloseCode.policyViolation);
+        }
+        if (msg.streamSid !== this.streamSid)
+          return this.reject('wrong_stream_sid', `streamSid ${msg.streamSid}`);
+        if (msg.media.track !== 'inbound') return;
+        this.onCallerMedia(msg.media.payload, Number(msg.media.chunk));
+        return;
+      }
+      case 'mark':
+        if (msg.streamSid !== this.streamSid)
+          return this.reject('wrong_stream_sid', `streamSid ${msg.streamSid}`);
+        this.relay?.onMarkEchoed(msg.mark.name);
+        return;
+      case 'dtmf':
+        if (msg.streamSid !== this.streamSid)
+          return this.reject('wrong_stream_sid', `streamSid ${msg.streamSid}`);
+        this.log.info({ digit: msg.dtmf.digit }, 'caller pressed a key');
+        // A key pressed while we are still joining the room is sent once we are in.
+        if (this.state === 'live') this.publishDtmf(msg.dtmf.digit);
+        else this.pendingDtmf.push(msg.dtmf.digit);
+        return;
+      case 'stop':
+        if (this.state === 'awaiting_start')
+          return this.reject('stop_before_start', 'stop arrived before start');
+        void this.end('caller_hung_up', 'twilio stop');
+        return;
+    }
+  }
+
+  private async start(msg: StartMessage): Promise<void> {
+    const { config, registry, rooms, metrics } = this.deps;
+    this.state = 'joining';
+    const callSid = msg.start.callSid;
+    this.log = this.deps.log.child({ callSid, streamSid: msg.streamSid });
+    const params = msg.start.customParameters ?? {};
+    const verdict = verifyStreamToken({
+      secret: config.streamToken.secret,
+      token: params.streamToken,
+      callSid,
+    });
+    if (!verdict.ok)
+      return this.reject(`stream_token_${verdict.reason}`, 'stream token refused', CloseCode.policyViolation);
+    if (!registry.claimNonce(verdict.nonce, verdict.expiresAtMs)) {
+      return this.reject('stream_token_replayed', 'stream token already used', CloseCode.policyViolation);
+    }
+    const call = registry.get(callSid);
+    if (!call)
+      return this.reject('unknown_call', 'no answered call with this CallSid', CloseCode.policyViolation);
+    if (call.streamSid) {
+      return this.reject(
+        'duplicate_stream',
+        `call already streams as ${call.streamSid}`,
+        CloseCode.policyViolation,
+      );
+    }
+    call.streamSid = msg.streamSid;
+    if (call.streamTimer) clearTimeout(call.streamTimer);
+    call.end = (outcome, reason) => this.end(outcome, reason);
+    this.call = call;
+    this.streamSid = msg.streamSid;
+    this.startedAt = performance.now();
+
+    this.uplink = createUplink({ outputRate: LIVEKIT_RATE, engine: config.audioEngine });
+    this.downlink = createDownlink({ inputRate: LIVEKIT_RATE, engine: config.audioEngine });
+    const streamSid = msg.streamSid;
+    this.relay = new AgentAudioRelay({
+      downlink: this.downlink,
+      sink: {
+        sendMedia: (payload) => this.send(encodeMedia(streamSid, payload)),
+        sendMark: (name) => this.send(encodeMark(streamSid, name)),
+        sendClear: () => {
+          metrics.clears.inc();
+          this.log.info('agent interrupted: clearing caller playback');
+          this.send(encodeClear(streamSid));
+        },
+      },
+      onConverted: (us) => metrics.conversionSeconds.observe({ direction: 'down' }, us / 1e6),
+    });
+
+    const identity = phoneIdentityFor(call.from, callSid);
+    const attributes = {
+      'sip.phoneNumber': call.direction === 'inbound' ? call.from : call.to,
+      'sip.trunkPhoneNumber': call.direction === 'inbound' ? call.to : call.from,
+      'sip.callID': callSid,
+      'sip.callIDFull': callSid,
+      'sip.callStatus': 'active',
+      'sip.callDirection': call.direction,
+      'callbridge.streamSid': streamSid,
+    };
+    try {
+      const token = await rooms.phoneToken(call.room, identity, attributes);
+      const relay = this.relay;
+      this.phone = await PhoneParticipant.join({
+        url: config.livekit.url,
+        token,
+        sampleRate: LIVEKIT_RATE,
+        targetBacklogMs: 60,
+        maxBacklogMs: 200,
+        events: {
+          onAgentAudio: (pcm, rate, channels) => relay.onAgentAudio(pcm, rate, channels),
+          onAgentState: (state) => relay.onAgentState(state),
+          onAgentJoined: (agent) => this.log.info({ agent }, 'agent joined'),
+          onAgentLeft: (agent) => this.log.info({ agent }, 'agent left'),
+          onDisconnected: (reason) => void this.end('room_closed', reason),
+        },
+      });
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'could not join the call room');
+      return void this.end('failed', 'livekit join failed', CloseCode.normal);
+    }
+    if ((this.state as string) === 'ended') {
+      // The socket closed while we were joining; teardown ran before the phone existed.
+      await this.phone.leave();
+      return;
+    }
+    this.registerRpc();
+    this.state = 'live';
+    for (const digit of this.pendingDtmf.splice(0)) this.publishDtmf(digit);
+    this.log.info({ room: call.room, identity, chain: this.uplink.describe() }, 'call live');
+  }
+
+  private publishDtmf(digit: string): void {
+    this.phone
+      ?.publishDtmf(digit)
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'dtmf publish failed'));
+  }
+
+  private registerRpc(): void {
+    const phone = this.phone!;
+    phone.registerRpc('hangup', async (data) => {
+      this.log.info({ agent: data.callerIdentity }, 'agent hung up');
+      // Answer first so the agent is not left waiting for a room that is going away.
+      setTimeout(() => void this.end('agent_hung_up', 'hangup rpc'), 0);
+      return JSON.stringify({ ok: true });
+    });
+    phone.registerRpc('transfer', async (data) => {
+      let to: unknown;
+      try {
+        to = (JSON.parse(data.payload) as { to?: unknown }).to;
+      } catch {
+        throw new RpcError(1400, 'transfer payload must be JSON {"to": "+1..."}');
+      }
+      if (typeof to !== 'string' || !this.deps.config.transferAllowlist.includes(to)) {
+        throw new RpcError(1403, `transfer target ${String(to)} is not in TRANSFER_ALLOWLIST`);
+      }
+      if (!this.deps.twilio.canControlCalls) {
+        throw new RpcError(1501, 'transfer needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
+      }
+      await this.deps.twilio.transfer(this.call!.callSid, to);
+      this.log.info({ callee: to }, 'call transferred');
+      setTimeout(() => void this.end('transferred', 'transfer rpc'), 0);
+      return JSON.stringify({ ok: true });
+    });
+  }
+
+  private onCallerMedia(payload: string, chunk: number): void {
+    if (this.state !== 'live' || !this.uplink || !this.phone) {
+      this.deps.metrics.uplinkDropped.inc();
+      return;
+    }
+    const now = performance.now();
+    if (this.lastMediaAt > 0 && now - this.lastMediaAt > 40)
+      this.deps.metrics.lateFrames.inc({ kind: 'late' });
+    if (this.lastChunk > 0 && chunk > this.lastChunk + 1) {
+      this.deps.metrics.lateFrames.inc({ kind: 'missing' }, chunk - this.lastChunk - 1);
+    }
+    this.lastMediaAt = now;
+    this.lastChunk = chunk;
+    let pcm: Int16Array;
+    try {
+      pcm = this.uplink.processBase64(payload);
+    } catch (err) {
+      return this.reject('invalid_payload', (err as Error).message);
+    }
+    const measure = (++this.framesIn & 7) === 0;
+    this.deps.metrics.framesIn.inc();
+    const dropped = this.phone.droppedFrames;
+    this.phone.pushCallerAudio(pcm);
+    if (this.phone.droppedFrames > dropped)
+      this.deps.metrics.uplinkDropped.inc(this.phone.droppedFrames - dropped);
+    if (measure)
+      this.deps.metrics.conversionSeconds.observe({ direction: 'up' }, (performance.now() - now) / 1000);
+  }
+
+  private send(json: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(json);
+    if (json.charCodeAt(10) === 109 /* "m" of "media" */) this.deps.metrics.framesOut.inc();
+  }
+
+  /** Ends the call once: closes the socket, leaves and deletes the room, records the outcome. */
+  end(outcome: CallOutcome, reason?: string, closeCode: number = CloseCode.normal): Promise<void> {
+    this.endPromise ??= this.teardown(outcome, reason, closeCode);
+    return this.endPromise;
+  }
+
+  private async teardown(outcome: CallOutcome, reason: string | undefined, closeCode: number): Promise<void> {
+    const wasLive = this.state === 'live' || this.state === 'joining';
+    this.state = 'ended';
+    const { registry, rooms, metrics } = this.deps;
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.ws.close(closeCode, reason?.slice(0, 100));
+    }
+    if (!this.call) return; // never attached to a call: nothing else to free
+    if (outcome === 'agent_hung_up' || outcome === 'room_closed') {
+      await this.deps.twilio.complete(this.call.callSid).catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'could not complete the call through the Twilio API');
+      });
+    }
+    await this.phone?.leave().catch(() => undefined);
+    this.uplink?.close();
+    this.downlink?.close();
+    await rooms.deleteRoom(this.call.room).catch(() => undefined);
+    if (registry.get(this.call.callSid) === this.call) registry.remove(this.call.callSid);
+    const durationMs = wasLive ? Math.round(performance.now() - this.startedAt) : 0;
+    metrics.activeCalls.set(registry.active);
+    metrics.callsEnded.inc({ outcome });
+    metrics.callDuration.observe(durationMs / 1000);
+    this.log.info(
+      { outcome, reason, durationMs, framesIn: this.framesIn, framesOut: this.relay?.framesSent ?? 0 },
+      'call ended',
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every Prometheus series the bridge exports, on its own registry (tests run several bridges). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'callbridge_bridge_' });
+  const m = {
+    registry,
+    activeCalls: new Gauge({
+      name: 'callbridge_active_calls',
+      help: 'Calls answered and not yet ended',
+      registers: [registry],
+    }),
+    callsEnded: new Counter({
+      name: 'callbridge_calls_total',
+      help: 'Calls by final outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'callbridge_rejected_total',
+      help: 'Requests and messages refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    framesIn: new Counter({
+      name: 'callbridge_frames_in_total',
+      help: 'Twilio media frames received',
+      registers: [registry],
+    }),
+    framesOut: new Counter({
+      name: 'callbridge_frames_out_total',
+      help: 'Media frames sent to Twilio',
+      registers: [registry],
+    }),
+    lateFrames: new Counter({
+      name: 'callbridge_late_frames_total',
+      help: 'Caller frames that arrived more than 40 ms after the previous one, or with a sequence gap',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    uplinkDropped: new Counter({
+      name: 'callbridge_uplink_dropped_frames_total',
+      help: 'Caller frames dropped because LiveKit could not take them fast enough',
+      registers: [registry],
+    }),
+    conversionSeconds: new Histogram({
+      name: 'callbridge_frame_conversion_seconds',
+      help: 'Time to convert one 20 ms frame, by direction',
+      labelNames: ['direction'] as const,
+      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
+      registers: [registry],
+    }),
+    callDuration: new Histogram({
+      name: 'callbridge_call_duration_seconds',
+      help: 'Duration of ended calls',
+      buckets: [5, 15, 30, 60, 120, 300, 600, 1800],
+      registers: [registry],
+    }),
+    clears: new Counter({
+      name: 'callbridge_clears_total',
+      help: 'clear messages sent on barge-in',
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type BridgeMetrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,127 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloseCode, SIGNATURE_HEADER, validateStreamUpgradeSignature } from '@callbridge/twilio-media';
+import express from 'express';
+import expressWs from 'express-ws';
+import { CallRegistry } from './calls/registry.js';
+import type { BridgeConfig } from './config.js';
+import { opsRoutes } from './http/ops.js';
+import { requireTwilioSignature } from './http/twilio-signature.js';
+import { twilioWebhooks } from './http/twilio-webhooks.js';
+import { createCallRooms, type CallRooms } from './livekit/call-rooms.js';
+import { createLogger, type Logger } from './logger.js';
+import { CallSession } from './media/call-session.js';
+import { createMetrics, type BridgeMetrics } from './metrics.js';
+import { createTwilioControl, type TwilioControl } from './twilio/control.js';
+
+export interface Bridge {
+  server: Server;
+  registry: CallRegistry;
+  metrics: BridgeMetrics;
+  log: Logger;
+  /** Starts listening; resolves with the bound port (config.port 0 picks a free one). */
+  listen(): Promise<number>;
+  /** Stops taking calls (busy TwiML), waits for active calls up to the drain timeout, then ends the rest. */
+  drain(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BridgeOverrides {
+  rooms?: CallRooms;
+  twilio?: TwilioControl;
+  log?: Logger;
+}
+
+/** Composes the bridge: HTTP webhooks, the Media Streams socket, ops endpoints. */
+export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = {}): Bridge {
+  const log = overrides.log ?? createLogger(config.logLevel, config.production);
+  const metrics = createMetrics();
+  const registry = new CallRegistry(config.maxConcurrentCalls);
+  const rooms = overrides.rooms ?? createCallRooms(config.livekit);
+  const twilio = overrides.twilio ?? createTwilioControl(config.twilio);
+
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+  // Media Streams messages are small JSON; anything past the limit is an attack or a bug.
+  const ws = expressWs(app, server, {
+    wsOptions: {
+      maxPayload: config.maxMessageBytes,
+      // Twilio signs the upgrade request over the stream URL; refuse before the socket exists.
+      verifyClient: (info, done) => {
+        if (!config.twilio.validateSignatures) return done(true);
+        const signature = info.req.headers[SIGNATURE_HEADER.toLowerCase()];
+        const streamUrl = config.publicUrl.replace(/^http/, 'ws') + (info.req.url ?? '');
+        if (!signature) {
+          metrics.rejected.inc({ reason: 'ws_signature_missing' });
+          return done(false, 400, 'missing signature');
+        }
+        if (!validateStreamUpgradeSignature({ authToken: config.twilio.authToken!, streamUrl, signature })) {
+          metrics.rejected.inc({ reason: 'ws_signature_invalid' });
+          log.warn('media socket with a bad signature refused');
+          return done(false, 403, 'signature does not match');
+        }
+        done(true);
+      },
+    },
+  });
+
+  const deps = { config, rooms, registry, metrics, log, twilio };
+  const urlencoded = express.urlencoded({ extended: false, limit: '32kb' });
+  // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
+  // attached to the webhook routes only.
+  const guard = [urlencoded, requireTwilioSignature(config, metrics, log)];
+  app.use('/twilio', twilioWebhooks({ ...deps, guard }));
+  app.use(opsRoutes({ registry, metrics }));
+  ws.app.ws('/twilio/media', (socket) => {
+    new CallSession(socket, deps);
+  });
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('not found');
+  });
+
+  if (!config.twilio.validateSignatures) {
+    log.warn('TWILIO SIGNATURE CHECKS ARE OFF: anyone who finds this URL can place calls into your rooms');
+  }
+  if (config.streamToken.generated) {
+    log.info('STREAM_TOKEN_SECRET not set: using a per-process secret (fine for one bridge instance)');
+  }
+
+  const endAll = async (reason: string) => {
+    await Promise.all(
+      registry.all().map(async (call) => {
+        if (call.end) await call.end('shutdown', reason);
+        else {
+          registry.remove(call.callSid);
+          await rooms.deleteRoom(call.room).catch(() => undefined);
+        }
+      }),
+    );
+  };
+
+  return {
+    server,
+    registry,
+    metrics,
+    log,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
+      }),
+    async drain(timeoutMs = config.drainTimeoutMs) {
+      registry.draining = true;
+      log.info({ active: registry.active, timeoutMs }, 'draining: new calls get the busy message');
+      const deadline = Date.now() + timeoutMs;
+      while (registry.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      await endAll('drain timeout');
+    },
+    async close() {
+      registry.draining = true;
+      await endAll('bridge closing');
+      for (const client of ws.getWss().clients) client.close(CloseCode.normal, 'bridge closing');
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}

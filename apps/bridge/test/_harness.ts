@@ -1,0 +1,77 @@
+import { freeTcpPort, type LiveKitServer } from '@callbridge/testkit/livekit';
+import { TwilioSimulator } from '@callbridge/testkit/twilio';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config.js';
+import { createBridge, type Bridge } from '../src/server.js';
+
+export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+
+export interface TestBridge {
+  bridge: Bridge;
+  publicUrl: string;
+  voiceUrl: string;
+  sim: TwilioSimulator;
+  close(): Promise<void>;
+}
+
+/** The real bridge, in this process, against a real livekit-server, with a Twilio simulator aimed at it. */
+export async function startTestBridge(
+  lk: LiveKitServer,
+  env: Record<string, string> = {},
+): Promise<TestBridge> {
+  const port = await freeTcpPort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: publicUrl,
+    LIVEKIT_URL: lk.url,
+    LIVEKIT_API_KEY: lk.apiKey,
+    LIVEKIT_API_SECRET: lk.apiSecret,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    LOG_LEVEL: process.env.BRIDGE_LOG_LEVEL ?? 'warn',
+    ...env,
+  });
+  const bridge = createBridge(config, {
+    log: pino({ level: config.logLevel }, pino.destination(2)),
+  });
+  await bridge.listen();
+  const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
+  return {
+    bridge,
+    publicUrl,
+    voiceUrl: `${publicUrl}/twilio/voice`,
+    sim,
+    async close() {
+      await sim.hangupAll().catch(() => undefined);
+      await bridge.close();
+    },
+  };
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function metricValue(
+  bridge: Bridge,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = await bridge.metrics.registry.getSingleMetric(name)?.get();
+  if (!metric) return 0;
+  const want = Object.entries(labels);
+  return metric.values
+    .filter((v) => want.every(([k, val]) => v.labels[k] === val))
+    .reduce((sum, v) => sum + v.value, 0);
+}
