@@ -28,12 +28,9 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
   // The framework logs through its own pino instance; it must exist before anything else runs.
   initializeLogger({ pretty: false, level: config.logLevel });
 
-  let server: AgentServer | undefined;
-  const capacity = new CallCapacity(
-    config.maxCallsPerWorker,
-    () => server?.activeJobs.map((j) => j.job.id) ?? [],
-  );
-  const metrics = createMetrics(() => server?.activeJobs.length ?? 0, config.maxCallsPerWorker);
+  // `server` is only read by these callbacks once it exists (they run after construction).
+  const capacity = new CallCapacity(config.maxCallsPerWorker, () => server.activeJobs.map((j) => j.job.id));
+  const metrics = createMetrics(() => server.activeJobs.length, config.maxCallsPerWorker);
   const relay = await startMetricsRelay(metrics, logger);
   // Call processes are forked from this one and inherit the environment.
   process.env[METRICS_SOCKET_ENV] = relay.socketPath;
@@ -53,7 +50,7 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
 
   // Source runs under tsx (.ts); a compiled build would be .js. The job file sits next to this one.
   const jobFile = fileURLToPath(new URL(`./job${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-  server = new AgentServer(
+  const server = new AgentServer(
     new ServerOptions({
       agent: jobFile,
       agentName: config.agentName,
@@ -72,8 +69,7 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
       logLevel: config.logLevel,
     }),
   );
-  const agentServer = server;
-  agentServer.event.on('worker_registered', (workerId: string) => {
+  server.event.on('worker_registered', (workerId: string) => {
     registered = true;
     logger.info(
       { workerId, agentName: config.agentName, maxCalls: config.maxCallsPerWorker },
@@ -87,16 +83,16 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
     registry: metrics.registry,
     logger,
     status: () => ({
-      workerId: agentServer.id,
+      workerId: server.id,
       registered,
       draining,
-      activeCalls: agentServer.activeJobs.length,
+      activeCalls: server.activeJobs.length,
       maxCalls: config.maxCallsPerWorker,
     }),
   });
   logger.info({ port: health.port }, 'health and metrics listening');
 
-  const done = agentServer.run().catch((err: unknown) => {
+  const done = server.run().catch((err: unknown) => {
     logger.fatal({ err }, 'worker stopped');
     throw err;
   });
@@ -106,14 +102,14 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
     (stopping ??= (async () => {
       draining = true;
       if (drain) {
-        logger.info({ activeCalls: agentServer.activeJobs.length }, 'draining: finishing active calls');
+        logger.info({ activeCalls: server.activeJobs.length }, 'draining: finishing active calls');
         try {
-          await agentServer.drain(config.drainTimeoutMs);
+          await server.drain(config.drainTimeoutMs);
         } catch (err) {
-          logger.warn({ err, activeCalls: agentServer.activeJobs.length }, 'drain timed out, closing anyway');
+          logger.warn({ err, activeCalls: server.activeJobs.length }, 'drain timed out, closing anyway');
         }
       }
-      await agentServer.close();
+      await server.close();
       await health.close();
       await relay.close();
       logger.info('worker stopped');

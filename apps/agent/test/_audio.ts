@@ -1,7 +1,9 @@
-/** Content checks on the agent's audio as the phone heard it (48 kHz, through Opus). */
+/** Content checks on audio that went through LiveKit (Opus, resampling): onset and correlation. */
 import { bestCorrelation, decimate, rmsDbfs } from '@callbridge/testkit/audio-fixtures';
 
-/** First sample index where a 20 ms window reaches `thresholdDbfs`, or -1. */
+const CHECK_RATE = 8_000;
+
+/** First sample index at or after `from` where a 20 ms window reaches `thresholdDbfs`, or -1. */
 export function onsetIndex(samples: Int16Array, rate: number, from = 0, thresholdDbfs = -45): number {
   const win = rate / 50;
   for (let i = from; i + win <= samples.length; i += win)
@@ -10,17 +12,34 @@ export function onsetIndex(samples: Int16Array, rate: number, from = 0, threshol
 }
 
 /**
- * How well `reference` (24 kHz, what the model sent) matches the phone's recording (48 kHz) at
- * the utterance starting near `onset`. Both are brought to 8 kHz: enough for speech, and cheap.
+ * How well `reference` (24 kHz, e.g. what the model sent) matches `received` at the utterance
+ * starting near sample `onset`: the median correlation of 300 ms pieces of the reference, each
+ * found on its own. Pieces, because a receiver's jitter buffer stretches time at the start of a
+ * stream; one long window would score that drift, not the content. Everything runs at 8 kHz.
  */
 export function matchAt(
   reference24k: Int16Array,
-  received48k: Int16Array,
+  received: Int16Array,
+  receivedRate: number,
   onset: number,
-  seconds = 1.2,
+  seconds = 2.1,
 ): number {
-  const ref = decimate(reference24k.subarray(0, Math.min(reference24k.length, 24_000 * seconds)), 3);
-  const start = Math.max(0, onset - 48_000 * 0.3);
-  const window = decimate(received48k.subarray(start, start + 48_000 * (seconds + 0.8)), 6);
-  return bestCorrelation(ref, window, 8_000 * 0.8).peak;
+  const ref = decimate(reference24k, 24_000 / CHECK_RATE);
+  const rec = decimate(received, receivedRate / CHECK_RATE);
+  const recOnset = Math.round((onset * CHECK_RATE) / receivedRate);
+  const refOnset = Math.max(0, onsetIndex(ref, CHECK_RATE));
+  const piece = CHECK_RATE * 0.3;
+  const slack = CHECK_RATE * 0.25;
+  const peaks: number[] = [];
+  for (let at = refOnset; at + piece <= Math.min(ref.length, refOnset + CHECK_RATE * seconds); at += piece) {
+    const expected = recOnset + (at - refOnset);
+    const from = Math.max(0, expected - slack);
+    peaks.push(
+      bestCorrelation(ref.subarray(at, at + piece), rec.subarray(from, expected + piece + slack), 2 * slack)
+        .peak,
+    );
+  }
+  if (peaks.length === 0) return 0;
+  peaks.sort((a, b) => a - b);
+  return peaks[Math.floor(peaks.length / 2)] ?? 0;
 }

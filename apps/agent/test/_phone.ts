@@ -28,7 +28,10 @@ export interface StandInPhone {
   /** Queues speech (48 kHz) on the microphone; resolves when it has been sent. */
   say(pcm: Int16Array): Promise<void>;
   pressKeys(keys: string): Promise<void>;
+  /** `at` is performance.now(), comparable with the recording's frame times. */
   rpcCalls: Array<{ method: string; payload: string; at: number }>;
+  /** The agent participant's `lk.agent.state` attribute, once it has one. */
+  agentState(): string | undefined;
   texts: TextMessage[];
   waitFor<T>(what: string, probe: () => T | undefined, timeoutMs?: number): Promise<T>;
   leave(): Promise<void>;
@@ -62,11 +65,11 @@ export async function joinAsPhone(
   const rpcCalls: StandInPhone['rpcCalls'] = [];
   const local = room.localParticipant!;
   local.registerRpcMethod('hangup', async (data) => {
-    rpcCalls.push({ method: 'hangup', payload: data.payload, at: Date.now() });
+    rpcCalls.push({ method: 'hangup', payload: data.payload, at: performance.now() });
     return JSON.stringify({ ok: true });
   });
   local.registerRpcMethod('transfer', async (data) => {
-    rpcCalls.push({ method: 'transfer', payload: data.payload, at: Date.now() });
+    rpcCalls.push({ method: 'transfer', payload: data.payload, at: performance.now() });
     if (opts.transferResult === 'refuse') throw new RpcError(1500, 'destination not allowed');
     return JSON.stringify({ ok: true });
   });
@@ -74,17 +77,15 @@ export async function joinAsPhone(
   const texts: TextMessage[] = [];
   for (const topic of ['lk.transcription', 'callbridge.tool_calls']) {
     room.registerTextStreamHandler(topic, (reader, info) => {
-      void reader
-        .readAll()
-        .then((text) =>
-          texts.push({
-            topic,
-            from: info.identity,
-            text,
-            attributes: reader.info.attributes ?? {},
-            at: Date.now(),
-          }),
-        );
+      void reader.readAll().then((text) =>
+        texts.push({
+          topic,
+          from: info.identity,
+          text,
+          attributes: reader.info.attributes ?? {},
+          at: Date.now(),
+        }),
+      );
     });
   }
 
@@ -119,6 +120,10 @@ export async function joinAsPhone(
       }
     },
     rpcCalls,
+    agentState: () =>
+      [...room.remoteParticipants.values()].find((p) => p.identity.startsWith('agent-'))?.attributes[
+        'lk.agent.state'
+      ],
     texts,
     waitFor,
     async leave() {

@@ -45,22 +45,197 @@ async function call(extra: Parameters<typeof dispatchCall>[3] = {}) {
   return { identity, room, phone };
 }
 
+/** Waits for the agent to start speaking after sample `from` and to finish; returns where it spoke. */
+async function nextUtterance(phone: StandInPhone, from: number) {
+  const recording = await phone.agentAudio;
+  const onset = await phone.waitFor('agent speech', () => {
+    const at = onsetIndex(recording.samples(), 48_000, from);
+    return at >= 0 ? at : undefined;
+  });
+  await phone.waitFor(
+    'agent to finish speaking',
+    () => phone.agentState() === 'listening' || undefined,
+    20_000,
+  );
+  const frame = recording.frames.find((f) => f.index + f.length > onset);
+  return { onset, end: recording.samples().length, heardAt: frame?.atMs ?? 0, pcm: recording.samples() };
+}
+
+/** Caller speech at 48 kHz, as the bridge would publish it. */
+const speech = (text: string) => speechPcm({ text, sampleRate: 48_000 });
+
 describe('agent worker with a phone participant', () => {
   it('greets the caller first, with the speech the model produced', async () => {
+    sim.setScript({ greeting: { say: GREETING } });
     const { phone } = await call();
-    const recording = await phone.agentAudio;
-    const greeting = await phone.waitFor('greeting audio', () => {
-      const pcm = recording.samples();
-      const at = onsetIndex(pcm, 48_000);
-      return at >= 0 && pcm.length > at + 48_000 * 2 ? { pcm, at } : undefined;
-    });
+    const greeting = await nextUtterance(phone, 0);
     const reply = sim.responses.find((r) => r.trigger === 'greeting');
     expect(reply?.text).toBe(GREETING);
-    const peak = matchAt(reply!.audio, greeting.pcm, greeting.at);
-    const frame = recording.frames.find((f) => f.index + f.length > greeting.at);
+    const peak = matchAt(reply!.audio, greeting.pcm, 48_000, greeting.onset);
     console.log(
-      `greeting: correlation ${peak.toFixed(3)}, heard ${((frame?.atMs ?? 0) - phone.joinedAt).toFixed(0)} ms after join`,
+      `greeting: correlation ${peak.toFixed(3)}, heard ${(greeting.heardAt - phone.joinedAt).toFixed(0)} ms after the phone joined`,
     );
-    expect(peak).toBeGreaterThan(0.6);
+    expect(peak).toBeGreaterThan(0.7);
+    // The framework publishes both sides' transcripts; the agent's is the model's transcript.
+    await phone.waitFor('agent transcript', () =>
+      phone.texts.find(
+        (t) => t.topic === 'lk.transcription' && t.from.startsWith('agent-') && t.text === GREETING,
+      ),
+    );
+  });
+
+  it('answers a caller turn: the caller is heard by the model and the reply reaches the caller', async () => {
+    const REPLY = 'Of course. Which day would suit you best?';
+    const QUESTION = 'I would like to book an appointment for next week.';
+    sim.setScript({ greeting: { say: 'Hi there.' }, turns: { 1: { say: REPLY } } });
+    const { phone } = await call();
+    const greeting = await nextUtterance(phone, 0);
+    const question = speech(QUESTION);
+    await phone.say(question);
+    const answer = await nextUtterance(phone, greeting.end);
+    const record = sim.responses.find((r) => r.text === REPLY);
+    expect(record?.trigger).toBe('user_turn');
+    const heardByCaller = matchAt(record!.audio, answer.pcm, 48_000, answer.onset);
+    // Uplink: what the model received is the caller's speech (through Opus and two resamplers).
+    const session = sim.sessions.find((s) => s.id === record?.sessionId);
+    const heardByModel = session!.inputAudio();
+    const spokenAt = onsetIndex(heardByModel, 24_000);
+    const uplink = matchAt(speechPcm({ text: QUESTION, sampleRate: 24_000 }), heardByModel, 24_000, spokenAt);
+    console.log(
+      `turn: reply correlation ${heardByCaller.toFixed(3)}, uplink correlation ${uplink.toFixed(3)}`,
+    );
+    expect(heardByCaller).toBeGreaterThan(0.7);
+    expect(uplink).toBeGreaterThan(0.7);
+    const started = sim.events.find(
+      (e) => e.sessionId === session?.id && e.type === 'input_audio_buffer.speech_started',
+    );
+    expect(started).toBeDefined();
+    // The caller's side of the transcript is published too (the simulator's honest "[speech … s]").
+    await phone.waitFor('caller transcript', () =>
+      phone.texts.find((t) => t.topic === 'lk.transcription' && /^\[speech \d+\.\d s\]$/.test(t.text)),
+    );
+  });
+
+  it('relays keypad digits to the model as a user input item', async () => {
+    sim.setScript({ greeting: { say: 'Hi.' } });
+    const { phone } = await call();
+    const greeting = await nextUtterance(phone, 0);
+    await phone.pressKeys('42#');
+    const item = await sim.events.waitFor(
+      (e) =>
+        e.direction === 'client' &&
+        e.type === 'conversation.item.create' &&
+        JSON.stringify(e.body).includes('4 2 pound'),
+      10_000,
+      'DTMF user item',
+    );
+    expect(item.body).toMatchObject({ item: { type: 'message', role: 'user' } });
+    // The model answers it like any user turn, and the caller hears the answer.
+    const answer = await nextUtterance(phone, greeting.end);
+    const record = sim.responses.find((r) => r.sessionId === item.sessionId && r.trigger === 'user_turn');
+    expect(record?.text).toContain('4 2 pound');
+    expect(matchAt(record!.audio, answer.pcm, 48_000, answer.onset)).toBeGreaterThan(0.7);
+  });
+
+  it('runs the example business tool, validates arguments, and publishes every call on callbridge.tool_calls', async () => {
+    sim.setScript({
+      greeting: { say: 'Hi.' },
+      turns: {
+        1: {
+          callTool: {
+            name: 'check_eligibility',
+            arguments: { member_id: 'M B 1 2 3 4 5 6', date_of_birth: '1985-03-15' },
+          },
+        },
+        2: {
+          callTool: {
+            name: 'check_eligibility',
+            arguments: { member_id: 'MB999999', date_of_birth: '1985-03-15' },
+          },
+        },
+        3: {
+          callTool: {
+            name: 'check_eligibility',
+            arguments: { member_id: 'XY12', date_of_birth: '15/03/1985' },
+          },
+        },
+        4: { callTool: { name: 'transfer_call', arguments: { to: '+1 555 000 1111' } } },
+        5: { callTool: { name: 'transfer_call', arguments: { to: '+15559998888' } } },
+      },
+      afterToolOutput: { say: 'Thank you.' },
+    });
+    const { phone } = await call();
+    let heard = (await nextUtterance(phone, 0)).end;
+    for (let turn = 1; turn <= 5; turn++) {
+      await phone.pressKeys(`${turn}#`);
+      heard = (await nextUtterance(phone, heard)).end;
+    }
+    const records = await phone.waitFor('five tool call records', () => {
+      const list = phone.texts.filter((t) => t.topic === 'callbridge.tool_calls');
+      return list.length >= 5 ? list.map((t) => JSON.parse(t.text) as Record<string, unknown>) : undefined;
+    });
+    for (const r of records) {
+      expect(typeof r.startedAt).toBe('number');
+      expect(Number(r.endedAt)).toBeGreaterThanOrEqual(Number(r.startedAt));
+    }
+    const [ok, notFound, invalid, transfer, refused] = records;
+    expect(ok).toMatchObject({ name: 'check_eligibility', result: { eligible: true } });
+    expect(String((ok?.result as { summary: string }).summary)).toContain('copay is 25 dollars');
+    expect(notFound).toMatchObject({
+      name: 'check_eligibility',
+      error: expect.stringContaining('M B 9 9 9 9 9 9'),
+    });
+    expect(invalid?.error).toContain('member_id: a member ID is the letters M B followed by six digits');
+    expect(invalid?.error).toContain('date_of_birth: the date of birth must be given as year-month-day');
+    expect(transfer).toMatchObject({
+      name: 'transfer_call',
+      result: { transferred: true, to: '+15550001111' },
+    });
+    expect(refused).toMatchObject({ name: 'transfer_call', error: expect.stringContaining('not allowed') });
+    // Only the allow-listed transfer reached the bridge.
+    expect(phone.rpcCalls.filter((c) => c.method === 'transfer').map((c) => JSON.parse(c.payload))).toEqual([
+      { to: '+15550001111' },
+    ]);
+    // The model was given the same words (as function_call_output items) that were published.
+    const outputs = sim.events
+      .filter((e) => e.direction === 'client' && e.type === 'conversation.item.create')
+      .map((e) => e.body.item as { type: string; output?: string })
+      .filter((i) => i.type === 'function_call_output');
+    expect(outputs.some((o) => o.output?.includes('No member was found with ID M B 9 9 9 9 9 9'))).toBe(true);
+  });
+
+  it('end_call: says goodbye, waits for it to play, then asks the phone participant to hang up', async () => {
+    const GOODBYE = 'Thank you for calling. Goodbye, and have a lovely day.';
+    sim.setScript({
+      greeting: { say: 'Hi.' },
+      turns: { 1: { callTool: { name: 'end_call', arguments: { reason: 'caller said goodbye' } } } },
+      afterToolOutput: { say: GOODBYE },
+    });
+    const { phone } = await call();
+    const greeting = await nextUtterance(phone, 0);
+    await phone.say(speech('That is all, thank you. Bye!'));
+    const hangup = await phone.waitFor(
+      'hangup RPC',
+      () => phone.rpcCalls.find((c) => c.method === 'hangup'),
+      30_000,
+    );
+    expect(JSON.parse(hangup.payload)).toEqual({ reason: 'caller said goodbye' });
+    // The goodbye was heard in full before the hang-up request.
+    const recording = await phone.agentAudio;
+    const pcm = recording.samples();
+    const onset = onsetIndex(pcm, 48_000, greeting.end);
+    const goodbye = sim.responses.find((r) => r.text === GOODBYE)!;
+    expect(matchAt(goodbye.audio, pcm, 48_000, onset)).toBeGreaterThan(0.7);
+    const heardAt = recording.frames.find((f) => f.index + f.length > onset)!.atMs;
+    const goodbyeMs = (goodbye.audio.length / 24_000) * 1000;
+    console.log(
+      `end_call: hangup ${(hangup.at - heardAt - goodbyeMs).toFixed(0)} ms after the goodbye finished playing`,
+    );
+    expect(hangup.at - heardAt).toBeGreaterThan(goodbyeMs - 100);
+    // And the agent leaves the call.
+    await phone.waitFor(
+      'agent to leave',
+      () => ![...phone.room.remoteParticipants.keys()].some((id) => id.startsWith('agent-')) || undefined,
+    );
   });
 });
