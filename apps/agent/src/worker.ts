@@ -29,8 +29,10 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
   initializeLogger({ pretty: false, level: config.logLevel });
 
   // `server` is only read by these callbacks once it exists (they run after construction).
-  const capacity = new CallCapacity(config.maxCallsPerWorker, () => server.activeJobs.map((j) => j.job.id));
-  const metrics = createMetrics(() => server.activeJobs.length, config.maxCallsPerWorker);
+  const capacity: CallCapacity = new CallCapacity(config.maxCallsPerWorker, (): string[] =>
+    server.activeJobs.map((j) => j.job.id),
+  );
+  const metrics = createMetrics((): number => server.activeJobs.length, config.maxCallsPerWorker);
   const relay = await startMetricsRelay(metrics, logger);
   // Call processes are forked from this one and inherit the environment.
   process.env[METRICS_SOCKET_ENV] = relay.socketPath;
@@ -50,7 +52,7 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
 
   // Source runs under tsx (.ts); a compiled build would be .js. The job file sits next to this one.
   const jobFile = fileURLToPath(new URL(`./job${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-  const server = new AgentServer(
+  const server: AgentServer = new AgentServer(
     new ServerOptions({
       agent: jobFile,
       agentName: config.agentName,
@@ -58,7 +60,7 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
       apiKey: config.livekit.apiKey,
       apiSecret: config.livekit.apiSecret,
       requestFunc,
-      loadFunc: async () => capacity.load(),
+      loadFunc: async (): Promise<number> => capacity.load(),
       loadThreshold: 1,
       numIdleProcesses: config.idleProcesses,
       drainTimeout: config.drainTimeoutMs,
