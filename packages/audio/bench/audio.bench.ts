@@ -5,8 +5,10 @@
  *   uplink   = uplink.processMuLaw(160 μ-law bytes)  -> 960 samples at 48 kHz (decode + upsample)
  *   downlink = downlink.push(960 samples at 48 kHz)  -> one 160-byte μ-law frame (downsample + encode + frame)
  *
- * Timings are the median over several rounds, so another process on the machine briefly taking
- * the CPU moves a round, not the result.
+ * The input is espeak-ng speech, not a tone: data-dependent branches (rounding, clamping) cost
+ * differently on real audio. All subjects are timed round-robin, several rounds each, and each
+ * reports its median round, so load from other processes on a shared machine lands on all of
+ * them alike and the ratios between them stay fair.
  */
 import { cpus } from 'node:os';
 import waveResampler from 'wave-resampler';
@@ -33,8 +35,9 @@ import {
 const FRAME_US = 20_000;
 const TARGET_US_PER_FRAME = 25;
 const REQUIRED_SPEEDUP_OVER_NAIVE = 20;
-const ROUNDS = 9;
-const ROUND_MS = 60;
+const ROUNDS = 11;
+const ROUND_MS = 25;
+const WARM_UP_MS = 150;
 const SNR_TONES_HZ = [440, 1000];
 
 const TEXT = 'Thanks for calling. How can I help you today? Please say your account number after the tone.';
@@ -46,41 +49,42 @@ const downlinkFrames = chunks(speechPcm({ text: TEXT, sampleRate: 48000 }), 960)
   (f) => f.length === 960,
 );
 
-/** Median µs per call of `step(i)`, over rounds sized to take about ROUND_MS each. */
-function microsecondsPerFrame(step: (i: number) => void): number {
-  let calls = 0;
-  const warmUntil = performance.now() + 150;
-  while (performance.now() < warmUntil) step(calls++);
-  const perRound = Math.max(20, Math.round((calls / 150) * ROUND_MS));
-  const rounds: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < perRound; i++) step(calls++);
-    rounds.push(Number(process.hrtime.bigint() - start) / 1000 / perRound);
-  }
-  rounds.sort((a, b) => a - b);
-  return rounds[Math.floor(rounds.length / 2)]!;
-}
-
 /** Keeps results observable so the JIT cannot drop the work being timed. */
 let sink = 0;
 
-function measureEngine(engine: ResamplerEngine) {
-  const uplink = createUplink({ engine });
-  const downlink = createDownlink({ inputRate: 48000, engine });
-  try {
-    const up = microsecondsPerFrame((i) => {
-      sink += uplink.processMuLaw(uplinkFrames[i % uplinkFrames.length]!).length;
-    });
-    const down = microsecondsPerFrame((i) => {
-      sink += downlink.push(downlinkFrames[i % downlinkFrames.length]!, 48000).length;
-    });
-    const snr = Math.min(...SNR_TONES_HZ.map((frequency) => roundTripSnrDb({ engine, frequency }).snrDb));
-    return { up_us_per_frame: round(up), down_us_per_frame: round(down), roundtrip_snr_db: round(snr) };
-  } finally {
-    uplink.close();
-    downlink.close();
+interface Subject {
+  name: string;
+  /** Processes frame number `i` (cycling through the speech). */
+  step: (i: number) => void;
+  calls: number;
+  perRound: number;
+  rounds: number[];
+}
+
+function subject(name: string, step: (i: number) => void): Subject {
+  return { name, step, calls: 0, perRound: 0, rounds: [] };
+}
+
+/** Median µs per call for every subject, timed in interleaved rounds of about ROUND_MS each. */
+function timeRoundRobin(subjects: Subject[]): Map<string, number> {
+  for (const s of subjects) {
+    const warmUntil = performance.now() + WARM_UP_MS;
+    while (performance.now() < warmUntil) s.step(s.calls++);
+    s.perRound = Math.max(10, Math.round((s.calls / WARM_UP_MS) * ROUND_MS));
   }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const s of subjects) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < s.perRound; i++) s.step(s.calls++);
+      s.rounds.push(Number(process.hrtime.bigint() - start) / 1000 / s.perRound);
+    }
+  }
+  return new Map(
+    subjects.map((s) => {
+      const sorted = [...s.rounds].sort((a, b) => a - b);
+      return [s.name, sorted[Math.floor(sorted.length / 2)]!];
+    }),
+  );
 }
 
 function toPcm16(samples: ArrayLike<number>): Int16Array {
@@ -94,14 +98,46 @@ function toPcm16(samples: ArrayLike<number>): Int16Array {
 const naiveUp = (frame: Uint8Array) => toPcm16(waveResampler.resample(muLawDecode(frame), 8000, 48000));
 const naiveDown = (pcm: Int16Array) => muLawEncode(toPcm16(waveResampler.resample(pcm, 48000, 8000)));
 
-function measureNaive() {
-  const up = microsecondsPerFrame((i) => {
-    sink += naiveUp(uplinkFrames[i % uplinkFrames.length]!).length;
+interface UplinkUnderTest {
+  convert: (frame: Uint8Array) => Int16Array;
+  flush: () => Int16Array;
+  close: () => void;
+}
+
+/**
+ * Uplink alone: 20 ms μ-law frames of a -12 dBFS tone, upsampled, against the ideal 48 kHz tone
+ * (worst of SNR_TONES_HZ, a fresh uplink for each). G.711 sets the ceiling here too.
+ */
+function uplinkSnrDb(open: () => UplinkUnderTest): number {
+  return Math.min(
+    ...SNR_TONES_HZ.map((frequency) => {
+      const uplink = open();
+      try {
+        const frames = chunks(muLawEncode(toInt16(sine(frequency, 8000, 8000))), MULAW_FRAME_BYTES);
+        const received = concat([...frames.map((frame) => uplink.convert(frame).slice()), uplink.flush()]);
+        return alignedSnrDb(sine(frequency, 48000, 48000), received, 600, 2400).snrDb;
+      } finally {
+        uplink.close();
+      }
+    }),
+  );
+}
+
+function engineSnr(engine: ResamplerEngine) {
+  const roundTrip = Math.min(...SNR_TONES_HZ.map((frequency) => roundTripSnrDb({ engine, frequency }).snrDb));
+  const up = uplinkSnrDb(() => {
+    const uplink = createUplink({ engine });
+    return {
+      convert: (frame) => uplink.processMuLaw(frame),
+      flush: () => uplink.flush(),
+      close: () => uplink.close(),
+    };
   });
-  const down = microsecondsPerFrame((i) => {
-    sink += naiveDown(downlinkFrames[i % downlinkFrames.length]!).length;
-  });
-  const snr = Math.min(
+  return { roundTrip, up };
+}
+
+function naiveSnr() {
+  const roundTrip = Math.min(
     ...SNR_TONES_HZ.map((frequency) => {
       const reference = sine(frequency, 8000, 8000);
       const frames = chunks(muLawEncode(toInt16(reference)), MULAW_FRAME_BYTES);
@@ -109,29 +145,72 @@ function measureNaive() {
       return alignedSnrDb(reference, received, 400, 400).snrDb;
     }),
   );
-  return { up_us_per_frame: round(up), down_us_per_frame: round(down), roundtrip_snr_db: round(snr) };
+  const up = uplinkSnrDb(() => ({ convert: naiveUp, flush: () => new Int16Array(0), close: () => {} }));
+  return { roundTrip, up };
 }
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
+const NAIVE = 'naive per-frame wave-resampler';
+const uplinks = RESAMPLER_ENGINES.map((engine) => createUplink({ engine }));
+const downlinks = RESAMPLER_ENGINES.map((engine) => createDownlink({ inputRate: 48000, engine }));
+const subjects = [
+  ...RESAMPLER_ENGINES.flatMap((engine, k) => [
+    subject(`${engine} up`, (i) => {
+      sink += uplinks[k]!.processMuLaw(uplinkFrames[i % uplinkFrames.length]!).length;
+    }),
+    subject(`${engine} down`, (i) => {
+      sink += downlinks[k]!.push(downlinkFrames[i % downlinkFrames.length]!, 48000).length;
+    }),
+  ]),
+  subject(`${NAIVE} up`, (i) => {
+    sink += naiveUp(uplinkFrames[i % uplinkFrames.length]!).length;
+  }),
+  subject(`${NAIVE} down`, (i) => {
+    sink += naiveDown(downlinkFrames[i % downlinkFrames.length]!).length;
+  }),
+];
+const timings = timeRoundRobin(subjects);
+for (const chain of [...uplinks, ...downlinks]) chain.close();
+
+function report(name: string, snr: { roundTrip: number; up: number }) {
+  return {
+    up_us_per_frame: round(timings.get(`${name} up`)!),
+    down_us_per_frame: round(timings.get(`${name} down`)!),
+    roundtrip_snr_db: round(snr.roundTrip),
+    up_snr_db: round(snr.up),
+  };
+}
+
 const engines = Object.fromEntries(
-  RESAMPLER_ENGINES.map((engine) => [engine, measureEngine(engine)]),
-) as Record<ResamplerEngine, ReturnType<typeof measureEngine>>;
-const naive = measureNaive();
+  RESAMPLER_ENGINES.map((engine) => [engine, report(engine, engineSnr(engine))]),
+) as Record<ResamplerEngine, ReturnType<typeof report>>;
+const naive = report(NAIVE, naiveSnr());
 const chosen = engines[DEFAULT_RESAMPLER_ENGINE];
 const speedup = {
   up: round(naive.up_us_per_frame / chosen.up_us_per_frame),
   down: round(naive.down_us_per_frame / chosen.down_us_per_frame),
 };
 
-console.log('engine          uplink µs/frame  downlink µs/frame  round-trip SNR dB  x real time (up/down)');
-for (const [name, r] of [...Object.entries(engines), ['naive per-frame wave-resampler', naive] as const]) {
+console.log(
+  [
+    'engine',
+    'up µs/frame',
+    'down µs/frame',
+    'round-trip SNR dB',
+    'uplink SNR dB',
+    'x real time up/down',
+  ].join(' | '),
+);
+for (const [name, r] of [...Object.entries(engines), [NAIVE, naive] as const]) {
+  const realTime = `${Math.round(FRAME_US / r.up_us_per_frame)}/${Math.round(FRAME_US / r.down_us_per_frame)}`;
   console.log(
-    `${name.padEnd(16)}${String(r.up_us_per_frame).padStart(15)}  ${String(r.down_us_per_frame).padStart(17)}  ${String(r.roundtrip_snr_db).padStart(17)}  ${Math.round(FRAME_US / r.up_us_per_frame)}/${Math.round(FRAME_US / r.down_us_per_frame)}`,
+    [name, r.up_us_per_frame, r.down_us_per_frame, r.roundtrip_snr_db, r.up_snr_db, realTime].join(' | '),
   );
 }
+console.log(`timed ${subjects.reduce((n, s) => n + s.calls, 0)} frames (${sink} outputs)`);
 
 const result = {
   default_engine: DEFAULT_RESAMPLER_ENGINE,

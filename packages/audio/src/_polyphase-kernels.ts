@@ -23,23 +23,36 @@ export interface KernelTaps {
 }
 
 /**
- * Integer upsampler: for each of `inputs` samples, writes `up` outputs to `out` (in order),
+ * Integer upsampler: for each of `inputs` samples, writes `up` outputs to `out` from `outStart`,
  * reading the window `buffer[first + i .. first + i + span)`.
  */
 export type InterpolateKernel = (
   buffer: Float64Array,
   first: number,
   inputs: number,
-  out: Float64Array,
+  out: Float64Array | Int16Array,
+  outStart: number,
 ) => void;
 
-/** Integer decimator: writes `outputs` outputs, output o reading `buffer[first + o * down ..]`. */
+/** Integer decimator: writes `outputs` outputs from `outStart`, output o reading `buffer[first + o * down ..]`. */
 export type DecimateKernel = (
   buffer: Float64Array,
   first: number,
   outputs: number,
-  out: Float64Array,
+  out: Float64Array | Int16Array,
+  outStart: number,
 ) => void;
+
+/**
+ * 'float' stores the sum for the next stage; 'pcm16' rounds and clamps it exactly as
+ * `roundToPcm16` does, inline, so the last stage needs no separate pass over its output.
+ */
+export type KernelOutput = 'float' | 'pcm16';
+
+function store(target: string, expression: string, output: KernelOutput): string {
+  if (output === 'float') return `${target} = ${expression};`;
+  return `s = ${expression} + 32768.5; ${target} = (s <= 0 ? 0 : s >= 65535 ? 65535 : s | 0) - 32768;`;
+}
 
 /** Taps this small (relative to the largest) contribute nothing a 16-bit output could show. */
 const NEGLIGIBLE = 1e-12;
@@ -93,34 +106,72 @@ function dotProduct(
   return terms.join(' + ') || '0';
 }
 
-export function compileInterpolator(t: KernelTaps): InterpolateKernel {
+export function compileInterpolator(t: KernelTaps, output: KernelOutput): InterpolateKernel {
   if (t.down !== 1) throw new Error(`an interpolator kernel needs down = 1, got ${t.down}`);
   const floor = largestTap(t) * NEGLIGIBLE;
   const x = (k: number) => `x${k}`;
   const last = t.span - 1;
   const lines: string[] = [];
   const preload = Array.from({ length: last }, (_, k) => `${x(k)} = buffer[first + ${k}]`);
-  lines.push(`let ${[...preload, x(last)].join(', ')};`);
-  lines.push(`for (let i = 0, o = 0; i < inputs; i++, o += ${t.up}) {`);
+  lines.push(`let ${[...preload, x(last), 's'].join(', ')};`);
+  lines.push(`for (let i = 0, o = outStart; i < inputs; i++, o += ${t.up}) {`);
   lines.push(`  ${x(last)} = buffer[first + i + ${last}];`);
   for (let phase = 0; phase < t.up; phase++) {
     const terms = dotProduct(phaseTaps(t, phase), floor, x);
-    lines.push(`  out[o + ${phase}] = ${terms};`);
+    lines.push(`  ${store(`out[o + ${phase}]`, terms, output)}`);
   }
   // Slide the window by one sample; V8 turns these into register renames.
   for (let k = 0; k < last; k++) lines.push(`  ${x(k)} = ${x(k + 1)};`);
   lines.push('}');
-  return new Function('buffer', 'first', 'inputs', 'out', lines.join('\n')) as InterpolateKernel;
+  return new Function('buffer', 'first', 'inputs', 'out', 'outStart', lines.join('\n')) as InterpolateKernel;
 }
 
-export function compileDecimator(t: KernelTaps): DecimateKernel {
+/**
+ * A residue class (offsets congruent mod `down`) with more used taps than this is held in
+ * locals that slide by `down` each output (one new load instead of one per tap); sparser
+ * classes, like a half-band's lone centre tap, are read from the buffer directly.
+ */
+const ROTATE_FROM_TAPS = 3;
+
+export function compileDecimator(t: KernelTaps, output: KernelOutput): DecimateKernel {
   if (t.up !== 1) throw new Error(`a decimator kernel needs up = 1, got ${t.up}`);
   const floor = largestTap(t) * NEGLIGIBLE;
-  const terms = dotProduct(phaseTaps(t, 0), floor, (offset) => `buffer[j + ${offset}]`);
+  const taps = phaseTaps(t, 0);
+  const used = taps.filter(({ tap }) => Math.abs(tap) > floor).map(({ offset }) => offset);
+  const window = taps.at(-1)!.offset + 1;
+  const down = t.down;
+  // Offsets held in locals: for each dense class, from its lowest used offset to the window end.
+  const rotating: number[] = [];
+  for (let residue = 0; residue < down; residue++) {
+    const inClass = used.filter((offset) => offset % down === residue);
+    if (inClass.length < ROTATE_FROM_TAPS) continue;
+    for (let offset = Math.min(...inClass); offset < window; offset += down) rotating.push(offset);
+  }
+  const held = new Set(rotating);
+  const input = (offset: number) => (held.has(offset) ? `x${offset}` : `buffer[j + ${offset}]`);
+  const terms = dotProduct(taps, floor, input);
+  const ascending = [...rotating].sort((a, b) => a - b);
+  const slide = ascending.map((offset) =>
+    held.has(offset + down)
+      ? `x${offset} = x${offset + down};`
+      : `x${offset} = buffer[j + ${offset + down}];`,
+  );
   const body = [
-    `for (let o = 0, j = first; o < outputs; o++, j += ${t.down}) {`,
-    `  out[o] = ${terms};`,
+    `let s${ascending.map((offset) => `, x${offset} = buffer[first + ${offset}]`).join('')};`,
+    'for (let o = outStart, j = first, end = outStart + outputs; ; ) {',
+    `  ${store('out[o]', terms, output)}`,
+    // Slide only when another output follows, so the loads never run past the chunk.
+    '  if (++o === end) break;',
+    ...slide.map((line) => `  ${line}`),
+    `  j += ${down};`,
     '}',
   ].join('\n');
-  return new Function('buffer', 'first', 'outputs', 'out', body) as DecimateKernel;
+  return new Function(
+    'buffer',
+    'first',
+    'outputs',
+    'out',
+    'outStart',
+    `if (outputs <= 0) return;\n${body}`,
+  ) as DecimateKernel;
 }

@@ -1,7 +1,6 @@
 import { planStages } from './_polyphase-plan.js';
 import { PolyphaseStage } from './_polyphase-stage.js';
 import type { StreamingResampler } from './resampler-types.js';
-import { roundToPcm16 } from './_round.js';
 import { assertInt16Array, assertSampleRate } from './_validate.js';
 
 /**
@@ -47,20 +46,35 @@ export class PolyphaseResampler implements StreamingResampler {
 
   process(input: Int16Array): Int16Array {
     assertInt16Array(input, 'resampler input');
-    if (input.length > 0) this.holdsInput = true;
-    let source: Int16Array | Float64Array = input;
+    const stages = this.stages;
     let length = input.length;
-    for (const stage of this.stages) {
-      length = stage.run(source, length);
-      source = stage.output;
+    if (length > 0) this.holdsInput = true;
+    const first = stages[0];
+    if (first === undefined) {
+      this.reserveOutput(length);
+      this.output.set(input);
+    } else {
+      first.prepare(length);
+      const buffer = first.buffer;
+      const offset = first.history;
+      for (let i = 0; i < length; i++) buffer[offset + i] = input[i]!;
+      // Each stage writes into the next one's buffer; the last rounds into our PCM16 output.
+      for (let k = 0; k < stages.length; k++) {
+        const stage = stages[k]!;
+        const next = stages[k + 1];
+        const most = stage.maxOutputs(length);
+        if (next) {
+          next.prepare(most);
+          length = stage.run(length, next.buffer, next.history);
+        } else {
+          this.reserveOutput(most);
+          length = stage.run(length, this.output, 0);
+        }
+      }
     }
-    if (this.output.length < length) this.output = new Int16Array(Math.max(length, 2 * this.output.length));
-    const output = this.output;
-    for (let i = 0; i < length; i++) {
-      output[i] = roundToPcm16(source[i]!);
+    if (this.view.buffer !== this.output.buffer || this.view.length !== length) {
+      this.view = this.output.subarray(0, length);
     }
-    if (this.view.buffer !== output.buffer || this.view.length !== length)
-      this.view = output.subarray(0, length);
     return this.view;
   }
 
@@ -74,6 +88,10 @@ export class PolyphaseResampler implements StreamingResampler {
   reset(): void {
     this.holdsInput = false;
     for (const stage of this.stages) stage.reset();
+  }
+
+  private reserveOutput(length: number): void {
+    if (this.output.length < length) this.output = new Int16Array(Math.max(length, 2 * this.output.length));
   }
 
   close(): void {

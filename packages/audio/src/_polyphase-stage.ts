@@ -5,6 +5,7 @@ import {
   type DecimateKernel,
   type InterpolateKernel,
 } from './_polyphase-kernels.js';
+import { roundToPcm16 } from './_round.js';
 import { greatestCommonDivisor } from './_validate.js';
 
 /** One rational L/M step of a polyphase cascade, with the band edges it must honour. */
@@ -43,10 +44,34 @@ interface PhaseTable {
   advance: Int32Array;
   /** Group delay of the prototype filter, in input samples. */
   delayInputSamples: number;
-  /** Generated inner loop for integer upsampling (down = 1), compiled on first use. */
-  interpolate?: InterpolateKernel;
-  /** Generated inner loop for integer decimation (up = 1), compiled on first use. */
-  decimate?: DecimateKernel;
+  /** Generated inner loops, compiled on first use; none for ratios that are not integers. */
+  kernels?: StageKernels | null;
+}
+
+/** Each generated loop comes in two flavours: float output for the next stage, PCM16 for the last. */
+type StageKernels =
+  | { kind: 'interpolate'; toFloat: InterpolateKernel; toPcm16: InterpolateKernel }
+  | { kind: 'decimate'; toFloat: DecimateKernel; toPcm16: DecimateKernel };
+
+function kernelsFor(table: PhaseTable): StageKernels | undefined {
+  if (table.kernels === undefined) {
+    if (table.down === 1) {
+      table.kernels = {
+        kind: 'interpolate',
+        toFloat: compileInterpolator(table, 'float'),
+        toPcm16: compileInterpolator(table, 'pcm16'),
+      };
+    } else if (table.up === 1) {
+      table.kernels = {
+        kind: 'decimate',
+        toFloat: compileDecimator(table, 'float'),
+        toPcm16: compileDecimator(table, 'pcm16'),
+      };
+    } else {
+      table.kernels = null;
+    }
+  }
+  return table.kernels ?? undefined;
 }
 
 const tables = new Map<string, PhaseTable>();
@@ -137,24 +162,23 @@ function tableFor(spec: StageSpec): PhaseTable {
 
 /**
  * One rational resampling step: a Kaiser-windowed FIR low-pass split into L phases and evaluated
- * only at the outputs kept (no zero-stuffing, nothing computed then discarded). Works in floats
- * so a cascade rounds to 16 bits once, at the end. No allocation per call once its buffers have
- * grown to the chunk size in use.
+ * only at the outputs kept (no zero-stuffing, nothing computed then discarded). Its input is
+ * written straight into `buffer` (after `history` samples of the previous chunk), and it writes
+ * its outputs straight into the next stage's buffer, or, as the last stage, rounded into PCM16:
+ * no copies between stages and no allocation once the buffers have grown to the chunk size.
  */
 export class PolyphaseStage {
   readonly spec: StageSpec;
+  /** Samples of the previous chunk kept at the start of `buffer`. */
+  readonly history: number;
   private readonly table: PhaseTable;
-  /** `span - 1` samples of history followed by the chunk being processed. */
-  private buffer: Float64Array;
-  /** Results of the last `run`, valid until the next. */
-  output: Float64Array;
+  /** `history` samples of the previous chunk, then the chunk being processed. */
+  buffer: Float64Array;
   /** Phase of the next output. */
   private phase = 0;
   /** Index in `buffer` of the newest input sample the next output reaches. */
   private position: number;
-
-  private readonly interpolate: InterpolateKernel | undefined;
-  private readonly decimate: DecimateKernel | undefined;
+  private readonly kernels: StageKernels | undefined;
 
   /**
    * `useKernels: false` forces the table-driven loop even where a generated one exists; tests use
@@ -163,16 +187,10 @@ export class PolyphaseStage {
   constructor(spec: StageSpec, opts: { useKernels?: boolean } = {}) {
     this.spec = spec;
     this.table = tableFor(spec);
-    const table = this.table;
-    if (opts.useKernels !== false) {
-      if (table.down === 1) table.interpolate ??= compileInterpolator(table);
-      else if (table.up === 1) table.decimate ??= compileDecimator(table);
-    }
-    this.interpolate = opts.useKernels === false ? undefined : table.interpolate;
-    this.decimate = opts.useKernels === false ? undefined : table.decimate;
-    this.position = this.table.span - 1;
-    this.buffer = new Float64Array(this.table.span - 1 + 1024);
-    this.output = new Float64Array(this.maxOutputs(1024));
+    this.history = this.table.span - 1;
+    this.kernels = opts.useKernels === false ? undefined : kernelsFor(this.table);
+    this.position = this.history;
+    this.buffer = new Float64Array(this.history + 1024);
   }
 
   /** Group delay in this stage's input samples. */
@@ -180,39 +198,63 @@ export class PolyphaseStage {
     return this.table.delayInputSamples;
   }
 
-  /** Runs `length` samples of `input` through the filter; returns how many outputs it wrote. */
-  run(input: Int16Array | Float64Array, length: number): number {
-    const history = this.table.span - 1;
-    this.reserve(length);
-    const buffer = this.buffer;
-    const output = this.output;
-    for (let i = 0; i < length; i++) buffer[history + i] = input[i]!;
+  /** Upper bound on outputs for `inputLength` new inputs, whatever the current phase. */
+  maxOutputs(inputLength: number): number {
+    return Math.ceil(((inputLength + 1) * this.table.up) / this.table.down) + 1;
+  }
 
+  /** Makes room in `buffer` for `inputLength` new samples after the history (may replace it). */
+  prepare(inputLength: number): void {
+    if (this.buffer.length < this.history + inputLength) {
+      const grown = new Float64Array(this.history + 2 * inputLength);
+      grown.set(this.buffer.subarray(0, this.history));
+      this.buffer = grown;
+    }
+  }
+
+  /**
+   * Filters the `length` samples already written to `buffer[history ..]` and writes the outputs
+   * to `out` from `outStart` (floats for a following stage, rounded PCM16 for the caller; `out`
+   * must have room for `maxOutputs(length)`). Returns how many it wrote.
+   */
+  run(length: number, out: Float64Array | Int16Array, outStart: number): number {
+    const history = this.history;
     const end = history + length;
+    const kernels = this.kernels;
     let count: number;
-    if (this.interpolate) {
+    if (kernels?.kind === 'interpolate') {
       // Every input yields exactly `up` outputs, so a chunk always starts at phase 0.
-      this.interpolate(buffer, this.position - history, length, output);
       count = length * this.table.up;
+      if (out instanceof Int16Array)
+        kernels.toPcm16(this.buffer, this.position - history, length, out, outStart);
+      else kernels.toFloat(this.buffer, this.position - history, length, out, outStart);
       this.position = end;
-    } else if (this.decimate) {
+    } else if (kernels?.kind === 'decimate') {
       count = this.position < end ? Math.floor((end - 1 - this.position) / this.table.down) + 1 : 0;
-      this.decimate(buffer, this.position - history, count, output);
+      if (out instanceof Int16Array)
+        kernels.toPcm16(this.buffer, this.position - history, count, out, outStart);
+      else kernels.toFloat(this.buffer, this.position - history, count, out, outStart);
       this.position += count * this.table.down;
     } else {
-      count = this.runTableDriven(end);
+      count = this.runTableDriven(end, out, outStart);
     }
-    buffer.copyWithin(0, length, end);
+    this.buffer.copyWithin(0, length, end);
     this.position -= length;
     return count;
   }
 
+  reset(): void {
+    this.buffer.fill(0);
+    this.phase = 0;
+    this.position = this.history;
+  }
+
   /** The reference inner loop: any L/M, walking the phase table one output at a time. */
-  private runTableDriven(end: number): number {
-    const { taps, tapStart, tapCount, inputSkip, nextPhase, advance, span } = this.table;
-    const history = span - 1;
+  private runTableDriven(end: number, out: Float64Array | Int16Array, outStart: number): number {
+    const { taps, tapStart, tapCount, inputSkip, nextPhase, advance } = this.table;
+    const history = this.history;
     const buffer = this.buffer;
-    const output = this.output;
+    const rounds = out instanceof Int16Array;
     let position = this.position;
     let phase = this.phase;
     let count = 0;
@@ -234,34 +276,13 @@ export class PolyphaseStage {
         s3 += taps[k + 3]! * buffer[base + k + 3]!;
       }
       for (; k < stop; k++) s0 += taps[k]! * buffer[base + k]!;
-      output[count++] = s0 + s1 + s2 + s3;
+      const sum = s0 + s1 + s2 + s3;
+      out[outStart + count++] = rounds ? roundToPcm16(sum) : sum;
       position += advance[phase]!;
       phase = nextPhase[phase]!;
     }
     this.position = position;
     this.phase = phase;
     return count;
-  }
-
-  reset(): void {
-    this.buffer.fill(0);
-    this.phase = 0;
-    this.position = this.table.span - 1;
-  }
-
-  /** Upper bound on outputs for `inputLength` new inputs, whatever the current phase. */
-  maxOutputs(inputLength: number): number {
-    return Math.ceil(((inputLength + 1) * this.table.up) / this.table.down) + 1;
-  }
-
-  private reserve(inputLength: number): void {
-    const history = this.table.span - 1;
-    if (this.buffer.length < history + inputLength) {
-      const grown = new Float64Array(history + inputLength);
-      grown.set(this.buffer.subarray(0, history));
-      this.buffer = grown;
-    }
-    const outputs = this.maxOutputs(inputLength);
-    if (this.output.length < outputs) this.output = new Float64Array(outputs);
   }
 }
