@@ -2,13 +2,14 @@
  * Straight-line inner loops for the two shapes of stage that carry telephony audio: integer
  * upsamplers (8k -> 16k, 16k -> 48k) and integer decimators (48k -> 16k, 16k -> 8k).
  *
- * Why generate code: with the taps as literals and the input window held in local variables,
- * V8 compiles each output to a run of multiply-adds on registers. Measured on the benchmark
- * machine this is ~3.5x faster than the table-driven loop for upsampling (0.24 vs 0.85 ns per
- * multiply-add) and ~2x for decimation, where symmetric taps are also folded to halve the
- * multiplies. The source is built only from finite numbers and integer indices, never from
- * outside input; the generic loop in `_polyphase-stage.ts` remains the reference and handles
- * every other ratio.
+ * Why generate code: with the taps as literals, zero taps left out, mirrored taps folded into
+ * one multiply, and the input window sliding through local variables instead of being re-read
+ * from the buffer, V8 compiles each output to a short run of register arithmetic. On the
+ * benchmark machine a 20 ms frame of 8k -> 48k takes 3.0 µs this way against 13.5 µs in the
+ * table-driven loop, and 48k -> 8k 2.7 against 13.5. The source is built only from finite
+ * numbers and integer indices, never from outside input. The table-driven loop in
+ * `_polyphase-stage.ts` stays the reference (tests compare the two), handles every other
+ * ratio, and takes over where Node forbids code generation.
  */
 
 /** Phase-major taps of a stage, each phase trimmed of its zero ends (see PhaseTable). */

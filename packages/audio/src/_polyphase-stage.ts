@@ -55,23 +55,33 @@ type StageKernels =
 
 function kernelsFor(table: PhaseTable): StageKernels | undefined {
   if (table.kernels === undefined) {
-    if (table.down === 1) {
-      table.kernels = {
-        kind: 'interpolate',
-        toFloat: compileInterpolator(table, 'float'),
-        toPcm16: compileInterpolator(table, 'pcm16'),
-      };
-    } else if (table.up === 1) {
-      table.kernels = {
-        kind: 'decimate',
-        toFloat: compileDecimator(table, 'float'),
-        toPcm16: compileDecimator(table, 'pcm16'),
-      };
-    } else {
+    try {
+      table.kernels = compileKernels(table);
+    } catch (err) {
+      // Node started with --disallow-code-generation-from-strings: the reference loop still works.
+      if (!(err instanceof EvalError)) throw err;
       table.kernels = null;
     }
   }
   return table.kernels ?? undefined;
+}
+
+function compileKernels(table: PhaseTable): StageKernels | null {
+  if (table.down === 1) {
+    return {
+      kind: 'interpolate',
+      toFloat: compileInterpolator(table, 'float'),
+      toPcm16: compileInterpolator(table, 'pcm16'),
+    };
+  }
+  if (table.up === 1) {
+    return {
+      kind: 'decimate',
+      toFloat: compileDecimator(table, 'float'),
+      toPcm16: compileDecimator(table, 'pcm16'),
+    };
+  }
+  return null;
 }
 
 const tables = new Map<string, PhaseTable>();

@@ -15,7 +15,9 @@ function loadRtcNode(): typeof RtcNode {
 
 /**
  * LiveKit's `AudioResampler` (libsoxr in the native FFI library), at rtc-node's default MEDIUM
- * quality. Stateful and excellent, but every call crosses the FFI boundary twice.
+ * quality. Stateful, with excellent filters, but every call crosses the FFI boundary and the
+ * native side hands audio back in bursts (about 60 ms at a time for 20 ms frames), so most calls
+ * return nothing and some return three frames' worth.
  */
 export class SoxrResampler implements StreamingResampler {
   readonly engine = 'livekit-soxr';
