@@ -34,16 +34,6 @@ export class PolyphaseResampler implements StreamingResampler {
     );
   }
 
-  /** Group delay of the whole chain, in output samples. */
-  get delayOutputSamples(): number {
-    return (this.delayInputSamples * this.outputRate) / this.inputRate;
-  }
-
-  /** Stage list for logs, e.g. "8000->16000 (33 taps/phase) -> 16000->48000". */
-  describeStages(): string {
-    return this.stages.map((s) => `${s.spec.inputRate}->${s.spec.outputRate}`).join(' -> ') || 'pass-through';
-  }
-
   process(input: Int16Array): Int16Array {
     assertInt16Array(input, 'resampler input');
     const stages = this.stages;
