@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CloseCode, SIGNATURE_HEADER, validateStreamUpgradeSignature } from '@callbridge/twilio-media';
 import express from 'express';
 import expressWs from 'express-ws';
+import type { WebSocket } from 'ws';
 import { CallRegistry } from './calls/registry.js';
 import type { BridgeConfig } from './config.js';
 import { opsRoutes } from './http/ops.js';
@@ -13,6 +14,29 @@ import { createLogger, type Logger } from './logger.js';
 import { CallSession } from './media/call-session.js';
 import { createMetrics, type BridgeMetrics } from './metrics.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
+
+const held = new WeakMap<WebSocket, { data: Buffer; isBinary: boolean }[]>();
+const holders = new WeakMap<WebSocket, (data: Buffer, isBinary: boolean) => void>();
+
+function holdEarlyMessages(socket: WebSocket): void {
+  const queue: { data: Buffer; isBinary: boolean }[] = [];
+  const hold = (data: Buffer, isBinary: boolean) => {
+    // Bounded like the socket itself: a flood before routing is not kept.
+    if (queue.length < 64) queue.push({ data, isBinary });
+  };
+  held.set(socket, queue);
+  holders.set(socket, hold);
+  socket.on('message', hold);
+}
+
+function takeHeldMessages(socket: WebSocket): { data: Buffer; isBinary: boolean }[] {
+  const hold = holders.get(socket);
+  if (hold) socket.off('message', hold);
+  const queue = held.get(socket) ?? [];
+  held.delete(socket);
+  holders.delete(socket);
+  return queue;
+}
 
 export interface Bridge {
   server: Server;
@@ -73,8 +97,11 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   const guard = [urlencoded, requireTwilioSignature(config, metrics, log)];
   app.use('/twilio', twilioWebhooks({ ...deps, guard }));
   app.use(opsRoutes({ registry, metrics }));
+  // express-ws hands the socket to the route only after express has routed the upgrade, which can
+  // be a few ticks later; Twilio sends `connected` and `start` at once, so hold what arrives first.
+  ws.getWss().on('connection', (socket) => holdEarlyMessages(socket));
   ws.app.ws('/twilio/media', (socket) => {
-    new CallSession(socket, deps);
+    new CallSession(socket, deps, takeHeldMessages(socket));
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');

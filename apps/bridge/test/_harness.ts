@@ -1,5 +1,5 @@
 import { freeTcpPort, type LiveKitServer } from '@callbridge/testkit/livekit';
-import { TwilioSimulator } from '@callbridge/testkit/twilio';
+import { TwilioSimulator, type InboundCallOptions, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { createBridge, type Bridge } from '../src/server.js';
@@ -11,6 +11,8 @@ export interface TestBridge {
   publicUrl: string;
   voiceUrl: string;
   sim: TwilioSimulator;
+  /** An inbound call to our number, with the status callback the console would configure. */
+  placeCall(opts?: Partial<InboundCallOptions>): Promise<SimulatedCall>;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,14 @@ export async function startTestBridge(
     publicUrl,
     voiceUrl: `${publicUrl}/twilio/voice`,
     sim,
+    placeCall: (opts = {}) =>
+      sim.placeInboundCall({
+        voiceUrl: `${publicUrl}/twilio/voice`,
+        statusCallbackUrl: `${publicUrl}/twilio/status`,
+        from: '+15551230001',
+        to: '+15559870000',
+        ...opts,
+      }),
     async close() {
       await sim.hangupAll().catch(() => undefined);
       await bridge.close();

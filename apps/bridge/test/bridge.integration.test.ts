@@ -60,7 +60,7 @@ async function speak(source: AudioSource, pcm: Int16Array, stopAtMs = Infinity):
 
 describe('bridge with a real livekit-server and the Twilio simulator', () => {
   it('puts the caller in a per-call room as a SIP-like phone participant whose speech the room hears', async () => {
-    const call = await tb.sim.placeInboundCall({ voiceUrl: tb.voiceUrl, from: CALLER, to: OUR_NUMBER });
+    const call = await tb.placeCall({ from: CALLER });
     const { agent } = await joinStandIn(call.callSid);
     try {
       const phone = await waitFor('phone participant', () =>
@@ -103,7 +103,7 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
   });
 
   it("plays the agent's speech to the caller as μ-law, marks the utterance end, and cleans up on hang-up", async () => {
-    const call = await tb.sim.placeInboundCall({ voiceUrl: tb.voiceUrl, from: CALLER, to: OUR_NUMBER });
+    const call = await tb.placeCall({ from: CALLER });
     const { agent, source } = await joinStandIn(call.callSid);
     try {
       const speech48 = speechPcm({
@@ -134,7 +134,7 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
   });
 
   it('clears the caller playback within 100 ms of the agent being cut off mid-utterance', async () => {
-    const call = await tb.sim.placeInboundCall({ voiceUrl: tb.voiceUrl, from: CALLER, to: OUR_NUMBER });
+    const call = await tb.placeCall({ from: CALLER });
     const { agent, source } = await joinStandIn(call.callSid);
     try {
       const speech48 = speechPcm({
@@ -162,7 +162,7 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
   });
 
   it('publishes caller DTMF into the room and ends the call when the agent calls the hangup RPC', async () => {
-    const call = await tb.sim.placeInboundCall({ voiceUrl: tb.voiceUrl, from: CALLER, to: OUR_NUMBER });
+    const call = await tb.placeCall({ from: CALLER });
     const { agent } = await joinStandIn(call.callSid);
     const digits: string[] = [];
     agent.room.on(RoomEvent.DtmfReceived, (_code, digit) => digits.push(digit));

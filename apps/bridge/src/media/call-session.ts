@@ -57,8 +57,10 @@ export class CallSession {
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: CallSessionDeps,
+    earlyMessages: { data: Buffer; isBinary: boolean }[] = [],
   ) {
     this.log = deps.log;
+    for (const m of earlyMessages) this.onMessage(m.data, m.isBinary);
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on(
       'close',

@@ -1,0 +1,229 @@
+// Who may get in, and what bad input does: signatures, stream tokens, capacity, hostile messages.
+import { computeStreamUpgradeSignature, createStreamToken } from '@callbridge/twilio-media';
+import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
+import { dispose } from '@livekit/rtc-node';
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { AUTH_TOKEN, metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
+
+const CALLER = '+15551230002';
+const OUR_NUMBER = '+15559870000';
+const STREAM_SECRET = 'stream-token-secret-for-tests-0123456789';
+
+let lk: LiveKitServer;
+let tb: TestBridge;
+let roomService: RoomServiceClient;
+
+beforeAll(async () => {
+  lk = await startLiveKitServer();
+  tb = await startTestBridge(lk, { STREAM_TOKEN_SECRET: STREAM_SECRET });
+  roomService = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+});
+
+afterAll(async () => {
+  await tb?.close();
+  await lk?.stop();
+  await dispose();
+});
+
+const streamUrl = () => `${tb.publicUrl.replace(/^http/, 'ws')}/twilio/media`;
+const rejected = (reason: string) => metricValue(tb.bridge, 'callbridge_rejected_total', { reason });
+
+/** A `media` message as Twilio sends it (numbers as strings). */
+function inboundMedia(streamSid: string, payload: string): string {
+  return JSON.stringify({
+    event: 'media',
+    sequenceNumber: '7',
+    streamSid,
+    media: { track: 'inbound', chunk: '6', timestamp: '120', payload },
+  });
+}
+
+/** A raw Media Streams client: for orders of events the simulator would never produce. */
+function rawStream(): Promise<{ ws: WebSocket; closed: Promise<number> }> {
+  const ws = new WebSocket(streamUrl(), {
+    headers: { 'x-twilio-signature': computeStreamUpgradeSignature(AUTH_TOKEN, streamUrl()) },
+  });
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, closed }));
+    ws.once('error', reject);
+  });
+}
+
+describe('webhook and socket signatures', () => {
+  it('answers 400 to a webhook without a signature and 403 to a forged one, creating no room', async () => {
+    const missing = await tb.placeCall({ from: CALLER, signature: 'missing' });
+    const forged = await tb.placeCall({ from: CALLER, signature: 'forged' });
+    expect(missing.webhook).toMatchObject({ ok: true, status: 400 });
+    expect(forged.webhook).toMatchObject({ ok: true, status: 403 });
+    expect(await rejected('signature_missing')).toBe(1);
+    expect(await rejected('signature_invalid')).toBe(1);
+    const rooms = (await roomService.listRooms()).map((r) => r.name);
+    expect(rooms).not.toContain(`call-${missing.callSid}`);
+    expect(rooms).not.toContain(`call-${forged.callSid}`);
+  });
+
+  it('refuses a media socket whose upgrade is unsigned (400) or forged (403)', async () => {
+    const forged = await tb.placeCall({ from: CALLER, streamSignature: 'forged' });
+    const missing = await tb.placeCall({ from: CALLER, streamSignature: 'missing' });
+    expect(forged.streamRefused?.httpStatus).toBe(403);
+    expect(missing.streamRefused?.httpStatus).toBe(400);
+    expect(await rejected('ws_signature_invalid')).toBeGreaterThanOrEqual(1);
+    expect(await rejected('ws_signature_missing')).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('stream tokens', () => {
+  it('refuses a bad token, a token for another call, a replayed token and a call we never answered', async () => {
+    const good = await tb.placeCall({ from: CALLER });
+    const params = good.twiml!.summary.stream!.parameters;
+    expect(Object.keys(params).sort()).toEqual(['callSid', 'streamToken']);
+
+    const garbage = await tb.sim.openStream({
+      streamUrl: streamUrl(),
+      callSid: good.callSid,
+      parameters: { callSid: good.callSid, streamToken: 'not-a-token' },
+    });
+    const replay = await tb.sim.openStream({
+      streamUrl: streamUrl(),
+      callSid: good.callSid,
+      parameters: params,
+    });
+    const otherCall = await tb.sim.openStream({ streamUrl: streamUrl(), parameters: params });
+    const neverAnswered = 'CA' + 'f'.repeat(32);
+    const unknown = await tb.sim.openStream({
+      streamUrl: streamUrl(),
+      callSid: neverAnswered,
+      parameters: {
+        callSid: neverAnswered,
+        streamToken: createStreamToken({ secret: STREAM_SECRET, callSid: neverAnswered, ttlMs: 60_000 }),
+      },
+    });
+    const expired = await tb.sim.openStream({
+      streamUrl: streamUrl(),
+      callSid: good.callSid,
+      parameters: {
+        streamToken: createStreamToken({
+          secret: STREAM_SECRET,
+          callSid: good.callSid,
+          ttlMs: 1000,
+          nowMs: Date.now() - 5000,
+        }),
+      },
+    });
+    for (const call of [garbage, replay, otherCall, unknown, expired]) {
+      expect((await call.closed).code).toBe(1008);
+    }
+    expect(await rejected('stream_token_malformed')).toBeGreaterThanOrEqual(1);
+    expect(await rejected('stream_token_replayed')).toBe(1);
+    expect(await rejected('stream_token_wrong_call')).toBe(1);
+    expect(await rejected('stream_token_expired')).toBe(1);
+    expect(await rejected('unknown_call')).toBe(1);
+    // The genuine stream is untouched by all of that.
+    expect(good.streamRefused).toBeNull();
+    expect(tb.bridge.registry.get(good.callSid)?.streamSid).toBeDefined();
+    await good.hangup();
+  });
+});
+
+describe('hostile messages on the media socket', () => {
+  it('counts and survives bad messages without touching a concurrent call', async () => {
+    const victim = await tb.placeCall({ from: CALLER });
+    const attacker = await tb.placeCall({ from: CALLER });
+    await waitFor('both live', () => tb.bridge.registry.all().every((c) => c.streamSid) || undefined);
+    const before = await metricValue(tb.bridge, 'callbridge_frames_in_total');
+
+    attacker.sendRaw('{"event": "media", "streamSid": ');
+    attacker.sendRaw(JSON.stringify({ event: 'surprise', streamSid: attacker.streamSid }));
+    attacker.sendRaw(inboundMedia(attacker.streamSid!, '***not base64***'));
+    attacker.sendRaw(inboundMedia('MZ' + '0'.repeat(32), '/////w=='));
+    attacker.sendRaw(
+      JSON.stringify({
+        event: 'start',
+        sequenceNumber: '99',
+        streamSid: attacker.streamSid,
+        start: {
+          streamSid: attacker.streamSid,
+          callSid: attacker.callSid,
+          accountSid: 'AC' + '0'.repeat(32),
+          tracks: ['inbound'],
+          customParameters: {},
+          mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+        },
+      }),
+    );
+    expect((await attacker.closed).code).toBe(1008); // a second start ends that stream
+    expect(await rejected('invalid_json')).toBeGreaterThanOrEqual(1);
+    expect(await rejected('unknown_event')).toBeGreaterThanOrEqual(1);
+    expect((await rejected('invalid_payload')) + (await rejected('invalid_message'))).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(await rejected('wrong_stream_sid')).toBeGreaterThanOrEqual(1);
+    expect(await rejected('second_start')).toBe(1);
+
+    // The other caller's audio kept flowing the whole time (50 frames a second).
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await metricValue(tb.bridge, 'callbridge_frames_in_total')).toBeGreaterThan(before + 30);
+    expect(tb.bridge.registry.get(victim.callSid)).toBeDefined();
+    await victim.hangup();
+  });
+
+  it('closes a socket that sends media before start (1008) or an oversized message (1009)', async () => {
+    const early = await rawStream();
+    early.ws.send(inboundMedia('MZ' + '1'.repeat(32), '/////w=='));
+    expect(await early.closed).toBe(1008);
+
+    const big = await rawStream();
+    big.ws.send(JSON.stringify({ event: 'media', padding: 'x'.repeat(100_000) }));
+    expect(await big.closed).toBe(1009);
+    expect(await rejected('media_before_start')).toBe(1);
+  });
+});
+
+describe('capacity', () => {
+  it('tells callers over MAX_CONCURRENT_CALLS politely that lines are busy, and counts them', async () => {
+    const small = await startTestBridge(lk, { MAX_CONCURRENT_CALLS: '2' });
+    try {
+      const calls = [await small.placeCall({ from: CALLER }), await small.placeCall({ from: CALLER })];
+      const health = (await (await fetch(`${small.publicUrl}/health`)).json()) as Record<string, unknown>;
+      expect(health).toEqual({
+        status: 'ok',
+        active_calls: 2,
+        max_concurrent_calls: 2,
+        utilization_percent: 100,
+      });
+
+      const extra = await small.placeCall({ from: CALLER });
+      expect(extra.twiml?.summary.stream).toBeNull();
+      expect(extra.twiml?.summary.said.join(' ')).toMatch(/busy/i);
+      expect(extra.twiml?.summary.hangup).toBe(true);
+      expect(await metricValue(small.bridge, 'callbridge_rejected_total', { reason: 'capacity' })).toBe(1);
+      expect(await metricValue(small.bridge, 'callbridge_calls_total', { outcome: 'busy_rejected' })).toBe(1);
+
+      await Promise.all(calls.map((c) => c.hangup()));
+      await waitFor('calls released', () => small.bridge.registry.active === 0 || undefined);
+      const after = await small.placeCall({ from: CALLER });
+      expect(after.twiml?.summary.stream).not.toBeNull();
+      await after.hangup();
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('cleanup', () => {
+  it('leaves no rooms, calls or sockets behind after many calls', async () => {
+    for (let round = 0; round < 3; round++) {
+      const batch = await Promise.all([0, 1, 2].map(() => tb.placeCall({ from: CALLER })));
+      await new Promise((r) => setTimeout(r, 300));
+      await Promise.all(batch.map((c, i) => (i === 2 ? c.dropSocket() : c.hangup())));
+    }
+    await waitFor('registry empty', () => tb.bridge.registry.active === 0 || undefined);
+    await waitFor('rooms deleted', async () => (await roomService.listRooms()).length === 0 || undefined);
+    const metrics = await (await fetch(`${tb.publicUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^callbridge_active_calls 0$/m);
+    expect(metrics).toMatch(/callbridge_calls_total\{outcome="stream_dropped"\} [1-9]/);
+  });
+});
