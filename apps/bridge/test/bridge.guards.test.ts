@@ -8,7 +8,6 @@ import WebSocket from 'ws';
 import { AUTH_TOKEN, metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
 
 const CALLER = '+15551230002';
-const OUR_NUMBER = '+15559870000';
 const STREAM_SECRET = 'stream-token-secret-for-tests-0123456789';
 
 let lk: LiveKitServer;
