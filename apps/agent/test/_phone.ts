@@ -6,6 +6,8 @@
  */
 import { connectParticipant, recordRemoteAudio, type AudioRecording } from '@callbridge/testkit/livekit';
 import { AudioFrame, RpcError, type AudioSource, type Room } from '@livekit/rtc-node';
+import { rmsDbfs } from '@callbridge/testkit/audio-fixtures';
+import { onsetIndex } from './_audio.js';
 
 const RATE = 48_000;
 const FRAME = RATE / 100;
@@ -28,6 +30,11 @@ export interface StandInPhone {
   /** Queues speech (48 kHz) on the microphone; resolves when it has been sent. */
   say(pcm: Int16Array): Promise<void>;
   pressKeys(keys: string): Promise<void>;
+  /**
+   * Waits for the agent to start speaking at or after recording sample `from`, and to finish
+   * (its `lk.agent.state` back to listening). Returns where the utterance starts and the audio.
+   */
+  nextUtterance(from: number): Promise<{ onset: number; end: number; heardAt: number; pcm: Int16Array }>;
   /** `at` is performance.now(), comparable with the recording's frame times. */
   rpcCalls: Array<{ method: string; payload: string; at: number }>;
   /** The agent participant's `lk.agent.state` attribute, once it has one. */
@@ -107,10 +114,37 @@ export async function joinAsPhone(
     }
   };
 
+  const agentState = () =>
+    [...room.remoteParticipants.values()].find((p) => p.identity.startsWith('agent-'))?.attributes[
+      'lk.agent.state'
+    ];
+
   return {
     identity,
     room,
     joinedAt,
+    async nextUtterance(from) {
+      const recording = await agentAudio;
+      const onset = await waitFor('agent speech', () => {
+        const at = onsetIndex(recording.samples(), RATE, from);
+        return at >= 0 ? at : undefined;
+      });
+      // Both: the state attribute can lag the audio, and audio alone cannot tell a pause from the end.
+      await waitFor(
+        'agent to finish speaking',
+        () => {
+          const pcm = recording.samples();
+          const tail = Math.max(onset, pcm.length - RATE / 2);
+          return (
+            (agentState() === 'listening' && pcm.length - onset > RATE / 2 && rmsDbfs(pcm, tail) < -50) ||
+            undefined
+          );
+        },
+        20_000,
+      );
+      const frame = recording.frames.find((f) => f.index + f.length > onset);
+      return { onset, end: recording.samples().length, heardAt: frame?.atMs ?? 0, pcm: recording.samples() };
+    },
     agentAudio,
     say: (pcm) => mic.play(pcm),
     pressKeys: async (keys) => {

@@ -45,22 +45,6 @@ async function call(extra: Parameters<typeof dispatchCall>[3] = {}) {
   return { identity, room, phone };
 }
 
-/** Waits for the agent to start speaking after sample `from` and to finish; returns where it spoke. */
-async function nextUtterance(phone: StandInPhone, from: number) {
-  const recording = await phone.agentAudio;
-  const onset = await phone.waitFor('agent speech', () => {
-    const at = onsetIndex(recording.samples(), 48_000, from);
-    return at >= 0 ? at : undefined;
-  });
-  await phone.waitFor(
-    'agent to finish speaking',
-    () => phone.agentState() === 'listening' || undefined,
-    20_000,
-  );
-  const frame = recording.frames.find((f) => f.index + f.length > onset);
-  return { onset, end: recording.samples().length, heardAt: frame?.atMs ?? 0, pcm: recording.samples() };
-}
-
 /** Caller speech at 48 kHz, as the bridge would publish it. */
 const speech = (text: string) => speechPcm({ text, sampleRate: 48_000 });
 
@@ -68,7 +52,7 @@ describe('agent worker with a phone participant', () => {
   it('greets the caller first, with the speech the model produced', async () => {
     sim.setScript({ greeting: { say: GREETING } });
     const { phone } = await call();
-    const greeting = await nextUtterance(phone, 0);
+    const greeting = await phone.nextUtterance(0);
     const reply = sim.responses.find((r) => r.trigger === 'greeting');
     expect(reply?.text).toBe(GREETING);
     const peak = matchAt(reply!.audio, greeting.pcm, 48_000, greeting.onset);
@@ -89,10 +73,10 @@ describe('agent worker with a phone participant', () => {
     const QUESTION = 'I would like to book an appointment for next week.';
     sim.setScript({ greeting: { say: 'Hi there.' }, turns: { 1: { say: REPLY } } });
     const { phone } = await call();
-    const greeting = await nextUtterance(phone, 0);
+    const greeting = await phone.nextUtterance(0);
     const question = speech(QUESTION);
     await phone.say(question);
-    const answer = await nextUtterance(phone, greeting.end);
+    const answer = await phone.nextUtterance(greeting.end);
     const record = sim.responses.find((r) => r.text === REPLY);
     expect(record?.trigger).toBe('user_turn');
     const heardByCaller = matchAt(record!.audio, answer.pcm, 48_000, answer.onset);
@@ -119,7 +103,7 @@ describe('agent worker with a phone participant', () => {
   it('relays keypad digits to the model as a user input item', async () => {
     sim.setScript({ greeting: { say: 'Hi.' } });
     const { phone } = await call();
-    const greeting = await nextUtterance(phone, 0);
+    const greeting = await phone.nextUtterance(0);
     await phone.pressKeys('42#');
     const item = await sim.events.waitFor(
       (e) =>
@@ -131,7 +115,7 @@ describe('agent worker with a phone participant', () => {
     );
     expect(item.body).toMatchObject({ item: { type: 'message', role: 'user' } });
     // The model answers it like any user turn, and the caller hears the answer.
-    const answer = await nextUtterance(phone, greeting.end);
+    const answer = await phone.nextUtterance(greeting.end);
     const record = sim.responses.find((r) => r.sessionId === item.sessionId && r.trigger === 'user_turn');
     expect(record?.text).toContain('4 2 pound');
     expect(matchAt(record!.audio, answer.pcm, 48_000, answer.onset)).toBeGreaterThan(0.7);
@@ -165,10 +149,10 @@ describe('agent worker with a phone participant', () => {
       afterToolOutput: { say: 'Thank you.' },
     });
     const { phone } = await call();
-    let heard = (await nextUtterance(phone, 0)).end;
+    let heard = (await phone.nextUtterance(0)).end;
     for (let turn = 1; turn <= 5; turn++) {
       await phone.pressKeys(`${turn}#`);
-      heard = (await nextUtterance(phone, heard)).end;
+      heard = (await phone.nextUtterance(heard)).end;
     }
     const records = await phone.waitFor('five tool call records', () => {
       const list = phone.texts.filter((t) => t.topic === 'callbridge.tool_calls');
@@ -212,7 +196,7 @@ describe('agent worker with a phone participant', () => {
       afterToolOutput: { say: GOODBYE },
     });
     const { phone } = await call();
-    const greeting = await nextUtterance(phone, 0);
+    const greeting = await phone.nextUtterance(0);
     await phone.say(speech('That is all, thank you. Bye!'));
     const hangup = await phone.waitFor(
       'hangup RPC',
