@@ -97,8 +97,9 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
       expect(match.median).toBeGreaterThan(0.85);
       expect(match.inOrder).toBe(true);
     } finally {
-      await call.hangup();
+      // The stand-in leaves first: the bridge deletes the room at hang-up.
       await agent.disconnect();
+      await call.hangup();
     }
   });
 
@@ -123,8 +124,9 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
       expect(call.violations).toEqual([]);
       expect(call.clears).toEqual([]);
     } finally {
-      await call.hangup();
+      // The stand-in leaves first: the bridge deletes the room at hang-up.
       await agent.disconnect();
+      await call.hangup();
     }
     await waitFor(
       'room deleted',
@@ -156,8 +158,9 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
       const afterClearIdx = Math.ceil(((clearAt - call.heardStartedAtMs + 40) / 1000) * 8000);
       expect(rmsDbfs(heard, afterClearIdx, heard.length)).toBeLessThan(-50);
     } finally {
-      await call.hangup();
+      // The stand-in leaves first: the bridge deletes the room at hang-up.
       await agent.disconnect();
+      await call.hangup();
     }
   });
 

@@ -1,6 +1,6 @@
 import { dispose } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bestCorrelation, decimate, rmsDbfs, speechPcm } from '../src/audio-fixtures/index.js';
+import { decimate, rmsDbfs, segmentedCorrelation, speechPcm } from '../src/audio-fixtures/index.js';
 import {
   connectParticipant,
   playPcm,
@@ -41,8 +41,12 @@ describe('real livekit-server carries audio between two rtc-node participants', 
       // Opus is not sample-exact, so compare at 8 kHz where the speech energy lives.
       const ref = decimate(speech, 6);
       const got = decimate(received, 6);
-      const match = bestCorrelation(ref, got, 8_000 * 2);
-      expect(match.peak).toBeGreaterThan(0.8);
+      // Segment by segment: under CPU load the receiver's jitter buffer may stretch or squeeze
+      // the timing a little, which one whole-signal correlation would punish.
+      const match = segmentedCorrelation(ref, got, 2000);
+      expect(match.peaks.length).toBeGreaterThan(5);
+      expect(match.median).toBeGreaterThan(0.85);
+      expect(match.inOrder).toBe(true);
     } finally {
       await sender.disconnect();
       await receiver.disconnect();
