@@ -21,21 +21,23 @@ const onOff = (fallback: 'on' | 'off') =>
     .enum(['on', 'off', 'true', 'false', '1', '0'])
     .default(fallback)
     .transform((v) => v === 'on' || v === 'true' || v === '1');
+/** A variable that must be set; the message says what to set it to. */
+const required = (hint: string) => z.string({ error: hint }).min(1, hint);
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +15551234567');
 
 const envSchema = z
   .object({
     LIVEKIT_URL: z.url({ protocol: /^(wss?|https?)$/ }).default('ws://127.0.0.1:7880'),
-    LIVEKIT_API_KEY: z.string().min(1, 'set LIVEKIT_API_KEY (the key in livekit.yaml, e.g. devkey locally)'),
-    LIVEKIT_API_SECRET: z.string().min(1, 'set LIVEKIT_API_SECRET (the secret paired with LIVEKIT_API_KEY)'),
+    LIVEKIT_API_KEY: required('set LIVEKIT_API_KEY (the key in livekit.yaml, e.g. devkey locally)'),
+    LIVEKIT_API_SECRET: required('set LIVEKIT_API_SECRET (the secret paired with LIVEKIT_API_KEY)'),
     AGENT_NAME: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "-", "_" and "." only')
       .default('callbridge-agent'),
 
-    OPENAI_API_KEY: z
-      .string()
-      .min(1, 'set OPENAI_API_KEY (any non-empty value when OPENAI_BASE_URL points at the simulator)'),
+    OPENAI_API_KEY: required(
+      'set OPENAI_API_KEY (any non-empty value when OPENAI_BASE_URL points at the simulator)',
+    ),
     OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
     OPENAI_MODEL: z.string().min(1).default('gpt-realtime'),
     OPENAI_VOICE: z.string().min(1).default('marin'),

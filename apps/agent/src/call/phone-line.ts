@@ -16,7 +16,13 @@ export class TransferRefusedError extends Error {
   override name = 'TransferRefusedError';
 }
 
-export class PhoneLine {
+/** What tools may do with the line; PhoneLine implements it, tests can fake it. */
+export interface PhoneControl {
+  hangup(reason: string): Promise<boolean>;
+  transfer(to: string): Promise<void>;
+}
+
+export class PhoneLine implements PhoneControl {
   readonly #room: Room;
   readonly #identity: string;
   readonly #logger: Logger;

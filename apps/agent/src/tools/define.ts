@@ -7,7 +7,7 @@
 import { llm, type voice } from '@livekit/agents';
 import { z } from 'zod';
 import type { CallContext } from '../call/context.js';
-import type { PhoneLine } from '../call/phone-line.js';
+import type { PhoneControl } from '../call/phone-line.js';
 import type { Logger } from '../ops/logger.js';
 import type { ToolCallRecorder } from './tool-call-log.js';
 
@@ -20,7 +20,7 @@ export class SpokenToolError extends Error {
 export interface ToolRuntime {
   call: CallContext;
   /** Absent when nobody from the bridge is in the room (e.g. a developer joined with `lk`). */
-  phone: PhoneLine | undefined;
+  phone: PhoneControl | undefined;
   logger: Logger;
   transferAllowlist: readonly string[];
   /** Hangs up once the agent's next reply has been heard in full. */
