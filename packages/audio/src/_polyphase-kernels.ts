@@ -28,7 +28,7 @@ export interface KernelTaps {
  * reading the window `buffer[first + i .. first + i + span)`.
  */
 export type InterpolateKernel = (
-  buffer: Float64Array,
+  buffer: Float64Array | Int16Array,
   first: number,
   inputs: number,
   out: Float64Array | Int16Array,
@@ -37,7 +37,7 @@ export type InterpolateKernel = (
 
 /** Integer decimator: writes `outputs` outputs from `outStart`, output o reading `buffer[first + o * down ..]`. */
 export type DecimateKernel = (
-  buffer: Float64Array,
+  buffer: Float64Array | Int16Array,
   first: number,
   outputs: number,
   out: Float64Array | Int16Array,

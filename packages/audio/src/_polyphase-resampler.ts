@@ -23,7 +23,9 @@ export class PolyphaseResampler implements StreamingResampler {
     assertSampleRate(outputRate, 'output sample rate');
     this.inputRate = inputRate;
     this.outputRate = outputRate;
-    this.stages = planStages(inputRate, outputRate).map((spec) => new PolyphaseStage(spec));
+    this.stages = planStages(inputRate, outputRate).map(
+      (spec, k) => new PolyphaseStage(spec, { input: k === 0 ? 'pcm16' : 'float' }),
+    );
   }
 
   /** Group delay of the whole chain, in input samples; whole for 8k <-> 16k/24k/48k round trips. */
@@ -45,9 +47,7 @@ export class PolyphaseResampler implements StreamingResampler {
       this.output.set(input);
     } else {
       first.prepare(length);
-      const buffer = first.buffer;
-      const offset = first.history;
-      for (let i = 0; i < length; i++) buffer[offset + i] = input[i]!;
+      first.buffer.set(input, first.history);
       // Each stage writes into the next one's buffer; the last rounds into our PCM16 output.
       for (let k = 0; k < stages.length; k++) {
         const stage = stages[k]!;

@@ -44,26 +44,32 @@ interface PhaseTable {
   advance: Int32Array;
   /** Group delay of the prototype filter, in input samples. */
   delayInputSamples: number;
-  /** Generated inner loops, compiled on first use; none for ratios that are not integers. */
-  kernels?: StageKernels | null;
+  /**
+   * Generated inner loops, compiled on first use for each kind of input buffer (separately, so
+   * V8 specialises each on one array type); null for ratios that are not integers.
+   */
+  kernels: { [kind in SampleKind]?: StageKernels | null };
 }
+
+/** What a stage's input buffer holds: the caller's PCM16 (first stage) or an earlier stage's floats. */
+export type SampleKind = 'pcm16' | 'float';
 
 /** Each generated loop comes in two flavours: float output for the next stage, PCM16 for the last. */
 type StageKernels =
   | { kind: 'interpolate'; toFloat: InterpolateKernel; toPcm16: InterpolateKernel }
   | { kind: 'decimate'; toFloat: DecimateKernel; toPcm16: DecimateKernel };
 
-function kernelsFor(table: PhaseTable): StageKernels | undefined {
-  if (table.kernels === undefined) {
+function kernelsFor(table: PhaseTable, input: SampleKind): StageKernels | undefined {
+  if (table.kernels[input] === undefined) {
     try {
-      table.kernels = compileKernels(table);
+      table.kernels[input] = compileKernels(table);
     } catch (err) {
       // Node started with --disallow-code-generation-from-strings: the reference loop still works.
       if (!(err instanceof EvalError)) throw err;
-      table.kernels = null;
+      table.kernels[input] = null;
     }
   }
-  return table.kernels ?? undefined;
+  return table.kernels[input] ?? undefined;
 }
 
 function compileKernels(table: PhaseTable): StageKernels | null {
@@ -150,6 +156,7 @@ function buildTable(spec: StageSpec): PhaseTable {
     nextPhase,
     advance,
     delayInputSamples: (length - 1) / 2 / up,
+    kernels: {},
   };
 }
 
@@ -182,8 +189,11 @@ export class PolyphaseStage {
   /** Samples of the previous chunk kept at the start of `buffer`. */
   readonly history: number;
   private readonly table: PhaseTable;
-  /** `history` samples of the previous chunk, then the chunk being processed. */
-  buffer: Float64Array;
+  /**
+   * `history` samples of the previous chunk, then the chunk being processed. PCM16 for a first
+   * stage, so the caller's samples go in with a plain copy instead of a conversion per sample.
+   */
+  buffer: Float64Array | Int16Array;
   /** Phase of the next output. */
   private phase = 0;
   /** Index in `buffer` of the newest input sample the next output reaches. */
@@ -191,16 +201,19 @@ export class PolyphaseStage {
   private readonly kernels: StageKernels | undefined;
 
   /**
+   * `input` is what the stage is fed: 'pcm16' (a first stage) or 'float' (the default).
    * `useKernels: false` forces the table-driven loop even where a generated one exists; tests use
    * it to check the two agree.
    */
-  constructor(spec: StageSpec, opts: { useKernels?: boolean } = {}) {
+  constructor(spec: StageSpec, opts: { input?: SampleKind; useKernels?: boolean } = {}) {
     this.spec = spec;
     this.table = tableFor(spec);
     this.history = this.table.span - 1;
-    this.kernels = opts.useKernels === false ? undefined : kernelsFor(this.table);
+    const input = opts.input ?? 'float';
+    this.kernels = opts.useKernels === false ? undefined : kernelsFor(this.table, input);
     this.position = this.history;
-    this.buffer = new Float64Array(this.history + 1024);
+    this.buffer =
+      input === 'pcm16' ? new Int16Array(this.history + 1024) : new Float64Array(this.history + 1024);
   }
 
   /** Group delay in this stage's input samples. */
@@ -216,7 +229,8 @@ export class PolyphaseStage {
   /** Makes room in `buffer` for `inputLength` new samples after the history (may replace it). */
   prepare(inputLength: number): void {
     if (this.buffer.length < this.history + inputLength) {
-      const grown = new Float64Array(this.history + 2 * inputLength);
+      const size = this.history + 2 * inputLength;
+      const grown = this.buffer instanceof Int16Array ? new Int16Array(size) : new Float64Array(size);
       grown.set(this.buffer.subarray(0, this.history));
       this.buffer = grown;
     }
