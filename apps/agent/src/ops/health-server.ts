@@ -32,11 +32,13 @@ export async function startHealthServer(opts: {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    if (path === '/healthz' || path === '/readyz') {
+    // `/health` is an alias of `/healthz` for probes configured the common way.
+    const liveness = path === '/healthz' || path === '/health';
+    if (liveness || path === '/readyz') {
       const status = opts.status();
       const ready = status.registered && !status.draining && status.activeCalls < status.maxCalls;
       // Liveness only says the process answers; readiness says it would take a new call.
-      const ok = path === '/healthz' || ready;
+      const ok = liveness || ready;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ...status, ready }));
       return;

@@ -71,6 +71,7 @@ describe('health server', () => {
     cleanup.push(() => server.close());
     const get = (path: string) => fetch(`http://127.0.0.1:${server.port}${path}`);
     expect((await get('/healthz')).status).toBe(200);
+    expect((await get('/health')).status).toBe(200);
     expect((await get('/readyz')).status).toBe(503);
     status.registered = true;
     const ready = await get('/readyz');
