@@ -1,6 +1,5 @@
 import { MULAW_FRAME_BYTES, TWILIO_SAMPLE_RATE } from './constants.js';
 import { MuLawFramer } from './framer.js';
-import { encodeMuLawInto } from './_mulaw-tables.js';
 import { mixInto } from './pcm.js';
 import { createResampler, type ResamplerEngine } from './resampler.js';
 import type { StreamingResampler } from './resampler-types.js';
@@ -45,17 +44,10 @@ export function createDownlink(opts: DownlinkOptions): Downlink {
       : createResampler({ inputRate, outputRate: TWILIO_SAMPLE_RATE, engine: opts.engine });
   const framer = new MuLawFramer(MULAW_FRAME_BYTES);
   let monoScratch = new Int16Array(1024);
-  let muLawScratch = new Uint8Array(1024);
 
-  /** Resampled 8 kHz PCM -> μ-law -> frames. */
-  const encodeAndFrame = (pcm8k: Int16Array): Uint8Array[] => {
-    if (pcm8k.length === 0) return [];
-    if (muLawScratch.length < pcm8k.length) muLawScratch = new Uint8Array(pcm8k.length);
-    encodeMuLawInto(pcm8k, pcm8k.length, muLawScratch);
-    return framer.push(
-      muLawScratch.length === pcm8k.length ? muLawScratch : muLawScratch.subarray(0, pcm8k.length),
-    );
-  };
+  /** Resampled 8 kHz PCM -> μ-law, encoded straight into the frames. */
+  const encodeAndFrame = (pcm8k: Int16Array): Uint8Array[] =>
+    pcm8k.length === 0 ? [] : framer.pushPcm(pcm8k);
 
   return {
     inputRate,

@@ -1,7 +1,32 @@
 import { MULAW_FRAME_BYTES, MULAW_SILENCE } from './constants.js';
-import { describeValue } from './_validate.js';
+import { MULAW_ENCODE_TABLE } from './_mulaw-tables.js';
+import { assertInt16Array, describeValue } from './_validate.js';
 
 type SampleArray = Int16Array | Uint8Array;
+
+/** Writes `count` samples from `source[from ..]` into `target[at ..]`. */
+type SampleWriter<S, T> = (source: S, from: number, target: T, at: number, count: number) => void;
+
+/** An element loop rather than set(subarray()): no temporary view per chunk. */
+function copySamples<T extends SampleArray>(
+  source: T,
+  from: number,
+  target: T,
+  at: number,
+  count: number,
+): void {
+  for (let i = 0; i < count; i++) target[at + i] = source[from + i]!;
+}
+
+function encodeSamples(
+  source: Int16Array,
+  from: number,
+  target: Uint8Array,
+  at: number,
+  count: number,
+): void {
+  for (let i = 0; i < count; i++) target[at + i] = MULAW_ENCODE_TABLE[source[from + i]! & 0xffff]!;
+}
 
 /**
  * Cuts a stream of arbitrary-length chunks into exact, fixed-size frames. Every frame it returns
@@ -37,13 +62,20 @@ abstract class Framer<T extends SampleArray> {
       throw new TypeError(`framer input has the wrong type: ${describeValue(chunk)}`);
     }
     if (chunk.length === 0) throw new RangeError('framer input is empty (0 samples)');
+    return this.fill(chunk, chunk.length, copySamples);
+  }
+
+  /**
+   * Moves `length` samples of `source` into frames through `write`, which converts as it copies
+   * (a plain copy, or μ-law encoding), so no intermediate buffer is needed.
+   */
+  protected fill<S>(source: S, length: number, write: SampleWriter<S, T>): T[] {
     const frames: T[] = [];
     let read = 0;
-    while (read < chunk.length) {
+    while (read < length) {
       const current = (this.current ??= this.allocate(this.frameSize));
-      const take = Math.min(this.frameSize - this.filled, chunk.length - read);
-      // An element loop rather than set(subarray()): no temporary view per chunk.
-      for (let i = 0; i < take; i++) current[this.filled + i] = chunk[read + i]!;
+      const take = Math.min(this.frameSize - this.filled, length - read);
+      write(source, read, current, this.filled, take);
       this.filled += take;
       read += take;
       if (this.filled === this.frameSize) {
@@ -77,6 +109,16 @@ export class MuLawFramer extends Framer<Uint8Array> {
   constructor(frameBytes = MULAW_FRAME_BYTES) {
     super(frameBytes, MULAW_SILENCE);
   }
+  /**
+   * Encodes PCM16 (at the frame's rate, 8 kHz for Twilio) to μ-law straight into frames: the
+   * downlink's last two steps in one pass. Same return and ownership as `push`.
+   */
+  pushPcm(pcm: Int16Array): Uint8Array[] {
+    assertInt16Array(pcm, 'framer PCM input');
+    if (pcm.length === 0) throw new RangeError('framer input is empty (0 samples)');
+    return this.fill(pcm, pcm.length, encodeSamples);
+  }
+
   protected allocate(length: number): Uint8Array {
     return new Uint8Array(length);
   }

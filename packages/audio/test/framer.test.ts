@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MULAW_FRAME_BYTES, MuLawFramer, PcmFramer, samplesPerFrame } from '../src/index.js';
+import { MULAW_FRAME_BYTES, muLawEncode, MuLawFramer, PcmFramer, samplesPerFrame } from '../src/index.js';
 
 const ramp = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
 
@@ -32,6 +32,22 @@ describe('MuLawFramer', () => {
     const second = framer.push(ramp(MULAW_FRAME_BYTES, 99));
     expect(first[0]!.buffer).not.toBe(second[0]!.buffer);
     expect(Array.from(first[0]!)).toEqual(Array.from(ramp(MULAW_FRAME_BYTES, 1)));
+  });
+
+  it('encodes PCM straight into frames, exactly as encoding first and framing after', () => {
+    const pcm = Int16Array.from({ length: 500 }, (_, i) => Math.round(Math.sin(i / 5) * 20000));
+    const direct = new MuLawFramer();
+    const viaBytes = new MuLawFramer();
+    const a = [
+      ...direct.pushPcm(pcm.subarray(0, 123)),
+      ...direct.pushPcm(pcm.subarray(123)),
+      ...direct.flush(),
+    ];
+    const b = [...viaBytes.push(muLawEncode(pcm)), ...viaBytes.flush()];
+    expect(a.map((f) => Array.from(f))).toEqual(b.map((f) => Array.from(f)));
+    expect(() => direct.pushPcm(new Uint8Array(3) as unknown as Int16Array)).toThrow(
+      /framer PCM input .* Uint8Array/,
+    );
   });
 
   it('reset drops what it held', () => {
