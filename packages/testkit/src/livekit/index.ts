@@ -14,3 +14,4 @@ export {
   type ConnectedParticipant,
 } from './participant.js';
 export { measureLoopbackLatency, type LoopbackLatency } from './latency.js';
+export { observeTranscripts, type TranscriptLine, type TranscriptObserver } from './transcripts.js';

@@ -1,0 +1,1 @@
+export { startNodeApp, type NodeApp } from './node-app.js';

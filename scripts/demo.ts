@@ -1,0 +1,102 @@
+// npm run demo — the whole local stack on loopback (livekit-server, agent worker, bridge, the
+// OpenAI Realtime simulator or the real API when OPENAI_API_KEY is set) and one simulated phone
+// call with spoken audio. Prints the live transcript and per-turn latency, saves what the caller
+// heard, and ends with one JSON line.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { dispose } from '@livekit/rtc-node';
+import { speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { observeTranscripts } from '@callbridge/testkit/livekit';
+import type { SimulatedCall } from '@callbridge/testkit/twilio';
+import { repoRoot, startStack } from './lib/stack.js';
+
+const CALLER_TURNS = [
+  'Hi, I would like to book an appointment for next Tuesday morning.',
+  'Ten o clock works for me. My name is Alex.',
+];
+
+const say = (msg: string) => process.stderr.write(`${msg}\n`);
+const realOpenAI = Boolean(process.env.OPENAI_API_KEY) && !process.env.OPENAI_BASE_URL;
+
+/** Where speech really ends in a clip (espeak pads with silence), in ms from its start. */
+function speechEndMs(pcm: Int16Array, sampleRate: number): number {
+  let last = 0;
+  for (let i = 0; i < pcm.length; i++) if (Math.abs(pcm[i]!) > 1000) last = i;
+  return (last / sampleRate) * 1000;
+}
+
+/** First moment after `afterMs` at which the caller started hearing audio. */
+async function nextOnset(call: SimulatedCall, afterMs: number, timeoutMs = 20_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const onset = call.audioOnsets.find((t) => t > afterMs);
+    if (onset !== undefined) return onset;
+    if (performance.now() > deadline) throw new Error('the agent did not answer in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+say(
+  `callbridge demo: starting livekit-server, ${realOpenAI ? 'OpenAI Realtime' : 'the Realtime simulator'}, agent worker and bridge…`,
+);
+const stack = await startStack({
+  openaiApiKey: realOpenAI ? process.env.OPENAI_API_KEY : undefined,
+  script: {
+    greeting: {
+      say: 'Hello, thanks for calling Sunrise Clinic. This is the virtual assistant. How can I help?',
+    },
+    turns: {
+      1: { say: 'Of course. I have ten o clock or two thirty on Tuesday. Which would you like?' },
+      2: { say: 'Thank you Alex. You are booked for Tuesday at ten. Goodbye!' },
+    },
+  },
+});
+let exitCode = 0;
+try {
+  say(`bridge ${stack.bridgeUrl}, livekit ${stack.livekit.url}; placing a call…`);
+  const call = await stack.placeCall();
+  const callStart = call.streamStartedAtMs;
+  const transcript = await observeTranscripts(stack.livekit, `call-${call.callSid}`, (line) =>
+    say(`  ${line.speaker.startsWith('phone-') ? 'caller' : 'agent '}: ${line.text}`),
+  );
+  const greetingAt = await nextOnset(call, callStart);
+  const greetingMs = Math.round(greetingAt - callStart);
+  say(`greeting heard after ${greetingMs} ms`);
+  await new Promise((r) => setTimeout(r, 6000)); // let the greeting play out
+
+  const latencies: number[] = [];
+  for (const [i, text] of CALLER_TURNS.entries()) {
+    const speech = speechPcm({ text, sampleRate: 8000 });
+    say(`caller says (turn ${i + 1}): "${text}"`);
+    const sentAt = performance.now();
+    await call.sendAudio(speech);
+    const endedAt = sentAt + speechEndMs(speech, 8000);
+    const answeredAt = await nextOnset(call, endedAt);
+    latencies.push(Math.round(answeredAt - endedAt));
+    say(`agent answered ${latencies.at(-1)} ms after the caller stopped speaking`);
+    await new Promise((r) => setTimeout(r, 6000));
+  }
+  await call.hangup();
+  await transcript.stop();
+
+  const outDir = join(repoRoot, '.artifacts');
+  mkdirSync(outDir, { recursive: true });
+  const heardWav = join(outDir, 'demo-heard.wav');
+  call.saveHeard(heardWav);
+  say(`what the caller heard: ${heardWav}`);
+  console.log(
+    JSON.stringify({
+      turns: latencies.length,
+      greeting_ms: greetingMs,
+      turn_latency_ms: latencies,
+      heard_wav: heardWav,
+    }),
+  );
+} catch (err) {
+  say(`demo failed: ${(err as Error).message}`);
+  exitCode = 1;
+} finally {
+  await stack.stop();
+  await dispose();
+}
+process.exit(exitCode);
