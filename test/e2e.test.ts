@@ -1,0 +1,145 @@
+// The whole product on loopback, every piece a real process: livekit-server, the agent worker
+// (LiveKit Agents + the real OpenAI plugin) talking to the Realtime simulator, the bridge, and a
+// simulated Twilio call carrying espeak speech.
+import { dispose } from '@livekit/rtc-node';
+import { decimate, segmentedCorrelation, speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { synthesize, type ScriptedReply } from '@callbridge/testkit/realtime';
+import type { SimulatedCall } from '@callbridge/testkit/twilio';
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../scripts/lib/stack.js';
+
+const VOICE = 'marin';
+const GREETING = 'Hello, thanks for calling Sunrise Clinic. How can I help you today?';
+const REPLY = 'Sure. I can book that for you. Which day works best?';
+const LONG_REPLY =
+  'We have many openings next week: Monday at nine, Monday at eleven, Tuesday at ten, ' +
+  'Wednesday at two, Thursday at four, and Friday morning at eight thirty.';
+
+let stack: Stack;
+let next: (text: string | undefined) => ScriptedReply = () => ({ say: REPLY });
+
+beforeAll(async () => {
+  stack = await startStack({
+    script: {
+      greeting: { say: GREETING },
+      reply: (ctx) => (ctx.trigger === 'greeting' ? undefined : next(ctx.userText)),
+    },
+    agentEnv: { OPENAI_VOICE: VOICE },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await dispose();
+});
+
+/** What the caller heard from `fromMs` (performance.now) on, as 8 kHz PCM. */
+function heardSince(call: SimulatedCall, fromMs: number): Int16Array {
+  const start = Math.max(0, Math.floor(((fromMs - call.heardStartedAtMs) / 1000) * 8000));
+  return call.heardPcm().subarray(start);
+}
+
+async function onsetAfter(call: SimulatedCall, afterMs: number, timeoutMs = 15_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const t = call.audioOnsets.find((x) => x > afterMs);
+    if (t !== undefined) return t;
+    if (performance.now() > deadline) throw new Error('no agent audio reached the caller');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Matches heard audio against the simulator's voice saying `text` (24 kHz espeak → 8 kHz). */
+function matches(heard: Int16Array, text: string) {
+  return segmentedCorrelation(decimate(synthesize(text, VOICE), 3), heard, 2400);
+}
+
+describe('a phone call end to end', () => {
+  it('greets, answers, stops at barge-in, relays DTMF and hangs up through end_call', async () => {
+    const call = await stack.placeCall();
+    const rt = stack.realtime!;
+
+    // 1. The agent speaks first, and the caller hears that very speech.
+    const greetingAt = await onsetAfter(call, call.streamStartedAtMs, 30_000);
+    await new Promise((r) => setTimeout(r, 6000));
+    const greeting = matches(heardSince(call, greetingAt - 100), GREETING);
+    expect(greeting.median).toBeGreaterThan(0.7);
+    expect(greeting.inOrder).toBe(true);
+
+    // 2. The caller speaks; the model hears a turn and the caller hears the reply.
+    next = () => ({ say: REPLY });
+    const question = speechPcm({ text: 'I would like to book an appointment please.', sampleRate: 8000 });
+    await call.sendAudio(question);
+    const replyAt = await onsetAfter(call, performance.now() - 200);
+    await new Promise((r) => setTimeout(r, 5000));
+    const reply = matches(heardSince(call, replyAt - 100), REPLY);
+    expect(reply.median).toBeGreaterThan(0.7);
+    expect(rt.events.filter((e) => e.type === 'input_audio_buffer.speech_started').length).toBe(1);
+
+    // 3. Keypad digits reach the model as user input.
+    next = (text) => ({ say: text ? 'Thank you for entering your number.' : REPLY });
+    await call.sendDtmf('42#');
+    const dtmf = await rt.events.waitFor(
+      (e) =>
+        e.direction === 'client' &&
+        e.type === 'conversation.item.create' &&
+        JSON.stringify(e.body).includes('keypad: 4 2 pound'),
+      10_000,
+      'DTMF item',
+    );
+    expect(dtmf).toBeDefined();
+    await new Promise((r) => setTimeout(r, 4000));
+
+    // 4. Barge-in: the caller talks over a long answer; the caller's playback is cleared within
+    //    150 ms of the model detecting their speech.
+    next = () => ({ say: LONG_REPLY });
+    await call.sendAudio(speechPcm({ text: 'What times do you have?', sampleRate: 8000 }));
+    const longAt = await onsetAfter(call, performance.now() - 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    const clearsBefore = call.clears.length;
+    const interruptAt = Date.now();
+    next = () => ({ say: 'Okay.' });
+    void call.sendAudio(speechPcm({ text: 'Wait, stop, Tuesday at ten please.', sampleRate: 8000 }));
+    const started = await rt.events.waitFor(
+      (e) => e.type === 'input_audio_buffer.speech_started' && e.at >= interruptAt,
+      5000,
+      'barge-in speech_started',
+    );
+    const clearPerf = await new Promise<number>((resolve, reject) => {
+      const deadline = performance.now() + 3000;
+      const poll = () => {
+        if (call.clears.length > clearsBefore) return resolve(call.clears[clearsBefore]!);
+        if (performance.now() > deadline) return reject(new Error('no clear reached the caller'));
+        setTimeout(poll, 5);
+      };
+      poll();
+    });
+    const clearEpoch = performance.timeOrigin + clearPerf;
+    const bargeInMs = clearEpoch - started.at;
+    console.log(JSON.stringify({ barge_in_clear_ms: Math.round(bargeInMs) }));
+    expect(bargeInMs).toBeLessThan(150);
+    expect(clearPerf).toBeGreaterThan(longAt);
+    await new Promise((r) => setTimeout(r, 5000));
+
+    // 5. end_call: the agent says goodbye, then hangs up; the bridge ends the call and the room goes.
+    next = () => ({
+      say: 'Goodbye, and thank you for calling.',
+      callTool: { name: 'end_call', arguments: { reason: 'caller is done' } },
+    });
+    void call
+      .sendAudio(speechPcm({ text: 'That is all, thank you.', sampleRate: 8000 }))
+      .catch(() => undefined);
+    const closed = await call.closed;
+    expect(closed.by).toBe('server');
+    const rooms = new RoomServiceClient(stack.livekit.httpUrl, stack.livekit.apiKey, stack.livekit.apiSecret);
+    const deadline = Date.now() + 5000;
+    while ((await rooms.listRooms([`call-${call.callSid}`])).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await rooms.listRooms([`call-${call.callSid}`])).toEqual([]);
+    expect(stack.bridge.entries().some((e) => e.msg === 'call ended' && e.outcome === 'agent_hung_up')).toBe(
+      true,
+    );
+  }, 150_000);
+});
