@@ -6,9 +6,9 @@
  *   downlink = downlink.push(960 samples at 48 kHz)  -> one 160-byte μ-law frame (downsample + encode + frame)
  *
  * The input is espeak-ng speech, not a tone: data-dependent branches (rounding, clamping) cost
- * differently on real audio. All subjects are timed round-robin, several rounds each, and each
- * reports its median round, so load from other processes on a shared machine lands on all of
- * them alike and the ratios between them stay fair.
+ * differently on real audio. All subjects are timed round-robin, several rounds each, in CPU
+ * time, and each reports its median round, so load from other processes on a shared machine
+ * lands on all of them alike and the ratios between them stay fair.
  */
 import { cpus } from 'node:os';
 import waveResampler from 'wave-resampler';
@@ -66,7 +66,12 @@ function subject(name: string, step: (i: number) => void): Subject {
   return { name, step, calls: 0, perRound: 0, rounds: [] };
 }
 
-/** Median µs per call for every subject, timed in interleaved rounds of about ROUND_MS each. */
+/**
+ * Median CPU µs per call for every subject, timed in interleaved rounds of about ROUND_MS each.
+ * CPU time (`process.cpuUsage`), not wall time: on a shared machine a round may be descheduled
+ * for milliseconds, which says nothing about what a frame costs; what a frame costs in CPU is
+ * what limits how many calls one bridge carries.
+ */
 function timeRoundRobin(subjects: Subject[]): Map<string, number> {
   for (const s of subjects) {
     const warmUntil = performance.now() + WARM_UP_MS;
@@ -75,9 +80,10 @@ function timeRoundRobin(subjects: Subject[]): Map<string, number> {
   }
   for (let r = 0; r < ROUNDS; r++) {
     for (const s of subjects) {
-      const start = process.hrtime.bigint();
+      const start = process.cpuUsage();
       for (let i = 0; i < s.perRound; i++) s.step(s.calls++);
-      s.rounds.push(Number(process.hrtime.bigint() - start) / 1000 / s.perRound);
+      const used = process.cpuUsage(start);
+      s.rounds.push((used.user + used.system) / s.perRound);
     }
   }
   return new Map(
