@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { RESAMPLER_ENGINES, DEFAULT_RESAMPLER_ENGINE, type ResamplerEngine } from '@callbridge/audio';
 import { MIN_STREAM_TOKEN_SECRET_BYTES } from '@callbridge/twilio-media';
 import { z } from 'zod';
@@ -61,6 +62,42 @@ const EnvSchema = z.object({
     .min(1024)
     .default(64 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Call records and the API (src/records, src/api, src/outbound).
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it empty for the SQLite file)')
+    .optional(),
+  SQLITE_PATH: z.string().min(1).default('data/callbridge.sqlite'),
+  BRIDGE_INSTANCE_ID: z.string().min(1).max(200).default(hostname()),
+  API_KEY: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(24, 'each API key must be at least 24 characters (openssl rand -hex 24)'))),
+  OUTBOUND_FROM: e164.optional(),
+  OUTBOUND_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(z.string().regex(/^\+[1-9]\d{0,14}\*?$/, 'entries are E.164 numbers, or a prefix ending in *')),
+    ),
+  OUTBOUND_LIMIT_PER_NUMBER_HOUR: z.coerce.number().int().min(0).default(5),
+  OUTBOUND_LIMIT_PER_NUMBER_DAY: z.coerce.number().int().min(0).default(20),
+  OUTBOUND_LIMIT_GLOBAL_HOUR: z.coerce.number().int().min(0).default(20),
+  OUTBOUND_LIMIT_GLOBAL_DAY: z.coerce.number().int().min(0).default(100),
+  OUTBOUND_MACHINE_DETECTION: z.enum(['off', 'Enable', 'DetectMessageEnd']).default('off'),
+  OUTBOUND_RING_TIMEOUT_S: z.coerce.number().int().min(5).max(600).default(30),
 });
 
 export interface BridgeConfig {
@@ -89,6 +126,17 @@ export interface BridgeConfig {
   audioEngine: ResamplerEngine;
   maxMessageBytes: number;
   logLevel: string;
+  records: { databaseUrl?: string; sqlitePath: string; instanceId: string };
+  /** Bearer keys accepted by /api; empty turns the API off. */
+  apiKeys: string[];
+  outbound: {
+    from?: string;
+    /** E.164 numbers or `+prefix*`; empty means outbound calls are off. */
+    allowlist: string[];
+    limits: { perNumberHour: number; perNumberDay: number; globalHour: number; globalDay: number };
+    machineDetection: 'off' | 'Enable' | 'DetectMessageEnd';
+    ringTimeoutS: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -123,6 +171,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   if (production && e.PUBLIC_URL?.startsWith('http://')) {
     problems.push('PUBLIC_URL must be https in production (Twilio media streams need wss://)');
   }
+  if (
+    e.OUTBOUND_ALLOWLIST.length > 0 &&
+    (!e.OUTBOUND_FROM || !e.TWILIO_ACCOUNT_SID || !e.TWILIO_AUTH_TOKEN)
+  ) {
+    problems.push(
+      'OUTBOUND_ALLOWLIST is set, so outbound calls are on: they also need OUTBOUND_FROM (your Twilio number), ' +
+        'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(`refusing to start:\n  ${problems.join('\n  ')}`);
 
   const publicUrl = (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, '');
@@ -155,5 +212,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
     audioEngine: e.AUDIO_ENGINE,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     logLevel: e.LOG_LEVEL,
+    records: { databaseUrl: e.DATABASE_URL, sqlitePath: e.SQLITE_PATH, instanceId: e.BRIDGE_INSTANCE_ID },
+    apiKeys: e.API_KEY,
+    outbound: {
+      from: e.OUTBOUND_FROM,
+      allowlist: e.OUTBOUND_ALLOWLIST,
+      limits: {
+        perNumberHour: e.OUTBOUND_LIMIT_PER_NUMBER_HOUR,
+        perNumberDay: e.OUTBOUND_LIMIT_PER_NUMBER_DAY,
+        globalHour: e.OUTBOUND_LIMIT_GLOBAL_HOUR,
+        globalDay: e.OUTBOUND_LIMIT_GLOBAL_DAY,
+      },
+      machineDetection: e.OUTBOUND_MACHINE_DETECTION,
+      ringTimeoutS: e.OUTBOUND_RING_TIMEOUT_S,
+    },
   };
 }

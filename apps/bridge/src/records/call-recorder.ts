@@ -1,0 +1,154 @@
+import type { Logger } from '../logger.js';
+import type { CallEventHub } from './call-events.js';
+import type { CallStore } from './call-store.js';
+import type { CallStatusValue, RecordOutcome, ToolCallEntry, TranscriptLine } from './schema.js';
+
+const FINAL_TWILIO_STATUSES: Record<string, RecordOutcome> = {
+  busy: 'busy',
+  'no-answer': 'no_answer',
+  failed: 'failed',
+  canceled: 'canceled',
+};
+
+/**
+ * What the call code tells the record, as it happens. Never throws and never makes a call wait:
+ * every write is queued per call (so they land in order) and a failing database is logged, not
+ * propagated — losing a record line must not drop a live call.
+ */
+export class CallRecorder {
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: CallStore,
+    private readonly hub: CallEventHub,
+    private readonly log: Logger,
+    readonly instanceId: string,
+  ) {}
+
+  private write(callSid: string, what: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.queues.get(callSid) ?? Promise.resolve();
+    const next = previous.then(work).catch((err: Error) => {
+      this.log.error({ callSid, err: err.message, what }, 'call record write failed');
+    });
+    this.queues.set(callSid, next);
+    void next.then(() => {
+      if (this.queues.get(callSid) === next) this.queues.delete(callSid);
+    });
+    return next;
+  }
+
+  private status(callSid: string, status: string, detail: string | null, at = Date.now()): Promise<void> {
+    return this.store.addStatusEvent(callSid, { status, detail, at }).then(() => {
+      this.hub.publish({ type: 'status', callSid, status, outcome: null, at, detail });
+    });
+  }
+
+  /** Our voice webhook answered the call (inbound, or an outbound call the callee picked up). */
+  webhookAnswered(call: {
+    callSid: string;
+    direction: 'inbound' | 'outbound';
+    from: string;
+    to: string;
+    room: string;
+  }): Promise<void> {
+    const at = Date.now();
+    return this.write(call.callSid, 'webhook', async () => {
+      await this.store.create({ ...call, instanceId: this.instanceId, status: 'in-progress', createdAt: at });
+      await this.store.update(call.callSid, { room: call.room, webhookAt: at, status: 'in-progress' });
+      await this.status(call.callSid, 'in-progress', 'voice webhook answered', at);
+    });
+  }
+
+  /** A call refused at the webhook (capacity, drain, room setup failed): a record with its outcome. */
+  refused(
+    call: { callSid: string; direction: 'inbound' | 'outbound'; from: string; to: string },
+    outcome: RecordOutcome,
+    reason: string,
+  ): Promise<void> {
+    const at = Date.now();
+    return this.write(call.callSid, 'refused', async () => {
+      await this.store.create({
+        ...call,
+        instanceId: this.instanceId,
+        status: 'in-progress',
+        createdAt: at,
+        webhookAt: at,
+      });
+      await this.finish(call.callSid, outcome, reason, 'completed', at);
+    });
+  }
+
+  streamStarted(callSid: string, streamSid: string): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'stream', async () => {
+      await this.store.update(callSid, { streamStartedAt: at });
+      await this.status(callSid, 'stream-started', streamSid, at);
+    });
+  }
+
+  agentJoined(callSid: string, identity: string): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'agent', async () => {
+      const record = await this.store.get(callSid);
+      // The first agent is the one the call was dispatched to; later joiners only get an event.
+      if (record && record.agentJoinedAt === null)
+        await this.store.update(callSid, { agentJoinedAt: at, agentIdentity: identity });
+      await this.status(callSid, 'agent-joined', identity, at);
+    });
+  }
+
+  transcript(callSid: string, line: TranscriptLine): Promise<void> {
+    return this.write(callSid, 'transcript', async () => {
+      await this.store.addTranscriptLine(callSid, line);
+      this.hub.publish({ type: 'transcript', callSid, line });
+    });
+  }
+
+  toolCall(callSid: string, entry: ToolCallEntry): Promise<void> {
+    return this.write(callSid, 'tool_call', async () => {
+      await this.store.addToolCall(callSid, entry);
+      this.hub.publish({ type: 'tool_call', callSid, toolCall: entry });
+    });
+  }
+
+  /** A Twilio status callback (initiated, ringing, in-progress, completed, busy, no-answer, …). */
+  twilioStatus(callSid: string, status: string, extras: { answeredBy?: string } = {}): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'twilio_status', async () => {
+      if (!(await this.store.get(callSid))) return; // not a call we know of (another system's number)
+      if (extras.answeredBy) await this.store.update(callSid, { answeredBy: extras.answeredBy });
+      await this.status(callSid, status, 'twilio status callback', at);
+      const unanswered = FINAL_TWILIO_STATUSES[status];
+      if (unanswered)
+        await this.finish(callSid, unanswered, `twilio status ${status}`, status as CallStatusValue, at);
+      else if (status === 'initiated' || status === 'ringing') await this.store.update(callSid, { status });
+      else if (status === 'completed')
+        await this.finish(callSid, 'completed', 'twilio status completed', 'completed', at);
+    });
+  }
+
+  /** The bridge ended the call (any CallOutcome); the first ending recorded wins. */
+  ended(callSid: string, outcome: RecordOutcome, reason: string | undefined): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'ended', () => this.finish(callSid, outcome, reason ?? null, 'completed', at));
+  }
+
+  private async finish(
+    callSid: string,
+    outcome: RecordOutcome,
+    reason: string | null,
+    status: CallStatusValue,
+    at: number,
+  ): Promise<void> {
+    const first = await this.store.end(callSid, { outcome, reason, endedAt: at, status });
+    if (!first) return;
+    const record = await this.store.get(callSid);
+    this.hub.publish({ type: 'status', callSid, status, outcome, at, detail: reason });
+    if (record) this.hub.publish({ type: 'ended', callSid, record });
+  }
+
+  /** Waits for every queued write (shutdown, tests). */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.queues.values()]);
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The call record: one row per call, its transcript lines and tool calls in their own tables, and
+ * the status history. One schema for SQLite and PostgreSQL; times are epoch milliseconds (BIGINT).
+ */
+
+/** How a call ended: the bridge's own outcomes, Twilio's unanswered outbound statuses, and a crash. */
+export const RECORD_OUTCOMES = [
+  'completed',
+  'caller_hung_up',
+  'agent_hung_up',
+  'transferred',
+  'busy_rejected',
+  'failed',
+  'stream_dropped',
+  'no_stream',
+  'room_closed',
+  'protocol_error',
+  'shutdown',
+  /** Outbound calls the callee never answered. */
+  'busy',
+  'no_answer',
+  'canceled',
+  /** Found unfinished when the bridge started again: the process died mid-call. */
+  'interrupted',
+] as const;
+export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
+
+/** Twilio's call statuses, the `status` column (the last one we know of). */
+export const CALL_STATUSES = [
+  'queued',
+  'initiated',
+  'ringing',
+  'in-progress',
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+] as const;
+export type CallStatusValue = (typeof CALL_STATUSES)[number];
+
+export interface CallRecord {
+  callSid: string;
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+  room: string | null;
+  agentIdentity: string | null;
+  /** The bridge instance that owns the call (BRIDGE_INSTANCE_ID); it marks its own leftovers interrupted. */
+  instanceId: string;
+  status: CallStatusValue;
+  outcome: RecordOutcome | null;
+  outcomeReason: string | null;
+  /** Answering machine detection's verdict on outbound calls (`human`, `machine_start`, …). */
+  answeredBy: string | null;
+  task: string | null;
+  instructions: string | null;
+  voice: string | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: number;
+  webhookAt: number | null;
+  streamStartedAt: number | null;
+  agentJoinedAt: number | null;
+  endedAt: number | null;
+  durationMs: number | null;
+}
+
+export interface TranscriptLine {
+  speaker: 'caller' | 'agent';
+  /** The LiveKit identity whose track was transcribed. */
+  identity: string;
+  text: string;
+  at: number;
+}
+
+export interface ToolCallEntry {
+  name: string;
+  toolCallId: string | null;
+  arguments: unknown;
+  result: unknown;
+  error: string | null;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface StatusEvent {
+  status: string;
+  at: number;
+  detail: string | null;
+}
+
+export type NewCallRecord = Pick<
+  CallRecord,
+  'callSid' | 'direction' | 'from' | 'to' | 'instanceId' | 'status'
+> &
+  Partial<Omit<CallRecord, 'callSid' | 'direction' | 'from' | 'to' | 'instanceId' | 'status'>>;
+
+/** Columns a later write may change. */
+export type CallPatch = Partial<
+  Pick<
+    CallRecord,
+    'room' | 'agentIdentity' | 'status' | 'answeredBy' | 'webhookAt' | 'streamStartedAt' | 'agentJoinedAt'
+  >
+>;
+
+export interface CallEnding {
+  outcome: RecordOutcome;
+  reason: string | null;
+  endedAt: number;
+  status: CallStatusValue;
+}
+
+export interface CallFilter {
+  status?: CallStatusValue;
+  outcome?: RecordOutcome;
+  direction?: 'inbound' | 'outbound';
+  /** Matches either end of the call. */
+  number?: string;
+  since?: number;
+  until?: number;
+  limit: number;
+  /** Keyset cursor: calls strictly older than this (createdAt, callSid). */
+  before?: { createdAt: number; callSid: string };
+}
+
+/** Column name ↔ record field, the one mapping both stores use. */
+export const CALL_COLUMNS = {
+  callSid: 'call_sid',
+  direction: 'direction',
+  from: 'from_number',
+  to: 'to_number',
+  room: 'room',
+  agentIdentity: 'agent_identity',
+  instanceId: 'instance_id',
+  status: 'status',
+  outcome: 'outcome',
+  outcomeReason: 'outcome_reason',
+  answeredBy: 'answered_by',
+  task: 'task',
+  instructions: 'instructions',
+  voice: 'voice',
+  metadata: 'metadata',
+  createdAt: 'created_at',
+  webhookAt: 'webhook_at',
+  streamStartedAt: 'stream_started_at',
+  agentJoinedAt: 'agent_joined_at',
+  endedAt: 'ended_at',
+  durationMs: 'duration_ms',
+} as const satisfies Record<keyof CallRecord, string>;
+
+/**
+ * Migrations, in order, never edited once released: each runs once per database. `{{ID}}` is the
+ * auto-increment key of the dialect.
+ */
+export const MIGRATIONS: readonly { version: number; sql: string[] }[] = [
+  {
+    version: 1,
+    sql: [
+      `CREATE TABLE calls (
+        call_sid TEXT PRIMARY KEY,
+        direction TEXT NOT NULL,
+        from_number TEXT NOT NULL,
+        to_number TEXT NOT NULL,
+        room TEXT,
+        agent_identity TEXT,
+        instance_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        outcome TEXT,
+        outcome_reason TEXT,
+        answered_by TEXT,
+        task TEXT,
+        instructions TEXT,
+        voice TEXT,
+        metadata TEXT,
+        created_at BIGINT NOT NULL,
+        webhook_at BIGINT,
+        stream_started_at BIGINT,
+        agent_joined_at BIGINT,
+        ended_at BIGINT,
+        duration_ms BIGINT
+      )`,
+      `CREATE INDEX calls_created_idx ON calls (created_at, call_sid)`,
+      `CREATE INDEX calls_to_created_idx ON calls (to_number, created_at)`,
+      `CREATE INDEX calls_unfinished_idx ON calls (instance_id, ended_at)`,
+      `CREATE TABLE transcript_lines (
+        id {{ID}},
+        call_sid TEXT NOT NULL REFERENCES calls (call_sid) ON DELETE CASCADE,
+        speaker TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        text TEXT NOT NULL,
+        at BIGINT NOT NULL
+      )`,
+      `CREATE INDEX transcript_lines_call_idx ON transcript_lines (call_sid, id)`,
+      `CREATE TABLE tool_calls (
+        id {{ID}},
+        call_sid TEXT NOT NULL REFERENCES calls (call_sid) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        tool_call_id TEXT,
+        arguments TEXT,
+        result TEXT,
+        error TEXT,
+        started_at BIGINT NOT NULL,
+        ended_at BIGINT NOT NULL
+      )`,
+      `CREATE INDEX tool_calls_call_idx ON tool_calls (call_sid, id)`,
+      `CREATE TABLE call_status_events (
+        id {{ID}},
+        call_sid TEXT NOT NULL REFERENCES calls (call_sid) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        detail TEXT,
+        at BIGINT NOT NULL
+      )`,
+      `CREATE INDEX call_status_events_call_idx ON call_status_events (call_sid, id)`,
+    ],
+  },
+];

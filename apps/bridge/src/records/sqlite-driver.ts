@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type * as Sqlite from 'node-sqlite3-wasm';
+import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
+
+// A CommonJS package whose exports Node's ESM loader cannot see by name.
+const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof Sqlite;
+
+/** SQLite numbers its placeholders `?1, ?2`; the stores write PostgreSQL's `$1, $2`. */
+function toSqlite(sql: string): string {
+  return sql.replace(/\$(\d+)/g, '?$1');
+}
+
+/**
+ * SQLite through a WebAssembly build (node-sqlite3-wasm: nothing to compile or download at install
+ * time) writing to a real file. Calls are synchronous, so writes are grouped: every write queued in
+ * the same tick is committed in one transaction on the next one, which keeps the event loop (and
+ * the 20 ms audio frames) free under load. `synchronous=OFF` hands each commit to the OS at once:
+ * a crashed process loses nothing; only a power cut can (use PostgreSQL where that matters).
+ */
+export function openSqlite(path: string): SqlDriver {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.exec('PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF; PRAGMA foreign_keys=ON;');
+  let pending: {
+    sql: string;
+    params: SqlValue[];
+    resolve: (rows: SqlRow[]) => void;
+    reject: (e: Error) => void;
+  }[] = [];
+  let scheduled = false;
+
+  const runNow = (sql: string, params: SqlValue[]): SqlRow[] => db.all(toSqlite(sql), params) as SqlRow[];
+
+  const flush = () => {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0 || !db.isOpen) return;
+    const results: { rows?: SqlRow[]; error?: Error }[] = [];
+    db.exec('BEGIN');
+    for (const w of batch) {
+      try {
+        results.push({ rows: runNow(w.sql, w.params) });
+      } catch (err) {
+        // One bad statement must not undo the others: it alone is reported.
+        results.push({ error: err as Error });
+      }
+    }
+    db.exec('COMMIT');
+    batch.forEach((w, i) => {
+      const r = results[i]!;
+      if (r.error) w.reject(r.error);
+      else w.resolve(r.rows ?? []);
+    });
+  };
+
+  const executor: SqlExecutor = {
+    query(sql, params = []) {
+      if (/^\s*(SELECT|PRAGMA)/i.test(sql)) {
+        flush(); // reads see every write queued before them
+        try {
+          return Promise.resolve(runNow(sql, params));
+        } catch (err) {
+          return Promise.reject(err as Error);
+        }
+      }
+      return new Promise((resolve, reject) => {
+        pending.push({ sql, params, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+  };
+
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    dialect: 'sqlite',
+    query: executor.query,
+    transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      // Statements inside run immediately (no batching) between BEGIN and COMMIT, one transaction at a time.
+      const run = async () => {
+        flush();
+        const tx: SqlExecutor = { query: async (sql, params = []) => runNow(sql, params) };
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const out = await fn(tx);
+          db.exec('COMMIT');
+          return out;
+        } catch (err) {
+          db.exec('ROLLBACK');
+          throw err;
+        }
+      };
+      const result = chain.then(run, run);
+      chain = result.catch(() => undefined);
+      return result;
+    },
+    async close() {
+      flush();
+      if (db.isOpen) db.close();
+    },
+  };
+}
