@@ -22,27 +22,27 @@ function levelRank(): Map<number, number> {
 
 describe('μ-law codec', () => {
   it('decodes every code to the level G.711 defines', () => {
-    const decoded = muLawDecode(ALL_CODES);
-    for (let code = 0; code < 256; code++) expect(decoded[code], `code ${code}`).toBe(g711Expand(code));
+    const decoded = Array.from(muLawDecode(ALL_CODES));
+    expect(decoded).toEqual(Array.from(ALL_CODES, g711Expand));
   });
 
   it('re-encodes every decoded level to the same code (0x7f, negative zero, becomes 0xff)', () => {
-    const reencoded = muLawEncode(muLawDecode(ALL_CODES));
-    for (let code = 0; code < 256; code++) {
-      expect(reencoded[code], `code ${code}`).toBe(code === 0x7f ? 0xff : code);
-    }
+    const reencoded = Array.from(muLawEncode(muLawDecode(ALL_CODES)));
+    expect(reencoded).toEqual(Array.from(ALL_CODES, (code) => (code === 0x7f ? 0xff : code)));
   });
 
   it('encodes every PCM16 value to a level within half its quantisation step (clipping aside)', () => {
     const all = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);
     const decoded = muLawDecode(muLawEncode(all));
+    const outOfStep: string[] = [];
     for (let i = 0; i < all.length; i++) {
       const x = all[i]!;
       const magnitude = Math.min(Math.abs(x), 32124);
       // Segment e has steps of 2^(e+3); the bias 0x84 = 132 shifts segment edges to 2^(e+7)-132.
       const step = 2 ** (Math.max(0, Math.floor(Math.log2(magnitude + 132)) - 7) + 3);
-      expect(Math.abs(Math.abs(decoded[i]!) - magnitude), `sample ${x}`).toBeLessThanOrEqual(step / 2);
+      if (Math.abs(Math.abs(decoded[i]!) - magnitude) > step / 2) outOfStep.push(`${x} -> ${decoded[i]}`);
     }
+    expect(outOfStep).toEqual([]);
   });
 
   it('writes into a caller buffer without allocating, and refuses one that is too short', () => {
@@ -81,11 +81,13 @@ describe('μ-law codec', () => {
       const ourLevels = muLawDecode(ours);
       const theirLevels = muLawDecode(theirs);
       let identical = 0;
+      const apart: string[] = [];
       for (let i = 0; i < ours.length; i++) {
         const steps = Math.abs(rank.get(ourLevels[i]!)! - rank.get(theirLevels[i]!)!);
-        expect(steps, `sample ${i}: ${speech[i]}`).toBeLessThanOrEqual(1);
+        if (steps > 1) apart.push(`sample ${i} (${speech[i]}): ${steps} steps`);
         if (ours[i] === theirs[i]) identical++;
       }
+      expect(apart).toEqual([]);
       // sox quantises from 14 bits, so only values near a level boundary may round differently.
       expect(identical / ours.length).toBeGreaterThan(0.85);
     });

@@ -146,8 +146,8 @@ export function bandLimited(signal: Int16Array, sampleRate: number, cutoffHz: nu
   const taps = designLowPass({
     sampleRate,
     passbandHz: cutoffHz,
-    stopbandHz: cutoffHz + 300,
-    stopbandDb: 80,
+    stopbandHz: cutoffHz + 500,
+    stopbandDb: 70,
     gain: 1,
   });
   const delay = (taps.length - 1) / 2;
