@@ -5,7 +5,7 @@
  * everything the agent sends back (audio, transcriptions, tool call records).
  */
 import { connectParticipant, recordRemoteAudio, type AudioRecording } from '@callbridge/testkit/livekit';
-import { AudioFrame, RpcError, type AudioSource, type Room } from '@livekit/rtc-node';
+import { AudioFrame, RoomEvent, RpcError, type AudioSource, type Room } from '@livekit/rtc-node';
 import { rmsDbfs } from '@callbridge/testkit/audio-fixtures';
 import { onsetIndex } from './_audio.js';
 
@@ -39,6 +39,8 @@ export interface StandInPhone {
   rpcCalls: Array<{ method: string; payload: string; at: number }>;
   /** The agent participant's `lk.agent.state` attribute, once it has one. */
   agentState(): string | undefined;
+  /** Every `lk.agent.state` change seen, with performance.now() times. */
+  agentStates: Array<{ state: string; at: number }>;
   texts: TextMessage[];
   waitFor<T>(what: string, probe: () => T | undefined, timeoutMs?: number): Promise<T>;
   leave(): Promise<void>;
@@ -81,18 +83,27 @@ export async function joinAsPhone(
     return JSON.stringify({ ok: true });
   });
 
+  const agentStates: StandInPhone['agentStates'] = [];
+  room.on(RoomEvent.ParticipantAttributesChanged, (changed, p) => {
+    const state = changed['lk.agent.state'];
+    if (state && p.identity.startsWith('agent-')) agentStates.push({ state, at: performance.now() });
+  });
   const texts: TextMessage[] = [];
   for (const topic of ['lk.transcription', 'callbridge.tool_calls']) {
     room.registerTextStreamHandler(topic, (reader, info) => {
-      void reader.readAll().then((text) =>
-        texts.push({
-          topic,
-          from: info.identity,
-          text,
-          attributes: reader.info.attributes ?? {},
-          at: Date.now(),
-        }),
-      );
+      reader
+        .readAll()
+        .then((text) =>
+          texts.push({
+            topic,
+            from: info.identity,
+            text,
+            attributes: reader.info.attributes ?? {},
+            at: Date.now(),
+          }),
+        )
+        // A stream cut short because someone left the room is not a test failure.
+        .catch(() => undefined);
     });
   }
 
@@ -154,10 +165,8 @@ export async function joinAsPhone(
       }
     },
     rpcCalls,
-    agentState: () =>
-      [...room.remoteParticipants.values()].find((p) => p.identity.startsWith('agent-'))?.attributes[
-        'lk.agent.state'
-      ],
+    agentState,
+    agentStates,
     texts,
     waitFor,
     async leave() {

@@ -4,7 +4,7 @@
  */
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startRealtimeSimulator, type RealtimeSimulator } from '@callbridge/testkit/realtime';
-import { speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { rmsDbfs, speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchAt, onsetIndex } from './_audio.js';
 import { dispatchCall, newCall } from './_calls.js';
@@ -51,13 +51,28 @@ const speech = (text: string) => speechPcm({ text, sampleRate: 48_000 });
 describe('agent worker with a phone participant', () => {
   it('greets the caller first, with the speech the model produced', async () => {
     sim.setScript({ greeting: { say: GREETING } });
-    const { phone } = await call();
+    const { phone, identity } = await call();
     const greeting = await phone.nextUtterance(0);
     const reply = sim.responses.find((r) => r.trigger === 'greeting');
     expect(reply?.text).toBe(GREETING);
     const peak = matchAt(reply!.audio, greeting.pcm, 48_000, greeting.onset);
+    // Where the time goes, from the phone joining to the greeting being heard (wall clock, ms).
+    const joined = performance.timeOrigin + phone.joinedAt;
+    const session = sim.sessions.find((x) => x.id === reply!.sessionId)!;
+    const at = (type: string) =>
+      sim.events.find((e) => e.sessionId === session.id && e.type === type)?.at ?? NaN;
+    const callerSeen = Number(
+      worker.entries().find((e) => e.msg === 'caller joined' && e.callSid === identity.callSid)?.time,
+    );
+    const steps = {
+      agentSawCaller: callerSeen - joined,
+      modelConnected: session.connectedAt - joined,
+      greetingRequested: at('response.create') - joined,
+      firstAudioSent: (reply!.firstAudioAt ?? NaN) - joined,
+      heardByCaller: performance.timeOrigin + greeting.heardAt - joined,
+    };
     console.log(
-      `greeting: correlation ${peak.toFixed(3)}, heard ${(greeting.heardAt - phone.joinedAt).toFixed(0)} ms after the phone joined`,
+      `greeting: correlation ${peak.toFixed(3)}; ms after the phone joined: ${JSON.stringify(steps)}`,
     );
     expect(peak).toBeGreaterThan(0.7);
     // The framework publishes both sides' transcripts; the agent's is the model's transcript.
@@ -221,5 +236,60 @@ describe('agent worker with a phone participant', () => {
       'agent to leave',
       () => ![...phone.room.remoteParticipants.keys()].some((id) => id.startsWith('agent-')) || undefined,
     );
+  });
+
+  it('barge-in: caller speech stops the agent mid-sentence, state leaves speaking, and the model is told what was heard', async () => {
+    const LONG =
+      'Let me tell you about all of our opening hours, our locations, and the many services we offer to patients.';
+    sim.setScript({ greeting: { say: LONG }, turns: { 1: { say: 'Sure, go ahead.' } } });
+    const { phone } = await call();
+    const recording = await phone.agentAudio;
+    const onset = await phone.waitFor('greeting to start', () => {
+      const at = onsetIndex(recording.samples(), 48_000);
+      return at >= 0 ? at : undefined;
+    });
+    const greetingHeardAt = recording.frames.find((f) => f.index + f.length > onset)!.atMs;
+    await phone.waitFor(
+      '1.5 s of greeting',
+      () => recording.samples().length > onset + 48_000 * 1.5 || undefined,
+    );
+    const spokeAt = performance.now();
+    await phone.say(speech('Wait, stop please.'));
+
+    const sessionId = sim.responses.find((r) => r.text === LONG)!.sessionId;
+    const started = await sim.events.waitFor(
+      (e) => e.sessionId === sessionId && e.type === 'input_audio_buffer.speech_started',
+    );
+    const cancelled = await sim.events.waitFor(
+      (e) =>
+        e.sessionId === sessionId &&
+        e.type === 'response.done' &&
+        (e.body.response as { status: string }).status === 'cancelled',
+      10_000,
+      'cancelled greeting',
+    );
+    expect(cancelled.body.response).toMatchObject({ status_details: { reason: 'turn_detected' } });
+    const stopped = await phone.waitFor('agent state to leave speaking', () =>
+      phone.agentStates.find((s) => s.at > spokeAt && s.state !== 'speaking'),
+    );
+    // The audio stops too: quiet from shortly after the state change (bridge clear + Twilio flush follow).
+    const stopIndex =
+      recording.frames.find((f) => f.atMs >= stopped.at + 300)?.index ?? recording.samples().length;
+    await phone.waitFor(
+      '300 ms after stop',
+      () => recording.samples().length > stopIndex + 48_000 * 0.3 || undefined,
+    );
+    expect(rmsDbfs(recording.samples(), stopIndex, stopIndex + 48_000 * 0.3)).toBeLessThan(-50);
+    // The model's record of its own reply is cut to what the caller heard.
+    const truncate = await sim.events.waitFor(
+      (e) => e.sessionId === sessionId && e.direction === 'client' && e.type === 'conversation.item.truncate',
+    );
+    const heardMs = Number(truncate.body.audio_end_ms);
+    const playedMs = stopped.at - greetingHeardAt;
+    console.log(
+      `barge-in: state left speaking ${(stopped.at - (performance.timeOrigin ? started.at - performance.timeOrigin : 0)).toFixed(0)} ms after speech_started; ` +
+        `truncated at ${heardMs} ms, ${playedMs.toFixed(0)} ms had been heard; state after: ${stopped.state}`,
+    );
+    expect(Math.abs(heardMs - playedMs)).toBeLessThan(600);
   });
 });
