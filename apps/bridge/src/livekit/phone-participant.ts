@@ -42,6 +42,8 @@ export interface PhoneParticipantOptions {
   targetBacklogMs: number;
   maxBacklogMs: number;
   events: PhoneParticipantEvents;
+  /** Called before connecting, to register text-stream handlers that must not miss early streams. */
+  beforeConnect?: (room: Room) => void;
 }
 
 /** The phone line as a LiveKit participant: one microphone out, the agent's audio in. */
@@ -81,6 +83,7 @@ export class PhoneParticipant {
       .on(RoomEvent.Disconnected, (reason) => {
         if (!this.closed) opts.events.onDisconnected(DisconnectReason[reason] ?? String(reason));
       });
+    opts.beforeConnect?.(room);
     await room.connect(opts.url, opts.token, { autoSubscribe: true, dynacast: false });
     // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
     this.source = new AudioSource(opts.sampleRate, 1, Math.max(200, opts.maxBacklogMs * 2));
@@ -151,7 +154,12 @@ export class PhoneParticipant {
   private onTrack(track: RemoteTrack, participant: RemoteParticipant): void {
     if (track.kind !== TrackKind.KIND_AUDIO || this.closed) return;
     const sid = track.sid ?? `${participant.identity}-audio`;
-    const reader = new AudioStream(track, this.opts.sampleRate, 1).getReader();
+    // 20 ms frames: half the FFI events of the default 10 ms, and exactly one Twilio frame each.
+    const reader = new AudioStream(track, {
+      sampleRate: this.opts.sampleRate,
+      numChannels: 1,
+      frameSizeMs: 20,
+    }).getReader();
     this.readers.set(sid, reader);
     void (async () => {
       try {

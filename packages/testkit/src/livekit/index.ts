@@ -15,3 +15,4 @@ export {
 } from './participant.js';
 export { measureLoopbackLatency, type LoopbackLatency } from './latency.js';
 export { observeTranscripts, type TranscriptLine, type TranscriptObserver } from './transcripts.js';
+export { startEcho, type EchoParticipant } from './echo.js';

@@ -33,10 +33,12 @@ export function startNodeApp(opts: {
   args?: string[];
   env: Record<string, string | undefined>;
   cwd?: string;
+  /** Extra Node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
+  nodeArgs?: string[];
   /** Echo the app's output to our stderr (for demos). */
   echo?: (line: string) => void;
 }): NodeApp {
-  const child = spawn(process.execPath, ['--import', 'tsx', opts.entry, ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])], {
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },

@@ -99,6 +99,18 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   get audioOnsets(): readonly number[] {
     return this.stream?.audioOnsets ?? [];
   }
+  /** Wall-clock times at which the caller started sending audio after silence. */
+  get sentOnsets(): readonly number[] {
+    return this.stream?.sentOnsets ?? [];
+  }
+  /** Gaps (ms) between consecutive media messages from the server within a stretch of audio. */
+  get mediaGapsMs(): readonly number[] {
+    return this.stream?.mediaGapsMs ?? [];
+  }
+  /** 20 ms frames heard as (partial) silence mid-utterance because audio arrived late. */
+  get underrunFrames(): number {
+    return this.stream?.underrunFrames ?? 0;
+  }
   get bufferedPlaybackMs(): number {
     return this.stream?.bufferedPlaybackMs ?? 0;
   }

@@ -60,6 +60,18 @@ export class MediaStream {
   readonly clears: number[] = [];
   readonly violations: string[] = [];
   readonly audioOnsets: number[] = [];
+  /** Wall-clock times at which the caller's own audio went from silence to sound (was sent). */
+  readonly sentOnsets: number[] = [];
+  /**
+   * Gaps between consecutive `media` messages from the server within one stretch of audio (gaps
+   * over 500 ms are pauses between utterances, not lateness), for jitter statistics.
+   */
+  readonly mediaGapsMs: number[] = [];
+  private lastMediaAtMs = 0;
+  private lastSentSilent = true;
+  /** Frames the caller heard as silence in the middle of an utterance (audio sent, no mark yet). */
+  underrunFrames = 0;
+  private utteranceOpen = false;
   /** performance.now() when `start` was sent, and when the first frame was played. */
   startedAtMs = 0;
   heardStartedAtMs = 0;
@@ -248,6 +260,7 @@ export class MediaStream {
   private playDown(dueMs: number): void {
     for (const name of this.playback.takeReachedMarks()) this.echoMark(name, dueMs, false);
     const audioBytes = this.playback.pullFrame(this.frame);
+    if (this.utteranceOpen && audioBytes < FRAME_SAMPLES) this.underrunFrames++;
     const heardMs = this.heard
       ? this.heard.length / SAMPLES_PER_MS
       : Math.round(dueMs - this.heardStartedAtMs);
@@ -278,6 +291,9 @@ export class MediaStream {
       }
       this.upFrame.fill(MULAW_SILENCE, filled);
       this.sentSamples += filled;
+      const silent = mulawPeak(this.upFrame, 0, filled) < SILENCE_PEAK;
+      if (!silent && this.lastSentSilent) this.sentOnsets.push(dueMs);
+      this.lastSentSilent = silent;
       payload = Buffer.from(this.upFrame).toString('base64');
     }
     const message: MediaMessage = {
@@ -308,14 +324,24 @@ export class MediaStream {
     const atMs = performance.now();
     switch (message.event) {
       case 'media':
+        if (this.lastMediaAtMs > 0 && atMs - this.lastMediaAtMs <= 500) {
+          this.mediaGapsMs.push(atMs - this.lastMediaAtMs);
+        }
+        this.lastMediaAtMs = atMs;
+        this.utteranceOpen = true;
         this.playback.enqueueAudio(payloadToMulaw(message.media.payload));
         break;
       case 'mark':
+        // A mark closes an utterance: the next media message starts a new stretch of audio.
+        this.lastMediaAtMs = 0;
+        this.utteranceOpen = false;
         this.playback.enqueueMark(message.mark.name);
         break;
       case 'clear': {
         const droppedMs = this.playback.bufferedBytes / SAMPLES_PER_MS;
         const marks = this.playback.clear();
+        this.lastMediaAtMs = 0;
+        this.utteranceOpen = false;
         for (const name of marks) this.echoMark(name, atMs, true);
         this.clears.push(atMs);
         this.opts.events.emit('clear', { atMs, droppedMs, marks });

@@ -31,3 +31,4 @@ export {
   type CallIdentity,
 } from './_status-callbacks.js';
 export { FRAME_SAMPLES } from './_media-stream.js';
+export * from './rest/index.js';

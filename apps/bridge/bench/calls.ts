@@ -1,0 +1,204 @@
+// npm run bench:calls [-- --steps 10,50,100,200 --seconds 20]
+// N concurrent simulated Twilio calls through the real bridge (its own process) and a real
+// livekit-server, each with an rtc-node echo participant in the room sending the caller's audio
+// straight back. Markers in the caller's audio give uplink (caller → room) and downlink
+// (room → caller) latency; the bridge's CPU and RSS come from /proc. Last line: one JSON object.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { dispose } from '@livekit/rtc-node';
+import {
+  freeTcpPort,
+  measureLoopbackLatency,
+  startEcho,
+  startLiveKitServer,
+  type EchoParticipant,
+} from '@callbridge/testkit/livekit';
+import { startNodeApp } from '@callbridge/testkit/process';
+import { percentile, processUsage, round } from '@callbridge/testkit/stats';
+import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
+import { z } from 'zod';
+
+const Args = z.object({
+  steps: z
+    .string()
+    .transform((s) => s.split(',').map(Number))
+    .pipe(z.array(z.number().int().positive()).min(1)),
+  seconds: z.coerce.number().positive(),
+  rampPerSecond: z.coerce.number().positive(),
+});
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '10,50,100,200' },
+    seconds: { type: 'string', default: '20' },
+    'ramp-per-second': { type: 'string', default: '25' },
+  },
+});
+const parsedArgs = Args.safeParse({ ...values, rampPerSecond: values['ramp-per-second'] });
+if (!parsedArgs.success) {
+  console.error(
+    `bench:calls: ${parsedArgs.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+  );
+  process.exit(2);
+}
+const args = parsedArgs.data;
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const AUTH_TOKEN = 'bench-auth-token';
+const MARKER_EVERY_MS = 1000;
+
+/** The caller's audio: a 20 ms 1 kHz burst at -6 dBFS every second, silence between. */
+function markerPattern(seconds: number, offsetMs: number): Int16Array {
+  const pcm = new Int16Array(Math.round(seconds * 8000));
+  for (let t = offsetMs; t + 20 < seconds * 1000; t += MARKER_EVERY_MS) {
+    const start = Math.round((t / 1000) * 8000);
+    for (let i = 0; i < 160; i++)
+      pcm[start + i] = Math.round(16_000 * Math.sin((2 * Math.PI * 1000 * i) / 8000));
+  }
+  return pcm;
+}
+
+/** For each event, how long after the latest earlier reference (within one marker period) it came. */
+function pairDelays(references: readonly number[], events: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const e of events) {
+    let best: number | undefined;
+    for (const r of references) if (r <= e && e - r < MARKER_EVERY_MS * 0.8) best = r;
+    if (best !== undefined) out.push(e - best);
+  }
+  return out;
+}
+
+const lk = await startLiveKitServer({ extraConfig: 'limit:\n  num_tracks: -1\n' });
+log(`livekit-server ${lk.url}; measuring the loopback baseline…`);
+const baseline = await measureLoopbackLatency(lk, { frames: 500 });
+log(`baseline one-way p50 ${baseline.p50_ms} ms`);
+
+const port = await freeTcpPort();
+const publicUrl = `http://127.0.0.1:${port}`;
+const bridgeApp = startNodeApp({
+  name: 'bridge',
+  // BENCH_CPU_PROF=dir writes a V8 CPU profile of the bridge there (open it in Chrome DevTools).
+  nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+  entry: join(import.meta.dirname, '../src/main.ts'),
+  env: {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: publicUrl,
+    LIVEKIT_URL: lk.url,
+    LIVEKIT_API_KEY: lk.apiKey,
+    LIVEKIT_API_SECRET: lk.apiSecret,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10),
+    LOG_LEVEL: 'warn',
+  },
+});
+const health = async () => (await (await fetch(`${publicUrl}/health`)).json()) as { active_calls: number };
+for (let i = 0; ; i++) {
+  try {
+    await health();
+    break;
+  } catch {
+    if (i > 200) throw new Error(`bridge did not start:\n${bridgeApp.logs()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
+const idle = processUsage(bridgeApp.pid);
+log(`bridge pid ${bridgeApp.pid}, idle RSS ${round(idle.rssMb, 1)} MB`);
+
+const steps = [];
+for (const n of args.steps) {
+  log(`step: ${n} calls for ${args.seconds} s…`);
+  const calls: SimulatedCall[] = [];
+  const closedEarly = new Set<SimulatedCall>();
+  const echoes: (EchoParticipant | undefined)[] = [];
+  const rssBefore = processUsage(bridgeApp.pid).rssMb;
+  for (let i = 0; i < n; i++) {
+    const call = await sim.placeInboundCall({
+      voiceUrl: `${publicUrl}/twilio/voice`,
+      statusCallbackUrl: `${publicUrl}/twilio/status`,
+      from: `+1555${String(1_000_000 + i).slice(-7)}`,
+      to: '+15550000000',
+      keepHeard: false,
+    });
+    calls.push(call);
+    void call.closed.then(() => closedEarly.add(call));
+    echoes.push(await startEcho(lk, `call-${call.callSid}`).catch(() => undefined));
+    await new Promise((r) => setTimeout(r, 1000 / args.rampPerSecond));
+  }
+  // Let every call settle, then measure a window in which all of them talk.
+  await new Promise((r) => setTimeout(r, 1500));
+  const cpuStart = processUsage(bridgeApp.pid);
+  const t0 = performance.now();
+  await Promise.all(
+    calls.map((c, i) =>
+      c.sendAudio(markerPattern(args.seconds, 100 + ((i * 37) % 800))).catch(() => undefined),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 600));
+  const wallMs = performance.now() - t0;
+  const cpuEnd = processUsage(bridgeApp.pid);
+
+  const up: number[] = [];
+  const down: number[] = [];
+  const gaps: number[] = [];
+  let dropped = 0;
+  let connected = 0;
+  let underruns = 0;
+  for (const [i, call] of calls.entries()) {
+    const echo = echoes[i];
+    const alive = call.streamSid !== null && call.streamRefused === null && !closedEarly.has(call);
+    if (!alive || !echo || echo.onsets.length === 0) {
+      dropped++;
+      continue;
+    }
+    connected++;
+    if (process.env.BENCH_DEBUG && i === 0)
+      log(
+        JSON.stringify({
+          sent: call.sentOnsets.map((x) => Math.round(x - t0)),
+          echo: echo.onsets.map((x) => Math.round(x - t0)),
+          heard: call.audioOnsets.map((x) => Math.round(x - t0)),
+        }),
+      );
+    up.push(...pairDelays(call.sentOnsets, echo.onsets));
+    down.push(...pairDelays(echo.onsets, call.audioOnsets));
+    gaps.push(...call.mediaGapsMs);
+    underruns += call.underrunFrames;
+  }
+  const step = {
+    calls: n,
+    connected,
+    dropped,
+    up_p50_ms: round(percentile(up, 50)),
+    up_p95_ms: round(percentile(up, 95)),
+    up_p99_ms: round(percentile(up, 99)),
+    down_p50_ms: round(percentile(down, 50)),
+    down_p95_ms: round(percentile(down, 95)),
+    down_p99_ms: round(percentile(down, 99)),
+    up_vs_baseline: round(percentile(up, 50) / baseline.p50_ms),
+    down_vs_baseline: round(percentile(down, 50) / baseline.p50_ms),
+    gaps_over_40ms: gaps.filter((g) => g > 40).length,
+    underrun_frames: underruns,
+    gap_p99_ms: round(percentile(gaps, 99)),
+    markers: up.length,
+    cpu_pct_per_call: round((((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100) / n, 3),
+    rss_mb_per_call: round((cpuEnd.rssMb - rssBefore) / n, 3),
+    bridge_cpu_pct: round(((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100, 1),
+  };
+  log(JSON.stringify(step));
+  steps.push(step);
+
+  await Promise.all(calls.map((c) => c.hangup().catch(() => undefined)));
+  await Promise.all(echoes.map((e) => e?.leave()));
+  for (let i = 0; i < 100 && (await health()).active_calls > 0; i++)
+    await new Promise((r) => setTimeout(r, 100));
+}
+
+const knee = steps
+  .filter((s) => s.dropped === 0 && s.gap_p99_ms <= 40)
+  .reduce((m, s) => Math.max(m, s.calls), 0);
+await bridgeApp.stop('SIGINT');
+await lk.stop();
+await dispose();
+console.log(JSON.stringify({ baseline_p50_ms: baseline.p50_ms, knee_calls: knee, steps }));
+process.exit(0);
