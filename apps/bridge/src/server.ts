@@ -4,6 +4,7 @@ import { CloseCode, SIGNATURE_HEADER, validateStreamUpgradeSignature } from '@ca
 import express from 'express';
 import expressWs from 'express-ws';
 import type { WebSocket } from 'ws';
+import { callsApi } from './api/calls-router.js';
 import { CallRegistry } from './calls/registry.js';
 import type { BridgeConfig } from './config.js';
 import { opsRoutes } from './http/ops.js';
@@ -13,6 +14,12 @@ import { createCallRooms, type CallRooms } from './livekit/call-rooms.js';
 import { createLogger, type Logger } from './logger.js';
 import { CallSession } from './media/call-session.js';
 import { createMetrics, type BridgeMetrics } from './metrics.js';
+import { OutboundCalls } from './outbound/outbound-calls.js';
+import { createTwilioCalls } from './outbound/twilio-calls.js';
+import { CallEventHub } from './records/call-events.js';
+import { CallRecorder } from './records/call-recorder.js';
+import type { CallStore } from './records/call-store.js';
+import { openCallStore } from './records/open-store.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
 
 const held = new WeakMap<WebSocket, { data: Buffer; isBinary: boolean }[]>();
@@ -43,6 +50,9 @@ export interface Bridge {
   registry: CallRegistry;
   metrics: BridgeMetrics;
   log: Logger;
+  /** Call records; resolves once the database is open and migrated. */
+  store: Promise<CallStore>;
+  recorder: CallRecorder;
   /** Starts listening; resolves with the bound port (config.port 0 picks a free one). */
   listen(): Promise<number>;
   /** Stops taking calls (busy TwiML), waits for active calls up to the drain timeout, then ends the rest. */
@@ -54,6 +64,7 @@ export interface BridgeOverrides {
   rooms?: CallRooms;
   twilio?: TwilioControl;
   log?: Logger;
+  store?: Promise<CallStore>;
 }
 
 /** Composes the bridge: HTTP webhooks, the Media Streams socket, ops endpoints. */
@@ -63,6 +74,18 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   const registry = new CallRegistry(config.maxConcurrentCalls);
   const rooms = overrides.rooms ?? createCallRooms(config.livekit);
   const twilio = overrides.twilio ?? createTwilioControl(config.twilio);
+  const store = overrides.store ?? openCallStore(config.records);
+  store.catch(() => undefined); // reported by listen()
+  const hub = new CallEventHub();
+  const recorder = new CallRecorder(store, hub, log, config.records.instanceId);
+  const { accountSid, authToken, apiBaseUrl } = config.twilio;
+  const outbound = new OutboundCalls({
+    config,
+    store,
+    hub,
+    log,
+    twilio: accountSid && authToken ? createTwilioCalls({ accountSid, authToken, apiBaseUrl }) : undefined,
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -90,12 +113,13 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     },
   });
 
-  const deps = { config, rooms, registry, metrics, log, twilio };
+  const deps = { config, rooms, registry, metrics, log, twilio, recorder };
   const urlencoded = express.urlencoded({ extended: false, limit: '32kb' });
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
   // attached to the webhook routes only.
   const guard = [urlencoded, requireTwilioSignature(config, metrics, log)];
-  app.use('/twilio', twilioWebhooks({ ...deps, guard }));
+  app.use('/twilio', twilioWebhooks({ ...deps, guard, store }));
+  app.use('/api', callsApi({ apiKeys: config.apiKeys, store, hub, outbound, log }));
   app.use(opsRoutes({ registry, metrics }));
   // express-ws hands the socket to the route only after express has routed the upgrade, which can
   // be a few ticks later; Twilio sends `connected` and `start` at once, so hold what arrives first.
@@ -131,11 +155,18 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     registry,
     metrics,
     log,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    store,
+    recorder,
+    async listen() {
+      // Calls this instance was serving when it last stopped cannot be live any more.
+      const interrupted = await (await store).interruptUnfinished(config.records.instanceId, Date.now());
+      if (interrupted.length > 0)
+        log.warn({ calls: interrupted }, 'call records left unfinished by the last run marked interrupted');
+      return new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
-      }),
+      });
+    },
     async drain(timeoutMs = config.drainTimeoutMs) {
       registry.draining = true;
       log.info({ active: registry.active, timeoutMs }, 'draining: new calls get the busy message');
@@ -147,8 +178,12 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
       registry.draining = true;
       await endAll('bridge closing');
       for (const client of ws.getWss().clients) client.close(CloseCode.normal, 'bridge closing');
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // open SSE streams would otherwise hold close() forever
+      });
+      await recorder.flushed();
+      await (await store.catch(() => undefined))?.close();
     },
   };
 }

@@ -32,6 +32,8 @@ export async function startTestBridge(
     LIVEKIT_API_SECRET: lk.apiSecret,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     LOG_LEVEL: process.env.BRIDGE_LOG_LEVEL ?? 'warn',
+    // Call records in memory unless a test asks for a file or PostgreSQL.
+    SQLITE_PATH: ':memory:',
     ...env,
   });
   const bridge = createBridge(config, {

@@ -11,6 +11,9 @@ import type { BridgeConfig } from '../config.js';
 import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
+import { outboundDispatchFields } from '../outbound/dispatch-fields.js';
+import type { CallRecorder } from '../records/call-recorder.js';
+import type { CallStore } from '../records/call-store.js';
 
 const ENDED_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
@@ -22,8 +25,10 @@ export function twilioWebhooks(deps: {
   log: Logger;
   /** Runs before each webhook: body parsing and the signature check. */
   guard: RequestHandler[];
+  recorder: CallRecorder;
+  store: Promise<CallStore>;
 }): Router {
-  const { config, rooms, registry, metrics, log, guard } = deps;
+  const { config, rooms, registry, metrics, log, guard, recorder } = deps;
   const router = Router();
 
   router.post('/voice', ...guard, async (req, res) => {
@@ -45,6 +50,9 @@ export function twilioWebhooks(deps: {
         { active: registry.active, max: registry.maxConcurrentCalls },
         'call refused: at capacity',
       );
+      const direction = form.Direction === 'inbound' ? 'inbound' : 'outbound';
+      const call = { callSid: form.CallSid, direction, from: form.From, to: form.To } as const;
+      void recorder.refused(call, 'busy_rejected', registry.draining ? 'draining' : 'at capacity');
       res.send(sayAndHangupTwiml(config.busyMessage));
       return;
     }
@@ -56,13 +64,24 @@ export function twilioWebhooks(deps: {
       registry.add({ ...context, room, answeredAt: Date.now() });
       metrics.activeCalls.set(registry.active);
       try {
+        // An outbound call we placed carries its task to the agent (read before the webhook's own
+        // write, which would otherwise create a record without it).
+        const task =
+          form.Direction === 'outbound-api' ? await outboundDispatchFields(deps.store, form.CallSid) : {};
+        // Answering machine detection's verdict comes with the webhook of an outbound call.
+        const answeredBy = (req.body as Record<string, unknown>).AnsweredBy;
+        void recorder.webhookAnswered(
+          { ...context, room },
+          typeof answeredBy === 'string' ? answeredBy : undefined,
+        );
         await rooms.createCallRoom(room, context);
-        await rooms.dispatchAgent(room, config.agentName, context);
+        await rooms.dispatchAgent(room, config.agentName, { ...context, ...task });
       } catch (err) {
         registry.remove(form.CallSid);
         metrics.activeCalls.set(registry.active);
         metrics.callsEnded.inc({ outcome: 'failed' });
         callLog.error({ err: (err as Error).message }, 'could not set up the call room');
+        void recorder.ended(form.CallSid, 'failed', 'could not set up the call room');
         await rooms.deleteRoom(room).catch(() => undefined);
         res.send(sayAndHangupTwiml(config.errorMessage));
         return;
@@ -75,6 +94,7 @@ export function twilioWebhooks(deps: {
           registry.remove(entry.callSid);
           metrics.activeCalls.set(registry.active);
           metrics.callsEnded.inc({ outcome: 'no_stream' });
+          void recorder.ended(entry.callSid, 'no_stream', 'Twilio never opened the media stream');
           void rooms.deleteRoom(room).catch(() => undefined);
         }, config.streamStartTimeoutMs);
         entry.streamTimer.unref();
@@ -111,13 +131,18 @@ export function twilioWebhooks(deps: {
         else {
           registry.remove(call.callSid);
           metrics.activeCalls.set(registry.active);
-          metrics.callsEnded.inc({
-            outcome: status.CallStatus === 'completed' ? 'caller_hung_up' : 'failed',
-          });
+          const outcome = status.CallStatus === 'completed' ? 'caller_hung_up' : 'failed';
+          metrics.callsEnded.inc({ outcome });
+          void recorder.ended(call.callSid, outcome, `status ${status.CallStatus}`);
           await rooms.deleteRoom(call.room).catch(() => undefined);
         }
       }
     }
+    // After the call's own ending (queued first), so the bridge's outcome wins over `completed`.
+    const answeredBy = (req.body as Record<string, unknown>).AnsweredBy;
+    await recorder.twilioStatus(status.CallSid, status.CallStatus, {
+      answeredBy: typeof answeredBy === 'string' ? answeredBy.slice(0, 40) : undefined,
+    });
     res.status(204).end();
   });
 

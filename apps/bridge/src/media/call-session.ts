@@ -17,6 +17,8 @@ import { phoneIdentityFor } from '../livekit/call-rooms.js';
 import { PhoneParticipant } from '../livekit/phone-participant.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
+import type { CallRecorder } from '../records/call-recorder.js';
+import { recordFromRoom } from '../records/room-listener.js';
 import type { TwilioControl } from '../twilio/control.js';
 import { AgentAudioRelay } from './agent-audio-relay.js';
 
@@ -27,6 +29,8 @@ export interface CallSessionDeps {
   metrics: BridgeMetrics;
   log: Logger;
   twilio: TwilioControl;
+  /** Writes the call record as the call happens. */
+  recorder?: CallRecorder;
 }
 
 const LIVEKIT_RATE = 48_000;
@@ -163,6 +167,7 @@ export class CallSession {
     this.call = call;
     this.streamSid = msg.streamSid;
     this.startedAt = performance.now();
+    void this.deps.recorder?.streamStarted(callSid, msg.streamSid);
 
     this.uplink = createUplink({ outputRate: LIVEKIT_RATE, engine: config.audioEngine });
     this.downlink = createDownlink({ inputRate: LIVEKIT_RATE, engine: config.audioEngine });
@@ -203,9 +208,16 @@ export class CallSession {
         events: {
           onAgentAudio: (pcm, rate, channels) => relay.onAgentAudio(pcm, rate, channels),
           onAgentState: (state) => relay.onAgentState(state),
-          onAgentJoined: (agent) => this.log.info({ agent }, 'agent joined'),
+          onAgentJoined: (agent) => {
+            this.log.info({ agent }, 'agent joined');
+            void this.deps.recorder?.agentJoined(callSid, agent);
+          },
           onAgentLeft: (agent) => this.log.info({ agent }, 'agent left'),
           onDisconnected: (reason) => void this.end('room_closed', reason),
+        },
+        beforeConnect: (room) => {
+          const recorder = this.deps.recorder;
+          if (recorder) recordFromRoom(room, callSid, recorder, this.log);
         },
       });
     } catch (err) {
@@ -316,6 +328,7 @@ export class CallSession {
     this.downlink?.close();
     await rooms.deleteRoom(this.call.room).catch(() => undefined);
     if (registry.get(this.call.callSid) === this.call) registry.remove(this.call.callSid);
+    void this.deps.recorder?.ended(this.call.callSid, outcome, reason);
     const durationMs = wasLive ? Math.round(performance.now() - this.startedAt) : 0;
     metrics.activeCalls.set(registry.active);
     metrics.callsEnded.inc({ outcome });

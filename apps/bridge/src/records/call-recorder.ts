@@ -17,19 +17,30 @@ const FINAL_TWILIO_STATUSES: Record<string, RecordOutcome> = {
  */
 export class CallRecorder {
   private readonly queues = new Map<string, Promise<void>>();
+  private store!: CallStore;
+  /** Writes wait for the database to be open; calls never do. */
+  private readonly ready: Promise<void>;
 
   constructor(
-    private readonly store: CallStore,
+    store: Promise<CallStore>,
     private readonly hub: CallEventHub,
     private readonly log: Logger,
     readonly instanceId: string,
-  ) {}
+  ) {
+    this.ready = store.then((s) => {
+      this.store = s;
+    });
+    this.ready.catch(() => undefined);
+  }
 
   private write(callSid: string, what: string, work: () => Promise<void>): Promise<void> {
     const previous = this.queues.get(callSid) ?? Promise.resolve();
-    const next = previous.then(work).catch((err: Error) => {
-      this.log.error({ callSid, err: err.message, what }, 'call record write failed');
-    });
+    const next = previous
+      .then(() => this.ready)
+      .then(work)
+      .catch((err: Error) => {
+        this.log.error({ callSid, err: err.message, what }, 'call record write failed');
+      });
     this.queues.set(callSid, next);
     void next.then(() => {
       if (this.queues.get(callSid) === next) this.queues.delete(callSid);
@@ -44,17 +55,25 @@ export class CallRecorder {
   }
 
   /** Our voice webhook answered the call (inbound, or an outbound call the callee picked up). */
-  webhookAnswered(call: {
-    callSid: string;
-    direction: 'inbound' | 'outbound';
-    from: string;
-    to: string;
-    room: string;
-  }): Promise<void> {
+  webhookAnswered(
+    call: {
+      callSid: string;
+      direction: 'inbound' | 'outbound';
+      from: string;
+      to: string;
+      room: string;
+    },
+    answeredBy?: string,
+  ): Promise<void> {
     const at = Date.now();
     return this.write(call.callSid, 'webhook', async () => {
       await this.store.create({ ...call, instanceId: this.instanceId, status: 'in-progress', createdAt: at });
-      await this.store.update(call.callSid, { room: call.room, webhookAt: at, status: 'in-progress' });
+      await this.store.update(call.callSid, {
+        room: call.room,
+        webhookAt: at,
+        status: 'in-progress',
+        answeredBy: answeredBy?.slice(0, 40),
+      });
       await this.status(call.callSid, 'in-progress', 'voice webhook answered', at);
     });
   }

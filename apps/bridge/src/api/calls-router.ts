@@ -1,0 +1,82 @@
+import express, { Router } from 'express';
+import type { Logger } from '../logger.js';
+import type { OutboundCalls } from '../outbound/outbound-calls.js';
+import type { CallEventHub } from '../records/call-events.js';
+import type { CallStore } from '../records/call-store.js';
+import { requireApiKey } from './api-key-auth.js';
+import { callSummaryJson, statusEventJson, toolCallJson, transcriptLineJson } from './call-json.js';
+import { streamCallEvents } from './call-events-stream.js';
+import { encodeCursor, parseListQuery } from './call-list-query.js';
+import { sendError } from './errors.js';
+
+const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
+
+/** `/api/calls`: the call records and outbound calls, behind a bearer API key. */
+export function callsApi(deps: {
+  apiKeys: readonly string[];
+  store: Promise<CallStore>;
+  hub: CallEventHub;
+  outbound: OutboundCalls;
+  log: Logger;
+}): Router {
+  const router = Router();
+  router.use(requireApiKey(deps.apiKeys));
+  router.use(express.json({ limit: '64kb' }));
+
+  router.get('/calls', async (req, res) => {
+    const query = parseListQuery(req.query);
+    if (!query.ok) return sendError(res, 400, 'invalid_query', query.message);
+    const store = await deps.store;
+    const calls = await store.list(query.filter);
+    const last = calls.at(-1);
+    res.json({
+      calls: calls.map(callSummaryJson),
+      next_cursor:
+        last && calls.length === query.filter.limit ? encodeCursor(last.createdAt, last.callSid) : null,
+    });
+  });
+
+  router.get('/calls/:sid', async (req, res) => {
+    if (!CALL_SID.test(req.params.sid))
+      return sendError(res, 400, 'invalid_sid', 'a CallSid is CA + 32 hex digits');
+    const store = await deps.store;
+    const record = await store.get(req.params.sid);
+    if (!record) return sendError(res, 404, 'not_found', `no call record for ${req.params.sid}`);
+    const [transcript, toolCalls, statuses] = await Promise.all([
+      store.transcript(record.callSid),
+      store.toolCalls(record.callSid),
+      store.statusEvents(record.callSid),
+    ]);
+    res.json({
+      ...callSummaryJson(record),
+      transcript: transcript.map(transcriptLineJson),
+      tool_calls: toolCalls.map(toolCallJson),
+      status_events: statuses.map(statusEventJson),
+    });
+  });
+
+  router.get('/calls/:sid/events', async (req, res) => {
+    if (!CALL_SID.test(req.params.sid))
+      return sendError(res, 400, 'invalid_sid', 'a CallSid is CA + 32 hex digits');
+    const found = await streamCallEvents(req, res, await deps.store, deps.hub);
+    if (!found) sendError(res, 404, 'not_found', `no call record for ${req.params.sid}`);
+  });
+
+  router.post('/calls', async (req, res) => {
+    const result = await deps.outbound.place(req.body);
+    if (!result.ok) return sendError(res, result.status, result.code, result.message);
+    res.status(201).location(`/api/calls/${result.record.callSid}`).json(callSummaryJson(result.record));
+  });
+
+  // Malformed JSON and anything thrown above end here, as JSON like every other API answer.
+  router.use(((err, _req, res, _next) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.parse.failed')
+      return sendError(res, 400, 'invalid_json', 'the body is not valid JSON');
+    if (e.status === 413) return sendError(res, 413, 'too_large', 'the body is larger than 64 KB');
+    deps.log.error({ err: e.message }, 'API request failed');
+    sendError(res, 500, 'internal', 'the request failed on the bridge; see its log');
+  }) as express.ErrorRequestHandler);
+
+  return router;
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { BridgeConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { CallEventHub } from '../records/call-events.js';
+import type { CallStore } from '../records/call-store.js';
+import type { CallRecord } from '../records/schema.js';
+import { isAllowedDestination } from './allowlist.js';
+import { checkOutboundLimits } from './rate-limits.js';
+import type { TwilioCallError } from './twilio-calls.js';
+import { type TwilioCalls } from './twilio-calls.js';
+
+/** `POST /api/calls` body. Unknown fields are refused so a typo (`instruction`) is not silently dropped. */
+export const OutboundRequest = z
+  .object({
+    to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'to must be an E.164 number like +15551234567'),
+    task: z.string().trim().min(1, 'task must say what the call is for').max(4000),
+    instructions: z.string().max(20_000).optional(),
+    voice: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'voice must be a voice name like "marin"')
+      .optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .refine((m) => JSON.stringify(m).length <= 8192, 'metadata must be at most 8 KB of JSON')
+      .optional(),
+  })
+  .strict();
+export type OutboundRequest = z.infer<typeof OutboundRequest>;
+
+export type PlaceResult =
+  { ok: true; record: CallRecord } | { ok: false; status: number; code: string; message: string };
+
+/**
+ * The guardrails and the dial: destination allow-list, rate limits, then Twilio's `calls.create`
+ * and the record. Checks and record creation run one request at a time, so two requests cannot
+ * both take the last slot of a limit on this instance.
+ */
+export class OutboundCalls {
+  private turn: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      config: BridgeConfig;
+      store: Promise<CallStore>;
+      twilio: TwilioCalls | undefined;
+      hub: CallEventHub;
+      log: Logger;
+    },
+  ) {}
+
+  place(body: unknown): Promise<PlaceResult> {
+    const run = () => this.placeNow(body);
+    const result = this.turn.then(run, run);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
+  private async placeNow(body: unknown): Promise<PlaceResult> {
+    const { config, log } = this.deps;
+    const outbound = config.outbound;
+    if (outbound.allowlist.length === 0 || !this.deps.twilio || !outbound.from) {
+      return refuse(
+        403,
+        'outbound_off',
+        'outbound calls are off: set OUTBOUND_ALLOWLIST, OUTBOUND_FROM and the Twilio credentials',
+      );
+    }
+    const parsed = OutboundRequest.safeParse(body);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) =>
+        i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message,
+      );
+      return refuse(400, 'invalid_request', detail.join('; '));
+    }
+    const req = parsed.data;
+    if (!isAllowedDestination(req.to, outbound.allowlist)) {
+      return refuse(403, 'destination_not_allowed', `${req.to} is not in OUTBOUND_ALLOWLIST`);
+    }
+    const store = await this.deps.store;
+    const refusal = await checkOutboundLimits(store, req.to, outbound.limits);
+    if (refusal) return refuse(429, 'rate_limited', refusal.message);
+
+    let placed: { sid: string; status: string };
+    try {
+      placed = await this.deps.twilio.create({
+        to: req.to,
+        from: outbound.from,
+        url: `${config.publicUrl}/twilio/voice`,
+        statusCallback: `${config.publicUrl}/twilio/status`,
+        ringTimeoutS: outbound.ringTimeoutS,
+        machineDetection: outbound.machineDetection,
+      });
+    } catch (err) {
+      const e = err as TwilioCallError;
+      log.warn(
+        { callee: req.to, err: e.message, twilioCode: e.twilioCode },
+        'outbound call refused by Twilio',
+      );
+      const code = e.twilioCode ? ` (Twilio error ${e.twilioCode})` : '';
+      return refuse(502, 'twilio_error', `Twilio did not place the call: ${e.message}${code}`);
+    }
+    const now = Date.now();
+    await store.create({
+      callSid: placed.sid,
+      direction: 'outbound',
+      from: outbound.from,
+      to: req.to,
+      instanceId: config.records.instanceId,
+      status: 'queued',
+      task: req.task,
+      instructions: req.instructions ?? null,
+      voice: req.voice ?? null,
+      metadata: req.metadata ?? null,
+      createdAt: now,
+    });
+    await store.addStatusEvent(placed.sid, { status: 'queued', detail: 'placed through the API', at: now });
+    this.deps.hub.publish({
+      type: 'status',
+      callSid: placed.sid,
+      status: 'queued',
+      outcome: null,
+      at: now,
+      detail: null,
+    });
+    log.info({ callSid: placed.sid, callee: req.to }, 'outbound call placed');
+    const record = await store.get(placed.sid);
+    return { ok: true, record: record! };
+  }
+}
+
+function refuse(status: number, code: string, message: string): PlaceResult {
+  return { ok: false, status, code, message };
+}

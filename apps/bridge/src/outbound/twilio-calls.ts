@@ -1,0 +1,65 @@
+import twilio from 'twilio';
+
+export interface PlaceCallParams {
+  to: string;
+  from: string;
+  /** Our voice webhook: Twilio requests it when the callee answers. */
+  url: string;
+  statusCallback: string;
+  ringTimeoutS: number;
+  machineDetection: 'off' | 'Enable' | 'DetectMessageEnd';
+}
+
+/** Twilio refused to place the call (bad number, unverified caller ID, account limits, …). */
+export class TwilioCallError extends Error {
+  override name = 'TwilioCallError';
+  constructor(
+    message: string,
+    readonly twilioCode: number | undefined,
+    readonly httpStatus: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface TwilioCalls {
+  create(params: PlaceCallParams): Promise<{ sid: string; status: string }>;
+}
+
+/**
+ * Places calls with the `twilio` REST client. `apiBaseUrl` (TWILIO_API_BASE_URL) points it at a
+ * simulator by rewriting https://api.twilio.com, as src/twilio/control.ts does.
+ */
+export function createTwilioCalls(opts: {
+  accountSid: string;
+  authToken: string;
+  apiBaseUrl?: string;
+}): TwilioCalls {
+  const client = twilio(opts.accountSid, opts.authToken);
+  if (opts.apiBaseUrl) {
+    const base = opts.apiBaseUrl.replace(/\/+$/, '');
+    const request = client.request.bind(client);
+    client.request = (req) => request({ ...req, uri: req.uri?.replace(/^https:\/\/api\.twilio\.com/, base) });
+  }
+  return {
+    async create(p) {
+      try {
+        const call = await client.calls.create({
+          to: p.to,
+          from: p.from,
+          url: p.url,
+          method: 'POST',
+          statusCallback: p.statusCallback,
+          statusCallbackMethod: 'POST',
+          statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+          timeout: p.ringTimeoutS,
+          ...(p.machineDetection === 'off' ? {} : { machineDetection: p.machineDetection }),
+        });
+        return { sid: call.sid, status: call.status };
+      } catch (err) {
+        const e = err as { message?: string; code?: number; status?: number };
+        throw new TwilioCallError(e.message ?? String(err), e.code, e.status);
+      }
+    },
+  };
+}
