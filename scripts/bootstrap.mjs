@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of every root script: makes a fresh clone ready (pinned pnpm, dependencies, the pinned
 // LiveKit binaries, the sound tools tests use), then runs the named workspace script through pnpm.
-// Usage: node scripts/bootstrap.mjs [--livekit] [--sound] [run <script> [args...]]
+// Usage: node scripts/bootstrap.mjs [--livekit] [--sound] [--postgres] [run <script> [args...]]
 // Zero dependencies on purpose: it runs before anything is installed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -89,9 +89,16 @@ function ensureLiveKit() {
   if (status !== 0) process.exit(status);
 }
 
+function ensurePostgres() {
+  // The call-record tests start their own PostgreSQL server from the Debian package's binaries.
+  const status = sh('bash', [join(root, 'scripts', 'setup-postgres.sh')]);
+  if (status !== 0) process.exit(status);
+}
+
 const pnpm = ensurePnpm();
 if (flags.has('--sound')) ensureSoundTools();
 if (flags.has('--livekit')) ensureLiveKit();
+if (flags.has('--postgres')) ensurePostgres();
 
 const installArgs = ['install', '--prefer-offline', '--reporter=silent'];
 if (existsSync(join(root, 'pnpm-lock.yaml')) && process.env.CI) installArgs.push('--frozen-lockfile');

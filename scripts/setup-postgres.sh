@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Makes the PostgreSQL server binaries available for the call-record tests, which start their own
+# throwaway server (packages/testkit/src/postgres) on a free loopback port. Idempotent: does nothing
+# when a server is already installed (or POSTGRES_BIN_DIR points at one).
+set -euo pipefail
+
+have_server() {
+  if [ -n "${POSTGRES_BIN_DIR:-}" ] && [ -x "$POSTGRES_BIN_DIR/pg_ctl" ]; then return 0; fi
+  compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null
+}
+
+if have_server; then exit 0; fi
+
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  echo "[setup] installing the postgresql server package with apt-get" >&2
+  # The tests make their own clusters; skip the package's default cluster and service.
+  mkdir -p /etc/postgresql-common
+  if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
+    echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  if have_server; then exit 0; fi
+fi
+
+cat >&2 <<MSG
+callbridge setup: the PostgreSQL server is not installed, and the call-record tests run against a
+real one. Any one of these works:
+  - Debian/Ubuntu (as root): apt-get install postgresql
+  - macOS: brew install postgresql, then export POSTGRES_BIN_DIR="\$(brew --prefix postgresql)/bin"
+  - any install: export POSTGRES_BIN_DIR=/path/to/dir/with/initdb/and/pg_ctl
+MSG
+exit 1
