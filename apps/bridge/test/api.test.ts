@@ -75,6 +75,10 @@ describe.each(['sqlite', 'postgres'] as const)('call records of inbound calls (%
         const call = await ob.tb.placeCall({ from });
         const agent = await connectParticipant(lk, `call-${call.callSid}`, 'agent-standin');
         await agent.publishMicrophone();
+        // Text streams reach only the participants in the room when they are sent.
+        await waitFor('phone participant', () =>
+          [...agent.room.remoteParticipants.keys()].some((id) => id.startsWith('phone-')),
+        );
         const track = [...agent.room.localParticipant!.trackPublications.values()][0]!.sid!;
         await agent.room.localParticipant!.sendText(`Hello ${from}, how can I help?`, {
           topic: 'lk.transcription',
