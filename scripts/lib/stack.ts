@@ -2,6 +2,8 @@
 // simulator (unless a real OPENAI_API_KEY is given), agent worker(s), the bridge, and a Twilio
 // simulator aimed at the bridge. Used by `npm run demo` and the end-to-end tests.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeTcpPort, startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
@@ -100,6 +102,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         PUBLIC_URL: bridgeUrl,
         AGENT_NAME: agentName,
         TWILIO_AUTH_TOKEN,
+        // Each stack its own call records: stacks run side by side in tests.
+        SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'callbridge-stack-')), 'calls.sqlite'),
         LOG_LEVEL: 'info',
         NODE_ENV: 'development',
         ...opts.bridgeEnv,
