@@ -19,3 +19,19 @@ export function composeInstructions(persona: string, call: CallContext, now: Dat
   if (call.instructions) sections.push(call.instructions.trim());
   return sections.join('\n\n');
 }
+
+/**
+ * What the agent says first. The configured greeting fits a caller who phoned us; on a call we
+ * placed the person did not expect us, so the agent says it is an AI and why it calls. (A response's
+ * own instructions replace the session's in the Realtime API, so the task is repeated here.)
+ */
+export function greetingInstructions(configured: string, call: CallContext): string {
+  if (call.direction !== 'outbound') return configured;
+  const purpose = call.task
+    ? `state the purpose of this call in one sentence (your task: ${call.task.trim()})`
+    : 'state in one sentence why you are calling';
+  return (
+    'You placed this call and the person did not expect it. Say hello, say that you are an AI ' +
+    `assistant (never claim to be human), ${purpose}, and ask whether now is a good time to talk.`
+  );
+}

@@ -19,7 +19,7 @@ import {
   withParticipantAttributes,
 } from './context.js';
 import { DtmfCollector, dtmfUserInput } from './dtmf.js';
-import { composeInstructions } from './instructions.js';
+import { composeInstructions, greetingInstructions } from './instructions.js';
 import { PhoneLine } from './phone-line.js';
 import { createRealtimeModel } from './realtime-model.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
@@ -176,7 +176,8 @@ export async function runCall<P>(ctx: JobContext<P>, { config, logger, metrics }
     outputOptions: { transcriptionEnabled: true },
     record: false,
   });
-  if (config.greeting.enabled) session.generateReply({ instructions: config.greeting.instructions });
+  if (config.greeting.enabled)
+    session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
 }
 
 /** The phone participant: the bridge's `phone-…` identity when metadata names it, else whoever joins first. */
