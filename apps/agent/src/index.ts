@@ -13,6 +13,7 @@ export {
 } from './config.js';
 export { startWorker, type RunningWorker } from './worker.js';
 export { runCall, type CallDeps } from './call/run-call.js';
+export { startConversation, type Conversation, type CallerLine } from './call/conversation.js';
 export {
   callContextFromMetadata,
   withParticipantAttributes,

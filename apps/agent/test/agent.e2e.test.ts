@@ -37,9 +37,22 @@ afterAll(async () => {
   await livekit?.stop();
 });
 
-async function call(extra: Parameters<typeof dispatchCall>[3] = {}) {
+async function call(
+  extra: Parameters<typeof dispatchCall>[3] = {},
+  opts: { afterModelReady?: boolean } = {},
+) {
   const identity = newCall();
+  const sessionsBefore = sim.sessions.length;
   const room = await dispatchCall(livekit, AGENT, identity, extra);
+  if (opts.afterModelReady) {
+    // As with the real bridge, whose phone line comes up a second or so after it dispatches.
+    await sim.events.waitFor(
+      (e) =>
+        e.type === 'session.updated' && sim.sessions.findIndex((s) => s.id === e.sessionId) >= sessionsBefore,
+      20_000,
+      'agent model session',
+    );
+  }
   const phone = await joinAsPhone(livekit, room, identity);
   phones.push(phone);
   return { identity, room, phone };
@@ -51,7 +64,7 @@ const speech = (text: string) => speechPcm({ text, sampleRate: 48_000 });
 describe('agent worker with a phone participant', () => {
   it('greets the caller first, with the speech the model produced', async () => {
     sim.setScript({ greeting: { say: GREETING } });
-    const { phone, identity } = await call();
+    const { phone, identity } = await call({}, { afterModelReady: true });
     const greeting = await phone.nextUtterance(0);
     const reply = sim.responses.find((r) => r.trigger === 'greeting');
     expect(reply?.text).toBe(GREETING);

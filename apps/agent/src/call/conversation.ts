@@ -1,0 +1,178 @@
+/**
+ * The conversation of one call: the OpenAI Realtime session, the agent (instructions, tools) and
+ * the watchers (DTMF, silence, time limit, caller hang-up). It can start before the caller is in
+ * the room, so the model connection is ready by the time the phone line is; the clocks and the
+ * greeting start only once the caller has joined.
+ */
+import { voice, type JobContext } from '@livekit/agents';
+import { RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
+import type { AgentConfig } from '../config.js';
+import type { Logger } from '../ops/logger.js';
+import type { MetricsReporter } from '../ops/metrics-relay.js';
+import { callTools, type ToolRuntime } from '../tools/index.js';
+import { RoomToolCallRecorder } from '../tools/tool-call-log.js';
+import { CallEnding } from './call-ending.js';
+import type { CallContext } from './context.js';
+import { DtmfCollector, dtmfUserInput } from './dtmf.js';
+import { composeInstructions, greetingInstructions } from './instructions.js';
+import { PhoneLine } from './phone-line.js';
+import { createRealtimeModel } from './realtime-model.js';
+import { SilenceWatchdog } from './silence-watchdog.js';
+
+const DTMF_INTER_DIGIT_MS = 1_500;
+const REPROMPT_INSTRUCTIONS =
+  'The caller has been silent for a while. Ask briefly, in one short sentence, whether they are still there.';
+const SILENCE_GOODBYE_INSTRUCTIONS =
+  'The caller is not responding. Say you will end the call now and say a short, polite goodbye.';
+const TIME_LIMIT_INSTRUCTIONS =
+  'This call has reached its time limit. Apologise briefly, tell the caller they are welcome to call back, and say goodbye.';
+
+export interface ConversationDeps {
+  config: AgentConfig;
+  logger: Logger;
+  metrics: MetricsReporter;
+}
+
+export interface CallerLine {
+  identity: string;
+  /** A bridge phone participant, which can be asked to hang up or transfer. */
+  isPhone: boolean;
+}
+
+export interface Conversation {
+  /** The caller is in the room: update the context if it grew, start the clocks, greet. */
+  callerJoined(call: CallContext, joinedAt: number): Promise<void>;
+  /** Ends without speaking (the caller never came, or is gone). */
+  endNow(reason: string): void;
+}
+
+export async function startConversation<P>(
+  ctx: JobContext<P>,
+  { config, logger: log, metrics }: ConversationDeps,
+  initialCall: CallContext,
+  caller: CallerLine,
+): Promise<Conversation> {
+  const phone = caller.isPhone ? new PhoneLine(ctx.room, caller.identity, log) : undefined;
+  const model = createRealtimeModel(config, initialCall.voice, () =>
+    metrics.report({ metric: 'modelReconnects' }),
+  );
+  const session = new voice.AgentSession({
+    llm: model,
+    vad: null,
+    turnHandling: { turnDetection: 'realtime_llm' },
+  });
+  const ending = new CallEnding(session, phone, log);
+  const recorder = new RoomToolCallRecorder(ctx.room, log, (r) => metrics.report(r));
+  const runtime: ToolRuntime = {
+    call: initialCall,
+    phone,
+    logger: log,
+    transferAllowlist: config.transferAllowlist,
+    endCallAfterReply: (reason) => ending.afterNextReply(reason),
+  };
+  let instructions = composeInstructions(config.instructions, initialCall);
+  const agent = new voice.Agent({ instructions, tools: callTools(runtime, recorder) });
+
+  const watchdog = new SilenceWatchdog({
+    silenceMs: config.silenceRepromptMs,
+    maxReprompts: config.silenceMaxReprompts,
+    onReprompt: (attempt) => {
+      log.info({ attempt }, 'caller silent, reprompting');
+      session.generateReply({ instructions: REPROMPT_INSTRUCTIONS });
+    },
+    onGiveUp: () => ending.sayGoodbyeAndEnd(SILENCE_GOODBYE_INSTRUCTIONS, 'caller silent'),
+  });
+  const dtmf = new DtmfCollector({
+    interDigitTimeoutMs: DTMF_INTER_DIGIT_MS,
+    onEntry: (keys) => {
+      log.info({ keys: keys.length }, 'keypad entry');
+      // Keys are the caller talking: they interrupt the agent like speech would.
+      void session.interrupt();
+      session.generateReply({ userInput: dtmfUserInput(keys) });
+    },
+  });
+  let timeLimit: NodeJS.Timeout | undefined;
+  let joinedAt: number | undefined;
+  let greeted = false;
+
+  session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
+    // Silence only counts once there is a caller to be silent.
+    if (joinedAt !== undefined) watchdog.agentState(ev.newState);
+    if (ev.newState === 'speaking' && !greeted && joinedAt !== undefined) {
+      greeted = true;
+      const latencyMs = Date.now() - joinedAt;
+      log.info({ latencyMs }, 'agent first spoke');
+      metrics.report({ metric: 'greetingSeconds', value: latencyMs / 1000 });
+    }
+  });
+  session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => watchdog.callerState(ev.newState));
+  session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
+    if (ev.item.type === 'message' && (ev.item.role === 'user' || ev.item.role === 'assistant')) {
+      metrics.report({ metric: 'turns', role: ev.item.role });
+    }
+  });
+  session.on(voice.AgentSessionEventTypes.Error, (ev) => {
+    const recoverable = 'recoverable' in ev.error ? Boolean(ev.error.recoverable) : false;
+    const err = 'error' in ev.error ? ev.error.error : undefined;
+    log.warn({ type: ev.error.type, recoverable, err }, 'session error');
+    metrics.report({ metric: 'errors', source: ev.error.type, recoverable });
+  });
+  session.on(voice.AgentSessionEventTypes.Close, (ev) => {
+    const outcome = ending.reason ?? String(ev.reason);
+    log.info({ outcome, durationMs: joinedAt === undefined ? 0 : Date.now() - joinedAt }, 'call ended');
+    metrics.report({ metric: 'sessions', outcome: outcome.replace(/\s+/g, '_') });
+    ctx.shutdown(outcome);
+  });
+
+  const onDtmf = (_code: number, digit: string, from: RemoteParticipant) => {
+    if (from.identity === caller.identity) dtmf.press(digit);
+  };
+  const onLeft = (p: RemoteParticipant) => {
+    if (p.identity === caller.identity) ending.endNow('caller left');
+  };
+  ctx.room.on(RoomEvent.DtmfReceived, onDtmf);
+  ctx.room.on(RoomEvent.ParticipantDisconnected, onLeft);
+  const stopHangupWatch = phone?.onHangup(() => ending.endNow('caller hung up'));
+
+  ctx.addShutdownCallback(async () => {
+    clearTimeout(timeLimit);
+    watchdog.close();
+    dtmf.close();
+    stopHangupWatch?.();
+    ctx.room.off(RoomEvent.DtmfReceived, onDtmf);
+    ctx.room.off(RoomEvent.ParticipantDisconnected, onLeft);
+    await recorder.flushed();
+    await metrics.close();
+  });
+
+  // Starts the model connection now; the room input/output attach when the caller appears.
+  await session.start({
+    agent,
+    room: ctx.room,
+    inputOptions: { participantIdentity: caller.identity, closeOnDisconnect: true },
+    outputOptions: { transcriptionEnabled: true },
+    record: false,
+  });
+
+  return {
+    async callerJoined(call, at) {
+      joinedAt = at;
+      runtime.call = call;
+      const updated = composeInstructions(config.instructions, call);
+      if (updated !== instructions) {
+        instructions = updated;
+        await agent.updateInstructions(instructions);
+      }
+      watchdog.agentState(session.agentState);
+      if (config.maxCallDurationMs > 0) {
+        timeLimit = setTimeout(
+          () => ending.sayGoodbyeAndEnd(TIME_LIMIT_INSTRUCTIONS, 'time limit'),
+          config.maxCallDurationMs,
+        );
+      }
+      if (config.greeting.enabled)
+        session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
+    },
+    endNow: (reason) => ending.endNow(reason),
+  };
+}
