@@ -59,7 +59,7 @@ async function startBridgeProcess(port: number, db: Record<string, string>): Pro
 
 describe.each(['sqlite', 'postgres'] as const)('a bridge killed mid-call (%s)', (backend) => {
   it('leaves the record with what was said so far, marked interrupted after the restart', async () => {
-    const db =
+    const db: Record<string, string> =
       backend === 'postgres'
         ? { DATABASE_URL: await pg.createDatabase('crash') }
         : { SQLITE_PATH: join(dir, 'calls.sqlite') };
