@@ -145,7 +145,8 @@ export class ConfigError extends Error {
 
 /** Reads and checks the environment; throws ConfigError telling the operator what to change. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable (`FOO=` in .env, `${FOO:-}` in compose) means unset: its default applies.
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid bridge configuration:\n${lines.join('\n')}\nSee .env.example.`);
