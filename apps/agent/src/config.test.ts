@@ -32,6 +32,7 @@ describe('loadConfig', () => {
     });
     expect(c.maxCallsPerWorker).toBe(8);
     expect(c.transferAllowlist).toEqual([]);
+    expect(c.aecWarmupMs).toBeUndefined();
     expect(c.health).toEqual({ host: '0.0.0.0', port: 8081 });
   });
 
@@ -61,6 +62,7 @@ describe('loadConfig', () => {
       MAX_CALL_DURATION_S: '60',
       SILENCE_REPROMPT_S: '0',
       MAX_CALLS_PER_WORKER: '3',
+      AEC_WARMUP_MS: '0',
       TRANSFER_ALLOWLIST: '+15550001111, +442071234567',
     });
     expect(c.openai).toMatchObject({
@@ -73,6 +75,7 @@ describe('loadConfig', () => {
     expect(c.maxCallDurationMs).toBe(60_000);
     expect(c.silenceRepromptMs).toBe(0);
     expect(c.transferAllowlist).toEqual(['+15550001111', '+442071234567']);
+    expect(c.aecWarmupMs).toBe(0);
   });
 
   it('reads instructions from a file, and refuses both sources at once', () => {

@@ -58,6 +58,7 @@ const envSchema = z
     SILENCE_REPROMPT_S: seconds(15),
     SILENCE_MAX_REPROMPTS: z.coerce.number().int().min(0).default(2),
 
+    AEC_WARMUP_MS: z.coerce.number().int().min(0).optional(),
     MAX_CALLS_PER_WORKER: z.coerce.number().int().min(1).default(8),
     AGENT_IDLE_PROCESSES: z.coerce.number().int().min(1).default(1),
     DRAIN_TIMEOUT_S: seconds(1800),
@@ -127,6 +128,12 @@ export interface AgentConfig {
   /** 0 = never reprompt. */
   silenceRepromptMs: number;
   silenceMaxReprompts: number;
+  /**
+   * LiveKit Agents' echo-canceller warm-up: for this long into the agent's first utterance the
+   * caller's audio is replaced by silence (no barge-in, words lost). undefined = framework default
+   * (3000 ms); 0 = off.
+   */
+  aecWarmupMs: number | undefined;
   maxCallsPerWorker: number;
   idleProcesses: number;
   drainTimeoutMs: number;
@@ -182,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     maxCallDurationMs: e.MAX_CALL_DURATION_S * 1000,
     silenceRepromptMs: e.SILENCE_REPROMPT_S * 1000,
     silenceMaxReprompts: e.SILENCE_MAX_REPROMPTS,
+    aecWarmupMs: e.AEC_WARMUP_MS,
     maxCallsPerWorker: e.MAX_CALLS_PER_WORKER,
     idleProcesses: e.AGENT_IDLE_PROCESSES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,

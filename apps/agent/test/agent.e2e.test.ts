@@ -251,7 +251,7 @@ describe('agent worker with a phone participant', () => {
     );
   });
 
-  it('barge-in: caller speech stops the agent mid-sentence, state leaves speaking, and the model is told what was heard', async () => {
+  it('barge-in: caller speech stops the agent mid-sentence, lk.agent.state leaves speaking, the model is told what was heard', async () => {
     const LONG =
       'Let me tell you about all of our opening hours, our locations, and the many services we offer to patients.';
     sim.setScript({ greeting: { say: LONG }, turns: { 1: { say: 'Sure, go ahead.' } } });
@@ -262,9 +262,11 @@ describe('agent worker with a phone participant', () => {
       return at >= 0 ? at : undefined;
     });
     const greetingHeardAt = recording.frames.find((f) => f.index + f.length > onset)!.atMs;
+    // Past LiveKit Agents' echo-canceller warm-up (3 s into the first utterance by default), during
+    // which the caller's audio is replaced by silence and cannot interrupt.
     await phone.waitFor(
-      '1.5 s of greeting',
-      () => recording.samples().length > onset + 48_000 * 1.5 || undefined,
+      '3.5 s of greeting',
+      () => recording.samples().length > onset + 48_000 * 3.5 || undefined,
     );
     const spokeAt = performance.now();
     await phone.say(speech('Wait, stop please.'));
@@ -273,15 +275,10 @@ describe('agent worker with a phone participant', () => {
     const started = await sim.events.waitFor(
       (e) => e.sessionId === sessionId && e.type === 'input_audio_buffer.speech_started',
     );
-    const cancelled = await sim.events.waitFor(
-      (e) =>
-        e.sessionId === sessionId &&
-        e.type === 'response.done' &&
-        (e.body.response as { status: string }).status === 'cancelled',
-      10_000,
-      'cancelled greeting',
-    );
-    expect(cancelled.body.response).toMatchObject({ status_details: { reason: 'turn_detected' } });
+    // The simulator, like the real API, streams faster than real time: by now the whole greeting
+    // has usually been sent, so stopping is the agent's job (drop queued audio, truncate), not a
+    // server-side cancel. Only a response still being generated ends `cancelled` (turn_detected).
+    const greetingRecord = sim.responses.find((r) => r.text === LONG)!;
     const stopped = await phone.waitFor('agent state to leave speaking', () =>
       phone.agentStates.find((s) => s.at > spokeAt && s.state !== 'speaking'),
     );
@@ -300,9 +297,13 @@ describe('agent worker with a phone participant', () => {
     const heardMs = Number(truncate.body.audio_end_ms);
     const playedMs = stopped.at - greetingHeardAt;
     console.log(
-      `barge-in: state left speaking ${(stopped.at - (performance.timeOrigin ? started.at - performance.timeOrigin : 0)).toFixed(0)} ms after speech_started; ` +
-        `truncated at ${heardMs} ms, ${playedMs.toFixed(0)} ms had been heard; state after: ${stopped.state}`,
+      `barge-in: speech_started ${(started.at - performance.timeOrigin - spokeAt).toFixed(0)} ms after the caller began; ` +
+        `state left speaking ${(stopped.at - (started.at - performance.timeOrigin)).toFixed(0)} ms after speech_started; ` +
+        `truncated at ${heardMs} ms, ${playedMs.toFixed(0)} ms had been heard; state after: ${stopped.state}; ` +
+        `model response ${greetingRecord.status}`,
     );
     expect(Math.abs(heardMs - playedMs)).toBeLessThan(600);
+    const states = phone.agentStates.map((x) => `${x.state}@${(x.at - spokeAt).toFixed(0)}`).join(' ');
+    console.log(`barge-in: lk.agent.state changes, ms after the caller started speaking: ${states}`);
   });
 });
