@@ -49,6 +49,15 @@ const EnvSchema = z.object({
   ERROR_MESSAGE: z
     .string()
     .default('Sorry, we cannot take your call right now. Please try again later. Goodbye.'),
+  AGENT_LOST_MESSAGE: z
+    .string()
+    .default('Sorry, our assistant is having technical trouble. Please call back in a few minutes. Goodbye.'),
+  /** After the agent leaves mid-call: wait this long for LiveKit to bring one back, then re-dispatch. */
+  AGENT_REJOIN_GRACE_S: z.coerce.number().min(0).default(2),
+  /** ...and give up (apology, hang up) if no agent is back this long after it left. */
+  AGENT_REJOIN_TIMEOUT_S: z.coerce.number().positive().default(15),
+  /** How long the caller may sit in silence while the bridge tries to reach LiveKit again. */
+  LIVEKIT_RECONNECT_TIMEOUT_S: z.coerce.number().positive().default(5),
   AUDIO_ENGINE: z
     .string()
     .default(DEFAULT_RESAMPLER_ENGINE)
@@ -123,6 +132,10 @@ export interface BridgeConfig {
   transferAllowlist: string[];
   busyMessage: string;
   errorMessage: string;
+  agentLostMessage: string;
+  agentRejoinGraceMs: number;
+  agentRejoinTimeoutMs: number;
+  livekitReconnectTimeoutMs: number;
   audioEngine: ResamplerEngine;
   maxMessageBytes: number;
   logLevel: string;
@@ -210,6 +223,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
     transferAllowlist: e.TRANSFER_ALLOWLIST,
     busyMessage: e.BUSY_MESSAGE,
     errorMessage: e.ERROR_MESSAGE,
+    agentLostMessage: e.AGENT_LOST_MESSAGE,
+    agentRejoinGraceMs: e.AGENT_REJOIN_GRACE_S * 1000,
+    agentRejoinTimeoutMs: e.AGENT_REJOIN_TIMEOUT_S * 1000,
+    livekitReconnectTimeoutMs: e.LIVEKIT_RECONNECT_TIMEOUT_S * 1000,
     audioEngine: e.AUDIO_ENGINE,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     logLevel: e.LOG_LEVEL,

@@ -57,6 +57,11 @@ export function createMetrics() {
       buckets: [5, 15, 30, 60, 120, 300, 600, 1800],
       registers: [registry],
     }),
+    agentRedispatches: new Counter({
+      name: 'callbridge_agent_redispatches_total',
+      help: 'Agents dispatched again because the first one left mid-call',
+      registers: [registry],
+    }),
     clears: new Counter({
       name: 'callbridge_clears_total',
       help: 'clear messages sent on barge-in',

@@ -20,6 +20,12 @@ export interface ConnectStreamOptions {
   statusCallbackMethod?: 'GET' | 'POST';
   /** Friendly stream name (shows up as StreamName in stream status callbacks). */
   name?: string;
+  /**
+   * Where Twilio goes when the stream ends while the call is still up: per `<Connect>`'s docs it
+   * continues with the next verb, here a `<Redirect>` (POST) so the application decides then
+   * (hang up, apologise, dial a transfer target).
+   */
+  afterStreamUrl?: string;
 }
 
 /** `<Response><Connect><Stream url>…<Parameter/>…</Stream></Connect></Response>`: a bidirectional stream. */
@@ -40,6 +46,10 @@ export function connectStreamTwiml(opts: ConnectStreamOptions): string {
     }
     stream.parameter({ name, value });
   }
+  if (opts.afterStreamUrl !== undefined) {
+    assertHttpUrl('afterStreamUrl', opts.afterStreamUrl);
+    response.redirect({ method: 'POST' }, opts.afterStreamUrl);
+  }
   return response.toString();
 }
 
@@ -56,6 +66,13 @@ export function sayAndHangupTwiml(message: string, opts?: SayOptions): string {
   if (opts?.voice !== undefined) attributes.voice = opts.voice;
   if (opts?.language !== undefined) attributes.language = opts.language;
   response.say(attributes, message);
+  response.hangup();
+  return response.toString();
+}
+
+/** `<Hangup/>`: end the call now. */
+export function hangupTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse();
   response.hangup();
   return response.toString();
 }

@@ -46,6 +46,7 @@ export { encodeMedia, encodeMark, encodeClear, mulawToPayload, payloadToMulaw } 
 export {
   connectStreamTwiml,
   sayAndHangupTwiml,
+  hangupTwiml,
   rejectTwiml,
   dialTwiml,
   assertStreamUrl,

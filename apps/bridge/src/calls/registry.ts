@@ -11,7 +11,15 @@ export type CallOutcome =
   | 'no_stream'
   | 'room_closed'
   | 'protocol_error'
+  | 'agent_lost'
   | 'shutdown';
+
+/** How a stream ended, kept briefly for Twilio's `<Redirect>` after `<Connect>` asks what next. */
+export interface StreamEnding {
+  outcome: CallOutcome;
+  transferTo?: string;
+  atMs: number;
+}
 
 /** A call from the moment our webhook answers it until it ends. */
 export interface CallEntry extends CallContext {
@@ -32,6 +40,7 @@ export class CallRegistry {
   /** Stream-token nonces already used, until they expire: a token opens one stream only. */
   private readonly usedNonces = new Map<string, number>();
   draining = false;
+  private readonly endings = new Map<string, StreamEnding>();
 
   constructor(readonly maxConcurrentCalls: number) {}
 
@@ -56,6 +65,18 @@ export class CallRegistry {
     if (entry?.streamTimer) clearTimeout(entry.streamTimer);
     this.calls.delete(callSid);
     return entry;
+  }
+
+  /** Remembers why a call's stream ended, for the after-stream request that follows it. */
+  recordEnding(callSid: string, ending: Omit<StreamEnding, 'atMs'>, nowMs = Date.now()): void {
+    for (const [sid, e] of this.endings) if (nowMs - e.atMs > 60_000) this.endings.delete(sid);
+    this.endings.set(callSid, { ...ending, atMs: nowMs });
+  }
+
+  takeEnding(callSid: string): StreamEnding | undefined {
+    const ending = this.endings.get(callSid);
+    this.endings.delete(callSid);
+    return ending;
   }
 
   all(): CallEntry[] {

@@ -1,6 +1,8 @@
 import {
   connectStreamTwiml,
   createStreamToken,
+  dialTwiml,
+  hangupTwiml,
   parseStatusCallback,
   parseVoiceWebhook,
   sayAndHangupTwiml,
@@ -110,8 +112,32 @@ export function twilioWebhooks(deps: {
       connectStreamTwiml({
         streamUrl: config.streamUrl,
         parameters: { callSid: form.CallSid, streamToken },
+        afterStreamUrl: `${config.publicUrl}/twilio/stream-ended`,
       }),
     );
+  });
+
+  // Twilio continues after <Connect> when the stream closes with the call still up: decide then.
+  router.post('/stream-ended', ...guard, (req, res) => {
+    const parsed = parseVoiceWebhook(req.body ?? {});
+    if (!parsed.ok) {
+      metrics.rejected.inc({ reason: 'invalid_webhook' });
+      res.status(400).type('text/plain').send(parsed.error.message);
+      return;
+    }
+    const ending = registry.takeEnding(parsed.value.CallSid);
+    log.info(
+      { callSid: parsed.value.CallSid, outcome: ending?.outcome ?? 'unknown' },
+      'stream ended, call still up',
+    );
+    res.type('text/xml');
+    if (ending?.outcome === 'transferred' && ending.transferTo)
+      return void res.send(dialTwiml(ending.transferTo));
+    if (ending?.outcome === 'agent_hung_up' || ending?.outcome === 'caller_hung_up')
+      return void res.send(hangupTwiml());
+    // Anything else is a failure on our side: tell the caller rather than leave them in silence.
+    const message = ending?.outcome === 'agent_lost' ? config.agentLostMessage : config.errorMessage;
+    res.send(sayAndHangupTwiml(message));
   });
 
   router.post('/status', ...guard, async (req, res) => {

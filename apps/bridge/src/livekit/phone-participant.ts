@@ -28,6 +28,9 @@ export interface PhoneParticipantEvents {
   onAgentLeft: (identity: string) => void;
   /** The room is gone for us: deleted, server shut down, or connection lost for good. */
   onDisconnected: (reason: string) => void;
+  /** The connection to LiveKit dropped and the SDK is trying to get it back. */
+  onReconnecting: () => void;
+  onReconnected: () => void;
 }
 
 export interface PhoneParticipantOptions {
@@ -80,6 +83,8 @@ export class PhoneParticipant {
       .on(RoomEvent.ParticipantDisconnected, (p) => {
         if (isAgent(p)) opts.events.onAgentLeft(p.identity);
       })
+      .on(RoomEvent.Reconnecting, () => opts.events.onReconnecting())
+      .on(RoomEvent.Reconnected, () => opts.events.onReconnected())
       .on(RoomEvent.Disconnected, (reason) => {
         if (!this.closed) opts.events.onDisconnected(DisconnectReason[reason] ?? String(reason));
       });
@@ -137,6 +142,13 @@ export class PhoneParticipant {
     } finally {
       this.capturing = false;
     }
+  }
+
+  /** Agents (participants of kind AGENT) in the room now. */
+  agentCount(): number {
+    let n = 0;
+    for (const p of this.room.remoteParticipants.values()) if (isAgent(p)) n++;
+    return n;
   }
 
   registerRpc(method: string, handler: (data: RpcInvocationData) => Promise<string>): void {

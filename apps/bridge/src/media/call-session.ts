@@ -57,6 +57,11 @@ export class CallSession {
   private framesIn = 0;
   private endPromise?: Promise<void>;
   private readonly pendingDtmf: string[] = [];
+  private transferTo?: string;
+  private agentLostAt?: number;
+  private agentGraceTimer?: NodeJS.Timeout;
+  private agentGiveUpTimer?: NodeJS.Timeout;
+  private reconnectTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly ws: WebSocket,
@@ -210,11 +215,23 @@ export class CallSession {
           onAgentAudio: (pcm, rate, channels) => relay.onAgentAudio(pcm, rate, channels),
           onAgentState: (state) => relay.onAgentState(state),
           onAgentJoined: (agent) => {
-            this.log.info({ agent }, 'agent joined');
+            this.onAgentBack(agent);
             void this.deps.recorder?.agentJoined(callSid, agent);
           },
-          onAgentLeft: (agent) => this.log.info({ agent }, 'agent left'),
+          onAgentLeft: (agent) => this.onAgentLeft(agent),
           onDisconnected: (reason) => void this.end('room_closed', reason),
+          onReconnecting: () => {
+            this.log.warn('lost LiveKit: reconnecting');
+            clearTimeout(this.reconnectTimer);
+            this.reconnectTimer = setTimeout(
+              () => void this.end('room_closed', 'livekit unreachable'),
+              config.livekitReconnectTimeoutMs,
+            );
+          },
+          onReconnected: () => {
+            this.log.info('LiveKit connection restored');
+            clearTimeout(this.reconnectTimer);
+          },
         },
         beforeConnect: (room) => {
           const recorder = this.deps.recorder;
@@ -234,6 +251,50 @@ export class CallSession {
     this.state = 'live';
     for (const digit of this.pendingDtmf.splice(0)) this.publishDtmf(digit);
     this.log.info({ room: call.room, identity, chain: this.uplink.describe() }, 'call live');
+  }
+
+  /**
+   * The agent left while the caller is still on the line (its worker died, or it hung up without
+   * the RPC). Give LiveKit a moment to bring it back, then dispatch a new one; if none arrives in
+   * time, end the call so Twilio plays the apology (see /twilio/stream-ended).
+   */
+  private onAgentLeft(agent: string): void {
+    this.log.info({ agent }, 'agent left');
+    this.relay?.onAgentState('gone');
+    if (this.state !== 'live' || !this.call || (this.phone?.agentCount() ?? 0) > 0) return;
+    const call = this.call;
+    const { config, rooms, metrics } = this.deps;
+    this.agentLostAt = performance.now();
+    this.clearAgentTimers();
+    this.agentGraceTimer = setTimeout(() => {
+      if (this.state !== 'live' || (this.phone?.agentCount() ?? 0) > 0) return;
+      metrics.agentRedispatches.inc();
+      this.log.warn({ room: call.room }, 'no agent in the call: dispatching a new one');
+      const context = { callSid: call.callSid, direction: call.direction, from: call.from, to: call.to };
+      rooms
+        .dispatchAgent(call.room, config.agentName, { ...context, resumed: true })
+        .catch((err: Error) => this.log.error({ err: err.message }, 'agent re-dispatch failed'));
+    }, config.agentRejoinGraceMs);
+    this.agentGiveUpTimer = setTimeout(() => {
+      if ((this.phone?.agentCount() ?? 0) > 0) return;
+      this.log.error({ waitedMs: config.agentRejoinTimeoutMs }, 'no agent came back: ending the call');
+      void this.end('agent_lost', 'no agent');
+    }, config.agentRejoinTimeoutMs);
+  }
+
+  private onAgentBack(agent: string): void {
+    this.log.info({ agent }, 'agent joined');
+    this.clearAgentTimers();
+    if (this.agentLostAt !== undefined) {
+      this.log.info({ agent, gapMs: Math.round(performance.now() - this.agentLostAt) }, 'agent replaced');
+      this.agentLostAt = undefined;
+    }
+  }
+
+  private clearAgentTimers(): void {
+    clearTimeout(this.agentGraceTimer);
+    clearTimeout(this.agentGiveUpTimer);
+    clearTimeout(this.reconnectTimer);
   }
 
   private publishDtmf(digit: string): void {
@@ -260,10 +321,10 @@ export class CallSession {
       if (typeof to !== 'string' || !this.deps.config.transferAllowlist.includes(to)) {
         throw new RpcError(1403, `transfer target ${String(to)} is not in TRANSFER_ALLOWLIST`);
       }
-      if (!this.deps.twilio.canControlCalls) {
-        throw new RpcError(1501, 'transfer needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
-      }
-      await this.deps.twilio.transfer(this.call!.callSid, to);
+      // With API credentials Twilio is told at once; without, ending the stream makes Twilio ask
+      // /twilio/stream-ended, which answers with the <Dial>.
+      if (this.deps.twilio.canControlCalls) await this.deps.twilio.transfer(this.call!.callSid, to);
+      this.transferTo = to;
       this.log.info({ callee: to }, 'call transferred');
       setTimeout(() => void this.end('transferred', 'transfer rpc'), 0);
       return JSON.stringify({ ok: true });
@@ -314,12 +375,15 @@ export class CallSession {
   private async teardown(outcome: CallOutcome, reason: string | undefined, closeCode: number): Promise<void> {
     const wasLive = this.state === 'live' || this.state === 'joining';
     this.state = 'ended';
+    this.clearAgentTimers();
     const { registry, rooms, metrics } = this.deps;
+    // Before the socket closes: Twilio asks what next as soon as it sees the stream end.
+    if (this.call) registry.recordEnding(this.call.callSid, { outcome, transferTo: this.transferTo });
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       this.ws.close(closeCode, reason?.slice(0, 100));
     }
     if (!this.call) return; // never attached to a call: nothing else to free
-    if (outcome === 'agent_hung_up' || outcome === 'room_closed') {
+    if (outcome === 'agent_hung_up') {
       await this.deps.twilio.complete(this.call.callSid).catch((err: Error) => {
         this.log.warn({ err: err.message }, 'could not complete the call through the Twilio API');
       });

@@ -15,6 +15,8 @@ export const RECORD_OUTCOMES = [
   'no_stream',
   'room_closed',
   'protocol_error',
+  /** The agent left mid-call and none came back in time: the caller heard an apology. */
+  'agent_lost',
   'shutdown',
   /** Outbound calls the callee never answered. */
   'busy',

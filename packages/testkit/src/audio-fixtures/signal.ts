@@ -78,7 +78,7 @@ export interface SegmentedMatch {
   /** Where each segment was found (samples into `received`). */
   lags: number[];
   median: number;
-  /** True when every segment was found later than the one before it (the order was kept). */
+  /** True when every confidently found segment (peak ≥ 0.8) lies after the one before it. */
   inOrder: boolean;
 }
 
@@ -107,6 +107,9 @@ export function segmentedCorrelation(
   }
   const sorted = [...peaks].sort((a, b) => a - b);
   const median = sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
-  const inOrder = positions.every((p, i) => i === 0 || p > positions[i - 1]!);
+  // Order is judged on the segments that were found with confidence: a short, weak segment (a
+  // consonant, a breath) can correlate best somewhere else without the content being out of order.
+  const confident = positions.filter((_, i) => peaks[i]! >= 0.8);
+  const inOrder = confident.every((p, i) => i === 0 || p > confident[i - 1]!);
   return { peaks, lags, median, inOrder };
 }

@@ -14,6 +14,8 @@ export interface LiveKitServer {
   apiKey: string;
   apiSecret: string;
   port: number;
+  /** All three ports, to start a replacement server on the same address. */
+  ports: { http: number; tcp: number; udp: number };
   pid: number;
   /** Everything the server printed so far (stdout and stderr). */
   logs(): string;
@@ -146,6 +148,7 @@ export async function startLiveKitServer(opts: StartLiveKitOptions = {}): Promis
     apiKey,
     apiSecret,
     port: ports.http,
+    ports,
     pid: child.pid ?? -1,
     logs: () => output,
     stop,

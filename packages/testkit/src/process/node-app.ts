@@ -38,11 +38,15 @@ export function startNodeApp(opts: {
   /** Echo the app's output to our stderr (for demos). */
   echo?: (line: string) => void;
 }): NodeApp {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])], {
-    cwd: opts.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
-  });
+  const child = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])],
+    {
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
+    },
+  );
   running.add(child);
   let output = '';
   const parsed: Record<string, unknown>[] = [];

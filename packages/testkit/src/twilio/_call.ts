@@ -55,6 +55,9 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   /** Everything `<Say>` spoke, before and after the stream. */
   readonly said: string[] = [];
   readonly dialed: string[] = [];
+  /** URLs of `<Redirect>`s followed, in order. */
+  readonly redirects: string[] = [];
+  private webhookForm: Record<string, string> = {};
   rejected: 'busy' | 'rejected' | null = null;
   /** Verbs this simulator does not execute (recorded, skipped). */
   readonly unsupportedVerbs: string[] = [];
@@ -187,6 +190,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
    * is either streaming (`start` sent) or over.
    */
   async place(voiceUrl: string, form: Record<string, string>, signature: SignatureMode): Promise<void> {
+    this.webhookForm = form;
     this.webhook = await postSignedForm({
       url: voiceUrl,
       authToken: this.setup.authToken,
@@ -237,6 +241,27 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
           break;
         case 'Hangup':
           return this.end('completed');
+        case 'Redirect': {
+          // Twilio requests the URL (POST unless method="GET") with the call's parameters and runs
+          // the TwiML it gets back instead of the rest of this document.
+          const target = verb.text.trim();
+          this.redirects.push(target);
+          const res = await postSignedForm({
+            url: target,
+            authToken: this.setup.authToken,
+            params: { ...this.webhookForm, CallStatus: 'in-progress' },
+            signature: 'valid',
+            rewriteUrl: this.setup.rewriteUrl,
+          });
+          if (!res.ok || res.status < 200 || res.status >= 300) return this.end('completed');
+          try {
+            this.twiml = readTwiml(res.body);
+          } catch (err) {
+            this.twimlError = (err as Error).message;
+            return this.end('completed');
+          }
+          return this.execute(this.twiml.verbs);
+        }
         case 'Dial':
           // The far leg is not simulated: record the transfer target and end this leg.
           for (const c of verb.children)
