@@ -38,6 +38,13 @@ export function openSqlite(path: string): SqlDriver {
     const batch = pending;
     pending = [];
     if (batch.length === 0 || !db.isOpen) return;
+    if (db.inTransaction) {
+      // A transaction() is awaiting inside BEGIN…COMMIT: try again once it is done.
+      pending = batch.concat(pending);
+      scheduled = true;
+      setTimeout(flush, 1);
+      return;
+    }
     const results: { rows?: SqlRow[]; error?: Error }[] = [];
     db.exec('BEGIN');
     for (const w of batch) {
