@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode, SIGNATURE_HEADER, validateStreamUpgradeSignature } from '@callbridge/twilio-media';
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import expressWs from 'express-ws';
 import type { WebSocket } from 'ws';
 import { callsApi } from './api/calls-router.js';
@@ -22,12 +22,13 @@ import type { CallStore } from './records/call-store.js';
 import { openCallStore } from './records/open-store.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
 
-const held = new WeakMap<WebSocket, { data: Buffer; isBinary: boolean }[]>();
-const holders = new WeakMap<WebSocket, (data: Buffer, isBinary: boolean) => void>();
+type HeldMessage = { data: Buffer | string; isBinary?: boolean };
+const held = new WeakMap<WebSocket, HeldMessage[]>();
+const holders = new WeakMap<WebSocket, (data: Buffer | string, isBinary?: boolean) => void>();
 
 function holdEarlyMessages(socket: WebSocket): void {
-  const queue: { data: Buffer; isBinary: boolean }[] = [];
-  const hold = (data: Buffer, isBinary: boolean) => {
+  const queue: HeldMessage[] = [];
+  const hold = (data: Buffer | string, isBinary?: boolean) => {
     // Bounded like the socket itself: a flood before routing is not kept.
     if (queue.length < 64) queue.push({ data, isBinary });
   };
@@ -36,7 +37,7 @@ function holdEarlyMessages(socket: WebSocket): void {
   socket.on('message', hold);
 }
 
-function takeHeldMessages(socket: WebSocket): { data: Buffer; isBinary: boolean }[] {
+function takeHeldMessages(socket: WebSocket): HeldMessage[] {
   const hold = holders.get(socket);
   if (hold) socket.off('message', hold);
   const queue = held.get(socket) ?? [];
@@ -130,6 +131,19 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
   });
+  // Bodies the parser refuses (too large, unknown charset): a plain answer, counted, no stack trace.
+  app.use(
+    (err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+      if (res.headersSent) return next(err);
+      const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+      metrics.rejected.inc({ reason: status === 500 ? 'internal_error' : 'invalid_body' });
+      if (status === 500) log.error({ err: err.message }, 'request failed');
+      res
+        .status(status)
+        .type('text/plain')
+        .send(status === 500 ? 'internal error' : err.message);
+    },
+  );
 
   if (!config.twilio.validateSignatures) {
     log.warn('TWILIO SIGNATURE CHECKS ARE OFF: anyone who finds this URL can place calls into your rooms');

@@ -66,16 +66,21 @@ export class CallSession {
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: CallSessionDeps,
-    earlyMessages: { data: Buffer; isBinary: boolean }[] = [],
+    earlyMessages: { data: Buffer | string; isBinary?: boolean }[] = [],
   ) {
     this.log = deps.log;
     for (const m of earlyMessages) this.onMessage(m.data, m.isBinary);
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('message', (data: Buffer | string, isBinary?: boolean) => this.onMessage(data, isBinary));
     ws.on(
       'close',
       () => void this.end(this.state === 'live' ? 'stream_dropped' : 'no_stream', 'socket closed'),
     );
-    ws.on('error', (err) => this.log.warn({ err: err.message }, 'media socket error'));
+    // ws itself refuses some frames (over maxPayload, invalid UTF-8) and closes the socket; count them.
+    ws.on('error', (err: Error & { code?: string }) => {
+      const oversized = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || /max payload/i.test(err.message);
+      this.deps.metrics.rejected.inc({ reason: oversized ? 'oversized' : 'invalid_frame' });
+      this.log.warn({ err: err.message }, 'media socket error');
+    });
   }
 
   private reject(reason: string, detail: string, close?: number): void {
@@ -88,9 +93,10 @@ export class CallSession {
     }
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  private onMessage(data: Buffer | string, isBinary: boolean | undefined): void {
     if (this.state === 'ended') return;
-    if (isBinary)
+    // ws 8 says whether a frame was binary; ws 7 (under express-ws) delivers text as a string.
+    if (isBinary ?? typeof data !== 'string')
       return this.reject('binary_frame', 'Media Streams sends text frames only', CloseCode.unsupportedData);
     const decoded = decodeInbound(data, { maxBytes: this.deps.config.maxMessageBytes });
     if (!decoded.ok) {
@@ -135,6 +141,8 @@ export class CallSession {
       case 'stop':
         if (this.state === 'awaiting_start')
           return this.reject('stop_before_start', 'stop arrived before start');
+        if (msg.streamSid !== this.streamSid)
+          return this.reject('wrong_stream_sid', `streamSid ${msg.streamSid}`);
         void this.end('caller_hung_up', 'twilio stop');
         return;
     }
@@ -243,8 +251,10 @@ export class CallSession {
       return void this.end('failed', 'livekit join failed', CloseCode.normal);
     }
     if ((this.state as string) === 'ended') {
-      // The socket closed while we were joining; teardown ran before the phone existed.
+      // The socket closed while we were joining; teardown ran before the phone existed, and our
+      // late join re-created the room it had deleted.
       await this.phone.leave();
+      await rooms.deleteRoom(call.room).catch(() => undefined);
       return;
     }
     this.registerRpc();

@@ -1,0 +1,98 @@
+// npm run bench:soak [-- --calls 1000]
+// Sequential short calls through the bridge process and a real livekit-server, looking for leaks:
+// bridge RSS and open file descriptors after the first 50 calls and at the end, and whether every
+// room was deleted. Last line: one JSON object.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freeTcpPort, startLiveKitServer } from '@callbridge/testkit/livekit';
+import { startNodeApp } from '@callbridge/testkit/process';
+import { processUsage, round } from '@callbridge/testkit/stats';
+import { TwilioSimulator } from '@callbridge/testkit/twilio';
+import { RoomServiceClient } from 'livekit-server-sdk';
+
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' } } });
+const total = Number(values.calls);
+if (!Number.isInteger(total) || total < 60) {
+  console.error(`--calls must be an integer >= 60 (got ${values.calls})`);
+  process.exit(2);
+}
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const AUTH_TOKEN = 'soak-auth-token';
+
+const lk = await startLiveKitServer();
+const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+const port = await freeTcpPort();
+const publicUrl = `http://127.0.0.1:${port}`;
+const bridge = startNodeApp({
+  name: 'bridge',
+  entry: join(import.meta.dirname, '../src/main.ts'),
+  env: {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: publicUrl,
+    LIVEKIT_URL: lk.url,
+    LIVEKIT_API_KEY: lk.apiKey,
+    LIVEKIT_API_SECRET: lk.apiSecret,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    LOG_LEVEL: 'warn',
+  },
+});
+const health = async () => (await (await fetch(`${publicUrl}/health`)).json()) as { active_calls: number };
+for (let i = 0; ; i++) {
+  try {
+    await health();
+    break;
+  } catch {
+    if (i > 300) throw new Error(`bridge did not start:\n${bridge.logs()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const fds = () => readdirSync(`/proc/${bridge.pid}/fd`).length;
+const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
+const tone = new Int16Array(8000 / 4).map((_, i) =>
+  Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)),
+);
+
+let failed = 0;
+let after50: { rssMb: number; fds: number } | undefined;
+const started = performance.now();
+for (let i = 1; i <= total; i++) {
+  const call = await sim.placeInboundCall({
+    voiceUrl: `${publicUrl}/twilio/voice`,
+    statusCallbackUrl: `${publicUrl}/twilio/status`,
+    from: '+15550001111',
+    to: '+15550002222',
+    keepHeard: false,
+  });
+  if (call.streamRefused || !call.streamSid) failed++;
+  else await call.sendAudio(tone).catch(() => failed++);
+  await call.hangup();
+  for (let k = 0; k < 100 && (await health()).active_calls > 0; k++)
+    await new Promise((r) => setTimeout(r, 20));
+  if (i === 50) {
+    await new Promise((r) => setTimeout(r, 2000));
+    after50 = { rssMb: processUsage(bridge.pid).rssMb, fds: fds() };
+    log(`after 50 calls: RSS ${round(after50.rssMb, 1)} MB, ${after50.fds} open fds`);
+  }
+  if (i % 100 === 0) log(`${i} calls, ${Math.round((performance.now() - started) / 1000)} s`);
+}
+await new Promise((r) => setTimeout(r, 2000));
+const end = { rssMb: processUsage(bridge.pid).rssMb, fds: fds() };
+const leftoverRooms = (await rooms.listRooms()).length;
+await bridge.stop('SIGINT');
+await lk.stop();
+console.log(
+  JSON.stringify({
+    calls: total,
+    failed,
+    rss_mb_after_50: round(after50!.rssMb, 1),
+    rss_mb_end: round(end.rssMb, 1),
+    rss_growth_pct: round(((end.rssMb - after50!.rssMb) / after50!.rssMb) * 100, 1),
+    fds_after_50: after50!.fds,
+    fds_end: end.fds,
+    rooms_left: leftoverRooms,
+    seconds: Math.round((performance.now() - started) / 1000),
+  }),
+);
+process.exit(0);
