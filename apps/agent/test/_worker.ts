@@ -111,3 +111,15 @@ export async function startWorkerProcess(env: WorkerEnv): Promise<WorkerProcess>
     throw err;
   }
 }
+
+/** The worker's recent log lines without the chatty rtc ones, to explain a failed test. */
+export function logTail(worker: WorkerProcess | undefined, lines = 80): string {
+  if (!worker) return '(no worker)';
+  return worker
+    .logs()
+    .split('\n')
+    .filter((l) => l && !l.includes('"lk-rtc"'))
+    .slice(-lines)
+    .map((l) => l.slice(0, 400))
+    .join('\n');
+}

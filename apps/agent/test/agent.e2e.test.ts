@@ -5,11 +5,11 @@
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startRealtimeSimulator, type RealtimeSimulator } from '@callbridge/testkit/realtime';
 import { rmsDbfs, speechPcm } from '@callbridge/testkit/audio-fixtures';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { matchAt, onsetIndex } from './_audio.js';
 import { dispatchCall, newCall } from './_calls.js';
 import { joinAsPhone, type StandInPhone } from './_phone.js';
-import { startWorkerProcess, type WorkerProcess } from './_worker.js';
+import { logTail, startWorkerProcess, type WorkerProcess } from './_worker.js';
 
 const AGENT = 'e2e-agent';
 const GREETING = 'Hello, you have reached the simulated clinic. How can I help?';
@@ -29,6 +29,10 @@ beforeAll(async () => {
     extra: { TRANSFER_ALLOWLIST: '+15550001111', SILENCE_REPROMPT_S: '0' },
   });
 }, 60_000);
+
+afterEach(({ task }) => {
+  if (task.result?.state === 'fail') console.log(`agent worker log (tail):\n${logTail(worker)}`);
+});
 
 afterAll(async () => {
   for (const p of phones) await p.leave().catch(() => undefined);
@@ -282,9 +286,10 @@ describe('agent worker with a phone participant', () => {
     const stopped = await phone.waitFor('agent state to leave speaking', () =>
       phone.agentStates.find((s) => s.at > spokeAt && s.state !== 'speaking'),
     );
-    // The audio stops too: quiet from shortly after the state change (bridge clear + Twilio flush follow).
+    // The audio stops too: quiet soon after the state change (on a phone, the bridge's clear and
+    // Twilio's flush follow). Generous, as audio and attributes travel separately under load.
     const stopIndex =
-      recording.frames.find((f) => f.atMs >= stopped.at + 300)?.index ?? recording.samples().length;
+      recording.frames.find((f) => f.atMs >= stopped.at + 700)?.index ?? recording.samples().length;
     await phone.waitFor(
       '300 ms after stop',
       () => recording.samples().length > stopIndex + 48_000 * 0.3 || undefined,
@@ -302,7 +307,8 @@ describe('agent worker with a phone participant', () => {
         `truncated at ${heardMs} ms, ${playedMs.toFixed(0)} ms had been heard; state after: ${stopped.state}; ` +
         `model response ${greetingRecord.status}`,
     );
-    expect(Math.abs(heardMs - playedMs)).toBeLessThan(600);
+    // Within a second: `playedMs` also carries the attribute's trip through LiveKit, slow under load.
+    expect(Math.abs(heardMs - playedMs)).toBeLessThan(1_000);
     const states = phone.agentStates.map((x) => `${x.state}@${(x.at - spokeAt).toFixed(0)}`).join(' ');
     console.log(`barge-in: lk.agent.state changes, ms after the caller started speaking: ${states}`);
   });

@@ -5,11 +5,11 @@
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startRealtimeSimulator, type RealtimeSimulator } from '@callbridge/testkit/realtime';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { matchAt } from './_audio.js';
 import { dispatchCall, newCall } from './_calls.js';
 import { joinAsPhone, type StandInPhone } from './_phone.js';
-import { startWorkerProcess, type WorkerProcess } from './_worker.js';
+import { logTail, startWorkerProcess, type WorkerProcess } from './_worker.js';
 
 const AGENT = 'scaled-agent';
 
@@ -29,6 +29,11 @@ beforeAll(async () => {
   };
   workers.push(...(await Promise.all([startWorkerProcess(env), startWorkerProcess(env)])));
 }, 60_000);
+
+afterEach(({ task }) => {
+  if (task.result?.state !== 'fail') return;
+  for (const w of workers) console.log(`agent worker ${w.pid} log (tail):\n${logTail(w)}`);
+});
 
 afterAll(async () => {
   for (const p of phones) await p.leave().catch(() => undefined);
