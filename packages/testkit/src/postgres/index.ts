@@ -5,7 +5,7 @@
  * runs as the `postgres` system user the package creates.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,18 +55,30 @@ export async function startPostgres(): Promise<PostgresServer> {
   // As root, every server command runs as the unprivileged postgres user.
   const exec = (cmd: string, args: string[]) =>
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : run(join(bin, cmd), args);
-  const port = await freeTcpPort();
   await exec('initdb', ['-D', data, '-U', 'callbridge', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  await exec('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'server.log'),
-    '-w',
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-    'start',
-  ]);
+  // A free port can be taken by another test process before the server binds it: try a few.
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freeTcpPort();
+    try {
+      await exec('pg_ctl', [
+        '-D',
+        data,
+        '-l',
+        join(dir, 'server.log'),
+        '-w',
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+        'start',
+      ]);
+      break;
+    } catch (err) {
+      if (attempt >= 3) {
+        const log = readFileSync(join(dir, 'server.log'), 'utf8').slice(-2000);
+        throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`, { cause: err });
+      }
+    }
+  }
   await exec('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'callbridge', 'callbridge']);
   let stopped = false;
   return {
