@@ -53,6 +53,7 @@ export interface PhoneParticipantOptions {
 export class PhoneParticipant {
   readonly room = new Room();
   private source?: AudioSource;
+  private track?: LocalAudioTrack;
   private readonly pending: Int16Array[] = [];
   private capturing = false;
   private closed = false;
@@ -93,6 +94,7 @@ export class PhoneParticipant {
     // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
     this.source = new AudioSource(opts.sampleRate, 1, Math.max(200, opts.maxBacklogMs * 2));
     const track = LocalAudioTrack.createAudioTrack('phone', this.source);
+    this.track = track;
     const publish = new TrackPublishOptions();
     // LiveKit Agents only listen to microphone tracks.
     publish.source = TrackSource.SOURCE_MICROPHONE;
@@ -202,7 +204,11 @@ export class PhoneParticipant {
     try {
       await this.room.disconnect();
     } finally {
+      // Native resources are otherwise freed only when V8 happens to collect their JS handles,
+      // which it has no reason to do soon: a bridge carrying thousands of calls would grow.
+      await this.track?.close().catch(() => undefined);
       await this.source?.close().catch(() => undefined);
+      (this.room as unknown as { ffiHandle?: { dispose(): void } }).ffiHandle?.dispose();
     }
   }
 }
