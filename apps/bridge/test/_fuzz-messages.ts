@@ -307,6 +307,7 @@ export function expectFor(s: SessionModel, msg: RawMessage): Expected {
     case 'dtmf':
       return m.streamSid !== s.streamSid ? refuse('wrong_stream_sid') : {};
     case 'stop':
-      return s.state === 'awaiting_start' ? refuse('stop_before_start') : { close: 1000 };
+      if (s.state === 'awaiting_start') return refuse('stop_before_start');
+      return m.streamSid !== s.streamSid ? refuse('wrong_stream_sid') : { close: 1000 };
   }
 }
