@@ -10,6 +10,7 @@ import { startNodeApp } from '@callbridge/testkit/process';
 import { processUsage, round } from '@callbridge/testkit/stats';
 import { TwilioSimulator } from '@callbridge/testkit/twilio';
 import { RoomServiceClient } from 'livekit-server-sdk';
+import WebSocket from 'ws';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' } } });
 const total = Number(values.calls);
@@ -26,6 +27,9 @@ const port = await freeTcpPort();
 const publicUrl = `http://127.0.0.1:${port}`;
 const bridge = startNodeApp({
   name: 'bridge',
+  // The inspector lets the soak force a full garbage collection before each measurement, so what
+  // it compares is what the bridge keeps, not garbage V8 has not collected yet.
+  nodeArgs: ['--inspect=127.0.0.1:0'],
   entry: join(import.meta.dirname, '../src/main.ts'),
   env: {
     HOST: '127.0.0.1',
@@ -48,14 +52,39 @@ for (let i = 0; ; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+/** Forces a full GC in the bridge through its inspector (DevTools protocol over WebSocket). */
+async function collectGarbage(): Promise<void> {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(bridge.logs())?.[1];
+  if (!url) throw new Error('bridge inspector URL not found in its output');
+  const ws = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    ws.onmessage = (ev) => {
+      if ((JSON.parse(String(ev.data)) as { id?: number }).id === 1) resolve();
+    };
+    ws.onerror = () => reject(new Error('inspector connection failed'));
+  });
+  ws.close();
+  await new Promise((r) => setTimeout(r, 500));
+}
 const fds = () => readdirSync(`/proc/${bridge.pid}/fd`).length;
+/** The bridge's V8 heap in use (from its own /metrics), to tell a JS leak from native growth. */
+const heapMb = async () => {
+  const text = await (await fetch(`${publicUrl}/metrics`)).text();
+  const m = /^callbridge_bridge_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  return m ? Number(m[1]) / 1024 / 1024 : Number.NaN;
+};
 const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
 const tone = new Int16Array(8000 / 4).map((_, i) =>
   Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)),
 );
 
+process.on('uncaughtException', (err) => {
+  console.error(`soak failed: ${err.message}\nbridge output:\n${bridge.logs().slice(-4000)}`);
+  process.exit(1);
+});
 let failed = 0;
-let after50: { rssMb: number; fds: number } | undefined;
+let after50: { rssMb: number; fds: number; heapMb: number } | undefined;
 const started = performance.now();
 for (let i = 1; i <= total; i++) {
   const call = await sim.placeInboundCall({
@@ -72,13 +101,15 @@ for (let i = 1; i <= total; i++) {
     await new Promise((r) => setTimeout(r, 20));
   if (i === 50) {
     await new Promise((r) => setTimeout(r, 2000));
-    after50 = { rssMb: processUsage(bridge.pid).rssMb, fds: fds() };
+    await collectGarbage();
+    after50 = { rssMb: processUsage(bridge.pid).rssMb, fds: fds(), heapMb: await heapMb() };
     log(`after 50 calls: RSS ${round(after50.rssMb, 1)} MB, ${after50.fds} open fds`);
   }
   if (i % 100 === 0) log(`${i} calls, ${Math.round((performance.now() - started) / 1000)} s`);
 }
 await new Promise((r) => setTimeout(r, 2000));
-const end = { rssMb: processUsage(bridge.pid).rssMb, fds: fds() };
+await collectGarbage();
+const end = { rssMb: processUsage(bridge.pid).rssMb, fds: fds(), heapMb: await heapMb() };
 const leftoverRooms = (await rooms.listRooms()).length;
 await bridge.stop('SIGINT');
 await lk.stop();
@@ -89,6 +120,8 @@ console.log(
     rss_mb_after_50: round(after50!.rssMb, 1),
     rss_mb_end: round(end.rssMb, 1),
     rss_growth_pct: round(((end.rssMb - after50!.rssMb) / after50!.rssMb) * 100, 1),
+    heap_mb_after_50: round(after50!.heapMb, 1),
+    heap_mb_end: round(end.heapMb, 1),
     fds_after_50: after50!.fds,
     fds_end: end.fds,
     rooms_left: leftoverRooms,

@@ -69,8 +69,10 @@ export class CallSession {
     earlyMessages: { data: Buffer | string; isBinary?: boolean }[] = [],
   ) {
     this.log = deps.log;
-    for (const m of earlyMessages) this.onMessage(m.data, m.isBinary);
-    ws.on('message', (data: Buffer | string, isBinary?: boolean) => this.onMessage(data, isBinary));
+    for (const m of earlyMessages) this.guarded(() => this.onMessage(m.data, m.isBinary));
+    ws.on('message', (data: Buffer | string, isBinary?: boolean) =>
+      this.guarded(() => this.onMessage(data, isBinary)),
+    );
     ws.on(
       'close',
       () => void this.end(this.state === 'live' ? 'stream_dropped' : 'no_stream', 'socket closed'),
@@ -81,6 +83,19 @@ export class CallSession {
       this.deps.metrics.rejected.inc({ reason: oversized ? 'oversized' : 'invalid_frame' });
       this.log.warn({ err: err.message }, 'media socket error');
     });
+  }
+
+  /**
+   * A bug in handling one call must end that call, not the process and every other call with it.
+   */
+  private guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.deps.metrics.rejected.inc({ reason: 'internal_error' });
+      this.log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'call handler failed');
+      void this.end('failed', 'internal error', 1011 /* RFC 6455: internal error */);
+    }
   }
 
   private reject(reason: string, detail: string, close?: number): void {
@@ -220,8 +235,8 @@ export class CallSession {
         targetBacklogMs: 60,
         maxBacklogMs: 200,
         events: {
-          onAgentAudio: (pcm, rate, channels) => relay.onAgentAudio(pcm, rate, channels),
-          onAgentState: (state) => relay.onAgentState(state),
+          onAgentAudio: (pcm, rate, channels) => this.guarded(() => relay.onAgentAudio(pcm, rate, channels)),
+          onAgentState: (state) => this.guarded(() => relay.onAgentState(state)),
           onAgentJoined: (agent) => {
             this.onAgentBack(agent);
             void this.deps.recorder?.agentJoined(callSid, agent);
