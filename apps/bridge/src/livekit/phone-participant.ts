@@ -204,11 +204,10 @@ export class PhoneParticipant {
     try {
       await this.room.disconnect();
     } finally {
-      // Native resources are otherwise freed only when V8 happens to collect their JS handles,
-      // which it has no reason to do soon: a bridge carrying thousands of calls would grow.
+      // Close what the SDK lets us close; the room's own native handle is freed by rtc-node when
+      // its JS object is collected (disposing it by hand corrupted the native heap in the soak).
       await this.track?.close().catch(() => undefined);
       await this.source?.close().catch(() => undefined);
-      (this.room as unknown as { ffiHandle?: { dispose(): void } }).ffiHandle?.dispose();
     }
   }
 }
