@@ -3,20 +3,18 @@
 // livekit-server, each with an rtc-node echo participant in the room sending the caller's audio
 // straight back. Markers in the caller's audio give uplink (caller → room) and downlink
 // (room → caller) latency; the bridge's CPU and RSS come from /proc. Last line: one JSON object.
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import {
-  freeTcpPort,
   measureLoopbackLatency,
   startEcho,
   startLiveKitServer,
   type EchoParticipant,
 } from '@callbridge/testkit/livekit';
-import { startNodeApp } from '@callbridge/testkit/process';
 import { percentile, processUsage, round } from '@callbridge/testkit/stats';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { z } from 'zod';
+import { startBridgeProcess } from './_bridge-process.js';
 
 const Args = z.object({
   steps: z
@@ -72,35 +70,16 @@ log(`livekit-server ${lk.url}; measuring the loopback baseline…`);
 const baseline = await measureLoopbackLatency(lk, { frames: 500 });
 log(`baseline one-way p50 ${baseline.p50_ms} ms`);
 
-const port = await freeTcpPort();
-const publicUrl = `http://127.0.0.1:${port}`;
-const bridgeApp = startNodeApp({
-  name: 'bridge',
-  // BENCH_CPU_PROF=dir writes a V8 CPU profile of the bridge there (open it in Chrome DevTools).
+// BENCH_CPU_PROF=dir writes a V8 CPU profile of the bridge there (open it in Chrome DevTools).
+const bridgeProcess = await startBridgeProcess({
+  lk,
+  authToken: AUTH_TOKEN,
+  env: { MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10) },
   nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
-  entry: join(import.meta.dirname, '../src/main.ts'),
-  env: {
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    PUBLIC_URL: publicUrl,
-    LIVEKIT_URL: lk.url,
-    LIVEKIT_API_KEY: lk.apiKey,
-    LIVEKIT_API_SECRET: lk.apiSecret,
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10),
-    LOG_LEVEL: 'warn',
-  },
 });
-const health = async () => (await (await fetch(`${publicUrl}/health`)).json()) as { active_calls: number };
-for (let i = 0; ; i++) {
-  try {
-    await health();
-    break;
-  } catch {
-    if (i > 200) throw new Error(`bridge did not start:\n${bridgeApp.logs()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const bridgeApp = bridgeProcess.app;
+const publicUrl = bridgeProcess.publicUrl;
+const health = bridgeProcess.health;
 const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
 const idle = processUsage(bridgeApp.pid);
 log(`bridge pid ${bridgeApp.pid}, idle RSS ${round(idle.rssMb, 1)} MB`);

@@ -3,14 +3,13 @@
 // bridge RSS and open file descriptors after the first 50 calls and at the end, and whether every
 // room was deleted. Last line: one JSON object.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freeTcpPort, startLiveKitServer } from '@callbridge/testkit/livekit';
-import { startNodeApp } from '@callbridge/testkit/process';
+import { startLiveKitServer } from '@callbridge/testkit/livekit';
 import { processUsage, round } from '@callbridge/testkit/stats';
 import { TwilioSimulator } from '@callbridge/testkit/twilio';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import WebSocket from 'ws';
+import { startBridgeProcess } from './_bridge-process.js';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' } } });
 const total = Number(values.calls);
@@ -23,35 +22,17 @@ const AUTH_TOKEN = 'soak-auth-token';
 
 const lk = await startLiveKitServer();
 const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
-const port = await freeTcpPort();
-const publicUrl = `http://127.0.0.1:${port}`;
-const bridge = startNodeApp({
-  name: 'bridge',
-  // The inspector lets the soak force a full garbage collection before each measurement, so what
-  // it compares is what the bridge keeps, not garbage V8 has not collected yet.
+// The inspector lets the soak force a full garbage collection before each measurement, so what
+// it compares is what the bridge keeps, not garbage V8 has not collected yet.
+const bridgeProcess = await startBridgeProcess({
+  lk,
+  authToken: AUTH_TOKEN,
+  env: {},
   nodeArgs: ['--inspect=127.0.0.1:0'],
-  entry: join(import.meta.dirname, '../src/main.ts'),
-  env: {
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    PUBLIC_URL: publicUrl,
-    LIVEKIT_URL: lk.url,
-    LIVEKIT_API_KEY: lk.apiKey,
-    LIVEKIT_API_SECRET: lk.apiSecret,
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    LOG_LEVEL: 'warn',
-  },
 });
-const health = async () => (await (await fetch(`${publicUrl}/health`)).json()) as { active_calls: number };
-for (let i = 0; ; i++) {
-  try {
-    await health();
-    break;
-  } catch {
-    if (i > 300) throw new Error(`bridge did not start:\n${bridge.logs()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const bridge = bridgeProcess.app;
+const publicUrl = bridgeProcess.publicUrl;
+const health = bridgeProcess.health;
 /** Forces a full GC in the bridge through its inspector (DevTools protocol over WebSocket). */
 async function collectGarbage(): Promise<void> {
   const url = /Debugger listening on (ws:\/\/\S+)/.exec(bridge.logs())?.[1];

@@ -53,7 +53,6 @@ export interface PhoneParticipantOptions {
 export class PhoneParticipant {
   readonly room = new Room();
   private source?: AudioSource;
-  private track?: LocalAudioTrack;
   private readonly pending: Int16Array[] = [];
   private capturing = false;
   private closed = false;
@@ -94,7 +93,6 @@ export class PhoneParticipant {
     // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
     this.source = new AudioSource(opts.sampleRate, 1, Math.max(200, opts.maxBacklogMs * 2));
     const track = LocalAudioTrack.createAudioTrack('phone', this.source);
-    this.track = track;
     const publish = new TrackPublishOptions();
     // LiveKit Agents only listen to microphone tracks.
     publish.source = TrackSource.SOURCE_MICROPHONE;
@@ -204,9 +202,8 @@ export class PhoneParticipant {
     try {
       await this.room.disconnect();
     } finally {
-      // Close what the SDK lets us close; the room's own native handle is freed by rtc-node when
-      // its JS object is collected (disposing it by hand corrupted the native heap in the soak).
-      await this.track?.close().catch(() => undefined);
+      // The track's and the room's native handles are left to rtc-node, which frees them when their
+      // JS objects are collected: disposing either by hand corrupted the native heap in the soak.
       await this.source?.close().catch(() => undefined);
     }
   }

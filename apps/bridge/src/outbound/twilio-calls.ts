@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import { createTwilioRestClient } from '../twilio/rest-client.js';
 
 export interface PlaceCallParams {
   to: string;
@@ -26,21 +26,13 @@ export interface TwilioCalls {
   create(params: PlaceCallParams): Promise<{ sid: string; status: string }>;
 }
 
-/**
- * Places calls with the `twilio` REST client. `apiBaseUrl` (TWILIO_API_BASE_URL) points it at a
- * simulator by rewriting https://api.twilio.com, as src/twilio/control.ts does.
- */
+/** Places calls with the `twilio` REST client (a simulator's when `apiBaseUrl` is set). */
 export function createTwilioCalls(opts: {
   accountSid: string;
   authToken: string;
   apiBaseUrl?: string;
 }): TwilioCalls {
-  const client = twilio(opts.accountSid, opts.authToken);
-  if (opts.apiBaseUrl) {
-    const base = opts.apiBaseUrl.replace(/\/+$/, '');
-    const request = client.request.bind(client);
-    client.request = (req) => request({ ...req, uri: req.uri?.replace(/^https:\/\/api\.twilio\.com/, base) });
-  }
+  const client = createTwilioRestClient(opts);
   return {
     async create(p) {
       try {

@@ -1,5 +1,5 @@
-import twilio from 'twilio';
 import { dialTwiml } from '@callbridge/twilio-media';
+import { createTwilioRestClient } from './rest-client.js';
 
 /** Call control through Twilio's REST API; a no-op without credentials (streams still end). */
 export interface TwilioControl {
@@ -22,13 +22,7 @@ export function createTwilioControl(opts: {
       },
     };
   }
-  const client = twilio(opts.accountSid, opts.authToken);
-  if (opts.apiBaseUrl) {
-    // The twilio client builds https://api.twilio.com URLs; a simulator stands in by rewriting them.
-    const base = opts.apiBaseUrl.replace(/\/+$/, '');
-    const request = client.request.bind(client);
-    client.request = (req) => request({ ...req, uri: req.uri?.replace(/^https:\/\/api\.twilio\.com/, base) });
-  }
+  const client = createTwilioRestClient({ ...opts, accountSid: opts.accountSid, authToken: opts.authToken });
   return {
     canControlCalls: true,
     async complete(callSid) {

@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { freeTcpPort, type LiveKitServer } from '@callbridge/testkit/livekit';
+import { startNodeApp, type NodeApp } from '@callbridge/testkit/process';
+
+export interface BridgeProcess {
+  app: NodeApp;
+  publicUrl: string;
+  health(): Promise<{ active_calls: number }>;
+}
+
+/** The bridge as its own process on a free loopback port (benchmarks measure that process). */
+export async function startBridgeProcess(opts: {
+  lk: LiveKitServer;
+  authToken: string;
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+}): Promise<BridgeProcess> {
+  const port = await freeTcpPort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const app = startNodeApp({
+    name: 'bridge',
+    entry: join(import.meta.dirname, '../src/main.ts'),
+    nodeArgs: opts.nodeArgs,
+    env: {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      LIVEKIT_URL: opts.lk.url,
+      LIVEKIT_API_KEY: opts.lk.apiKey,
+      LIVEKIT_API_SECRET: opts.lk.apiSecret,
+      TWILIO_AUTH_TOKEN: opts.authToken,
+      LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+  });
+  const health = async () => (await (await fetch(`${publicUrl}/health`)).json()) as { active_calls: number };
+  for (let i = 0; ; i++) {
+    try {
+      await health();
+      break;
+    } catch {
+      if (i > 300) throw new Error(`bridge did not start:\n${app.logs()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { app, publicUrl, health };
+}
