@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { observeTranscripts } from '@callbridge/testkit/livekit';
-import type { SimulatedCall } from '@callbridge/testkit/twilio';
 import { repoRoot, startStack } from './lib/stack.js';
 
 const CALLER_TURNS = [
@@ -23,17 +22,6 @@ function speechEndMs(pcm: Int16Array, sampleRate: number): number {
   let last = 0;
   for (let i = 0; i < pcm.length; i++) if (Math.abs(pcm[i]!) > 1000) last = i;
   return (last / sampleRate) * 1000;
-}
-
-/** First moment after `afterMs` at which the caller started hearing audio. */
-async function nextOnset(call: SimulatedCall, afterMs: number, timeoutMs = 20_000): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const onset = call.audioOnsets.find((t) => t > afterMs);
-    if (onset !== undefined) return onset;
-    if (performance.now() > deadline) throw new Error('the agent did not answer in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 say(
@@ -59,7 +47,7 @@ try {
   const transcript = await observeTranscripts(stack.livekit, `call-${call.callSid}`, (line) =>
     say(`  ${line.speaker.startsWith('phone-') ? 'caller' : 'agent '}: ${line.text}`),
   );
-  const greetingAt = await nextOnset(call, callStart);
+  const greetingAt = await call.waitForAudioOnset(callStart);
   const greetingMs = Math.round(greetingAt - callStart);
   say(`greeting heard after ${greetingMs} ms`);
   await new Promise((r) => setTimeout(r, 6000)); // let the greeting play out
@@ -71,7 +59,7 @@ try {
     const sentAt = performance.now();
     await call.sendAudio(speech);
     const endedAt = sentAt + speechEndMs(speech, 8000);
-    const answeredAt = await nextOnset(call, endedAt);
+    const answeredAt = await call.waitForAudioOnset(endedAt);
     latencies.push(Math.round(answeredAt - endedAt));
     say(`agent answered ${latencies.at(-1)} ms after the caller stopped speaking`);
     await new Promise((r) => setTimeout(r, 6000));

@@ -40,16 +40,6 @@ function heardSince(call: SimulatedCall, fromMs: number): Int16Array {
   return call.heardPcm().subarray(start);
 }
 
-async function onsetAfter(call: SimulatedCall, afterMs: number, timeoutMs = 15_000): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const t = call.audioOnsets.find((x) => x > afterMs);
-    if (t !== undefined) return t;
-    if (performance.now() > deadline) throw new Error('no agent audio reached the caller');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Matches heard audio against the simulator's voice saying `text` (24 kHz espeak → 8 kHz). */
 function matches(heard: Int16Array, text: string) {
   return segmentedCorrelation(decimate(synthesize(text, VOICE), 3), heard, 2400);
@@ -61,7 +51,7 @@ describe('a phone call end to end', () => {
     const rt = stack.realtime!;
 
     // 1. The agent speaks first, and the caller hears that very speech.
-    const greetingAt = await onsetAfter(call, call.streamStartedAtMs, 30_000);
+    const greetingAt = await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
     await new Promise((r) => setTimeout(r, 6000));
     const greeting = matches(heardSince(call, greetingAt - 100), GREETING);
     expect(greeting.median).toBeGreaterThan(0.7);
@@ -71,7 +61,7 @@ describe('a phone call end to end', () => {
     next = () => ({ say: REPLY });
     const question = speechPcm({ text: 'I would like to book an appointment please.', sampleRate: 8000 });
     await call.sendAudio(question);
-    const replyAt = await onsetAfter(call, performance.now() - 200);
+    const replyAt = await call.waitForAudioOnset(performance.now() - 200);
     await new Promise((r) => setTimeout(r, 5000));
     const reply = matches(heardSince(call, replyAt - 100), REPLY);
     expect(reply.median).toBeGreaterThan(0.7);
@@ -95,7 +85,7 @@ describe('a phone call end to end', () => {
     //    150 ms of the model detecting their speech.
     next = () => ({ say: LONG_REPLY });
     await call.sendAudio(speechPcm({ text: 'What times do you have?', sampleRate: 8000 }));
-    const longAt = await onsetAfter(call, performance.now() - 200);
+    const longAt = await call.waitForAudioOnset(performance.now() - 200);
     await new Promise((r) => setTimeout(r, 1500));
     const clearsBefore = call.clears.length;
     const interruptAt = Date.now();

@@ -3,7 +3,6 @@
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import type { NodeApp } from '@callbridge/testkit/process';
-import type { SimulatedCall } from '@callbridge/testkit/twilio';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../scripts/lib/stack.js';
 
@@ -13,16 +12,6 @@ afterEach(async () => {
   stack = undefined;
 });
 afterAll(async () => dispose());
-
-async function onsetAfter(call: SimulatedCall, afterMs: number, timeoutMs = 30_000): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const t = call.audioOnsets.find((x) => x > afterMs);
-    if (t !== undefined) return t;
-    if (performance.now() > deadline) throw new Error('no agent audio reached the caller');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function workerServing(s: Stack, callSid: string): Promise<NodeApp> {
   const deadline = Date.now() + 20_000;
@@ -44,13 +33,13 @@ describe('faults with real processes', () => {
       bridgeEnv: { AGENT_REJOIN_GRACE_S: '1', AGENT_REJOIN_TIMEOUT_S: '20' },
     });
     const call = await stack.placeCall();
-    await onsetAfter(call, call.streamStartedAtMs);
+    await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
     const serving = await workerServing(stack, call.callSid);
     await new Promise((r) => setTimeout(r, 4000));
 
     const killedAt = performance.now();
     serving.signal('SIGKILL');
-    const heardAgainAt = await onsetAfter(call, killedAt + 200, 45_000);
+    const heardAgainAt = await call.waitForAudioOnset(killedAt + 200, 45_000);
     const recoveryMs = Math.round(heardAgainAt - killedAt);
     console.log(JSON.stringify({ agent_kill_recovery_ms: recoveryMs }));
     const other = stack.workers.find((w) => w !== serving)!;
@@ -72,7 +61,7 @@ describe('faults with real processes', () => {
       bridgeEnv: { AGENT_REJOIN_GRACE_S: '1', AGENT_REJOIN_TIMEOUT_S: '4' },
     });
     const call = await stack.placeCall();
-    await onsetAfter(call, call.streamStartedAtMs);
+    await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
     const serving = await workerServing(stack, call.callSid);
     const killedAt = performance.now();
     serving.signal('SIGKILL');
@@ -99,7 +88,7 @@ describe('faults with real processes', () => {
       },
     });
     const call = await stack.placeCall();
-    await onsetAfter(call, call.streamStartedAtMs);
+    await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
     await new Promise((r) => setTimeout(r, 3500));
     await call.sendAudio(speechPcm({ text: 'When is my appointment?', sampleRate: 8000 }));
     await new Promise((r) => setTimeout(r, 4000));
@@ -107,7 +96,7 @@ describe('faults with real processes', () => {
     expect(sessionsBefore).toBeGreaterThanOrEqual(2); // the plugin opened a new connection
     const askedAt = performance.now();
     await call.sendAudio(speechPcm({ text: 'Hello? Are you still there?', sampleRate: 8000 }));
-    const answeredAt = await onsetAfter(call, askedAt, 20_000);
+    const answeredAt = await call.waitForAudioOnset(askedAt, 20_000);
     console.log(JSON.stringify({ model_drop_next_answer_ms: Math.round(answeredAt - askedAt) }));
     expect(call.violations).toEqual([]);
     await call.hangup();

@@ -102,6 +102,18 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   get audioOnsets(): readonly number[] {
     return this.stream?.audioOnsets ?? [];
   }
+  /** Resolves with the first moment after `afterMs` (performance.now) the caller started hearing audio. */
+  async waitForAudioOnset(afterMs: number, timeoutMs = 20_000): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const onset = this.audioOnsets.find((t) => t > afterMs);
+      if (onset !== undefined) return onset;
+      if (performance.now() > deadline)
+        throw new Error(`call ${this.callSid}: no audio reached the caller in time`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   /** Wall-clock times at which the caller started sending audio after silence. */
   get sentOnsets(): readonly number[] {
     return this.stream?.sentOnsets ?? [];
