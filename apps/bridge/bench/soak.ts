@@ -27,7 +27,8 @@ const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
 const bridgeProcess = await startBridgeProcess({
   lk,
   authToken: AUTH_TOKEN,
-  env: {},
+  // SOAK_MALLOC_ARENA_MAX=n runs the bridge with glibc's MALLOC_ARENA_MAX (native memory growth).
+  env: process.env.SOAK_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.SOAK_MALLOC_ARENA_MAX } : {},
   nodeArgs: ['--inspect=127.0.0.1:0'],
 });
 const bridge = bridgeProcess.app;
