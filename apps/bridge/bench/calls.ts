@@ -90,6 +90,7 @@ for (const n of args.steps) {
   const calls: SimulatedCall[] = [];
   const closedEarly = new Set<SimulatedCall>();
   const echoes: (EchoParticipant | undefined)[] = [];
+  const echoJoins: Promise<EchoParticipant | undefined>[] = [];
   const rssBefore = processUsage(bridgeApp.pid).rssMb;
   for (let i = 0; i < n; i++) {
     const call = await sim.placeInboundCall({
@@ -101,9 +102,10 @@ for (const n of args.steps) {
     });
     calls.push(call);
     void call.closed.then(() => closedEarly.add(call));
-    echoes.push(await startEcho(lk, `call-${call.callSid}`).catch(() => undefined));
+    echoJoins.push(startEcho(lk, `call-${call.callSid}`).catch(() => undefined));
     await new Promise((r) => setTimeout(r, 1000 / args.rampPerSecond));
   }
+  echoes.push(...(await Promise.all(echoJoins)));
   // Let every call settle, then measure a window in which all of them talk.
   await new Promise((r) => setTimeout(r, 1500));
   const cpuStart = processUsage(bridgeApp.pid);
@@ -117,17 +119,46 @@ for (const n of args.steps) {
   const wallMs = performance.now() - t0;
   const cpuEnd = processUsage(bridgeApp.pid);
 
+  if (process.env.BENCH_DEBUG) {
+    const text = await (await fetch(`${publicUrl}/metrics`)).text();
+    log(
+      text
+        .split('\n')
+        .filter((l) => /^callbridge_(frames_in|uplink_dropped|frames_out|late)/.test(l))
+        .join(' | '),
+    );
+  }
   const up: number[] = [];
   const down: number[] = [];
   const gaps: number[] = [];
   let dropped = 0;
   let connected = 0;
   let underruns = 0;
+  const dropReasons: Record<string, number> = {};
   for (const [i, call] of calls.entries()) {
     const echo = echoes[i];
-    const alive = call.streamSid !== null && call.streamRefused === null && !closedEarly.has(call);
-    if (!alive || !echo || echo.onsets.length === 0) {
+    const why =
+      call.streamSid === null || call.streamRefused !== null
+        ? 'no_stream'
+        : closedEarly.has(call)
+          ? 'closed_early'
+          : !echo
+            ? 'echo_failed'
+            : echo.onsets.length === 0
+              ? 'no_audio_in_room'
+              : undefined;
+    if (process.env.BENCH_DEBUG && why && dropped === 0)
+      log(
+        JSON.stringify({
+          why,
+          echoFrames: echo?.frames(),
+          sent: call.sentOnsets.length,
+          heard: call.audioOnsets.length,
+        }),
+      );
+    if (why || !echo) {
       dropped++;
+      if (why) dropReasons[why] = (dropReasons[why] ?? 0) + 1;
       continue;
     }
     connected++;
@@ -148,6 +179,7 @@ for (const n of args.steps) {
     calls: n,
     connected,
     dropped,
+    drop_reasons: dropReasons,
     up_p50_ms: round(percentile(up, 50)),
     up_p95_ms: round(percentile(up, 95)),
     up_p99_ms: round(percentile(up, 99)),
