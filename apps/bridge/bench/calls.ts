@@ -120,6 +120,10 @@ for (const n of args.steps) {
   const cpuEnd = processUsage(bridgeApp.pid);
 
   if (process.env.BENCH_DEBUG) {
+    const lines = lk.logs().split('\n');
+    const notable = lines.filter((l) => /ICE|fail|error|timeout|closing|limit/i.test(l));
+    log(`livekit log lines so far: ${lines.length}, notable: ${notable.length}`);
+    for (const l of notable.slice(-8)) log(`  ${l.slice(0, 240)}`);
     const text = await (await fetch(`${publicUrl}/metrics`)).text();
     log(
       text
