@@ -8,16 +8,17 @@ import { z } from 'zod';
 const DEV_LIVEKIT_SECRET = 'secret-for-local-development-only-change-me';
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +15551234567');
-const csvOfE164 = z
-  .string()
-  .default('')
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(e164));
+/** A comma-separated list in one variable; empty means none. */
+const commaList = () =>
+  z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
 
 const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -42,7 +43,7 @@ const EnvSchema = z.object({
   STREAM_START_TIMEOUT_S: z.coerce.number().positive().default(30),
   MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(150),
   DRAIN_TIMEOUT_S: z.coerce.number().min(0).default(600),
-  TRANSFER_ALLOWLIST: csvOfE164,
+  TRANSFER_ALLOWLIST: commaList().pipe(z.array(e164)),
   BUSY_MESSAGE: z
     .string()
     .default('Sorry, all of our lines are busy right now. Please call again in a few minutes. Goodbye.'),
@@ -78,29 +79,13 @@ const EnvSchema = z.object({
     .optional(),
   SQLITE_PATH: z.string().min(1).default('data/callbridge.sqlite'),
   BRIDGE_INSTANCE_ID: z.string().min(1).max(200).default(hostname()),
-  API_KEY: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().min(24, 'each API key must be at least 24 characters (openssl rand -hex 24)'))),
+  API_KEY: commaList().pipe(
+    z.array(z.string().min(24, 'each API key must be at least 24 characters (openssl rand -hex 24)')),
+  ),
   OUTBOUND_FROM: e164.optional(),
-  OUTBOUND_ALLOWLIST: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(z.string().regex(/^\+[1-9]\d{0,14}\*?$/, 'entries are E.164 numbers, or a prefix ending in *')),
-    ),
+  OUTBOUND_ALLOWLIST: commaList().pipe(
+    z.array(z.string().regex(/^\+[1-9]\d{0,14}\*?$/, 'entries are E.164 numbers, or a prefix ending in *')),
+  ),
   OUTBOUND_LIMIT_PER_NUMBER_HOUR: z.coerce.number().int().min(0).default(5),
   OUTBOUND_LIMIT_PER_NUMBER_DAY: z.coerce.number().int().min(0).default(20),
   OUTBOUND_LIMIT_GLOBAL_HOUR: z.coerce.number().int().min(0).default(20),

@@ -1,7 +1,8 @@
 import { freeTcpPort, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { TwilioSimulator, type InboundCallOptions, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { pino } from 'pino';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type BridgeConfig } from '../src/config.js';
+import type { CallRooms } from '../src/livekit/call-rooms.js';
 import { createBridge, type Bridge } from '../src/server.js';
 
 export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
@@ -20,6 +21,12 @@ export interface TestBridge {
 export async function startTestBridge(
   lk: LiveKitServer,
   env: Record<string, string> = {},
+  opts: {
+    /** Wrap or replace the LiveKit room service (e.g. to record dispatches). */
+    rooms?: (config: BridgeConfig) => CallRooms;
+    /** The account the simulated Twilio signs as. */
+    accountSid?: string;
+  } = {},
 ): Promise<TestBridge> {
   const port = await freeTcpPort();
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -37,10 +44,11 @@ export async function startTestBridge(
     ...env,
   });
   const bridge = createBridge(config, {
+    rooms: opts.rooms?.(config),
     log: pino({ level: config.logLevel }, pino.destination(2)),
   });
   await bridge.listen();
-  const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
+  const sim = new TwilioSimulator({ authToken: AUTH_TOKEN, accountSid: opts.accountSid });
   return {
     bridge,
     publicUrl,

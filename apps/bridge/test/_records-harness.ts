@@ -1,13 +1,10 @@
 // API answers are JSON checked field by field with expect(); typing every shape here would only
 // repeat the assertions.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { freeTcpPort, type LiveKitServer } from '@callbridge/testkit/livekit';
-import { TwilioRestSimulator, TwilioSimulator, type CalleeDirectory } from '@callbridge/testkit/twilio';
-import { pino } from 'pino';
-import { loadConfig } from '../src/config.js';
+import type { LiveKitServer } from '@callbridge/testkit/livekit';
+import { TwilioRestSimulator, type CalleeDirectory } from '@callbridge/testkit/twilio';
 import { createCallRooms } from '../src/livekit/call-rooms.js';
-import { createBridge } from '../src/server.js';
-import { AUTH_TOKEN, type TestBridge } from './_harness.js';
+import { AUTH_TOKEN, startTestBridge, type TestBridge } from './_harness.js';
 
 export const API_KEY = 'test-api-key-0123456789abcdef0123';
 export const OUR_NUMBER = '+15559870000';
@@ -29,57 +26,33 @@ export async function startOutboundBridge(
     callees: opts.callees,
     ownedNumbers: [OUR_NUMBER],
   }).start();
-  const port = await freeTcpPort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: publicUrl,
-    LIVEKIT_URL: lk.url,
-    LIVEKIT_API_KEY: lk.apiKey,
-    LIVEKIT_API_SECRET: lk.apiSecret,
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    LOG_LEVEL: process.env.BRIDGE_LOG_LEVEL ?? 'warn',
-    SQLITE_PATH: ':memory:',
-    TWILIO_ACCOUNT_SID: rest.accountSid,
-    TWILIO_API_BASE_URL: rest.baseUrl,
-    API_KEY,
-    OUTBOUND_FROM: OUR_NUMBER,
-    OUTBOUND_ALLOWLIST: '+1555444*',
-    ...opts.env,
-  });
-  // The real LiveKit calls, with the dispatch metadata kept for assertions (the server does not
-  // return it when dispatches are listed).
-  const real = createCallRooms(config.livekit);
   const dispatches: { room: string; metadata: Record<string, unknown> }[] = [];
-  const rooms = {
-    ...real,
-    async dispatchAgent(room: string, agentName: string, metadata: Record<string, unknown>) {
-      dispatches.push({ room, metadata });
-      await real.dispatchAgent(room, agentName, metadata);
+  const tb = await startTestBridge(
+    lk,
+    {
+      TWILIO_ACCOUNT_SID: rest.accountSid,
+      TWILIO_API_BASE_URL: rest.baseUrl,
+      API_KEY,
+      OUTBOUND_FROM: OUR_NUMBER,
+      OUTBOUND_ALLOWLIST: '+1555444*',
+      ...opts.env,
     },
-  };
-  const bridge = createBridge(config, { rooms, log: pino({ level: config.logLevel }, pino.destination(2)) });
-  await bridge.listen();
-  const sim = new TwilioSimulator({ authToken: AUTH_TOKEN, accountSid: rest.accountSid });
-  const tb: TestBridge = {
-    bridge,
-    publicUrl,
-    voiceUrl: `${publicUrl}/twilio/voice`,
-    sim,
-    placeCall: (o = {}) =>
-      sim.placeInboundCall({
-        voiceUrl: `${publicUrl}/twilio/voice`,
-        statusCallbackUrl: `${publicUrl}/twilio/status`,
-        from: '+15551230001',
-        to: OUR_NUMBER,
-        ...o,
-      }),
-    async close() {
-      await sim.hangupAll().catch(() => undefined);
-      await bridge.close();
+    {
+      accountSid: rest.accountSid,
+      // The real LiveKit calls, with the dispatch metadata kept for assertions (the server does not
+      // return it when dispatches are listed).
+      rooms: (config) => {
+        const real = createCallRooms(config.livekit);
+        return {
+          ...real,
+          async dispatchAgent(room: string, agentName: string, metadata: Record<string, unknown>) {
+            dispatches.push({ room, metadata });
+            await real.dispatchAgent(room, agentName, metadata);
+          },
+        };
+      },
     },
-  };
+  );
   return {
     tb,
     rest,
