@@ -1,16 +1,11 @@
-// npm run bench:calls [-- --steps 10,50,100,200 --seconds 20]
+// npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10]
 // N concurrent simulated Twilio calls through the real bridge (its own process) and a real
 // livekit-server, each with an rtc-node echo participant in the room sending the caller's audio
-// straight back. Markers in the caller's audio give uplink (caller → room) and downlink
+// straight back (echoes run in a pool of processes, so the load generator is not the bottleneck). Markers in the caller's audio give uplink (caller → room) and downlink
 // (room → caller) latency; the bridge's CPU and RSS come from /proc. Last line: one JSON object.
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
-import {
-  measureLoopbackLatency,
-  startEcho,
-  startLiveKitServer,
-  type EchoParticipant,
-} from '@callbridge/testkit/livekit';
+import { EchoPool, measureLoopbackLatency, startLiveKitServer } from '@callbridge/testkit/livekit';
 import { percentile, processUsage, round } from '@callbridge/testkit/stats';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { z } from 'zod';
@@ -23,15 +18,21 @@ const Args = z.object({
     .pipe(z.array(z.number().int().positive()).min(1)),
   seconds: z.coerce.number().positive(),
   rampPerSecond: z.coerce.number().positive(),
+  echoesPerProcess: z.coerce.number().int().positive(),
 });
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '10,50,100,200' },
     seconds: { type: 'string', default: '20' },
     'ramp-per-second': { type: 'string', default: '25' },
+    'echoes-per-process': { type: 'string', default: '10' },
   },
 });
-const parsedArgs = Args.safeParse({ ...values, rampPerSecond: values['ramp-per-second'] });
+const parsedArgs = Args.safeParse({
+  ...values,
+  rampPerSecond: values['ramp-per-second'],
+  echoesPerProcess: values['echoes-per-process'],
+});
 if (!parsedArgs.success) {
   console.error(
     `bench:calls: ${parsedArgs.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
@@ -81,6 +82,10 @@ const bridgeApp = bridgeProcess.app;
 const publicUrl = bridgeProcess.publicUrl;
 const health = bridgeProcess.health;
 const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
+const echoPool = await EchoPool.start(lk, Math.ceil(Math.max(...args.steps) / args.echoesPerProcess));
+log(`${echoPool.processes} echo processes`);
+/** Our performance.now() on the epoch clock the echo processes stamp their onsets with. */
+const epoch = (t: number) => performance.timeOrigin + t;
 const idle = processUsage(bridgeApp.pid);
 log(`bridge pid ${bridgeApp.pid}, idle RSS ${round(idle.rssMb, 1)} MB`);
 
@@ -89,8 +94,7 @@ for (const n of args.steps) {
   log(`step: ${n} calls for ${args.seconds} s…`);
   const calls: SimulatedCall[] = [];
   const closedEarly = new Set<SimulatedCall>();
-  const echoes: (EchoParticipant | undefined)[] = [];
-  const echoJoins: Promise<EchoParticipant | undefined>[] = [];
+  const echoJoins: Promise<boolean>[] = [];
   const rssBefore = processUsage(bridgeApp.pid).rssMb;
   for (let i = 0; i < n; i++) {
     const call = await sim.placeInboundCall({
@@ -102,10 +106,15 @@ for (const n of args.steps) {
     });
     calls.push(call);
     void call.closed.then(() => closedEarly.add(call));
-    echoJoins.push(startEcho(lk, `call-${call.callSid}`).catch(() => undefined));
+    echoJoins.push(
+      echoPool.join(`call-${call.callSid}`).then(
+        () => true,
+        () => false,
+      ),
+    );
     await new Promise((r) => setTimeout(r, 1000 / args.rampPerSecond));
   }
-  echoes.push(...(await Promise.all(echoJoins)));
+  const echoJoined = await Promise.all(echoJoins);
   // Let every call settle, then measure a window in which all of them talk.
   await new Promise((r) => setTimeout(r, 1500));
   const cpuStart = processUsage(bridgeApp.pid);
@@ -118,6 +127,7 @@ for (const n of args.steps) {
   await new Promise((r) => setTimeout(r, 600));
   const wallMs = performance.now() - t0;
   const cpuEnd = processUsage(bridgeApp.pid);
+  const heardByRoom = await echoPool.collect();
 
   if (process.env.BENCH_DEBUG) {
     const lines = lk.logs().split('\n');
@@ -140,7 +150,7 @@ for (const n of args.steps) {
   let underruns = 0;
   const dropReasons: Record<string, number> = {};
   for (const [i, call] of calls.entries()) {
-    const echo = echoes[i];
+    const echo = echoJoined[i] ? heardByRoom.get(`call-${call.callSid}`) : undefined;
     const why =
       call.streamSid === null || call.streamRefused !== null
         ? 'no_stream'
@@ -155,7 +165,7 @@ for (const n of args.steps) {
       log(
         JSON.stringify({
           why,
-          echoFrames: echo?.frames(),
+          echoFrames: echo?.frames,
           sent: call.sentOnsets.length,
           heard: call.audioOnsets.length,
         }),
@@ -170,12 +180,12 @@ for (const n of args.steps) {
       log(
         JSON.stringify({
           sent: call.sentOnsets.map((x) => Math.round(x - t0)),
-          echo: echo.onsets.map((x) => Math.round(x - t0)),
+          echo: echo.onsets.map((x) => Math.round(x - epoch(t0))),
           heard: call.audioOnsets.map((x) => Math.round(x - t0)),
         }),
       );
-    up.push(...pairDelays(call.sentOnsets, echo.onsets));
-    down.push(...pairDelays(echo.onsets, call.audioOnsets));
+    up.push(...pairDelays(call.sentOnsets.map(epoch), echo.onsets));
+    down.push(...pairDelays(echo.onsets, call.audioOnsets.map(epoch)));
     gaps.push(...call.mediaGapsMs);
     underruns += call.underrunFrames;
   }
@@ -204,15 +214,27 @@ for (const n of args.steps) {
   steps.push(step);
 
   await Promise.all(calls.map((c) => c.hangup().catch(() => undefined)));
-  await Promise.all(echoes.map((e) => e?.leave()));
+  await echoPool.leaveAll();
   for (let i = 0; i < 100 && (await health()).active_calls > 0; i++)
     await new Promise((r) => setTimeout(r, 100));
+  // Whatever the bridge still burns with no calls left is work the last step left behind.
+  const idleStart = processUsage(bridgeApp.pid);
+  const idleT0 = performance.now();
+  await new Promise((r) => setTimeout(r, 3000));
+  (step as Record<string, unknown>).bridge_cpu_pct_after = round(
+    ((processUsage(bridgeApp.pid).cpuMs - idleStart.cpuMs) / (performance.now() - idleT0)) * 100,
+    1,
+  );
+  log(
+    `bridge CPU with no calls after the step: ${String((step as Record<string, unknown>).bridge_cpu_pct_after)} %`,
+  );
 }
 
 const knee = steps
   .filter((s) => s.dropped === 0 && s.gap_p99_ms <= 40)
   .reduce((m, s) => Math.max(m, s.calls), 0);
 await bridgeApp.stop('SIGINT');
+await echoPool.stop();
 await lk.stop();
 await dispose();
 console.log(JSON.stringify({ baseline_p50_ms: baseline.p50_ms, knee_calls: knee, steps }));

@@ -22,15 +22,21 @@ export interface EchoParticipant {
   leave(): Promise<void>;
 }
 
+export interface EchoOptions {
+  identity?: string;
+  /** The clock onsets are stamped with; epoch-based when echoes run in another process. */
+  now?: () => number;
+}
+
 /**
  * A light agent stand-in for load tests: joins a call room, hears the first audio track published
- * there and sends every frame straight back on its own microphone track. It works at 16 kHz so the
- * benchmark measures the bridge and LiveKit, not this process's resampling.
+ * there and sends every frame straight back on its own microphone track. It works at 16 kHz in
+ * 20 ms frames so the benchmark measures the bridge and LiveKit, not this process.
  */
 export async function startEcho(
   server: Pick<LiveKitServer, 'url' | 'apiKey' | 'apiSecret'>,
   roomName: string,
-  identity = `echo-${roomName}`,
+  { identity = `echo-${roomName}`, now = () => performance.now() }: EchoOptions = {},
 ): Promise<EchoParticipant> {
   const rate = 16_000;
   const room = new Room();
@@ -42,13 +48,13 @@ export async function startEcho(
   let reading: Promise<void> | undefined;
   const onTrack = (track: RemoteTrack) => {
     if (track.kind !== TrackKind.KIND_AUDIO || reading) return;
-    const reader = new AudioStream(track, rate, 1).getReader();
+    const reader = new AudioStream(track, { sampleRate: rate, numChannels: 1, frameSizeMs: 20 }).getReader();
     reading = (async () => {
       while (!stopped) {
         const { value, done } = await reader.read();
         if (done || !value) break;
         frames++;
-        for (const at of detector.push(value.data, performance.now())) onsets.push(at);
+        for (const at of detector.push(value.data, now())) onsets.push(at);
         source
           .captureFrame(new AudioFrame(value.data, rate, 1, value.samplesPerChannel))
           .catch(() => undefined);

@@ -16,3 +16,4 @@ export {
 export { measureLoopbackLatency, type LoopbackLatency } from './latency.js';
 export { observeTranscripts, type TranscriptLine, type TranscriptObserver } from './transcripts.js';
 export { startEcho, type EchoParticipant } from './echo.js';
+export { EchoPool, type CollectedEcho } from './echo-pool.js';

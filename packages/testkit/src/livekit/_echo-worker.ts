@@ -1,0 +1,49 @@
+// One process of an echo pool (see echo-pool.ts): hosts echo participants for the rooms its parent
+// names over IPC. Onsets are stamped on the epoch clock so the parent can compare them with its own.
+import { dispose } from '@livekit/rtc-node';
+import { startEcho, type EchoParticipant } from './echo.js';
+import { EchoWorkerCommand, type EchoWorkerReply } from './_echo-protocol.js';
+
+const echoes = new Map<string, EchoParticipant>();
+const epochNow = () => performance.timeOrigin + performance.now();
+const reply = (msg: EchoWorkerReply) => process.send?.(msg);
+
+process.on('message', (raw) => {
+  const parsed = EchoWorkerCommand.safeParse(raw);
+  if (!parsed.success) {
+    reply({ type: 'error', error: `bad command: ${parsed.error.message}` });
+    return;
+  }
+  const cmd = parsed.data;
+  switch (cmd.type) {
+    case 'join':
+      startEcho(cmd.server, cmd.room, { now: epochNow }).then(
+        (echo) => {
+          echoes.set(cmd.room, echo);
+          reply({ type: 'joined', room: cmd.room });
+        },
+        (err: unknown) => reply({ type: 'join_failed', room: cmd.room, error: String(err) }),
+      );
+      break;
+    case 'collect':
+      reply({
+        type: 'collected',
+        requestId: cmd.requestId,
+        echoes: [...echoes].map(([room, e]) => ({ room, onsets: [...e.onsets], frames: e.frames() })),
+      });
+      break;
+    case 'leave_all': {
+      const leaving = [...echoes.values()].map((e) => e.leave());
+      echoes.clear();
+      void Promise.all(leaving).then(() => reply({ type: 'left', requestId: cmd.requestId }));
+      break;
+    }
+    case 'exit':
+      void Promise.all([...echoes.values()].map((e) => e.leave()))
+        .then(() => dispose())
+        .finally(() => process.exit(0));
+      break;
+  }
+});
+process.on('disconnect', () => process.exit(0));
+reply({ type: 'ready' });

@@ -1,0 +1,115 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { CollectedEcho, EchoWorkerCommand, EchoWorkerReply } from './_echo-protocol.js';
+import type { LiveKitServer } from './server.js';
+
+export type { CollectedEcho } from './_echo-protocol.js';
+
+/**
+ * Echo participants (see echo.ts) spread over several processes. Every rtc-node Room hears every
+ * FFI event of its process, so one process hosting many rooms costs more per room as it grows;
+ * a load generator that must not be the bottleneck keeps each process small.
+ */
+export class EchoPool {
+  private next = 0;
+  private requestId = 0;
+  private readonly pendingJoins = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly pendingRequests = new Map<number, (reply: EchoWorkerReply) => void>();
+
+  private constructor(
+    private readonly server: Pick<LiveKitServer, 'url' | 'apiKey' | 'apiSecret'>,
+    private readonly workers: ChildProcess[],
+  ) {
+    for (const w of workers) w.on('message', (msg) => this.onReply(msg as EchoWorkerReply));
+  }
+
+  static async start(
+    server: Pick<LiveKitServer, 'url' | 'apiKey' | 'apiSecret'>,
+    processes: number,
+  ): Promise<EchoPool> {
+    const workers = Array.from({ length: processes }, () =>
+      fork(join(import.meta.dirname, '_echo-worker.ts'), [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      }),
+    );
+    process.once('exit', () => workers.forEach((w) => w.kill('SIGKILL')));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', () => resolve());
+            w.once('exit', (code) => reject(new Error(`echo process exited (${code}) before it was ready`)));
+          }),
+      ),
+    );
+    return new EchoPool(server, workers);
+  }
+
+  get processes(): number {
+    return this.workers.length;
+  }
+
+  /** Puts an echo participant into `room`, in the next process in turn. */
+  join(room: string): Promise<void> {
+    const worker = this.workers[this.next++ % this.workers.length]!;
+    return new Promise<void>((resolve, reject) => {
+      this.pendingJoins.set(room, { resolve, reject });
+      this.send(worker, { type: 'join', room, server: this.server });
+    });
+  }
+
+  /** What every echo has heard so far, by room. */
+  async collect(): Promise<Map<string, CollectedEcho>> {
+    const replies = await this.requestAll((requestId) => ({ type: 'collect', requestId }));
+    const out = new Map<string, CollectedEcho>();
+    for (const r of replies) if (r.type === 'collected') for (const e of r.echoes) out.set(e.room, e);
+    return out;
+  }
+
+  async leaveAll(): Promise<void> {
+    await this.requestAll((requestId) => ({ type: 'leave_all', requestId }));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.workers.map((w) => {
+        if (w.exitCode !== null) return undefined;
+        const exited = new Promise((r) => w.once('exit', r));
+        this.send(w, { type: 'exit' });
+        const timer = setTimeout(() => w.kill('SIGKILL'), 5_000);
+        return exited.finally(() => clearTimeout(timer));
+      }),
+    );
+  }
+
+  private requestAll(make: (requestId: number) => EchoWorkerCommand): Promise<EchoWorkerReply[]> {
+    return Promise.all(
+      this.workers.map((w) => {
+        const requestId = ++this.requestId;
+        return new Promise<EchoWorkerReply>((resolve) => {
+          this.pendingRequests.set(requestId, resolve);
+          this.send(w, make(requestId));
+        });
+      }),
+    );
+  }
+
+  private send(worker: ChildProcess, cmd: EchoWorkerCommand): void {
+    worker.send(cmd);
+  }
+
+  private onReply(msg: EchoWorkerReply): void {
+    if (msg.type === 'joined' || msg.type === 'join_failed') {
+      const pending = this.pendingJoins.get(msg.room);
+      this.pendingJoins.delete(msg.room);
+      if (msg.type === 'joined') pending?.resolve();
+      else pending?.reject(new Error(`echo could not join ${msg.room}: ${msg.error}`));
+    } else if (msg.type === 'collected' || msg.type === 'left') {
+      this.pendingRequests.get(msg.requestId)?.(msg);
+      this.pendingRequests.delete(msg.requestId);
+    } else if (msg.type === 'error') {
+      process.stderr.write(`echo process: ${msg.error}\n`);
+    }
+  }
+}
