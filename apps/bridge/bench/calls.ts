@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { EchoPool, measureLoopbackLatency, startLiveKitServer } from '@callbridge/testkit/livekit';
-import { percentile, processUsage, round } from '@callbridge/testkit/stats';
+import { machineCpu, percentile, processUsage, round } from '@callbridge/testkit/stats';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { z } from 'zod';
 import { startBridgeProcess } from './_bridge-process.js';
@@ -84,6 +84,18 @@ const health = bridgeProcess.health;
 const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
 const echoPool = await EchoPool.start(lk, Math.ceil(Math.max(...args.steps) / args.echoesPerProcess));
 log(`${echoPool.processes} echo processes`);
+/** CPU time so far of livekit-server, of the load generator (echo processes + this one), of all cores. */
+function otherCpuMs() {
+  const self = process.cpuUsage();
+  const machine = machineCpu();
+  return {
+    livekit: processUsage(lk.pid).cpuMs,
+    generator:
+      echoPool.pids.reduce((sum, pid) => sum + processUsage(pid).cpuMs, 0) + (self.user + self.system) / 1000,
+    machine: machine.busyMs,
+    cores: machine.cores,
+  };
+}
 /** Our performance.now() on the epoch clock the echo processes stamp their onsets with. */
 const epoch = (t: number) => performance.timeOrigin + t;
 const idle = processUsage(bridgeApp.pid);
@@ -118,6 +130,7 @@ for (const n of args.steps) {
   // Let every call settle, then measure a window in which all of them talk.
   await new Promise((r) => setTimeout(r, 1500));
   const cpuStart = processUsage(bridgeApp.pid);
+  const othersStart = otherCpuMs();
   const t0 = performance.now();
   await Promise.all(
     calls.map((c, i) =>
@@ -127,6 +140,7 @@ for (const n of args.steps) {
   await new Promise((r) => setTimeout(r, 600));
   const wallMs = performance.now() - t0;
   const cpuEnd = processUsage(bridgeApp.pid);
+  const othersEnd = otherCpuMs();
   const heardByRoom = await echoPool.collect();
 
   if (process.env.BENCH_DEBUG) {
@@ -209,6 +223,10 @@ for (const n of args.steps) {
     cpu_pct_per_call: round((((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100) / n, 3),
     rss_mb_per_call: round((cpuEnd.rssMb - rssBefore) / n, 3),
     bridge_cpu_pct: round(((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100, 1),
+    // Where the rest of the machine went in the same window (100 % = one core).
+    livekit_cpu_pct: round(((othersEnd.livekit - othersStart.livekit) / wallMs) * 100, 1),
+    load_generator_cpu_pct: round(((othersEnd.generator - othersStart.generator) / wallMs) * 100, 1),
+    machine_busy_pct: round(((othersEnd.machine - othersStart.machine) / wallMs / othersEnd.cores) * 100, 1),
   };
   log(JSON.stringify(step));
   steps.push(step);

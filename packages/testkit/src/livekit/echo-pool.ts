@@ -50,6 +50,11 @@ export class EchoPool {
     return this.workers.length;
   }
 
+  /** The pool's process ids (to measure what the load generator itself costs). */
+  get pids(): number[] {
+    return this.workers.map((w) => w.pid ?? -1);
+  }
+
   /** Puts an echo participant into `room`, in the next process in turn. */
   join(room: string): Promise<void> {
     const worker = this.workers[this.next++ % this.workers.length]!;

@@ -1,3 +1,3 @@
 export { percentile, round } from './percentile.js';
 export { MarkerDetector, markerFrame } from './markers.js';
-export { processUsage, type ProcessUsage } from './proc.js';
+export { machineCpu, processUsage, type MachineCpu, type ProcessUsage } from './proc.js';

@@ -21,3 +21,20 @@ export function processUsage(pid: number): ProcessUsage {
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { cpuMs: ((utime + stime) * 1000) / ticksPerSecond, rssMb: rssKb / 1024 };
 }
+
+export interface MachineCpu {
+  /** Busy (non-idle, non-iowait) CPU time of all cores together so far. */
+  busyMs: number;
+  cores: number;
+}
+
+/** CPU time all cores have spent busy, from Linux /proc/stat: tells a saturated machine from a slow process. */
+export function machineCpu(): MachineCpu {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  const total = lines[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal ...
+  const busyTicks = total.reduce((a, b) => a + b, 0) - (total[3] ?? 0) - (total[4] ?? 0);
+  const cores = lines.filter((l) => /^cpu\d+ /.test(l)).length;
+  return { busyMs: (busyTicks * 1000) / ticksPerSecond, cores };
+}
