@@ -1,8 +1,11 @@
-// npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10]
+// npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5]
 // N concurrent simulated Twilio calls through the real bridge (its own process) and a real
 // livekit-server, each with an rtc-node echo participant in the room sending the caller's audio
-// straight back (echoes run in a pool of processes, so the load generator is not the bottleneck). Markers in the caller's audio give uplink (caller → room) and downlink
-// (room → caller) latency; the bridge's CPU and RSS come from /proc. Last line: one JSON object.
+// straight back (echoes run in a pool of processes, so the load generator is not the bottleneck).
+// Markers in the caller's audio give uplink (caller → room) and downlink (room → caller) latency;
+// CPU and RSS come from /proc. The steps ramp until one misses the bar (a dropped call, or a p99
+// media gap at the caller over 40 ms), then bisect to the knee within --resolution calls; --fixed
+// runs exactly the given steps. Last line: one JSON object.
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { EchoPool, measureLoopbackLatency, startLiveKitServer } from '@callbridge/testkit/livekit';
@@ -19,6 +22,8 @@ const Args = z.object({
   seconds: z.coerce.number().positive(),
   rampPerSecond: z.coerce.number().positive(),
   echoesPerProcess: z.coerce.number().int().positive(),
+  resolution: z.coerce.number().int().positive(),
+  fixed: z.boolean(),
 });
 const { values } = parseArgs({
   options: {
@@ -26,6 +31,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     'ramp-per-second': { type: 'string', default: '25' },
     'echoes-per-process': { type: 'string', default: '10' },
+    resolution: { type: 'string', default: '5' },
+    fixed: { type: 'boolean', default: false },
   },
 });
 const parsedArgs = Args.safeParse({
@@ -43,6 +50,8 @@ const args = parsedArgs.data;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const AUTH_TOKEN = 'bench-auth-token';
 const MARKER_EVERY_MS = 1000;
+/** The knee's bar: no dropped call and a p99 gap between media messages at the caller within this. */
+const GAP_BAR_MS = 40;
 
 /** The caller's audio: a 20 ms 1 kHz burst at -6 dBFS every second, silence between. */
 function markerPattern(seconds: number, offsetMs: number): Int16Array {
@@ -82,8 +91,7 @@ const bridgeApp = bridgeProcess.app;
 const publicUrl = bridgeProcess.publicUrl;
 const health = bridgeProcess.health;
 const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
-const echoPool = await EchoPool.start(lk, Math.ceil(Math.max(...args.steps) / args.echoesPerProcess));
-log(`${echoPool.processes} echo processes`);
+const echoPool = await EchoPool.start(lk, 1);
 /** CPU time so far of livekit-server, of the load generator (echo processes + this one), of all cores. */
 function otherCpuMs() {
   const self = process.cpuUsage();
@@ -101,9 +109,9 @@ const epoch = (t: number) => performance.timeOrigin + t;
 const idle = processUsage(bridgeApp.pid);
 log(`bridge pid ${bridgeApp.pid}, idle RSS ${round(idle.rssMb, 1)} MB`);
 
-const steps = [];
-for (const n of args.steps) {
-  log(`step: ${n} calls for ${args.seconds} s…`);
+async function runStep(n: number) {
+  await echoPool.grow(Math.ceil(n / args.echoesPerProcess));
+  log(`step: ${n} calls for ${args.seconds} s (${echoPool.processes} echo processes)…`);
   const calls: SimulatedCall[] = [];
   const closedEarly = new Set<SimulatedCall>();
   const echoJoins: Promise<boolean>[] = [];
@@ -228,8 +236,6 @@ for (const n of args.steps) {
     load_generator_cpu_pct: round(((othersEnd.generator - othersStart.generator) / wallMs) * 100, 1),
     machine_busy_pct: round(((othersEnd.machine - othersStart.machine) / wallMs / othersEnd.cores) * 100, 1),
   };
-  log(JSON.stringify(step));
-  steps.push(step);
 
   await Promise.all(calls.map((c) => c.hangup().catch(() => undefined)));
   await echoPool.leaveAll();
@@ -239,18 +245,46 @@ for (const n of args.steps) {
   const idleStart = processUsage(bridgeApp.pid);
   const idleT0 = performance.now();
   await new Promise((r) => setTimeout(r, 3000));
-  (step as Record<string, unknown>).bridge_cpu_pct_after = round(
-    ((processUsage(bridgeApp.pid).cpuMs - idleStart.cpuMs) / (performance.now() - idleT0)) * 100,
-    1,
-  );
-  log(
-    `bridge CPU with no calls after the step: ${String((step as Record<string, unknown>).bridge_cpu_pct_after)} %`,
-  );
+  const done = {
+    ...step,
+    bridge_cpu_pct_after: round(
+      ((processUsage(bridgeApp.pid).cpuMs - idleStart.cpuMs) / (performance.now() - idleT0)) * 100,
+      1,
+    ),
+    meets_bar: step.dropped === 0 && step.gap_p99_ms !== null && step.gap_p99_ms <= GAP_BAR_MS,
+  };
+  log(JSON.stringify(done));
+  return done;
 }
 
-const knee = steps
-  .filter((s) => s.dropped === 0 && s.gap_p99_ms <= 40)
-  .reduce((m, s) => Math.max(m, s.calls), 0);
+type Step = Awaited<ReturnType<typeof runStep>>;
+const steps: Step[] = [];
+if (args.fixed) {
+  for (const n of args.steps) steps.push(await runStep(n));
+} else {
+  // Ramp until a step misses the bar, then bisect between the last step that met it and the first
+  // that did not: bigger steps past the knee would only measure a drowning machine.
+  let lastPass = 0;
+  let firstFail: number | undefined;
+  for (const n of args.steps) {
+    const step = await runStep(n);
+    steps.push(step);
+    if (!step.meets_bar) {
+      firstFail = n;
+      break;
+    }
+    lastPass = n;
+  }
+  while (firstFail !== undefined && firstFail - lastPass > args.resolution) {
+    const n = Math.round((lastPass + firstFail) / 2);
+    const step = await runStep(n);
+    steps.push(step);
+    if (step.meets_bar) lastPass = n;
+    else firstFail = n;
+  }
+}
+
+const knee = steps.filter((s) => s.meets_bar).reduce((m, s) => Math.max(m, s.calls), 0);
 await bridgeApp.stop('SIGINT');
 await echoPool.stop();
 await lk.stop();

@@ -19,23 +19,29 @@ export class EchoPool {
   private constructor(
     private readonly server: Pick<LiveKitServer, 'url' | 'apiKey' | 'apiSecret'>,
     private readonly workers: ChildProcess[],
-  ) {
-    for (const w of workers) w.on('message', (msg) => this.onReply(msg as EchoWorkerReply));
-  }
+  ) {}
 
   static async start(
     server: Pick<LiveKitServer, 'url' | 'apiKey' | 'apiSecret'>,
     processes: number,
   ): Promise<EchoPool> {
-    const workers = Array.from({ length: processes }, () =>
+    const pool = new EchoPool(server, []);
+    process.once('exit', () => pool.workers.forEach((w) => w.kill('SIGKILL')));
+    await pool.grow(processes);
+    return pool;
+  }
+
+  /** Adds processes until there are at least `processes`. */
+  async grow(processes: number): Promise<void> {
+    const added = Array.from({ length: Math.max(0, processes - this.workers.length) }, () =>
       fork(join(import.meta.dirname, '_echo-worker.ts'), [], {
         execArgv: ['--import', 'tsx'],
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       }),
     );
-    process.once('exit', () => workers.forEach((w) => w.kill('SIGKILL')));
+    this.workers.push(...added);
     await Promise.all(
-      workers.map(
+      added.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
             w.once('message', () => resolve());
@@ -43,7 +49,7 @@ export class EchoPool {
           }),
       ),
     );
-    return new EchoPool(server, workers);
+    for (const w of added) w.on('message', (msg) => this.onReply(msg as EchoWorkerReply));
   }
 
   get processes(): number {
