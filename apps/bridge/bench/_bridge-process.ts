@@ -30,6 +30,8 @@ export async function startBridgeProcess(opts: {
       LIVEKIT_API_SECRET: opts.lk.apiSecret,
       TWILIO_AUTH_TOKEN: opts.authToken,
       LOG_LEVEL: 'warn',
+      // As in the bridge's Dockerfile.
+      MALLOC_ARENA_MAX: '2',
       ...opts.env,
     },
   });

@@ -1,20 +1,28 @@
-// npm run bench:soak [-- --calls 1000]
-// Sequential short calls through the bridge process and a real livekit-server, looking for leaks:
-// bridge RSS and open file descriptors after the first 50 calls and at the end, and whether every
-// room was deleted. Last line: one JSON object.
+// npm run bench:soak [-- --calls 1000 --agent echo|none]
+// Sequential short calls through the bridge process and a real livekit-server, each with an echo
+// participant in the room standing in for the agent (so the bridge leaves rooms with someone still
+// in them, as in production), looking for leaks: bridge RSS, threads and open file descriptors
+// after the first 50 calls, after 200, and at the end, and whether every room was deleted.
+// Last line: one JSON object.
 import { readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startLiveKitServer } from '@callbridge/testkit/livekit';
+import { EchoPool, startLiveKitServer } from '@callbridge/testkit/livekit';
 import { processUsage, round } from '@callbridge/testkit/stats';
 import { TwilioSimulator } from '@callbridge/testkit/twilio';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import WebSocket from 'ws';
 import { startBridgeProcess } from './_bridge-process.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({
+  options: { calls: { type: 'string', default: '1000' }, agent: { type: 'string', default: 'echo' } },
+});
 const total = Number(values.calls);
-if (!Number.isInteger(total) || total < 60) {
-  console.error(`--calls must be an integer >= 60 (got ${values.calls})`);
+if (!Number.isInteger(total) || total < 250) {
+  console.error(`--calls must be an integer >= 250 (got ${values.calls})`);
+  process.exit(2);
+}
+if (values.agent !== 'echo' && values.agent !== 'none') {
+  console.error(`--agent must be echo or none (got ${values.agent})`);
   process.exit(2);
 }
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -50,6 +58,9 @@ async function collectGarbage(): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
 }
 const fds = () => readdirSync(`/proc/${bridge.pid}/fd`).length;
+/** Native threads: each room rtc-node still holds keeps WebRTC threads alive. */
+const threads = () => readdirSync(`/proc/${bridge.pid}/task`).length;
+const echoes = values.agent === 'echo' ? await EchoPool.start(lk, 1) : undefined;
 /** The bridge's V8 heap in use (from its own /metrics), to tell a JS leak from native growth. */
 const heapMb = async () => {
   const text = await (await fetch(`${publicUrl}/metrics`)).text();
@@ -66,7 +77,14 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 let failed = 0;
-let after50: { rssMb: number; fds: number; heapMb: number } | undefined;
+type Snapshot = { rssMb: number; fds: number; threads: number; heapMb: number };
+const snapshot = async (): Promise<Snapshot> => {
+  await new Promise((r) => setTimeout(r, 2000));
+  await collectGarbage();
+  return { rssMb: processUsage(bridge.pid).rssMb, fds: fds(), threads: threads(), heapMb: await heapMb() };
+};
+let after50: Snapshot | undefined;
+let after200: Snapshot | undefined;
 const started = performance.now();
 for (let i = 1; i <= total; i++) {
   const call = await sim.placeInboundCall({
@@ -77,31 +95,39 @@ for (let i = 1; i <= total; i++) {
     keepHeard: false,
   });
   if (call.streamRefused || !call.streamSid) failed++;
-  else await call.sendAudio(tone).catch(() => failed++);
+  else {
+    await echoes?.join(`call-${call.callSid}`).catch(() => failed++);
+    await call.sendAudio(tone).catch(() => failed++);
+  }
   await call.hangup();
   for (let k = 0; k < 100 && (await health()).active_calls > 0; k++)
     await new Promise((r) => setTimeout(r, 20));
-  if (i === 50) {
-    await new Promise((r) => setTimeout(r, 2000));
-    await collectGarbage();
-    after50 = { rssMb: processUsage(bridge.pid).rssMb, fds: fds(), heapMb: await heapMb() };
-    log(`after 50 calls: RSS ${round(after50.rssMb, 1)} MB, ${after50.fds} open fds`);
+  await echoes?.leaveAll();
+  if (i === 50 || i === 200) {
+    const snap = await snapshot();
+    if (i === 50) after50 = snap;
+    else after200 = snap;
+    log(`after ${i} calls: RSS ${round(snap.rssMb, 1)} MB, ${snap.threads} threads, ${snap.fds} open fds`);
   }
   if (i % 100 === 0) log(`${i} calls, ${Math.round((performance.now() - started) / 1000)} s`);
 }
-await new Promise((r) => setTimeout(r, 2000));
-await collectGarbage();
-const end = { rssMb: processUsage(bridge.pid).rssMb, fds: fds(), heapMb: await heapMb() };
+const end = await snapshot();
 const leftoverRooms = (await rooms.listRooms()).length;
 await bridge.stop('SIGINT');
+await echoes?.stop();
 await lk.stop();
 console.log(
   JSON.stringify({
     calls: total,
+    agent: values.agent,
     failed,
     rss_mb_after_50: round(after50!.rssMb, 1),
     rss_mb_end: round(end.rssMb, 1),
     rss_growth_pct: round(((end.rssMb - after50!.rssMb) / after50!.rssMb) * 100, 1),
+    rss_mb_after_200: round(after200!.rssMb, 1),
+    rss_growth_after_200_pct: round(((end.rssMb - after200!.rssMb) / after200!.rssMb) * 100, 1),
+    threads_after_50: after50!.threads,
+    threads_end: end.threads,
     heap_mb_after_50: round(after50!.heapMb, 1),
     heap_mb_end: round(end.heapMb, 1),
     fds_after_50: after50!.fds,

@@ -16,6 +16,7 @@ export interface CallRooms {
   createCallRoom(room: string, context: CallContext): Promise<void>;
   dispatchAgent(room: string, agentName: string, metadata: Record<string, unknown>): Promise<void>;
   deleteRoom(room: string): Promise<void>;
+  removeParticipant(room: string, identity: string): Promise<void>;
   listRooms(): Promise<string[]>;
   phoneToken(room: string, identity: string, attributes: Record<string, string>): Promise<string>;
 }
@@ -49,6 +50,9 @@ export function createCallRooms(opts: { url: string; apiKey: string; apiSecret: 
     },
     async deleteRoom(room) {
       await rooms.deleteRoom(room);
+    },
+    async removeParticipant(room, identity) {
+      await rooms.removeParticipant(room, identity);
     },
     async listRooms() {
       return (await rooms.listRooms()).map((r) => r.name);

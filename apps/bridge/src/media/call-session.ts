@@ -413,7 +413,10 @@ export class CallSession {
         this.log.warn({ err: err.message }, 'could not complete the call through the Twilio API');
       });
     }
-    await this.phone?.leave().catch(() => undefined);
+    const room = this.call.room;
+    await this.phone
+      ?.leave({ removeRemote: (identity) => rooms.removeParticipant(room, identity) })
+      .catch(() => undefined);
     this.uplink?.close();
     this.downlink?.close();
     await rooms.deleteRoom(this.call.room).catch(() => undefined);

@@ -77,6 +77,10 @@ export async function startLiveKitServer(opts: StartLiveKitOptions = {}): Promis
       `  udp_port: ${ports.udp}`,
       '  node_ip: 127.0.0.1',
       '  use_external_ip: false',
+      // Without this, clients get LiveKit's default STUN host names; where there is no DNS (CI,
+      // this sandbox) every participant spawns resolver threads that hang, which swamps a load test.
+      // A STUN address on loopback that nobody answers costs nothing.
+      `  stun_servers: ["127.0.0.1:${ports.udp}"]`,
       'keys:',
       `  ${apiKey}: ${apiSecret}`,
       'logging:',
