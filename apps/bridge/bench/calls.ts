@@ -48,6 +48,7 @@ if (!parsedArgs.success) {
 }
 const args = parsedArgs.data;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
+let finished = false;
 const AUTH_TOKEN = 'bench-auth-token';
 const MARKER_EVERY_MS = 1000;
 /** The knee's bar: no dropped call and a p99 gap between media messages at the caller within this. */
@@ -88,10 +89,17 @@ const bridgeProcess = await startBridgeProcess({
   nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
 });
 const bridgeApp = bridgeProcess.app;
+void bridgeApp.exited.then((code) => {
+  if (finished) return;
+  log(`the bridge exited (${code}) mid-benchmark; its last output:\n${bridgeApp.logs().slice(-6000)}`);
+  process.exit(1);
+});
 const publicUrl = bridgeProcess.publicUrl;
 const health = bridgeProcess.health;
 const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
-const echoPool = await EchoPool.start(lk, 1);
+// A fresh pool for every step: after an overloaded step, rooms that never finished joining keep its
+// processes busy and would make the next step measure the load generator's leftovers.
+let echoPool = await EchoPool.start(lk, 1);
 /** CPU time so far of livekit-server, of the load generator (echo processes + this one), of all cores. */
 function otherCpuMs() {
   const self = process.cpuUsage();
@@ -110,7 +118,8 @@ const idle = processUsage(bridgeApp.pid);
 log(`bridge pid ${bridgeApp.pid}, idle RSS ${round(idle.rssMb, 1)} MB`);
 
 async function runStep(n: number) {
-  await echoPool.grow(Math.ceil(n / args.echoesPerProcess));
+  await echoPool.stop();
+  echoPool = await EchoPool.start(lk, Math.ceil(n / args.echoesPerProcess));
   log(`step: ${n} calls for ${args.seconds} s (${echoPool.processes} echo processes)…`);
   const calls: SimulatedCall[] = [];
   const closedEarly = new Set<SimulatedCall>();
@@ -284,6 +293,7 @@ if (args.fixed) {
   }
 }
 
+finished = true;
 const knee = steps.filter((s) => s.meets_bar).reduce((m, s) => Math.max(m, s.calls), 0);
 await bridgeApp.stop('SIGINT');
 await echoPool.stop();
