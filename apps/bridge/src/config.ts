@@ -41,7 +41,9 @@ const EnvSchema = z.object({
   STREAM_TOKEN_SECRET: z.string().min(MIN_STREAM_TOKEN_SECRET_BYTES).optional(),
   STREAM_TOKEN_TTL_S: z.coerce.number().int().min(5).max(600).default(60),
   STREAM_START_TIMEOUT_S: z.coerce.number().positive().default(30),
-  MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(150),
+  // Past its CPU knee a bridge loses every call's audio at once (README, Performance), so the
+  // default sits near what bench:calls measured on 2 cores; size it from bench:calls on your box.
+  MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(30),
   DRAIN_TIMEOUT_S: z.coerce.number().min(0).default(600),
   TRANSFER_ALLOWLIST: commaList().pipe(z.array(e164)),
   BUSY_MESSAGE: z
