@@ -79,7 +79,9 @@ process.on('uncaughtException', (err) => {
 let failed = 0;
 type Snapshot = { rssMb: number; fds: number; threads: number; heapMb: number };
 const snapshot = async (): Promise<Snapshot> => {
-  await new Promise((r) => setTimeout(r, 2000));
+  // Past the 10 s keep-alive of the FFI runtime's idle worker threads, so a snapshot shows what the
+  // bridge keeps, not the tail of the call that just ended.
+  await new Promise((r) => setTimeout(r, 12_000));
   await collectGarbage();
   return { rssMb: processUsage(bridge.pid).rssMb, fds: fds(), threads: threads(), heapMb: await heapMb() };
 };
