@@ -156,8 +156,12 @@ it('lk dispatch create + lk room join --publish speech.ogg: the agent greets and
   );
   expect(heard).toBeDefined();
   // ...and the subscriber hears the agent say it: find audio that arrived after the reply began.
-  const replyStart =
-    recording.frames.find((f) => performance.timeOrigin + f.atMs >= reply.createdAt)?.index ?? 0;
+  // Waits for it: the reply is announced before its audio has travelled to the subscriber, and
+  // searching from the start of the recording would find the greeting instead.
+  const replyStart = await until(
+    'audio after the reply began',
+    () => recording.frames.find((f) => performance.timeOrigin + f.atMs >= reply.createdAt)?.index,
+  );
   const onset = await until('answer audio', () => {
     const pcm = recording.samples();
     const at = onsetIndex(pcm, 48_000, replyStart);

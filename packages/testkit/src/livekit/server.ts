@@ -57,6 +57,18 @@ export function resolveLiveKitBinary(explicit?: string): string {
 
 /** Launches a real livekit-server on free loopback ports with a fresh key pair and waits until it answers. */
 export async function startLiveKitServer(opts: StartLiveKitOptions = {}): Promise<LiveKitServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      // A port found free can be taken by another process before the server binds it; with ports
+      // we chose ourselves, try again on fresh ones.
+      if (opts.ports || attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: StartLiveKitOptions): Promise<LiveKitServer> {
   const binary = resolveLiveKitBinary(opts.binary);
   const ports = opts.ports ?? {
     http: await freeTcpPort(),
