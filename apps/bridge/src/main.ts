@@ -1,6 +1,5 @@
 // The bridge process: reads the environment, serves Twilio, drains on SIGTERM.
 import { ConfigError, loadConfig } from './config.js';
-import { isStaleFfiHandle } from './livekit/ffi-errors.js';
 import { createBridge } from './server.js';
 
 let config;
@@ -34,15 +33,9 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 // One bad call must never take the others down: log and keep serving.
 process.on('unhandledRejection', (err) => bridge.log.error({ err: String(err) }, 'unhandled rejection'));
-// When a room dies abnormally (a join that times out under overload, a dropped connection), the
-// LiveKit FFI can free a handle natively before rtc-node disposes it, and the second drop throws
-// from inside the FFI's event callback, where no call's code can catch it. Nothing is left to free,
-// so that exact error is logged; any other uncaught exception still ends the process.
+// Anything thrown outside a call's own handlers is a bug in the process itself: log it where the
+// operator looks, then let the supervisor restart the process.
 process.on('uncaughtException', (err) => {
-  if (isStaleFfiHandle(err)) {
-    bridge.log.warn({ err: String(err) }, 'LiveKit FFI handle already freed');
-    return;
-  }
   bridge.log.fatal({ err: err.stack ?? String(err) }, 'uncaught exception');
   process.exit(1);
 });

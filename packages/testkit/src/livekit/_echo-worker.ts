@@ -46,13 +46,4 @@ process.on('message', (raw) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
-// As in the bridge (apps/bridge/src/main.ts): under overload the FFI may free a handle before
-// rtc-node drops it, and the second drop throws from the FFI's event callback. Harmless; anything
-// else still ends this process.
-process.on('uncaughtException', (err) => {
-  if ((err as Error & { code?: unknown }).code === 'GenericFailure' && /invalid handle/.test(err.message))
-    return;
-  process.stderr.write(`echo process: ${err.stack ?? String(err)}\n`);
-  process.exit(1);
-});
 reply({ type: 'ready' });
