@@ -1,25 +1,67 @@
 // The pnpm patch on @livekit/rtc-node (patches/@livekit__rtc-node@0.13.35.patch) must be what every
-// workspace package loads: without it, a handle the FFI 0.12.80 binary has already freed makes
-// rtc-node's own dispose() throw from an FFI event listener and ends the process (seen in a test
-// process when the bridge it talked to was SIGKILLed).
+// workspace package loads. FfiHandle's GC finalizer drops its native handle and throws when the
+// handle is already gone, and a throw from a finalizer is an uncaught exception: without the patch
+// it ended processes (the bridge under overload; test processes after rtc-node's dispose()).
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 
 type FfiHandleClass = new (id: bigint) => { dispose(): void };
 
+const root = join(import.meta.dirname, '..');
 // rtc-node's native bindings are its own dependency, so resolve them from where rtc-node lives.
 const fromRtcNode = createRequire(createRequire(import.meta.url).resolve('@livekit/rtc-node'));
 const { FfiHandle } = fromRtcNode('@livekit/rtc-ffi-bindings') as { FfiHandle: FfiHandleClass };
 
-describe('patched rtc-node FfiHandle.dispose', () => {
-  it('treats a handle the FFI no longer knows as already freed', () => {
+/**
+ * A fresh process (it needs `--expose-gc`, and the FFI cannot come back after dispose) that holds
+ * 20 native handles, disposes the FFI either through rtc-node's `dispose()` or straight through the
+ * bindings, drops the handles and collects them. Prints how many uncaught exceptions it saw.
+ */
+function uncaughtAfterFfiDispose(via: 'rtc-node' | 'bindings'): number {
+  const script = `
+    import { createRequire } from 'node:module';
+    import { AudioSource, dispose } from '@livekit/rtc-node';
+    let uncaught = 0;
+    process.on('uncaughtException', () => uncaught++);
+    let sources = Array.from({ length: 20 }, () => new AudioSource(48000, 1));
+    if (${JSON.stringify(via)} === 'bindings') {
+      const rtcNode = createRequire(process.cwd() + '/package.json').resolve('@livekit/rtc-node');
+      await createRequire(rtcNode)('@livekit/rtc-ffi-bindings').livekitDispose();
+    } else await dispose();
+    sources = null;
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    console.log(JSON.stringify({ uncaught }));
+  `;
+  const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.status !== 0 || !last.startsWith('{')) throw new Error(`probe failed: ${run.stderr}${run.stdout}`);
+  return (JSON.parse(last) as { uncaught: number }).uncaught;
+}
+
+describe('patched rtc-node', () => {
+  it('treats disposing a handle the FFI no longer knows as already freed', () => {
     // Handle ids are issued from 1 upwards; nothing in this process has come near this one.
     expect(() => new FfiHandle(9_007_199_254_740_000n).dispose()).not.toThrow();
   });
 
-  it('still throws every other error', () => {
+  it('still throws every other dispose error', () => {
     const { dispose } = FfiHandle.prototype as { dispose(this: unknown): void };
     expect(() => dispose.call({})).toThrow(/Illegal invocation/);
+  });
+
+  it("disposes every live handle before the FFI itself, so no finalizer throws after rtc-node's dispose()", () => {
+    // The control: the FFI disposed under the wrappers' feet makes every one of them throw at GC.
+    expect(uncaughtAfterFfiDispose('bindings')).toBe(20);
+    expect(uncaughtAfterFfiDispose('rtc-node')).toBe(0);
   });
 });

@@ -4,10 +4,15 @@
 // in them, as in production), looking for leaks: bridge RSS, threads and open file descriptors
 // after the first 50 calls, after 200, and at the end, and whether every room was deleted.
 // Last line: one JSON object.
-import { readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EchoPool, startLiveKitServer } from '@callbridge/testkit/livekit';
-import { processUsage, round } from '@callbridge/testkit/stats';
+import {
+  countDelta,
+  processHandles,
+  processUsage,
+  round,
+  type ProcessHandles,
+} from '@callbridge/testkit/stats';
 import { TwilioSimulator } from '@callbridge/testkit/twilio';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import WebSocket from 'ws';
@@ -57,9 +62,6 @@ async function collectGarbage(): Promise<void> {
   ws.close();
   await new Promise((r) => setTimeout(r, 500));
 }
-const fds = () => readdirSync(`/proc/${bridge.pid}/fd`).length;
-/** Native threads: each room rtc-node still holds keeps WebRTC threads alive. */
-const threads = () => readdirSync(`/proc/${bridge.pid}/task`).length;
 const echoes = values.agent === 'echo' ? await EchoPool.start(lk, 1) : undefined;
 /** The bridge's V8 heap in use (from its own /metrics), to tell a JS leak from native growth. */
 const heapMb = async () => {
@@ -77,13 +79,21 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 let failed = 0;
-type Snapshot = { rssMb: number; fds: number; threads: number; heapMb: number };
+type Snapshot = { rssMb: number; fds: number; threads: number; heapMb: number; handles: ProcessHandles };
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 const snapshot = async (): Promise<Snapshot> => {
   // Past the 10 s keep-alive of the FFI runtime's idle worker threads, so a snapshot shows what the
   // bridge keeps, not the tail of the call that just ended.
   await new Promise((r) => setTimeout(r, 12_000));
   await collectGarbage();
-  return { rssMb: processUsage(bridge.pid).rssMb, fds: fds(), threads: threads(), heapMb: await heapMb() };
+  const handles = processHandles(bridge.pid);
+  return {
+    rssMb: processUsage(bridge.pid).rssMb,
+    fds: sum(handles.fds),
+    threads: sum(handles.threads),
+    heapMb: await heapMb(),
+    handles,
+  };
 };
 let after50: Snapshot | undefined;
 let after200: Snapshot | undefined;
@@ -134,6 +144,9 @@ console.log(
     heap_mb_end: round(end.heapMb, 1),
     fds_after_50: after50!.fds,
     fds_end: end.fds,
+    // What changed between call 50 and the end, by fd kind and thread name: names a leak if any.
+    fds_change_by_kind: countDelta(after50!.handles.fds, end.handles.fds),
+    threads_change_by_name: countDelta(after50!.handles.threads, end.handles.threads),
     rooms_left: leftoverRooms,
     seconds: Math.round((performance.now() - started) / 1000),
   }),

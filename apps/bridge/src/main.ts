@@ -1,5 +1,6 @@
 // The bridge process: reads the environment, serves Twilio, drains on SIGTERM.
 import { ConfigError, loadConfig } from './config.js';
+import { isStaleFfiHandle } from './livekit/ffi-errors.js';
 import { createBridge } from './server.js';
 
 let config;
@@ -33,9 +34,15 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 // One bad call must never take the others down: log and keep serving.
 process.on('unhandledRejection', (err) => bridge.log.error({ err: String(err) }, 'unhandled rejection'));
-// Anything thrown outside a call's own handlers is a bug in the process itself: log it where the
-// operator looks, then let the supervisor restart the process.
+// rtc-node's FfiHandle drops its native handle from a GC finalizer and throws there when the FFI
+// has already freed it (seen when rooms die abnormally under overload). Our rtc-node patch covers
+// the paths we know; a finalizer throw is still an uncaught exception no call's code can catch, and
+// there is nothing left to free, so that exact error is logged. Anything else ends the process.
 process.on('uncaughtException', (err) => {
+  if (isStaleFfiHandle(err)) {
+    bridge.log.warn({ err: String(err) }, 'LiveKit FFI handle already freed');
+    return;
+  }
   bridge.log.fatal({ err: err.stack ?? String(err) }, 'uncaught exception');
   process.exit(1);
 });

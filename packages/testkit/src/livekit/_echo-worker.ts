@@ -46,4 +46,12 @@ process.on('message', (raw) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+// As in the bridge (apps/bridge/src/main.ts): a handle the FFI already freed makes rtc-node's GC
+// finalizer throw. Harmless; anything else still ends this process.
+process.on('uncaughtException', (err) => {
+  if ((err as Error & { code?: unknown }).code === 'GenericFailure' && /invalid handle/.test(err.message))
+    return;
+  process.stderr.write(`echo process: ${err.stack ?? String(err)}\n`);
+  process.exit(1);
+});
 reply({ type: 'ready' });

@@ -1,3 +1,11 @@
 export { percentile, round } from './percentile.js';
 export { MarkerDetector, markerFrame } from './markers.js';
-export { machineCpu, processUsage, type MachineCpu, type ProcessUsage } from './proc.js';
+export {
+  countDelta,
+  machineCpu,
+  processHandles,
+  processUsage,
+  type MachineCpu,
+  type ProcessHandles,
+  type ProcessUsage,
+} from './proc.js';

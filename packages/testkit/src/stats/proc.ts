@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -38,3 +38,65 @@ export function machineCpu(): MachineCpu {
   const cores = lines.filter((l) => /^cpu\d+ /.test(l)).length;
   return { busyMs: (busyTicks * 1000) / ticksPerSecond, cores };
 }
+
+export interface ProcessHandles {
+  /** Open file descriptors by kind: `socket`, `pipe`, `anon_inode:[eventfd]`, `file`, … */
+  fds: Record<string, number>;
+  /** Threads by name (`comm`): tells WebRTC/tokio/libuv threads apart when their count changes. */
+  threads: Record<string, number>;
+}
+
+/** What a process holds open, by kind, from Linux /proc: the soak compares two of these to name a leak. */
+export function processHandles(pid: number): ProcessHandles {
+  const fds: Record<string, number> = {};
+  for (const fd of safeReaddir(`/proc/${pid}/fd`)) {
+    const target = safeReadlink(`/proc/${pid}/fd/${fd}`);
+    if (target === undefined) continue; // closed between the listing and the look
+    const kind = /^(socket|pipe):/.exec(target)?.[1] ?? (target.startsWith('anon_inode:') ? target : 'file');
+    fds[kind] = (fds[kind] ?? 0) + 1;
+  }
+  const threads: Record<string, number> = {};
+  for (const tid of safeReaddir(`/proc/${pid}/task`)) {
+    const name = safeRead(`/proc/${pid}/task/${tid}/comm`)?.trim();
+    if (name === undefined) continue;
+    // Numbered pools ("tokio-runtime-w", "worker-3") count as one name.
+    const key = name.replace(/[-_ ]?\d+$/, '');
+    threads[key] = (threads[key] ?? 0) + 1;
+  }
+  return { fds, threads };
+}
+
+/** `after - before` per key, leaving out the keys that did not change. */
+export function countDelta(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const d = (after[key] ?? 0) - (before[key] ?? 0);
+    if (d !== 0) delta[key] = d;
+  }
+  return delta;
+}
+
+const safeReaddir = (path: string): string[] => {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+};
+const safeReadlink = (path: string): string | undefined => {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+};
+const safeRead = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
