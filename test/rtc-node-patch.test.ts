@@ -1,7 +1,8 @@
 // The pnpm patch on @livekit/rtc-node (patches/@livekit__rtc-node@0.13.35.patch) must be what every
 // workspace package loads. FfiHandle's GC finalizer drops its native handle and throws when the
 // handle is already gone, and a throw from a finalizer is an uncaught exception: without the patch
-// it ended processes (the bridge under overload; test processes after rtc-node's dispose()).
+// it ended processes (the bridge under overload; test processes after rtc-node's dispose()). And
+// the WebRTC runtime is pinned so garbage collection between calls cannot rebuild (and leak) it.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -48,6 +49,19 @@ function uncaughtAfterFfiDispose(via: 'rtc-node' | 'bindings'): number {
   return (JSON.parse(last) as { uncaught: number }).uncaught;
 }
 
+/** test/_rtc-runtime-probe.ts in its own process; see there. */
+function runtimeChurn(release: boolean): { runtimes_built: number; runtimes_alive: number } {
+  const args = ['--expose-gc', '--import', 'tsx', join(root, 'test/_rtc-runtime-probe.ts')];
+  const run = spawnSync(process.execPath, release ? [...args, '--release'] : args, {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.status !== 0 || !last.startsWith('{')) throw new Error(`probe failed: ${run.stderr}${run.stdout}`);
+  return JSON.parse(last) as { runtimes_built: number; runtimes_alive: number };
+}
+
 describe('patched rtc-node', () => {
   it('treats disposing a handle the FFI no longer knows as already freed', () => {
     // Handle ids are issued from 1 upwards; nothing in this process has come near this one.
@@ -63,5 +77,13 @@ describe('patched rtc-node', () => {
     // The control: the FFI disposed under the wrappers' feet makes every one of them throw at GC.
     expect(uncaughtAfterFfiDispose('bindings')).toBe(20);
     expect(uncaughtAfterFfiDispose('rtc-node')).toBe(0);
+  });
+
+  it('builds one WebRTC runtime per process, however often the rooms come and go', () => {
+    // The control: rooms' native handles released between calls (what GC did without the pin)
+    // rebuild the runtime every call and leave earlier ones' threads behind.
+    const control = runtimeChurn(true);
+    expect(control.runtimes_built).toBeGreaterThan(1);
+    expect(runtimeChurn(false)).toEqual({ runtimes_built: 1, runtimes_alive: 1 });
   });
 });
