@@ -43,7 +43,7 @@ const EnvSchema = z.object({
   STREAM_START_TIMEOUT_S: z.coerce.number().positive().default(30),
   // Past its CPU knee a bridge loses every call's audio at once (README, Performance), so the
   // default sits near what bench:calls measured on 2 cores; size it from bench:calls on your box.
-  MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(30),
+  MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(25),
   DRAIN_TIMEOUT_S: z.coerce.number().min(0).default(600),
   TRANSFER_ALLOWLIST: commaList().pipe(z.array(e164)),
   BUSY_MESSAGE: z
