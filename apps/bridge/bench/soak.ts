@@ -79,21 +79,15 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 let failed = 0;
-type Snapshot = { rssMb: number; fds: number; threads: number; heapMb: number; handles: ProcessHandles };
-const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+type Snapshot = { rssMb: number; heapMb: number; handles: ProcessHandles };
+const sumCounts = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 const snapshot = async (): Promise<Snapshot> => {
   // Past the 10 s keep-alive of the FFI runtime's idle worker threads, so a snapshot shows what the
   // bridge keeps, not the tail of the call that just ended.
   await new Promise((r) => setTimeout(r, 12_000));
   await collectGarbage();
   const handles = processHandles(bridge.pid);
-  return {
-    rssMb: processUsage(bridge.pid).rssMb,
-    fds: sum(handles.fds),
-    threads: sum(handles.threads),
-    heapMb: await heapMb(),
-    handles,
-  };
+  return { rssMb: processUsage(bridge.pid).rssMb, heapMb: await heapMb(), handles };
 };
 let after50: Snapshot | undefined;
 let after200: Snapshot | undefined;
@@ -119,7 +113,9 @@ for (let i = 1; i <= total; i++) {
     const snap = await snapshot();
     if (i === 50) after50 = snap;
     else after200 = snap;
-    log(`after ${i} calls: RSS ${round(snap.rssMb, 1)} MB, ${snap.threads} threads, ${snap.fds} open fds`);
+    log(
+      `after ${i} calls: RSS ${round(snap.rssMb, 1)} MB, ${sumCounts(snap.handles.threads)} threads, ${sumCounts(snap.handles.fds)} open fds`,
+    );
   }
   if (i % 100 === 0) log(`${i} calls, ${Math.round((performance.now() - started) / 1000)} s`);
 }
@@ -138,12 +134,12 @@ console.log(
     rss_growth_pct: round(((end.rssMb - after50!.rssMb) / after50!.rssMb) * 100, 1),
     rss_mb_after_200: round(after200!.rssMb, 1),
     rss_growth_after_200_pct: round(((end.rssMb - after200!.rssMb) / after200!.rssMb) * 100, 1),
-    threads_after_50: after50!.threads,
-    threads_end: end.threads,
+    threads_after_50: sumCounts(after50!.handles.threads),
+    threads_end: sumCounts(end.handles.threads),
     heap_mb_after_50: round(after50!.heapMb, 1),
     heap_mb_end: round(end.heapMb, 1),
-    fds_after_50: after50!.fds,
-    fds_end: end.fds,
+    fds_after_50: sumCounts(after50!.handles.fds),
+    fds_end: sumCounts(end.handles.fds),
     // What changed between call 50 and the end, by fd kind and thread name: names a leak if any.
     fds_change_by_kind: countDelta(after50!.handles.fds, end.handles.fds),
     threads_change_by_name: countDelta(after50!.handles.threads, end.handles.threads),
