@@ -7,6 +7,7 @@ import { runCall } from './call/run-call.js';
 import { loadConfig, type AgentConfig } from './config.js';
 import { createLogger } from './ops/logger.js';
 import { MetricsReporter } from './ops/metrics-relay.js';
+import { leaveWhenWorkerGone } from './ops/worker-gone.js';
 
 type ProcessData = { config: AgentConfig };
 
@@ -18,6 +19,7 @@ export default defineAgent<ProcessData>({
   entry: async (ctx: JobContext<ProcessData>) => {
     const config = ctx.proc.userData.config ?? loadConfig();
     const logger = createLogger(config.logLevel, 'callbridge-agent-call');
+    leaveWhenWorkerGone(ctx, logger);
     await runCall(ctx, { config, logger, metrics: new MetricsReporter() });
   },
 });

@@ -2,6 +2,7 @@ import {
   AudioFrame,
   AudioSource,
   AudioStream,
+  ConnectionQuality,
   DisconnectReason,
   LocalAudioTrack,
   ParticipantKind,
@@ -26,6 +27,13 @@ export interface PhoneParticipantEvents {
   onAgentState: (state: string, identity: string) => void;
   onAgentJoined: (identity: string) => void;
   onAgentLeft: (identity: string) => void;
+  /**
+   * LiveKit reports the agent's connection lost: a killed worker shows up here 5–10 s after it
+   * dies, about 10 s before LiveKit gives up on it and it leaves.
+   */
+  onAgentUnreachable: (identity: string) => void;
+  /** An unreachable agent's connection came back. */
+  onAgentReachable: (identity: string) => void;
   /** The room is gone for us: deleted, server shut down, or connection lost for good. */
   onDisconnected: (reason: string) => void;
   /** The connection to LiveKit dropped and the SDK is trying to get it back. */
@@ -58,6 +66,8 @@ export class PhoneParticipant {
   private closed = false;
   private readonly readers = new Map<string, ReadableStreamDefaultReader<AudioFrame>>();
   private readonly rpcMethods = new Set<string>();
+  /** Agents still in the room whose connection LiveKit reports lost. */
+  private readonly unreachable = new Set<string>();
   droppedFrames = 0;
   trimmedSilentFrames = 0;
 
@@ -82,7 +92,18 @@ export class PhoneParticipant {
       })
       .on(RoomEvent.ParticipantConnected, (p) => this.onParticipant(p))
       .on(RoomEvent.ParticipantDisconnected, (p) => {
-        if (isAgent(p)) opts.events.onAgentLeft(p.identity);
+        // An unreachable agent was already reported gone; leaving now changes nothing for the call.
+        if (isAgent(p) && !this.unreachable.delete(p.identity)) opts.events.onAgentLeft(p.identity);
+      })
+      .on(RoomEvent.ConnectionQualityChanged, (quality, p) => {
+        if (p === room.localParticipant || !isAgent(p as RemoteParticipant)) return;
+        if (quality === ConnectionQuality.QUALITY_LOST) {
+          if (this.unreachable.has(p.identity)) return;
+          this.unreachable.add(p.identity);
+          opts.events.onAgentUnreachable(p.identity);
+        } else if (this.unreachable.delete(p.identity)) {
+          opts.events.onAgentReachable(p.identity);
+        }
       })
       .on(RoomEvent.Reconnecting, () => opts.events.onReconnecting())
       .on(RoomEvent.Reconnected, () => opts.events.onReconnected())
@@ -145,11 +166,17 @@ export class PhoneParticipant {
     }
   }
 
-  /** Agents (participants of kind AGENT) in the room now. */
+  /** Agents (participants of kind AGENT) in the room now whose connection is not lost. */
   agentCount(): number {
     let n = 0;
-    for (const p of this.room.remoteParticipants.values()) if (isAgent(p)) n++;
+    for (const p of this.room.remoteParticipants.values())
+      if (isAgent(p) && !this.unreachable.has(p.identity)) n++;
     return n;
+  }
+
+  /** Agents still in the room whose connection LiveKit reports lost. */
+  unreachableAgents(): string[] {
+    return [...this.unreachable];
   }
 
   registerRpc(method: string, handler: (data: RpcInvocationData) => Promise<string>): void {

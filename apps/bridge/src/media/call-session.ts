@@ -241,7 +241,15 @@ export class CallSession {
             this.onAgentBack(agent);
             void this.deps.recorder?.agentJoined(callSid, agent);
           },
-          onAgentLeft: (agent) => this.onAgentLeft(agent),
+          onAgentLeft: (agent) => {
+            this.log.info({ agent }, 'agent left');
+            this.onAgentGone();
+          },
+          onAgentUnreachable: (agent) => {
+            this.log.warn({ agent }, 'agent connection lost');
+            this.onAgentGone();
+          },
+          onAgentReachable: (agent) => this.onAgentBack(agent),
           onDisconnected: (reason) => void this.end('room_closed', reason),
           onReconnecting: () => {
             this.log.warn('lost LiveKit: reconnecting');
@@ -279,12 +287,12 @@ export class CallSession {
   }
 
   /**
-   * The agent left while the caller is still on the line (its worker died, or it hung up without
-   * the RPC). Give LiveKit a moment to bring it back, then dispatch a new one; if none arrives in
-   * time, end the call so Twilio plays the apology (see /twilio/stream-ended).
+   * The agent left, or LiveKit lost its connection, while the caller is still on the line (its
+   * worker died, or it hung up without the RPC). Give LiveKit a moment to bring it back, then
+   * dispatch a new one; if none arrives in time, end the call so Twilio plays the apology (see
+   * /twilio/stream-ended).
    */
-  private onAgentLeft(agent: string): void {
-    this.log.info({ agent }, 'agent left');
+  private onAgentGone(): void {
     this.relay?.onAgentState('gone');
     if (this.state !== 'live' || !this.call || (this.phone?.agentCount() ?? 0) > 0) return;
     const call = this.call;
@@ -295,6 +303,14 @@ export class CallSession {
       if (this.state !== 'live' || (this.phone?.agentCount() ?? 0) > 0) return;
       metrics.agentRedispatches.inc();
       this.log.warn({ room: call.room }, 'no agent in the call: dispatching a new one');
+      // An agent whose connection is lost may still come back; take it out so the caller never
+      // hears two agents at once.
+      for (const identity of this.phone?.unreachableAgents() ?? [])
+        rooms
+          .removeParticipant(call.room, identity)
+          .catch((err: Error) =>
+            this.log.warn({ err: err.message, agent: identity }, 'could not remove agent'),
+          );
       const context = { callSid: call.callSid, direction: call.direction, from: call.from, to: call.to };
       rooms
         .dispatchAgent(call.room, config.agentName, { ...context, resumed: true })
