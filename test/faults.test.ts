@@ -25,16 +25,22 @@ async function workerServing(s: Stack, callSid: string): Promise<NodeApp> {
   }
 }
 
+/** A call on a stack with two agent workers, once the caller has heard the greeting. */
+async function greetedCallWithTwoWorkers() {
+  const s = await startStack({
+    workers: 2,
+    script: { greeting: { say: 'Hello, this is the assistant. How can I help?' } },
+    bridgeEnv: { AGENT_REJOIN_GRACE_S: '1', AGENT_REJOIN_TIMEOUT_S: '30' },
+  });
+  stack = s;
+  const call = await s.placeCall();
+  await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
+  return { running: s, call, serving: await workerServing(s, call.callSid) };
+}
+
 describe('faults with real processes', () => {
   it('replaces an agent whose worker is SIGKILLed mid-call: the caller hears the new agent', async () => {
-    stack = await startStack({
-      workers: 2,
-      script: { greeting: { say: 'Hello, this is the assistant. How can I help?' } },
-      bridgeEnv: { AGENT_REJOIN_GRACE_S: '1', AGENT_REJOIN_TIMEOUT_S: '20' },
-    });
-    const call = await stack.placeCall();
-    await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
-    const serving = await workerServing(stack, call.callSid);
+    const { running, call, serving } = await greetedCallWithTwoWorkers();
     await new Promise((r) => setTimeout(r, 4000));
 
     const killedAt = performance.now();
@@ -42,13 +48,13 @@ describe('faults with real processes', () => {
     const heardAgainAt = await call.waitForAudioOnset(killedAt + 200, 45_000);
     const recoveryMs = Math.round(heardAgainAt - killedAt);
     console.log(JSON.stringify({ agent_kill_recovery_ms: recoveryMs }));
-    const other = stack.workers.find((w) => w !== serving)!;
+    const other = running.workers.find((w) => w !== serving)!;
     await other.waitForLog(
       'the new agent',
       (e) => e.callSid === call.callSid && e.msg === 'caller joined',
       5000,
     );
-    expect(stack.bridge.entries().some((e) => e.msg === 'agent replaced')).toBe(true);
+    expect(running.bridge.entries().some((e) => e.msg === 'agent replaced')).toBe(true);
     // Measured ≈ 2.5 s on the 2-core machine: the orphaned call process leaves the room as soon as
     // its IPC channel closes, then the 1 s grace, the dispatch and the new agent's greeting. (Before
     // it left by itself, 26 s: LiveKit Agents' 15 s orphan timeout, then LiveKit's ~10 s to notice.)
@@ -57,14 +63,7 @@ describe('faults with real processes', () => {
   }, 120_000);
 
   it("replaces an agent whose call process is SIGKILLed (it never leaves): LiveKit's connection-lost report", async () => {
-    stack = await startStack({
-      workers: 2,
-      script: { greeting: { say: 'Hello, this is the assistant. How can I help?' } },
-      bridgeEnv: { AGENT_REJOIN_GRACE_S: '1', AGENT_REJOIN_TIMEOUT_S: '30' },
-    });
-    const call = await stack.placeCall();
-    await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
-    const serving = await workerServing(stack, call.callSid);
+    const { running, call, serving } = await greetedCallWithTwoWorkers();
     // The call runs in a process of its own; its log lines carry that process's pid.
     const joined = serving.entries().find((e) => e.callSid === call.callSid && e.msg === 'caller joined')!;
     const jobPid = Number(joined.pid);
@@ -76,7 +75,7 @@ describe('faults with real processes', () => {
     const heardAgainAt = await call.waitForAudioOnset(killedAt + 200, 45_000);
     const recoveryMs = Math.round(heardAgainAt - killedAt);
     console.log(JSON.stringify({ agent_process_kill_recovery_ms: recoveryMs }));
-    const log = stack.bridge.entries();
+    const log = running.bridge.entries();
     expect(log.some((e) => e.msg === 'agent connection lost')).toBe(true);
     expect(log.some((e) => e.msg === 'agent replaced')).toBe(true);
     // LiveKit reports the connection lost with its next quality update, 5–10 s after the kill
