@@ -73,6 +73,10 @@ export class CallRegistry {
     this.endings.set(callSid, { ...ending, atMs: nowMs });
   }
 
+  hasEnding(callSid: string): boolean {
+    return this.endings.has(callSid);
+  }
+
   takeEnding(callSid: string): StreamEnding | undefined {
     const ending = this.endings.get(callSid);
     this.endings.delete(callSid);

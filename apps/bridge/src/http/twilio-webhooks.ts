@@ -125,11 +125,15 @@ export function twilioWebhooks(deps: {
       res.status(400).type('text/plain').send(parsed.error.message);
       return;
     }
-    const ending = registry.takeEnding(parsed.value.CallSid);
-    log.info(
-      { callSid: parsed.value.CallSid, outcome: ending?.outcome ?? 'unknown' },
-      'stream ended, call still up',
-    );
+    const callSid = parsed.value.CallSid;
+    // Twilio asks this only after the stream ended. If we have not seen its socket close yet (the
+    // request overtook the close), the stream dropped: end the call for that reason now, so the
+    // outcome does not depend on which of the two arrived first.
+    const streaming = registry.get(callSid);
+    if (streaming?.end && !registry.hasEnding(callSid))
+      void streaming.end('stream_dropped', 'Twilio reports the stream ended');
+    const ending = registry.takeEnding(callSid);
+    log.info({ callSid, outcome: ending?.outcome ?? 'unknown' }, 'stream ended, call still up');
     res.type('text/xml');
     if (ending?.outcome === 'transferred' && ending.transferTo)
       return void res.send(dialTwiml(ending.transferTo));

@@ -75,7 +75,14 @@ export class PhoneParticipant {
 
   static async join(opts: PhoneParticipantOptions): Promise<PhoneParticipant> {
     const phone = new PhoneParticipant(opts);
-    await phone.connect();
+    try {
+      await phone.connect();
+    } catch (err) {
+      // A join that fails half way (connected but the publish timed out, say) must not leave a
+      // connected room or a capture source behind: each keeps native threads busy for good.
+      await phone.leave().catch(() => undefined);
+      throw err;
+    }
     return phone;
   }
 

@@ -73,16 +73,24 @@ export class CallSession {
     ws.on('message', (data: Buffer | string, isBinary?: boolean) =>
       this.guarded(() => this.onMessage(data, isBinary)),
     );
-    ws.on(
-      'close',
-      () => void this.end(this.state === 'live' ? 'stream_dropped' : 'no_stream', 'socket closed'),
-    );
+    ws.on('close', () => this.onSocketClosed());
     // ws itself refuses some frames (over maxPayload, invalid UTF-8) and closes the socket; count them.
     ws.on('error', (err: Error & { code?: string }) => {
       const oversized = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || /max payload/i.test(err.message);
       this.deps.metrics.rejected.inc({ reason: oversized ? 'oversized' : 'invalid_frame' });
       this.log.warn({ err: err.message }, 'media socket error');
     });
+    // The socket can close before express-ws hands it to us (a caller who hangs up at once): its
+    // 'close' event is then already gone, so look at its state instead of waiting for it.
+    if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) this.onSocketClosed();
+  }
+
+  /**
+   * The media socket is gone without a `stop`. Once `start` arrived the caller was on the stream,
+   * so the stream dropped, whether or not we had finished joining the room yet.
+   */
+  private onSocketClosed(): void {
+    void this.end(this.state === 'awaiting_start' ? 'no_stream' : 'stream_dropped', 'socket closed');
   }
 
   /**
