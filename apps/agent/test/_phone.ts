@@ -111,7 +111,10 @@ export async function joinAsPhone(
     sampleRate: RATE,
     from: (p) => p.identity.startsWith('agent-'),
   });
-  const source = await participant.publishMicrophone({ sampleRate: RATE });
+  // The microphone runs 400 ms ahead of real time, as a phone line's jitter buffer would: on a
+  // busy machine this process can stall for a few hundred ms, and a shallow queue would then cut
+  // holes of silence into the caller's speech, which the model's VAD hears as the end of a turn.
+  const source = await participant.publishMicrophone({ sampleRate: RATE, queueMs: 400 });
   const mic = startMicrophone(source);
   const joinedAt = performance.now();
 

@@ -3,8 +3,10 @@
  * OpenAI, and an rtc-node participant standing in for the bridge's phone participant.
  */
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
-import { startRealtimeSimulator, type RealtimeSimulator } from '@callbridge/testkit/realtime';
-import { rmsDbfs, speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { startRealtimeSimulator, type RealtimeSimulator, type SimEvent } from '@callbridge/testkit/realtime';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { rmsDbfs, speechPcm, writeWav } from '@callbridge/testkit/audio-fixtures';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { matchAt, onsetIndex } from './_audio.js';
 import { dispatchCall, newCall } from './_calls.js';
@@ -12,6 +14,7 @@ import { joinAsPhone, type StandInPhone } from './_phone.js';
 import { logTail, startWorkerProcess, type WorkerProcess } from './_worker.js';
 
 const AGENT = 'e2e-agent';
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const GREETING = 'Hello, you have reached the simulated clinic. How can I help?';
 
 let livekit: LiveKitServer;
@@ -30,8 +33,26 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterEach(({ task }) => {
-  if (task.result?.state === 'fail') console.log(`agent worker log (tail):\n${logTail(worker)}`);
+/** The call the current test placed, kept so a failure can leave its audio behind to listen to. */
+let current: { phone: StandInPhone; responses(): { sessionId: string }[] } | undefined;
+
+afterEach(async ({ task }) => {
+  const placed = current;
+  current = undefined;
+  if (task.result?.state !== 'fail') return;
+  console.log(`agent worker log (tail):\n${logTail(worker)}`);
+  if (!placed) return;
+  // What the caller heard and what the model heard, to find out why (see .artifacts/).
+  const dir = join(repoRoot, '.artifacts', 'agent-e2e');
+  mkdirSync(dir, { recursive: true });
+  const name = task.name.split(':')[0]!.replace(/\W+/g, '-');
+  const heard = await Promise.race([placed.phone.agentAudio, Promise.resolve(undefined)]);
+  if (heard) writeWav(join(dir, `${name}-caller-heard.wav`), heard.samples(), 48_000);
+  for (const [i, r] of placed.responses().entries()) {
+    const session = sim.sessions.find((x) => x.id === r.sessionId);
+    if (session) writeWav(join(dir, `${name}-model-input-${i}.wav`), session.inputAudio(), 24_000);
+  }
+  console.log(`audio of the failed call saved in ${dir}`);
 });
 
 afterAll(async () => {
@@ -47,19 +68,37 @@ async function call(
 ) {
   const identity = newCall();
   const sessionsBefore = sim.sessions.length;
+  // This call's model sessions: the ones opened after it was dispatched. Earlier calls (and an
+  // earlier attempt of the same test) said the same words, so every look-up goes through these.
+  const ours = (sessionId: string) => sim.sessions.findIndex((s) => s.id === sessionId) >= sessionsBefore;
   const room = await dispatchCall(livekit, AGENT, identity, extra);
   if (opts.afterModelReady) {
     // As with the real bridge, whose phone line comes up a second or so after it dispatches.
     await sim.events.waitFor(
-      (e) =>
-        e.type === 'session.updated' && sim.sessions.findIndex((s) => s.id === e.sessionId) >= sessionsBefore,
+      (e) => e.type === 'session.updated' && ours(e.sessionId),
       20_000,
       'agent model session',
     );
   }
   const phone = await joinAsPhone(livekit, room, identity);
   phones.push(phone);
-  return { identity, room, phone };
+  const placed = {
+    identity,
+    room,
+    phone,
+    /** This call's model responses, in order. */
+    responses: () => sim.responses.filter((r) => ours(r.sessionId)),
+    /** The first response of this call with this text (waits for it). */
+    response: (text: string) =>
+      phone.waitFor(`model response "${text.slice(0, 30)}…"`, () =>
+        sim.responses.find((r) => ours(r.sessionId) && r.text === text),
+      ),
+    /** Waits for an event of this call's model sessions. */
+    event: (match: (e: SimEvent) => boolean, what: string) =>
+      sim.events.waitFor((e) => ours(e.sessionId) && match(e), 30_000, what),
+  };
+  current = placed;
+  return placed;
 }
 
 /** Caller speech at 48 kHz, as the bridge would publish it. */
@@ -68,9 +107,10 @@ const speech = (text: string) => speechPcm({ text, sampleRate: 48_000 });
 describe('agent worker with a phone participant', () => {
   it('greets the caller first, with the speech the model produced', async () => {
     sim.setScript({ greeting: { say: GREETING } });
-    const { phone, identity } = await call({}, { afterModelReady: true });
+    const c = await call({}, { afterModelReady: true });
+    const { phone, identity } = c;
     const greeting = await phone.nextUtterance(0);
-    const reply = sim.responses.find((r) => r.trigger === 'greeting');
+    const reply = c.responses().find((r) => r.trigger === 'greeting');
     expect(reply?.text).toBe(GREETING);
     const peak = matchAt(reply!.audio, greeting.pcm, 48_000, greeting.onset);
     // Where the time goes, from the phone joining to the greeting being heard (wall clock, ms).
@@ -104,28 +144,32 @@ describe('agent worker with a phone participant', () => {
     const REPLY = 'Of course. Which day would suit you best?';
     const QUESTION = 'I would like to book an appointment for next week.';
     sim.setScript({ greeting: { say: 'Hi there.' }, turns: { 1: { say: REPLY } } });
-    const { phone } = await call();
+    const c = await call();
+    const { phone } = c;
     const greeting = await phone.nextUtterance(0);
     const question = speech(QUESTION);
     await phone.say(question);
     const answer = await phone.nextUtterance(greeting.end);
-    const record = sim.responses.find((r) => r.text === REPLY);
-    expect(record?.trigger).toBe('user_turn');
-    const heardByCaller = matchAt(record!.audio, answer.pcm, 48_000, answer.onset);
-    // Uplink: what the model received is the caller's speech (through Opus and two resamplers).
-    const session = sim.sessions.find((s) => s.id === record?.sessionId);
-    const heardByModel = session!.inputAudio();
-    const spokenAt = onsetIndex(heardByModel, 24_000);
+    const record = await c.response(REPLY);
+    expect(record.trigger).toBe('user_turn');
+    const heardByCaller = matchAt(record.audio, answer.pcm, 48_000, answer.onset);
+    // Uplink: what the model received is the caller's speech (through Opus and two resamplers),
+    // found where the model's own VAD says the speech started (its audio clock, not ours).
+    const session = sim.sessions.find((s) => s.id === record.sessionId)!;
+    const started = await c.event(
+      (e) => e.sessionId === session.id && e.type === 'input_audio_buffer.speech_started',
+      'speech_started',
+    );
+    const heardByModel = session.inputAudio();
+    const vadStart = Math.round((Number(started.body.audio_start_ms) / 1000) * 24_000);
+    const spokenAt = onsetIndex(heardByModel, 24_000, Math.max(0, vadStart - 24_000 / 2));
     const uplink = matchAt(speechPcm({ text: QUESTION, sampleRate: 24_000 }), heardByModel, 24_000, spokenAt);
     console.log(
-      `turn: reply correlation ${heardByCaller.toFixed(3)}, uplink correlation ${uplink.toFixed(3)}`,
+      `turn: reply correlation ${heardByCaller.toFixed(3)}, uplink correlation ${uplink.toFixed(3)} ` +
+        `(speech at ${(spokenAt / 24).toFixed(0)} ms of the model's input, VAD start ${String(started.body.audio_start_ms)} ms)`,
     );
     expect(heardByCaller).toBeGreaterThan(0.7);
     expect(uplink).toBeGreaterThan(0.7);
-    const started = sim.events.find(
-      (e) => e.sessionId === session?.id && e.type === 'input_audio_buffer.speech_started',
-    );
-    expect(started).toBeDefined();
     // The caller's side of the transcript is published too (the simulator's honest "[speech … s]").
     await phone.waitFor('caller transcript', () =>
       phone.texts.find((t) => t.topic === 'lk.transcription' && /^\[speech \d+\.\d s\]$/.test(t.text)),
@@ -134,21 +178,21 @@ describe('agent worker with a phone participant', () => {
 
   it('relays keypad digits to the model as a user input item', async () => {
     sim.setScript({ greeting: { say: 'Hi.' } });
-    const { phone } = await call();
+    const c = await call();
+    const { phone } = c;
     const greeting = await phone.nextUtterance(0);
     await phone.pressKeys('42#');
-    const item = await sim.events.waitFor(
+    const item = await c.event(
       (e) =>
         e.direction === 'client' &&
         e.type === 'conversation.item.create' &&
         JSON.stringify(e.body).includes('4 2 pound'),
-      10_000,
       'DTMF user item',
     );
     expect(item.body).toMatchObject({ item: { type: 'message', role: 'user' } });
     // The model answers it like any user turn, and the caller hears the answer.
     const answer = await phone.nextUtterance(greeting.end);
-    const record = sim.responses.find((r) => r.sessionId === item.sessionId && r.trigger === 'user_turn');
+    const record = c.responses().find((r) => r.sessionId === item.sessionId && r.trigger === 'user_turn');
     expect(record?.text).toContain('4 2 pound');
     expect(matchAt(record!.audio, answer.pcm, 48_000, answer.onset)).toBeGreaterThan(0.7);
   });
@@ -180,7 +224,8 @@ describe('agent worker with a phone participant', () => {
       },
       afterToolOutput: { say: 'Thank you.' },
     });
-    const { phone } = await call();
+    const c = await call();
+    const { phone } = c;
     let heard = (await phone.nextUtterance(0)).end;
     for (let turn = 1; turn <= 5; turn++) {
       await phone.pressKeys(`${turn}#`);
@@ -213,8 +258,11 @@ describe('agent worker with a phone participant', () => {
       { to: '+15550001111' },
     ]);
     // The model was given the same words (as function_call_output items) that were published.
+    const mine = new Set(c.responses().map((r) => r.sessionId));
     const outputs = sim.events
-      .filter((e) => e.direction === 'client' && e.type === 'conversation.item.create')
+      .filter(
+        (e) => mine.has(e.sessionId) && e.direction === 'client' && e.type === 'conversation.item.create',
+      )
       .map((e) => e.body.item as { type: string; output?: string })
       .filter((i) => i.type === 'function_call_output');
     expect(outputs.some((o) => o.output?.includes('No member was found with ID M B 9 9 9 9 9 9'))).toBe(true);
@@ -227,27 +275,33 @@ describe('agent worker with a phone participant', () => {
       turns: { 1: { callTool: { name: 'end_call', arguments: { reason: 'caller said goodbye' } } } },
       afterToolOutput: { say: GOODBYE },
     });
-    const { phone } = await call();
+    const c = await call();
+    const { phone } = c;
     const greeting = await phone.nextUtterance(0);
-    await phone.say(speech('That is all, thank you. Bye!'));
+    await phone.say(speech('That is all, thank you, goodbye.'));
     const hangup = await phone.waitFor(
       'hangup RPC',
-      () => phone.rpcCalls.find((c) => c.method === 'hangup'),
+      () => phone.rpcCalls.find((rpc) => rpc.method === 'hangup'),
       30_000,
     );
     expect(JSON.parse(hangup.payload)).toEqual({ reason: 'caller said goodbye' });
-    // The goodbye was heard in full before the hang-up request.
+    // The goodbye was heard before the hang-up request: by the time the request arrived, the
+    // phone had received the goodbye (all but the tail still in its jitter buffer).
     const recording = await phone.agentAudio;
     const pcm = recording.samples();
     const onset = onsetIndex(pcm, 48_000, greeting.end);
-    const goodbye = sim.responses.find((r) => r.text === GOODBYE)!;
+    expect(onset, 'goodbye heard').toBeGreaterThan(0);
+    const goodbye = await c.response(GOODBYE);
     expect(matchAt(goodbye.audio, pcm, 48_000, onset)).toBeGreaterThan(0.7);
-    const heardAt = recording.frames.find((f) => f.index + f.length > onset)!.atMs;
-    const goodbyeMs = (goodbye.audio.length / 24_000) * 1000;
+    const receivedByHangup = recording.frames
+      .filter((f) => f.atMs <= hangup.at)
+      .reduce((end, f) => Math.max(end, f.index + f.length), 0);
+    const goodbyeSamples = (goodbye.audio.length / 24_000) * 48_000;
+    const heardShare = (receivedByHangup - onset) / goodbyeSamples;
     console.log(
-      `end_call: hangup ${(hangup.at - heardAt - goodbyeMs).toFixed(0)} ms after the goodbye finished playing`,
+      `end_call: ${(heardShare * 100).toFixed(0)} % of the goodbye had reached the phone at hangup`,
     );
-    expect(hangup.at - heardAt).toBeGreaterThan(goodbyeMs - 100);
+    expect(receivedByHangup - onset).toBeGreaterThan(goodbyeSamples - 48_000 * 0.5);
     // And the agent leaves the call.
     await phone.waitFor(
       'agent to leave',
@@ -258,14 +312,17 @@ describe('agent worker with a phone participant', () => {
   it('barge-in: caller speech stops the agent mid-sentence, lk.agent.state leaves speaking, the model is told what was heard', async () => {
     const LONG =
       'Let me tell you about all of our opening hours, our locations, and the many services we offer to patients.';
-    sim.setScript({ greeting: { say: LONG }, turns: { 1: { say: 'Sure, go ahead.' } } });
-    const { phone } = await call();
+    const REPLY = 'Sure, go ahead.';
+    sim.setScript({ greeting: { say: LONG }, turns: { 1: { say: REPLY } } });
+    const c = await call();
+    const { phone } = c;
     const recording = await phone.agentAudio;
     const onset = await phone.waitFor('greeting to start', () => {
       const at = onsetIndex(recording.samples(), 48_000);
       return at >= 0 ? at : undefined;
     });
-    const greetingHeardAt = recording.frames.find((f) => f.index + f.length > onset)!.atMs;
+    const greeting = await c.response(LONG);
+    const greetingMs = (greeting.audio.length / 24_000) * 1000;
     // Past LiveKit Agents' echo-canceller warm-up (3 s into the first utterance by default), during
     // which the caller's audio is replaced by silence and cannot interrupt.
     await phone.waitFor(
@@ -273,43 +330,50 @@ describe('agent worker with a phone participant', () => {
       () => recording.samples().length > onset + 48_000 * 3.5 || undefined,
     );
     const spokeAt = performance.now();
+    const spokeAtIndex = recording.samples().length;
     await phone.say(speech('Wait, stop please.'));
 
-    const sessionId = sim.responses.find((r) => r.text === LONG)!.sessionId;
-    const started = await sim.events.waitFor(
-      (e) => e.sessionId === sessionId && e.type === 'input_audio_buffer.speech_started',
+    const started = await c.event(
+      (e) => e.sessionId === greeting.sessionId && e.type === 'input_audio_buffer.speech_started',
+      'speech_started',
     );
-    // The simulator, like the real API, streams faster than real time: by now the whole greeting
-    // has usually been sent, so stopping is the agent's job (drop queued audio, truncate), not a
-    // server-side cancel. Only a response still being generated ends `cancelled` (turn_detected).
-    const greetingRecord = sim.responses.find((r) => r.text === LONG)!;
     const stopped = await phone.waitFor('agent state to leave speaking', () =>
-      phone.agentStates.find((s) => s.at > spokeAt && s.state !== 'speaking'),
+      phone.agentStates.find((st) => st.at > spokeAt && st.state !== 'speaking'),
     );
-    // The audio stops too: quiet soon after the state change (on a phone, the bridge's clear and
-    // Twilio's flush follow). Generous, as audio and attributes travel separately under load.
-    const stopIndex =
-      recording.frames.find((f) => f.atMs >= stopped.at + 700)?.index ?? recording.samples().length;
-    await phone.waitFor(
-      '300 ms after stop',
-      () => recording.samples().length > stopIndex + 48_000 * 0.3 || undefined,
+    // The audio stops too: the greeting breaks off into silence (600 ms: longer than any pause
+    // inside the sentence) well before its end, and the next thing the caller hears is the reply
+    // to the interruption, not the rest of the greeting.
+    const silentFrom = await phone.waitFor('the greeting to break off', () => {
+      const pcm = recording.samples();
+      for (let at = spokeAtIndex; at + 48_000 * 0.6 <= pcm.length; at += 960)
+        if (rmsDbfs(pcm, at, at + 48_000 * 0.6) < -50) return at;
+      return undefined;
+    });
+    const greetingHeardMs = ((silentFrom - onset) / 48_000) * 1000;
+    expect(greetingHeardMs, 'greeting cut short').toBeLessThan(greetingMs - 1_000);
+    const answer = await phone.nextUtterance(silentFrom);
+    const reply = await c.response(REPLY);
+    expect(
+      matchAt(reply.audio, answer.pcm, 48_000, answer.onset),
+      'reply heard after the cut',
+    ).toBeGreaterThan(0.7);
+    // The model's record of its own reply is cut to about what was played: past the 3.5 s the
+    // caller had heard before speaking, short of the whole greeting.
+    const truncate = await c.event(
+      (e) =>
+        e.sessionId === greeting.sessionId &&
+        e.direction === 'client' &&
+        e.type === 'conversation.item.truncate',
+      'conversation.item.truncate',
     );
-    expect(rmsDbfs(recording.samples(), stopIndex, stopIndex + 48_000 * 0.3)).toBeLessThan(-50);
-    // The model's record of its own reply is cut to what the caller heard.
-    const truncate = await sim.events.waitFor(
-      (e) => e.sessionId === sessionId && e.direction === 'client' && e.type === 'conversation.item.truncate',
-    );
-    const heardMs = Number(truncate.body.audio_end_ms);
-    const playedMs = stopped.at - greetingHeardAt;
+    const truncatedMs = Number(truncate.body.audio_end_ms);
     console.log(
       `barge-in: speech_started ${(started.at - performance.timeOrigin - spokeAt).toFixed(0)} ms after the caller began; ` +
         `state left speaking ${(stopped.at - (started.at - performance.timeOrigin)).toFixed(0)} ms after speech_started; ` +
-        `truncated at ${heardMs} ms, ${playedMs.toFixed(0)} ms had been heard; state after: ${stopped.state}; ` +
-        `model response ${greetingRecord.status}`,
+        `truncated at ${truncatedMs} ms of ${greetingMs.toFixed(0)}, ${greetingHeardMs.toFixed(0)} ms heard; ` +
+        `state after: ${stopped.state}; model response ${greeting.status}`,
     );
-    // Within a second: `playedMs` also carries the attribute's trip through LiveKit, slow under load.
-    expect(Math.abs(heardMs - playedMs)).toBeLessThan(1_000);
-    const states = phone.agentStates.map((x) => `${x.state}@${(x.at - spokeAt).toFixed(0)}`).join(' ');
-    console.log(`barge-in: lk.agent.state changes, ms after the caller started speaking: ${states}`);
+    expect(truncatedMs).toBeGreaterThan(3_000);
+    expect(truncatedMs).toBeLessThan(greetingMs - 500);
   });
 });
