@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
-import { LAYERS, type LayerName } from './scripts/vitest/layers.js';
+import { layerProject, type LayerName } from './scripts/vitest/layers.js';
 import { RetryReporter } from './scripts/vitest/retry-reporter.js';
 
 /** The projects named on the command line (`--project unit`, `--project=unit`); empty = all. */
@@ -20,11 +20,7 @@ function selectedProjects(argv: string[]): string[] {
 const selected = selectedProjects(process.argv);
 const unitOnly = selected.length > 0 && selected.every((name) => name === 'unit');
 
-const layer = (name: LayerName) => ({
-  name,
-  include: LAYERS[name].include,
-  exclude: [...configDefaults.exclude, ...LAYERS[name].exclude],
-});
+const layer = (name: LayerName) => layerProject(name, configDefaults.exclude);
 
 export default defineConfig({
   test: {

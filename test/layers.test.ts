@@ -2,7 +2,9 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configDefaults } from 'vitest/config';
 import { createVitest, type Vitest } from 'vitest/node';
+import { layerProject, type LayerName } from '../scripts/vitest/layers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SKIP_DIRS = new Set(['node_modules', '.git', '.tools', '.artifacts', 'dist']);
@@ -17,7 +19,12 @@ function testFilesOnDisk(dir = root): string[] {
 
 let vitest: Vitest;
 beforeAll(async () => {
-  vitest = await createVitest('test', { root, watch: false, reporters: [] });
+  // The layers as vitest.config.ts declares them, resolved by vitest's own globbing. Inline
+  // (config: false) so vitest does not bundle a config file, which would start an esbuild process.
+  const projects = (['unit', 'integration', 'e2e'] as LayerName[]).map((name) => ({
+    test: layerProject(name, configDefaults.exclude),
+  }));
+  vitest = await createVitest('test', { root, config: false, watch: false, reporters: [], projects });
 });
 afterAll(async () => {
   await vitest?.close();

@@ -48,3 +48,8 @@ export const LAYERS: Record<LayerName, Layer> = {
   },
   e2e: { include: E2E, exclude: [] },
 };
+
+/** A layer as a vitest project's name, include and exclude (vitest's default excludes kept). */
+export function layerProject(name: LayerName, defaultExclude: readonly string[]) {
+  return { name, include: LAYERS[name].include, exclude: [...defaultExclude, ...LAYERS[name].exclude] };
+}
