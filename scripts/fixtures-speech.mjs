@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const stores = ['packages/testkit/fixtures/speech', 'packages/audio/test/fixtures/sox'].map((d) => join(root, d));
+const stores = ['packages/testkit/fixtures/speech', 'packages/audio/test/fixtures/sox'].map((d) =>
+  join(root, d),
+);
 
 for (const store of stores) rmSync(store, { recursive: true, force: true });
 const run = spawnSync('vitest', ['run', '--project', 'unit'], {
@@ -24,5 +26,7 @@ if (run.status !== 0) {
 for (const store of stores) {
   const files = readdirSync(store);
   const bytes = files.reduce((sum, f) => sum + statSync(join(store, f)).size, 0);
-  console.log(`fixtures:speech: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${store.slice(root.length + 1)}`);
+  console.log(
+    `fixtures:speech: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${store.slice(root.length + 1)}`,
+  );
 }

@@ -42,7 +42,9 @@ describe('test layers (vitest projects)', () => {
     expect(onDisk.length).toBeGreaterThan(50);
     const misplaced = onDisk.flatMap((file) => {
       const projects = projectsOf.get(file) ?? [];
-      return projects.length === 1 ? [] : [`${file}: ${projects.length ? projects.join(' + ') : 'no project'}`];
+      return projects.length === 1
+        ? []
+        : [`${file}: ${projects.length ? projects.join(' + ') : 'no project'}`];
     });
     expect(misplaced).toEqual([]);
     expect(new Set(specs.map((s) => s.project.name))).toEqual(new Set(['unit', 'integration', 'e2e']));

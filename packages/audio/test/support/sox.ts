@@ -27,10 +27,16 @@ const describeFormat = (f: Format) => `${f.kind}@${f.rate}`;
 /** Raw audio through `sox` (no dither, so the result is deterministic), from the golden store. */
 export function soxConvert(input: Int16Array | Uint8Array, from: Format, to: Format): Uint8Array {
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  const key = createHash('sha256').update(JSON.stringify([from, to])).update(bytes).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([from, to]))
+    .update(bytes)
+    .digest('hex')
+    .slice(0, 16);
   const conversion = `${describeFormat(from)}-to-${describeFormat(to)}`;
-  return goldenBytes(join(GOLDEN_DIR, `${conversion}.${key}.raw`), `sox ${conversion} of ${bytes.length} bytes`, () =>
-    runSox(bytes, from, to),
+  return goldenBytes(
+    join(GOLDEN_DIR, `${conversion}.${key}.raw`),
+    `sox ${conversion} of ${bytes.length} bytes`,
+    () => runSox(bytes, from, to),
   );
 }
 

@@ -32,7 +32,10 @@ export function speechPcm(opts: SpeechOptions): Int16Array {
     .update(JSON.stringify([opts.text, opts.sampleRate, voice, speed]))
     .digest('hex')
     .slice(0, 24);
-  const fixture = join(SPEECH_FIXTURES_DIR, `${slug(opts.text)}.${opts.sampleRate}.${voice}.${speed}.${key.slice(0, 8)}.s16`);
+  const fixture = join(
+    SPEECH_FIXTURES_DIR,
+    `${slug(opts.text)}.${opts.sampleRate}.${voice}.${speed}.${key.slice(0, 8)}.s16`,
+  );
   const what = `speech ${JSON.stringify({ text: opts.text, sampleRate: opts.sampleRate, voice, speed })}`;
   const bytes = goldenBytes(fixture, what, () => synthesize(opts.text, opts.sampleRate, voice, speed, key));
   return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
@@ -51,7 +54,21 @@ function synthesize(text: string, sampleRate: number, voice: string, speed: numb
       // and a committed fixture could never equal a fresh synthesis.
       execFileSync(
         'sox',
-        ['-D', wav, '-t', 'raw', '-r', String(sampleRate), '-c', '1', '-b', '16', '-e', 'signed-integer', tmpRaw],
+        [
+          '-D',
+          wav,
+          '-t',
+          'raw',
+          '-r',
+          String(sampleRate),
+          '-c',
+          '1',
+          '-b',
+          '16',
+          '-e',
+          'signed-integer',
+          tmpRaw,
+        ],
         { stdio: 'pipe' },
       );
     } catch (err) {

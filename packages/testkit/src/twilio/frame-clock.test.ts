@@ -72,7 +72,10 @@ describe('FrameClock', () => {
       throw new Error('broken call');
     });
     const stopGood = clock.subscribe(() => good++);
-    await waitFor('three good ticks and the warning', () => good >= 3 && warnings.some((w) => w.includes('broken call')));
+    await waitFor(
+      'three good ticks and the warning',
+      () => good >= 3 && warnings.some((w) => w.includes('broken call')),
+    );
     stopBad();
     stopGood();
     process.off('warning', onWarning);

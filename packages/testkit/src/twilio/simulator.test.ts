@@ -345,7 +345,10 @@ describe('playback like a phone', () => {
     const heard = call.heardPcm();
     expect(rmsDbfs(heard, heardAtClear - 1600, heardAtClear)).toBeGreaterThan(-20); // tone before
     expect(rmsDbfs(heard, heardAtClear, heard.length)).toBeLessThan(-60); // silence from the clear on
-    await waitFor('mark echoes on the wire', () => inbound(conn).filter((m) => m.event === 'mark').length === 2);
+    await waitFor(
+      'mark echoes on the wire',
+      () => inbound(conn).filter((m) => m.event === 'mark').length === 2,
+    );
     expect(call.violations).toEqual([]);
     await call.hangup();
   });
