@@ -14,7 +14,7 @@ const stores = ['packages/testkit/fixtures/speech', 'packages/audio/test/fixture
 );
 
 for (const store of stores) rmSync(store, { recursive: true, force: true });
-const run = spawnSync('vitest', ['run', '--project', 'unit'], {
+const run = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', '--project', 'unit'], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, CALLBRIDGE_RECORD_FIXTURES: '1' },
