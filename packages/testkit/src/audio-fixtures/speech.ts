@@ -3,8 +3,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { goldenBytes, recordingFixtures, slug } from './golden.js';
 
 const cacheDir = join(tmpdir(), 'callbridge-speech');
+/** Committed speech, recorded by `npm run fixtures:speech` (what the unit tests ask for). */
+export const SPEECH_FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/speech/', import.meta.url));
 
 export interface SpeechOptions {
   text: string;
@@ -17,7 +21,9 @@ export interface SpeechOptions {
 
 /**
  * Real speech for tests: espeak-ng speaks the text, sox converts it to mono 16-bit PCM at the rate
- * asked. Results are cached on disk by content so repeated tests stay fast.
+ * asked. A committed golden fixture (packages/testkit/fixtures/speech) is used when there is one,
+ * so unit tests never run espeak-ng or sox (see golden.ts); otherwise results are cached on disk
+ * by content so repeated tests stay fast.
  */
 export function speechPcm(opts: SpeechOptions): Int16Array {
   const voice = opts.voice ?? 'en-us';
@@ -26,21 +32,35 @@ export function speechPcm(opts: SpeechOptions): Int16Array {
     .update(JSON.stringify([opts.text, opts.sampleRate, voice, speed]))
     .digest('hex')
     .slice(0, 24);
+  const fixture = join(
+    SPEECH_FIXTURES_DIR,
+    `${slug(opts.text)}.${opts.sampleRate}.${voice}.${speed}.${key.slice(0, 8)}.s16`,
+  );
+  const what = `speech ${JSON.stringify({ text: opts.text, sampleRate: opts.sampleRate, voice, speed })}`;
+  const bytes = goldenBytes(fixture, what, () => synthesize(opts.text, opts.sampleRate, voice, speed, key));
+  return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** espeak-ng + sox, cached in tmp by content (a recording run always synthesizes afresh). */
+function synthesize(text: string, sampleRate: number, voice: string, speed: number, key: string): Uint8Array {
   mkdirSync(cacheDir, { recursive: true });
   const raw = join(cacheDir, `${key}.s16`);
-  if (!existsSync(raw)) {
+  if (recordingFixtures() || !existsSync(raw)) {
     const wav = join(cacheDir, `${key}.${process.pid}.wav`);
     const tmpRaw = `${raw}.${process.pid}`;
     try {
-      execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-w', wav, opts.text], { stdio: 'pipe' });
+      execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-w', wav, text], { stdio: 'pipe' });
+      // -D: no dither. sox otherwise adds random noise when it resamples, so two runs would differ
+      // and a committed fixture could never equal a fresh synthesis.
       execFileSync(
         'sox',
         [
+          '-D',
           wav,
           '-t',
           'raw',
           '-r',
-          String(opts.sampleRate),
+          String(sampleRate),
           '-c',
           '1',
           '-b',
@@ -58,6 +78,5 @@ export function speechPcm(opts: SpeechOptions): Int16Array {
     }
     renameSync(tmpRaw, raw);
   }
-  const bytes = readFileSync(raw);
-  return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return new Uint8Array(readFileSync(raw));
 }

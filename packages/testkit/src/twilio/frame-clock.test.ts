@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../wait/index.js';
 import { FrameClock } from './_frame-clock.js';
+
+/**
+ * Resolves after `n` ticks of a fresh reference clock with the same period. Node fires timers in
+ * deadline order, so any tick another clock still had due in that span has fired by then: how a
+ * test sees that nothing happened without sleeping for a guessed time.
+ */
+function periodsElapse(n: number, periodMs = 20): Promise<void> {
+  const reference = new FrameClock(periodMs);
+  return new Promise((resolve) => {
+    let ticks = 0;
+    const stop = reference.subscribe(() => {
+      if (++ticks < n) return;
+      stop();
+      resolve();
+    });
+  });
+}
 
 function blockFor(ms: number): void {
   const until = performance.now() + ms;
@@ -34,13 +52,13 @@ describe('FrameClock', () => {
     const seen = { a: [] as number[], b: [] as number[] };
     const stopA = clock.subscribe((d) => seen.a.push(d));
     const stopB = clock.subscribe((d) => seen.b.push(d));
-    await new Promise((r) => setTimeout(r, 110));
+    await waitFor('three ticks', () => seen.a.length >= 3);
     stopA();
     stopB();
-    expect(seen.a.length).toBeGreaterThanOrEqual(3);
+    // One timer: both saw the same deadlines, in the same order.
     expect(seen.b).toEqual(seen.a);
     const ticks = clock.stats.ticks;
-    await new Promise((r) => setTimeout(r, 60));
+    await periodsElapse(3);
     expect(clock.stats.ticks).toBe(ticks);
   });
 
@@ -54,11 +72,12 @@ describe('FrameClock', () => {
       throw new Error('broken call');
     });
     const stopGood = clock.subscribe(() => good++);
-    await new Promise((r) => setTimeout(r, 90));
+    await waitFor(
+      'three good ticks and the warning',
+      () => good >= 3 && warnings.some((w) => w.includes('broken call')),
+    );
     stopBad();
     stopGood();
     process.off('warning', onWarning);
-    expect(good).toBeGreaterThanOrEqual(3);
-    expect(warnings.some((w) => w.includes('broken call'))).toBe(true);
   });
 });

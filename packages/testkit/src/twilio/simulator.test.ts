@@ -1,16 +1,10 @@
 import alawmulaw from 'alawmulaw';
 import { decodeInbound, type InboundMessage } from '@callbridge/twilio-media';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bestCorrelation, rmsDbfs, speechPcm, tone } from '../audio-fixtures/index.js';
-import {
-  PUBLIC_HTTP,
-  PUBLIC_WS,
-  startTestApp,
-  type StreamConnection,
-  type TestApp,
-  waitFor,
-} from './_test-app.js';
-import { TwilioSimulator, type MarkEcho } from './index.js';
+import { bestCorrelation, rmsDbfs, segmentedCorrelation, speechPcm, tone } from '../audio-fixtures/index.js';
+import { waitFor } from '../wait/index.js';
+import { PUBLIC_HTTP, PUBLIC_WS, startTestApp, type StreamConnection, type TestApp } from './_test-app.js';
+import { TwilioSimulator, type MarkEcho, type SimulatedCall } from './index.js';
 
 const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 
@@ -27,6 +21,24 @@ function sendAudioBack(conn: StreamConnection, streamSid: string, pcm: Int16Arra
     const payload = Buffer.from(mulaw.subarray(i, i + 160)).toString('base64');
     conn.socket.send(JSON.stringify({ event: 'media', streamSid, media: { payload } }));
   }
+}
+
+/** Media timestamps (ms on the simulator's own clock, from `start`) the application has received. */
+function mediaTimestamps(conn: StreamConnection): number[] {
+  return conn.messages.flatMap((m) =>
+    m.data.event === 'media' ? [Number((m.data.media as { timestamp: string }).timestamp)] : [],
+  );
+}
+
+/**
+ * Resolves once the application has received every frame the simulator sent so far: frames go out
+ * in order on one socket, so once a frame due after this moment has arrived, all earlier ones have.
+ */
+async function appReceivedAllSent(call: SimulatedCall, conn: StreamConnection): Promise<void> {
+  const nowOnSimClock = performance.now() - call.streamStartedAtMs;
+  await waitFor('the application to receive every frame sent so far', () =>
+    mediaTimestamps(conn).some((t) => t >= nowOnSimClock),
+  );
 }
 
 function inbound(conn: StreamConnection): InboundMessage[] {
@@ -80,7 +92,7 @@ describe('voice webhook and stream setup', () => {
 
     const conn = app.streams.at(-1) as StreamConnection;
     expect(conn.signatureValid).toBe(true);
-    await waitFor(() => conn.messages.length >= 6, 'a few media frames');
+    await waitFor('a few media frames', () => conn.messages.length >= 6);
     const messages = inbound(conn);
     expect(messages[0]).toEqual({ event: 'connected', protocol: 'Call', version: '1.0.0' });
     expect(messages[1]).toEqual({
@@ -135,7 +147,7 @@ describe('voice webhook and stream setup', () => {
     expect(status?.params.Timestamp).toMatch(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/);
   });
 
-  it('paces media in real time: 20 ms timestamps, 50 frames ≈ 1 s of wall clock', async () => {
+  it('paces media in real time: frames on a 20 ms grid, none sent before its time', async () => {
     app.twiml = connectTwiml();
     const call = await sim.placeInboundCall({
       voiceUrl: `${PUBLIC_HTTP}/voice`,
@@ -143,15 +155,20 @@ describe('voice webhook and stream setup', () => {
       to: '+15558675310',
     });
     const conn = app.streams.at(-1) as StreamConnection;
-    await waitFor(() => conn.messages.length >= 2 + 61, '61 media frames', 5000);
+    await waitFor('61 media frames', () => conn.messages.length >= 2 + 61);
     const media = conn.messages.slice(2, 2 + 61);
+    // The simulator's own clock: one frame per 20 ms period, no gaps and no drift.
     const stamps = media.map((m) => Number((m.data.media as { timestamp: string }).timestamp));
     for (let i = 1; i < stamps.length; i++)
       expect(Math.abs((stamps[i] as number) - (stamps[i - 1] as number) - 20)).toBeLessThanOrEqual(1);
-    // Arrival over 50 frame periods (frames 10→60, past connection warm-up); loose: the machine is shared.
-    const span = (media[60]?.atMs ?? 0) - (media[10]?.atMs ?? 0);
-    expect(span).toBeGreaterThan(850);
-    expect(span).toBeLessThan(1250);
+    // Real time against the wall clock, one way only: no frame arrives before its period has come
+    // (a simulator that sent in bursts ahead of time fails this). Arriving late only means the
+    // machine was busy, and the clock then catches up on the same grid (frame-clock.test.ts), so
+    // lateness is not asserted here: it would measure the machine, not the simulator.
+    media.forEach((m, i) => {
+      expect(m.atMs - call.streamStartedAtMs).toBeGreaterThanOrEqual((stamps[i] as number) - 1);
+    });
+    expect(Math.abs((stamps[60] as number) - (stamps[0] as number) - 1200)).toBeLessThanOrEqual(1);
     await call.hangup();
   });
 
@@ -183,7 +200,7 @@ describe('voice webhook and stream setup', () => {
     const conn = app.streams.at(-1) as StreamConnection;
     await call.sendDtmf('1#', 10);
     await expect(call.sendDtmf('x')).rejects.toThrow(/"x" is not a DTMF key/);
-    await waitFor(() => inbound(conn).filter((m) => m.event === 'dtmf').length === 2, 'two dtmf messages');
+    await waitFor('two dtmf messages', () => inbound(conn).filter((m) => m.event === 'dtmf').length === 2);
     const dtmf = inbound(conn).filter((m) => m.event === 'dtmf');
     expect(dtmf.map((m) => m.event === 'dtmf' && m.dtmf)).toEqual([
       { track: 'inbound_track', digit: '1' },
@@ -211,16 +228,21 @@ describe('playback like a phone', () => {
 
     sendAudioBack(conn, streamSid, speech);
     conn.socket.send(JSON.stringify({ event: 'mark', streamSid, mark: { name: 'utterance-1' } }));
-    await waitFor(() => marks.length === 1, 'the mark echo', 10_000);
+    await waitFor('the mark echo', () => marks.length === 1);
 
     const speechMs = speech.length / 8;
     const mark = marks[0] as MarkEcho;
     expect(mark).toMatchObject({ name: 'utterance-1', cleared: false });
-    // Echoed when playback finished: about one utterance after the caller started hearing it.
-    expect(mark.atMs - (onsets[0] as number)).toBeGreaterThan(speechMs - 100);
-    expect(mark.atMs - (onsets[0] as number)).toBeLessThan(speechMs + 100);
+    // Echoed when playback finished: about one utterance after the caller started hearing it. Both
+    // times are frame deadlines on the simulator's own 20 ms grid (a late tick keeps its deadline),
+    // so a busy machine does not move them; frames played as silence because audio arrived late
+    // (underruns) lengthen playback by exactly their number. The ±100 ms is espeak's leading
+    // silence before the first audible frame and the mark's frame boundary.
+    const playedMs = mark.atMs - (onsets[0] as number) - call.underrunFrames * 20;
+    expect(playedMs).toBeGreaterThan(speechMs - 100);
+    expect(playedMs).toBeLessThan(speechMs + 100);
     expect(call.marksEchoed).toEqual(['utterance-1']);
-    await waitFor(() => inbound(conn).some((m) => m.event === 'mark'), 'mark echo on the wire');
+    await waitFor('mark echo on the wire', () => inbound(conn).some((m) => m.event === 'mark'));
     expect(inbound(conn).find((m) => m.event === 'mark')).toMatchObject({
       event: 'mark',
       streamSid,
@@ -262,12 +284,21 @@ describe('playback like a phone', () => {
       from: '+15017122661',
       to: '+15558675310',
     });
+    const conn = app.streams.at(-1) as StreamConnection;
     const speech = speechPcm({ text: 'testing one two three', sampleRate: 8000 });
     await call.sendAudio(speech);
-    await new Promise((r) => setTimeout(r, 200));
-    const heard = call.heardPcm();
-    const match = bestCorrelation(speech, heard, heard.length - speech.length);
-    expect(match.peak).toBeGreaterThan(0.95);
+    // Every speech frame has reached the application, so every echo has been sent before this mark
+    // (one socket, in order): the mark comes back once the caller has heard all of the echo.
+    await appReceivedAllSent(call, conn);
+    conn.socket.send(JSON.stringify({ event: 'mark', streamSid: call.streamSid, mark: { name: 'echoed' } }));
+    await waitFor('the mark after the echo', () => call.marksEchoed.includes('echoed'));
+    // Checked per 100 ms segment: each echoed frame is played at the next tick after it arrives,
+    // and one that arrives late (a busy machine) leaves a 20 ms gap in what the caller hears
+    // (counted in underrunFrames), which would shift the rest of a whole-signal match.
+    const match = segmentedCorrelation(speech, call.heardPcm(), 800);
+    expect(match.peaks.length).toBeGreaterThan(5);
+    expect(match.median).toBeGreaterThan(0.95);
+    expect(match.inOrder).toBe(true);
     expect(call.violations).toEqual([]);
     await call.hangup();
   });
@@ -283,32 +314,40 @@ describe('playback like a phone', () => {
     const streamSid = call.streamSid as string;
     const marks: MarkEcho[] = [];
     call.on('mark', (m) => marks.push(m));
+    // Where the clear lands in the heard timeline: read when the simulator handles it.
+    let heardAtClear = -1;
+    let droppedMs = 0;
+    call.on('clear', (c) => {
+      heardAtClear = call.heardPcm().length;
+      droppedMs = c.droppedMs;
+    });
 
-    sendAudioBack(conn, streamSid, tone({ frequency: 440, sampleRate: 8000, durationMs: 3000, dbfs: -12 }));
+    // Far more audio than the test lets play, so the clear always finds most of it still queued.
+    sendAudioBack(conn, streamSid, tone({ frequency: 440, sampleRate: 8000, durationMs: 8000, dbfs: -12 }));
     conn.socket.send(JSON.stringify({ event: 'mark', streamSid, mark: { name: 'a' } }));
     sendAudioBack(conn, streamSid, tone({ frequency: 660, sampleRate: 8000, durationMs: 1000, dbfs: -12 }));
     conn.socket.send(JSON.stringify({ event: 'mark', streamSid, mark: { name: 'b' } }));
-    await waitFor(() => call.audioOnsets.length > 0, 'playback start');
-    await new Promise((r) => setTimeout(r, 500));
-    const clearSentAt = performance.now();
+    const onset = await new Promise<number>((resolve) => call.once('media', (o) => resolve(o.heardMs)));
+    await waitFor('400 ms of the tone heard', () => call.heardPcm().length >= (onset + 400) * 8);
     conn.socket.send(JSON.stringify({ event: 'clear', streamSid }));
-    await waitFor(() => marks.length === 2, 'both marks echoed');
+    await waitFor('both marks echoed', () => marks.length === 2);
 
     expect(marks.map((m) => [m.name, m.cleared])).toEqual([
       ['a', true],
       ['b', true],
     ]);
-    // Echoed on receipt of clear, not after the 3.5 s of audio that was still queued.
-    expect((marks[1] as MarkEcho).atMs - clearSentAt).toBeLessThan(1000);
+    // Echoed on receipt of the clear (at the very moment it was handled), not when playback
+    // would have reached them: the audio queued before them was dropped.
     expect(call.clears).toHaveLength(1);
-    const heardAtClear = Math.round(((call.clears[0] as number) - call.heardStartedAtMs) * 8);
-    await new Promise((r) => setTimeout(r, 300));
+    expect(marks.map((m) => m.atMs)).toEqual([call.clears[0], call.clears[0]]);
+    expect(droppedMs).toBeGreaterThan(1000);
+    await waitFor('300 ms heard after the clear', () => call.heardPcm().length >= heardAtClear + 2400);
     const heard = call.heardPcm();
-    expect(rmsDbfs(heard, heardAtClear - 2400, heardAtClear - 800)).toBeGreaterThan(-20); // tone before
-    expect(rmsDbfs(heard, heardAtClear + 800, heard.length)).toBeLessThan(-60); // silence after
+    expect(rmsDbfs(heard, heardAtClear - 1600, heardAtClear)).toBeGreaterThan(-20); // tone before
+    expect(rmsDbfs(heard, heardAtClear, heard.length)).toBeLessThan(-60); // silence from the clear on
     await waitFor(
-      () => inbound(conn).filter((m) => m.event === 'mark').length === 2,
       'mark echoes on the wire',
+      () => inbound(conn).filter((m) => m.event === 'mark').length === 2,
     );
     expect(call.violations).toEqual([]);
     await call.hangup();
@@ -328,7 +367,7 @@ describe('playback like a phone', () => {
     conn.socket.send(JSON.stringify({ event: 'clear', streamSid: 'MZ' + '0'.repeat(32) }));
     conn.socket.send(JSON.stringify({ event: 'media', streamSid, media: { payload: '***' } }));
     conn.socket.send(Buffer.from([1, 2, 3]));
-    await waitFor(() => call.violations.length === 5, 'five violations');
+    await waitFor('five violations', () => call.violations.length === 5);
     expect(call.violations.map((v) => v.split(':')[0])).toEqual([
       'invalid_json',
       'unknown_event',
@@ -338,7 +377,7 @@ describe('playback like a phone', () => {
     ]);
     // The line stays up: media keeps flowing after the bad messages.
     const before = conn.messages.length;
-    await waitFor(() => conn.messages.length >= before + 3, 'media after the violations');
+    await waitFor('media after the violations', () => conn.messages.length >= before + 3);
     expect(inbound(conn).at(-1)?.event).toBe('media');
     await call.hangup();
   });
@@ -407,7 +446,11 @@ describe('call endings', () => {
 
   it('when the application closes the stream, Twilio continues with the verbs after <Connect>', async () => {
     app.twiml = connectTwiml('<Say>Transferring you now.</Say><Dial><Number>+15551230000</Number></Dial>');
-    app.onStream = (conn) => setTimeout(() => conn.socket.close(1000, 'agent done'), 100);
+    // The application ends the stream once it has the call's start message.
+    app.onStream = (conn) =>
+      void waitFor('start', () => conn.messages.some((m) => m.data.event === 'start')).then(() =>
+        conn.socket.close(1000, 'agent done'),
+      );
     const call = await sim.placeInboundCall({
       voiceUrl: `${PUBLIC_HTTP}/voice`,
       from: '+15017122661',
@@ -427,7 +470,7 @@ describe('call endings', () => {
       to: '+15558675310',
     });
     const conn = app.streams.at(-1) as StreamConnection;
-    await waitFor(() => conn.messages.length >= 3, 'first media');
+    await waitFor('first media', () => conn.messages.length >= 3);
     const info = await call.dropSocket();
     expect(info.by).toBe('simulator');
     expect((await conn.closed).code).toBe(1006);
@@ -437,7 +480,7 @@ describe('call endings', () => {
   it('openStream connects without a webhook, for endpoint security tests', async () => {
     const call = await sim.openStream({ streamUrl: `${PUBLIC_WS}/media`, parameters: { token: 'replayed' } });
     const conn = app.streams.at(-1) as StreamConnection;
-    await waitFor(() => conn.messages.length >= 2, 'connected + start');
+    await waitFor('connected + start', () => conn.messages.length >= 2);
     expect(inbound(conn)[1]).toMatchObject({
       event: 'start',
       start: { customParameters: { token: 'replayed' } },
@@ -447,7 +490,7 @@ describe('call endings', () => {
 });
 
 async function waitForRequest(path: string) {
-  await waitFor(() => app.requests.some((r) => r.path === path), `a request to ${path}`);
+  await waitFor(`a request to ${path}`, () => app.requests.some((r) => r.path === path));
   const index = app.requests.findIndex((r) => r.path === path);
   return app.requests.splice(index, 1)[0] as NonNullable<(typeof app.requests)[number]>;
 }

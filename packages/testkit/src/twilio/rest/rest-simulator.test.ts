@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../wait/index.js';
 import { TwilioRestSimulator } from './twilio-rest-simulator.js';
 
 const AUTH_TOKEN = 'rest-sim-test-token';
@@ -82,7 +83,8 @@ describe('Twilio REST simulator', () => {
       To: '+15550002001',
       AnsweredBy: 'machine_start',
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // Callbacks are posted one after another, so the final one arriving means all of them have.
+    await waitFor('the completed callback', () => callbacksFor(created.sid).includes('completed'));
     expect(callbacksFor(created.sid)).toEqual(['initiated', 'ringing', 'in-progress', 'completed']);
     expect(received.filter((r) => r.path === '/status').every((r) => r.signed)).toBe(true);
     const fetched = await client().calls(created.sid).fetch();
@@ -97,7 +99,7 @@ describe('Twilio REST simulator', () => {
       statusCallback: `${appUrl}/status`,
     });
     expect(await rest.calls.get(created.sid)!.finished).toBe('busy');
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the busy callback', () => callbacksFor(created.sid).includes('busy'));
     // No events were asked for: only the final status is sent, as Twilio does.
     expect(callbacksFor(created.sid)).toEqual(['busy']);
     expect(received.some((r) => r.path === '/voice' && r.form.CallSid === created.sid)).toBe(false);
