@@ -52,9 +52,9 @@ function interpolatedWithDefaults(text: string): unknown {
 
 /** `docker compose` (v2) or `docker-compose` (v1), whichever is installed; undefined if neither. */
 function composeCommand(): string[] | undefined {
-  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
-  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return ['docker-compose'];
-  return undefined;
+  return [['docker', 'compose'], ['docker-compose']].find(
+    ([bin, ...sub]) => spawnSync(bin!, [...sub, 'version'], { stdio: 'ignore' }).status === 0,
+  );
 }
 
 function env(service: string): Record<string, string> {
