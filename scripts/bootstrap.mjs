@@ -1,10 +1,18 @@
 #!/usr/bin/env node
-// Entry point of every root script: makes a fresh clone ready (pinned pnpm, dependencies, the pinned
-// LiveKit binaries, the sound tools tests use), then runs the named workspace script through pnpm.
-// Usage: node scripts/bootstrap.mjs [--livekit] [--sound] [--postgres] [run <script> [args...]]
+// Entry point of every root script: makes a fresh clone ready with what that script needs, then
+// runs the named workspace script through pnpm.
+// Usage: node scripts/bootstrap.mjs [--livekit] [--lk] [--sound] [--postgres] [run <script> [args...]]
+//   always      pinned pnpm (.tools/pnpm) and the workspace dependencies
+//   --livekit   the pinned livekit-server (built with Go into .tools/bin unless LIVEKIT_SERVER_BIN is set)
+//   --lk        the pinned lk CLI and the PortAudio headers it links (unless LK_BIN is set)
+//   --sound     espeak-ng (test speech) and sox (conversions, the reference μ-law codec)
+//   --postgres  the PostgreSQL server binaries (call-record tests)
+// Every step is idempotent and cheap when already done, so a second run starts its script at once;
+// without `run` (npm run setup) the dependencies are always reinstalled.
 // Zero dependencies on purpose: it runs before anything is installed.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,37 +63,20 @@ function ensurePnpm() {
 }
 
 function ensureSoundTools() {
-  // espeak-ng makes test speech; sox converts it and is the reference μ-law codec;
-  // docker-compose validates docker-compose.yml. All are Debian packages.
-  const missing = [
-    ['espeak-ng', 'espeak-ng'],
-    ['sox', 'sox'],
-    ['docker-compose', 'docker-compose'],
-  ].filter(([bin]) => !has(bin));
+  // espeak-ng makes speech; sox converts it and is the reference μ-law codec. Debian packages of
+  // the same names. (Nothing else: docker-compose is optional, and PortAudio is only for lk.)
+  const missing = ['espeak-ng', 'sox'].filter((bin) => !has(bin));
   if (missing.length === 0) return;
-  const pkgs = missing.map(([, pkg]) => pkg);
-  const isRoot = process.getuid?.() === 0;
-  if (has('apt-get') && isRoot) {
-    say(`installing ${pkgs.join(', ')} with apt-get`);
-    sh('apt-get', ['update', '-qq']);
-    const status = sh('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    if (status === 0) return;
-  }
-  const required = missing.filter(([bin]) => bin !== 'docker-compose');
-  if (required.length > 0) {
-    say(
-      `tests need ${required.map(([b]) => b).join(' and ')}; install them ` +
-        '(Debian/Ubuntu: apt-get install espeak-ng sox; macOS: brew install espeak-ng sox)',
-    );
-    process.exit(1);
-  }
+  if (sh('bash', [join(root, 'scripts', 'lib', 'apt-install.sh'), ...missing]) === 0) return;
+  say(
+    `${missing.join(' and ')} missing; install them ` +
+      '(Debian/Ubuntu: apt-get install espeak-ng sox; macOS: brew install espeak-ng sox)',
+  );
+  process.exit(1);
 }
 
-function ensureLiveKit() {
-  if (process.env.LIVEKIT_SERVER_BIN && process.env.LK_BIN) return;
-  const status = sh('bash', [join(root, 'scripts', 'setup-livekit.sh')]);
+function setupLiveKit(flag) {
+  const status = sh('bash', [join(root, 'scripts', 'setup-livekit.sh'), flag]);
   if (status !== 0) process.exit(status);
 }
 
@@ -95,16 +86,60 @@ function ensurePostgres() {
   if (status !== 0) process.exit(status);
 }
 
+/**
+ * What the installed node_modules were made from: the lockfile, every workspace manifest, the
+ * patches, and the pnpm and Node versions. The same stamp as the last install means nothing to do.
+ */
+function installInputs() {
+  const hash = createHash('sha256').update(`${pnpmVersion} ${process.version}\n`);
+  const files = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'];
+  for (const dir of ['apps', 'packages']) {
+    for (const name of readdirSync(join(root, dir)).sort()) files.push(join(dir, name, 'package.json'));
+  }
+  if (existsSync(join(root, 'patches'))) {
+    for (const name of readdirSync(join(root, 'patches')).sort()) files.push(join('patches', name));
+  }
+  for (const file of files) {
+    const path = join(root, file);
+    hash.update(`${file}\n`).update(existsSync(path) ? readFileSync(path) : '');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Starts `pnpm install` unless the dependencies are up to date, and resolves when it is done. It
+ * runs in the background (mostly downloads) while the Go build and apt-get use the CPU.
+ */
+function startDependencies(pnpm) {
+  const stampFile = join(root, 'node_modules', '.callbridge-install');
+  const stamp = installInputs();
+  const installed = existsSync(stampFile) ? readFileSync(stampFile, 'utf8') : '';
+  if (script && installed === stamp) return Promise.resolve();
+  const installArgs = ['install', '--prefer-offline', '--reporter=silent'];
+  if (existsSync(join(root, 'pnpm-lock.yaml')) && process.env.CI) installArgs.push('--frozen-lockfile');
+  const child = spawn(pnpm, installArgs, { stdio: 'inherit', cwd: root });
+  const stopChild = () => child.kill();
+  process.once('exit', stopChild);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      process.off('exit', stopChild);
+      if (code !== 0) process.exit(code ?? 1);
+      writeFileSync(stampFile, stamp);
+      resolve();
+    });
+  });
+}
+
 const pnpm = ensurePnpm();
+const dependencies = startDependencies(pnpm);
 if (flags.has('--sound')) ensureSoundTools();
-if (flags.has('--livekit')) ensureLiveKit();
+if (flags.has('--livekit') && !process.env.LIVEKIT_SERVER_BIN) setupLiveKit('--server');
+if (flags.has('--lk') && !process.env.LK_BIN) setupLiveKit('--lk');
 if (flags.has('--postgres')) ensurePostgres();
+await dependencies;
 
-const installArgs = ['install', '--prefer-offline', '--reporter=silent'];
-if (existsSync(join(root, 'pnpm-lock.yaml')) && process.env.CI) installArgs.push('--frozen-lockfile');
-let status = sh(pnpm, installArgs);
-if (status !== 0) process.exit(status);
-
+let status = 0;
 if (script) {
   const bin = join(tools, 'bin');
   const env = {

@@ -2,12 +2,15 @@
 // OpenAI Realtime simulator or the real API when OPENAI_API_KEY is set) and one simulated phone
 // call with spoken audio. Prints the live transcript and per-turn latency, saves what the caller
 // heard, and ends with one JSON line.
+// The apps' and SDKs' logs stay out of the way: `npm run demo -- --verbose` (or DEMO_LOG_LEVEL=debug,
+// info, …) prints them as they come; on a failure the last lines of each app are printed anyway.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { observeTranscripts } from '@callbridge/testkit/livekit';
-import { repoRoot, startStack } from './lib/stack.js';
+import { logLevelFrom, setRtcNodeLogLevel } from '@callbridge/testkit/process';
+import { appLogTail, repoRoot, startStack } from './lib/stack.js';
 
 const CALLER_TURNS = [
   'Hi, I would like to book an appointment for next Tuesday morning.',
@@ -16,6 +19,14 @@ const CALLER_TURNS = [
 
 const say = (msg: string) => process.stderr.write(`${msg}\n`);
 const realOpenAI = Boolean(process.env.OPENAI_API_KEY) && !process.env.OPENAI_BASE_URL;
+const logLevel = logLevelFrom(
+  process.env.DEMO_LOG_LEVEL,
+  process.argv.includes('--verbose') ? 'debug' : 'silent',
+);
+const verbose = logLevel !== 'silent';
+// The stack waits on the apps' info lines ("worker registered"), so they never log less than that.
+const appLogLevel = logLevel === 'debug' || logLevel === 'trace' ? logLevel : 'info';
+setRtcNodeLogLevel(verbose ? logLevel : 'warn');
 
 /** Where speech really ends in a clip (espeak pads with silence), in ms from its start. */
 function speechEndMs(pcm: Int16Array, sampleRate: number): number {
@@ -29,6 +40,9 @@ say(
 );
 const stack = await startStack({
   openaiApiKey: realOpenAI ? process.env.OPENAI_API_KEY : undefined,
+  echo: verbose ? (app, line) => say(`[${app}] ${line}`) : undefined,
+  bridgeEnv: { LOG_LEVEL: appLogLevel },
+  agentEnv: { LOG_LEVEL: appLogLevel },
   script: {
     greeting: {
       say: 'Hello, thanks for calling Sunrise Clinic. This is the virtual assistant. How can I help?',
@@ -82,6 +96,7 @@ try {
   );
 } catch (err) {
   say(`demo failed: ${(err as Error).message}`);
+  if (!verbose) say(appLogTail(stack));
   exitCode = 1;
 } finally {
   await stack.stop();

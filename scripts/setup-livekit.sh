@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Installs the pinned livekit-server and lk CLI into .tools/bin (git-ignored), built from the Go
-# module proxy. Idempotent: a binary whose recorded version matches the pin is left alone.
+# Builds the pinned LiveKit binaries into .tools/bin (git-ignored) from the Go module proxy:
+#   bash scripts/setup-livekit.sh            livekit-server only (what the demo and most tests need)
+#   bash scripts/setup-livekit.sh --lk       the lk CLI only (and the PortAudio headers it links)
+#   bash scripts/setup-livekit.sh --server --lk   both
+# Idempotent: a binary whose recorded version matches the pin is left alone, so a second run
+# returns at once.
 set -euo pipefail
 
 LIVEKIT_SERVER_VERSION="v1.13.5"
@@ -14,19 +18,34 @@ have_pinned() { # name version
   [ -x "$tools/$1" ] && [ "$(cat "$tools/.$1.version" 2>/dev/null)" = "$2" ]
 }
 
-if have_pinned livekit-server "$LIVEKIT_SERVER_VERSION" && have_pinned lk "$LIVEKIT_CLI_VERSION"; then
-  exit 0
-fi
+want_server=0 want_lk=0
+for arg in "$@"; do
+  case "$arg" in
+  --server) want_server=1 ;;
+  --lk) want_lk=1 ;;
+  *)
+    echo "usage: setup-livekit.sh [--server] [--lk]" >&2
+    exit 2
+    ;;
+  esac
+done
+[ "$want_lk" = 1 ] || want_server=1
+
+needed=()
+[ "$want_server" = 1 ] && ! have_pinned livekit-server "$LIVEKIT_SERVER_VERSION" &&
+  needed+=("livekit-server $LIVEKIT_SERVER_VERSION")
+[ "$want_lk" = 1 ] && ! have_pinned lk "$LIVEKIT_CLI_VERSION" && needed+=("lk $LIVEKIT_CLI_VERSION")
+[ "${#needed[@]}" -eq 0 ] && exit 0
 
 if ! command -v go >/dev/null 2>&1; then
   cat >&2 <<MSG
-callbridge setup: Go is not installed, so the pinned livekit-server $LIVEKIT_SERVER_VERSION and
-lk $LIVEKIT_CLI_VERSION cannot be built here. Any one of these works instead:
+callbridge setup: Go is not installed, so the pinned ${needed[*]} cannot be built here.
+Any one of these works instead:
   - install Go >= 1.24 (https://go.dev/dl) and run this again;
   - run LiveKit in Docker: docker compose up livekit   (uses livekit.yaml);
   - macOS: brew install livekit livekit-cli, then export LIVEKIT_SERVER_BIN=\$(command -v livekit-server)
     and LK_BIN=\$(command -v lk);
-  - any livekit-server binary: export LIVEKIT_SERVER_BIN=/path/to/livekit-server (and LK_BIN for lk).
+  - any binary on disk: export LIVEKIT_SERVER_BIN=/path/to/livekit-server (LK_BIN=/path/to/lk for lk).
 MSG
   exit 1
 fi
@@ -64,19 +83,17 @@ build() { # name package version [go build flags...]
 # The lk module zip lacks its vendored PortAudio sources (a git submodule), so it links the system
 # library instead: Debian/Ubuntu portaudio19-dev, macOS `brew install portaudio`.
 ensure_portaudio() {
-  pkg-config --exists portaudio-2.0 2>/dev/null && return 0
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "callbridge setup: installing portaudio19-dev (needed to build lk)" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends portaudio19-dev pkg-config >/dev/null
-  else
-    echo "callbridge setup: lk needs PortAudio headers: apt-get install portaudio19-dev (or brew install portaudio), or set LK_BIN" >&2
-    exit 1
-  fi
+  command -v pkg-config >/dev/null 2>&1 && pkg-config --exists portaudio-2.0 2>/dev/null && return 0
+  bash "$root/scripts/lib/apt-install.sh" portaudio19-dev pkg-config && return 0
+  echo "callbridge setup: lk needs PortAudio headers: apt-get install portaudio19-dev (or brew install portaudio), or set LK_BIN" >&2
+  exit 1
 }
 
-build livekit-server github.com/livekit/livekit-server/cmd/server "$LIVEKIT_SERVER_VERSION"
-if ! have_pinned lk "$LIVEKIT_CLI_VERSION"; then
+if [ "$want_server" = 1 ]; then
+  build livekit-server github.com/livekit/livekit-server/cmd/server "$LIVEKIT_SERVER_VERSION"
+fi
+if [ "$want_lk" = 1 ] && ! have_pinned lk "$LIVEKIT_CLI_VERSION"; then
   ensure_portaudio
   build lk github.com/livekit/livekit-cli/v2/cmd/lk "$LIVEKIT_CLI_VERSION" -tags portaudio_system
 fi
-echo "callbridge setup: livekit-server $LIVEKIT_SERVER_VERSION and lk $LIVEKIT_CLI_VERSION ready in .tools/bin" >&2
+echo "callbridge setup: ${needed[*]} ready in .tools/bin" >&2

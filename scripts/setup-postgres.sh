@@ -12,16 +12,12 @@ have_server() {
 if have_server; then exit 0; fi
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
-  echo "[setup] installing the postgresql server package with apt-get" >&2
   # The tests make their own clusters; skip the package's default cluster and service.
   mkdir -p /etc/postgresql-common
   if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
     echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
   fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-  if have_server; then exit 0; fi
+  bash "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh" postgresql && have_server && exit 0
 fi
 
 cat >&2 <<MSG

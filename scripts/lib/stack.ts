@@ -45,6 +45,21 @@ export interface StackOptions {
 
 export const TWILIO_AUTH_TOKEN = 'local-stack-auth-token';
 
+/** The last lines each app printed (without rtc-node's chatter), to explain a failure. */
+export function appLogTail(stack: Pick<Stack, 'bridge' | 'workers'>, lines = 20): string {
+  return [stack.bridge, ...stack.workers]
+    .map((app) => {
+      const tail = app
+        .logs()
+        .split('\n')
+        .filter((l) => l && !l.includes('"lk-rtc"'))
+        .slice(-lines)
+        .map((l) => `  ${l.slice(0, 300)}`);
+      return `last lines of ${app.name}:\n${tail.join('\n')}`;
+    })
+    .join('\n');
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const cleanup: (() => Promise<void>)[] = [];
   const stopAll = async () => {

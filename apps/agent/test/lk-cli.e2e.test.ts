@@ -33,7 +33,8 @@ let listener: Room | undefined;
 let dir: string;
 
 beforeAll(async () => {
-  if (!existsSync(LK)) throw new Error(`lk CLI not found at ${LK}; run "npm run setup" or set LK_BIN`);
+  if (!existsSync(LK))
+    throw new Error(`lk CLI not found at ${LK}; build it with "npm run setup -- --lk" or set LK_BIN`);
   dir = mkdtempSync(join(tmpdir(), 'callbridge-lk-'));
   livekit = await startLiveKitServer();
   sim = await startRealtimeSimulator({

@@ -1,1 +1,2 @@
 export { startNodeApp, type NodeApp } from './node-app.js';
+export { logLevelFrom, setRtcNodeLogLevel, type LogLevel } from './sdk-logs.js';

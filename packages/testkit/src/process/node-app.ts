@@ -35,9 +35,17 @@ export function startNodeApp(opts: {
   cwd?: string;
   /** Extra Node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
   nodeArgs?: string[];
-  /** Echo the app's output to our stderr (for demos). */
+  /**
+   * Echo the app's output (for demos). By default the output is only kept (logs(), entries(), and
+   * the tail in a failed waitForLog); with TEST_LOG_LEVEL set it is echoed to stderr, `[name] line`.
+   */
   echo?: (line: string) => void;
 }): NodeApp {
+  const echo =
+    opts.echo ??
+    (process.env.TEST_LOG_LEVEL
+      ? (line: string) => process.stderr.write(`[${opts.name}] ${line}\n`)
+      : undefined);
   const child = spawn(
     process.execPath,
     [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])],
@@ -54,7 +62,7 @@ export function startNodeApp(opts: {
   const onData = (chunk: Buffer) => {
     const text = chunk.toString();
     output += text;
-    if (opts.echo) for (const line of text.split('\n')) if (line) opts.echo(line);
+    if (echo) for (const line of text.split('\n')) if (line) echo(line);
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
