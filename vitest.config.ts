@@ -31,6 +31,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', new RetryReporter()],
+    // rtc-node's own logger writes debug lines straight to stdout; quiet unless TEST_LOG_LEVEL is set.
+    setupFiles: ['packages/testkit/src/process/vitest-setup.ts'],
     projects: [
       {
         extends: true,

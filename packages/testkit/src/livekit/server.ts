@@ -138,7 +138,7 @@ async function startOnce(opts: StartLiveKitOptions): Promise<LiveKitServer> {
     if (spawnError) {
       await stop();
       throw new Error(
-        `could not start livekit-server (${binary}): ${spawnError.message}. Run "npm run setup" or set LIVEKIT_SERVER_BIN.`,
+        `could not start livekit-server (${binary}): ${spawnError.message}. Run "npm run setup -- --livekit" or set LIVEKIT_SERVER_BIN.`,
       );
     }
     if (child.exitCode !== null) {
