@@ -39,7 +39,10 @@ let current: { phone: StandInPhone; responses(): { sessionId: string }[] } | und
 afterEach(async ({ task }) => {
   const placed = current;
   current = undefined;
-  if (task.result?.state !== 'fail') return;
+  // Each test hangs up its call when it is done: the agent's job ends, as on a real line, and
+  // idle calls do not pile up on the worker (and the machine) for the rest of the file.
+  const hangUp = () => placed?.phone.leave().catch(() => undefined);
+  if (task.result?.state !== 'fail') return void (await hangUp());
   console.log(`agent worker log (tail):\n${logTail(worker)}`);
   if (!placed) return;
   // What the caller heard and what the model heard, to find out why (see .artifacts/).
@@ -53,6 +56,7 @@ afterEach(async ({ task }) => {
     if (session) writeWav(join(dir, `${name}-model-input-${i}.wav`), session.inputAudio(), 24_000);
   }
   console.log(`audio of the failed call saved in ${dir}`);
+  await hangUp();
 });
 
 afterAll(async () => {
@@ -71,7 +75,7 @@ async function call(
   // This call's model sessions: the ones opened after it was dispatched. Earlier calls (and an
   // earlier attempt of the same test) said the same words, so every look-up goes through these.
   const ours = (sessionId: string) => sim.sessions.findIndex((s) => s.id === sessionId) >= sessionsBefore;
-  const room = await dispatchCall(livekit, AGENT, identity, extra);
+  const room = await bounded(dispatchCall(livekit, AGENT, identity, extra), 'dispatching the agent');
   if (opts.afterModelReady) {
     // As with the real bridge, whose phone line comes up a second or so after it dispatches.
     await sim.events.waitFor(
@@ -80,7 +84,7 @@ async function call(
       'agent model session',
     );
   }
-  const phone = await joinAsPhone(livekit, room, identity);
+  const phone = await bounded(joinAsPhone(livekit, room, identity), 'joining the room as the phone');
   phones.push(phone);
   const placed = {
     identity,
@@ -99,6 +103,15 @@ async function call(
   };
   current = placed;
   return placed;
+}
+
+/** A setup step that must not hang the test: fails after 20 s naming the step. */
+function bounded<T>(step: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over 20 s`)), 20_000);
+  });
+  return Promise.race([step, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Caller speech at 48 kHz, as the bridge would publish it. */
