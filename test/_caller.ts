@@ -1,4 +1,6 @@
 /** What the simulated caller heard, read as events and audio rather than as elapsed time. */
+import { decimate, segmentedCorrelation } from '@callbridge/testkit/audio-fixtures';
+import { synthesize } from '@callbridge/testkit/realtime';
 import type { SimulatedCall } from '@callbridge/testkit/twilio';
 import { waitFor } from '@callbridge/testkit/wait';
 
@@ -29,4 +31,9 @@ export async function playedOut(call: SimulatedCall, what: string, timeoutMs = 3
   } finally {
     call.off('mark', onMark);
   }
+}
+
+/** Matches heard audio against the Realtime simulator's voice saying `text` (24 kHz espeak → 8 kHz). */
+export function matches(heard: Int16Array, text: string, voice = 'marin') {
+  return segmentedCorrelation(decimate(synthesize(text, voice), 3), heard, 2400);
 }
