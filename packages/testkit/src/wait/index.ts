@@ -16,7 +16,11 @@ export interface WaitOptions {
 
 /** Resolves with the probe's first truthy value; rejects with `timed out waiting for <what>`. */
 export async function waitFor<T>(what: string, probe: Probe<T>, opts: WaitOptions | number = {}): Promise<T> {
-  const { timeoutMs = 20_000, intervalMs = 20, label } = typeof opts === 'number' ? { timeoutMs: opts } : opts;
+  const {
+    timeoutMs = 20_000,
+    intervalMs = 20,
+    label,
+  } = typeof opts === 'number' ? { timeoutMs: opts } : opts;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await probe();
