@@ -64,7 +64,12 @@ try {
     });
     const standIn = await joinStandIn(lk, call.callSid);
     try {
-      const stoppedAt = await speakUntilCut(standIn, answer, () => heardSinceOnset(call) >= HEARD_BEFORE_CUT);
+      const stoppedAt = await speakUntilCut(
+        standIn,
+        answer,
+        () => heardSinceOnset(call) >= HEARD_BEFORE_CUT,
+        () => call.clears.length > 0,
+      );
       const clearAt = await waitFor('a clear at the caller', () => call.clears[0]);
       clearMs.push(clearAt - stoppedAt);
       log(`call ${i}/${calls}: clear ${round(clearAt - stoppedAt, 1)} ms after the cut`);

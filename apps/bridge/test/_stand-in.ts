@@ -45,25 +45,24 @@ export async function speak(source: AudioSource, pcm: Int16Array): Promise<void>
 /**
  * Speaks 48 kHz PCM (it should be loud throughout, e.g. a tone) until `cutWhen()` says so, then is
  * cut off mid-word the way an interrupted agent is: its state leaves `speaking` while its audio is
- * still loud, and the audio stops. Resolves with the moment (performance.now) the state change
- * was sent.
+ * still loud, and the audio stops once `stoppedWhen()` says the cut took effect (e.g. the `clear`
+ * reached the caller). The bridge tells an interruption from a natural end by loud audio right
+ * before the state change, and an attribute can reach it later than audio sent after it, so the
+ * audio stays loud until then. Resolves with the moment (performance.now) the state change was sent.
  */
 export async function speakUntilCut(
   standIn: StandIn,
   pcm: Int16Array,
   cutWhen: () => boolean,
+  stoppedWhen: () => boolean,
 ): Promise<number> {
   await standIn.setState('speaking');
   let off = 0;
   for (; off < pcm.length && !cutWhen(); off += FRAME) await captureAt(standIn.source, pcm, off);
   if (off >= pcm.length) throw new Error('the stand-in ran out of speech before it was cut off');
   const stoppedAt = performance.now();
-  const stateSent = standIn.setState('listening');
-  // Still loud while the state change travels: cut off mid-word, not after a pause.
-  let done = false;
-  void stateSent.finally(() => (done = true));
-  for (; off < pcm.length && !done; off += FRAME) await captureAt(standIn.source, pcm, off);
-  await stateSent;
+  await standIn.setState('listening');
+  for (; off < pcm.length && !stoppedWhen(); off += FRAME) await captureAt(standIn.source, pcm, off);
   standIn.source.clearQueue();
   return stoppedAt;
 }

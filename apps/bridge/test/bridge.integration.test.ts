@@ -136,6 +136,7 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
         standIn,
         answer,
         () => call.audioOnsets.length > 0 && heardFrom(call, call.audioOnsets[0]!) >= 4000,
+        () => call.clears.length > 0,
       );
       const clear = await waitFor('a clear at the caller', () => call.clears[0]);
       // The clear is the answer to the cut: after it, while the answer was playing.
