@@ -25,18 +25,24 @@ const seen = new Set<string>();
 /** One call's room; everything it made is garbage once this returns (the pin aside). */
 async function oneRoom(i: number): Promise<void> {
   const phone = await connectParticipant(lk, `probe-${i}`, 'phone');
+  registry.register(phone.room, i);
   const source = await phone.publishMicrophone({ sampleRate: 48000 });
   for (const tid of networkThreads()) seen.add(tid);
   await phone.disconnect();
   await source.close();
   if (release) (phone.room as unknown as { ffiHandle: { dispose(): void } }).ffiHandle.dispose();
 }
+let collected = 0;
+const registry = new FinalizationRegistry(() => collected++);
 for (let i = 0; i < 6; i++) {
   await oneRoom(i);
-  for (let k = 0; k < 3; k++) {
+  // A full GC until the room just left is collected (this registry saw it go), then two more
+  // turns of the event loop, in which Node runs the native handles' finalizers.
+  while (collected < i + 1) {
     gc();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setImmediate(resolve));
   }
+  for (let k = 0; k < 2; k++) await new Promise((resolve) => setImmediate(resolve));
 }
 const alive = networkThreads().length;
 await lk.stop();

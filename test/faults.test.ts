@@ -3,8 +3,11 @@
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import type { NodeApp } from '@callbridge/testkit/process';
+import type { SimulatedCall } from '@callbridge/testkit/twilio';
+import { waitFor } from '@callbridge/testkit/wait';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../scripts/lib/stack.js';
+import { heardSince, matches, playedOut } from './_caller.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -13,39 +16,48 @@ afterEach(async () => {
 });
 afterAll(async () => dispose());
 
-async function workerServing(s: Stack, callSid: string): Promise<NodeApp> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const w = s.workers.find((x) =>
-      x.entries().some((e) => e.callSid === callSid && e.msg === 'caller joined'),
-    );
-    if (w) return w;
-    if (Date.now() > deadline) throw new Error('no worker took the call');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The worker whose call process logged taking this call. */
+function workerServing(s: Stack, callSid: string): Promise<NodeApp> {
+  return waitFor('a worker to take the call', () =>
+    s.workers.find((x) => x.entries().some((e) => e.callSid === callSid && e.msg === 'caller joined')),
+  );
 }
 
-/** A call on a stack with two agent workers, once the caller has heard the greeting. */
+const GREETING = 'Hello, this is the assistant. How can I help?';
+
+/**
+ * The caller hears the agent after a fault: an onset after `afterMs`, played out to its end, and
+ * it is the greeting (correlation with the simulator's voice), i.e. a new agent took the call.
+ */
+async function hearsGreetingAgain(call: SimulatedCall, afterMs: number): Promise<number> {
+  const at = await call.waitForAudioOnset(afterMs, 45_000);
+  await playedOut(call, 'the new greeting');
+  expect(matches(heardSince(call, at - 100), GREETING).median).toBeGreaterThan(0.7);
+  return at;
+}
+
+/** A call on a stack with two agent workers, once the caller has heard the greeting out. */
 async function greetedCallWithTwoWorkers() {
   const s = await startStack({
     workers: 2,
-    script: { greeting: { say: 'Hello, this is the assistant. How can I help?' } },
+    script: { greeting: { say: GREETING } },
     bridgeEnv: { AGENT_REJOIN_GRACE_S: '1', AGENT_REJOIN_TIMEOUT_S: '30' },
   });
   stack = s;
   const call = await s.placeCall();
   await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
+  // The kill comes between utterances: whatever the caller hears next is the new agent.
+  await playedOut(call, 'the greeting');
   return { running: s, call, serving: await workerServing(s, call.callSid) };
 }
 
 describe('faults with real processes', () => {
   it('replaces an agent whose worker is SIGKILLed mid-call: the caller hears the new agent', async () => {
     const { running, call, serving } = await greetedCallWithTwoWorkers();
-    await new Promise((r) => setTimeout(r, 4000));
 
     const killedAt = performance.now();
     serving.signal('SIGKILL');
-    const heardAgainAt = await call.waitForAudioOnset(killedAt + 200, 45_000);
+    const heardAgainAt = await hearsGreetingAgain(call, killedAt);
     const recoveryMs = Math.round(heardAgainAt - killedAt);
     console.log(JSON.stringify({ agent_kill_recovery_ms: recoveryMs }));
     const other = running.workers.find((w) => w !== serving)!;
@@ -55,10 +67,10 @@ describe('faults with real processes', () => {
       5000,
     );
     expect(running.bridge.entries().some((e) => e.msg === 'agent replaced')).toBe(true);
-    // Measured ≈ 2.5 s on the 2-core machine: the orphaned call process leaves the room as soon as
-    // its IPC channel closes, then the 1 s grace, the dispatch and the new agent's greeting. (Before
-    // it left by itself, 26 s: LiveKit Agents' 15 s orphan timeout, then LiveKit's ~10 s to notice.)
-    expect(recoveryMs).toBeLessThan(10_000);
+    // Recovery time is printed, not asserted. Measured ≈ 2.5 s on the 2-core machine: the orphaned
+    // call process leaves the room as soon as its IPC channel closes, then the 1 s grace, the
+    // dispatch and the new agent's greeting. (Before it left by itself, 26 s: LiveKit Agents' 15 s
+    // orphan timeout, then LiveKit's ~10 s to notice.)
     await call.hangup();
   }, 120_000);
 
@@ -68,19 +80,18 @@ describe('faults with real processes', () => {
     const joined = serving.entries().find((e) => e.callSid === call.callSid && e.msg === 'caller joined')!;
     const jobPid = Number(joined.pid);
     expect(jobPid).not.toBe(serving.pid);
-    await new Promise((r) => setTimeout(r, 3000));
 
     const killedAt = performance.now();
     process.kill(jobPid, 'SIGKILL');
-    const heardAgainAt = await call.waitForAudioOnset(killedAt + 200, 45_000);
+    const heardAgainAt = await hearsGreetingAgain(call, killedAt);
     const recoveryMs = Math.round(heardAgainAt - killedAt);
     console.log(JSON.stringify({ agent_process_kill_recovery_ms: recoveryMs }));
     const log = running.bridge.entries();
     expect(log.some((e) => e.msg === 'agent connection lost')).toBe(true);
     expect(log.some((e) => e.msg === 'agent replaced')).toBe(true);
-    // LiveKit reports the connection lost with its next quality update, 5–10 s after the kill
-    // (it drops the participant only ~10 s later); then the grace, the dispatch and the greeting.
-    expect(recoveryMs).toBeLessThan(20_000);
+    // Printed, not asserted: LiveKit reports the connection lost with its next quality update,
+    // 5–10 s after the kill (it drops the participant only ~10 s later); then the grace, the
+    // dispatch and the greeting.
     await call.hangup();
   }, 120_000);
 
@@ -117,16 +128,35 @@ describe('faults with real processes', () => {
       },
     });
     const call = await stack.placeCall();
+    const rt = stack.realtime!;
     await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
-    await new Promise((r) => setTimeout(r, 3500));
+    await playedOut(call, 'the greeting');
+    const marksBefore = call.marksEchoed.length;
+    const clearsBefore = call.clears.length;
     await call.sendAudio(speechPcm({ text: 'When is my appointment?', sampleRate: 8000 }));
-    await new Promise((r) => setTimeout(r, 4000));
-    const sessionsBefore = stack.realtime!.sessions.length;
-    expect(sessionsBefore).toBeGreaterThanOrEqual(2); // the plugin opened a new connection
+    // The answer starts, the model connection drops mid-audio, and the plugin opens a new one.
+    await call.waitForAudioOnset(performance.now() - 200, 20_000);
+    const second = await waitFor('the plugin to open a new model connection', () => rt.sessions[1], 30_000);
+    await rt.events.waitFor(
+      (e) => e.sessionId === second.id && e.type === 'session.updated',
+      20_000,
+      'the new connection configured',
+    );
+    // The cut-off answer is over at the caller before the next question: played to its mark, or
+    // (what the agent does when the connection drops mid-answer) cleared as an interruption.
+    await waitFor(
+      'the cut-off answer to end at the caller',
+      () => call.marksEchoed.length > marksBefore || call.clears.length > clearsBefore,
+    );
     const askedAt = performance.now();
     await call.sendAudio(speechPcm({ text: 'Hello? Are you still there?', sampleRate: 8000 }));
     const answeredAt = await call.waitForAudioOnset(askedAt, 20_000);
     console.log(JSON.stringify({ model_drop_next_answer_ms: Math.round(answeredAt - askedAt) }));
+    // ...and it is the new connection's answer, heard whole.
+    await playedOut(call, 'the answer after the reconnect');
+    expect(
+      matches(heardSince(call, answeredAt - 100), 'I am back. Your appointment is on Tuesday.').median,
+    ).toBeGreaterThan(0.7);
     expect(call.violations).toEqual([]);
     await call.hangup();
   }, 120_000);

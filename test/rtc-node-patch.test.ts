@@ -27,16 +27,25 @@ function uncaughtAfterFfiDispose(via: 'rtc-node' | 'bindings'): number {
     import { AudioSource, dispose } from '@livekit/rtc-node';
     let uncaught = 0;
     process.on('uncaughtException', () => uncaught++);
-    let sources = Array.from({ length: 20 }, () => new AudioSource(48000, 1));
+    let collected = 0;
+    const registry = new FinalizationRegistry(() => collected++);
+    let sources = Array.from({ length: 20 }, () => {
+      const source = new AudioSource(48000, 1);
+      registry.register(source, 0);
+      return source;
+    });
     if (${JSON.stringify(via)} === 'bindings') {
       const rtcNode = createRequire(process.cwd() + '/package.json').resolve('@livekit/rtc-node');
       await createRequire(rtcNode)('@livekit/rtc-ffi-bindings').livekitDispose();
     } else await dispose();
     sources = null;
-    for (let i = 0; i < 5; i++) {
+    // Until the GC has collected every source (this registry saw all 20 go), then two more turns
+    // of the event loop: Node runs the native handles' finalizers in a task after that GC.
+    while (collected < 20) {
       gc();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
     console.log(JSON.stringify({ uncaught }));
   `;
   const run = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {

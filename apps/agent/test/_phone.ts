@@ -7,6 +7,7 @@
 import { connectParticipant, recordRemoteAudio, type AudioRecording } from '@callbridge/testkit/livekit';
 import { AudioFrame, RoomEvent, RpcError, type AudioSource, type Room } from '@livekit/rtc-node';
 import { rmsDbfs } from '@callbridge/testkit/audio-fixtures';
+import { waitFor as waitForProbe, type Probe } from '@callbridge/testkit/wait';
 import { onsetIndex } from './_audio.js';
 
 const RATE = 48_000;
@@ -42,7 +43,7 @@ export interface StandInPhone {
   /** Every `lk.agent.state` change seen, with performance.now() times. */
   agentStates: Array<{ state: string; at: number }>;
   texts: TextMessage[];
-  waitFor<T>(what: string, probe: () => T | undefined, timeoutMs?: number): Promise<T>;
+  waitFor<T>(what: string, probe: Probe<T>, timeoutMs?: number): Promise<T>;
   leave(): Promise<void>;
 }
 
@@ -118,15 +119,9 @@ export async function joinAsPhone(
   const mic = startMicrophone(source);
   const joinedAt = performance.now();
 
-  const waitFor = async <T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`stand-in phone: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  /** The testkit's waitFor, labelled so a failure names the stand-in phone. */
+  const waitFor = <T>(what: string, probe: Probe<T>, timeoutMs = 15_000): Promise<T> =>
+    waitForProbe(what, probe, { timeoutMs, intervalMs: 50, label: 'stand-in phone' });
 
   const agentState = () =>
     [...room.remoteParticipants.values()].find((p) => p.identity.startsWith('agent-'))?.attributes[
@@ -164,6 +159,7 @@ export async function joinAsPhone(
     pressKeys: async (keys) => {
       for (const key of keys) {
         await local.publishDtmf(dtmfCode(key), key);
+        // A person's pace between keys (as the Twilio simulator's gapMs): input pacing, not a wait.
         await new Promise((r) => setTimeout(r, 120));
       }
     },

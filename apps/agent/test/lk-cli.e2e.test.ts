@@ -6,6 +6,7 @@
 import { encodeWav, speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { recordRemoteAudio, startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startRealtimeSimulator, type RealtimeSimulator } from '@callbridge/testkit/realtime';
+import { waitFor, type Probe } from '@callbridge/testkit/wait';
 import { Room } from '@livekit/rtc-node';
 import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -94,19 +95,9 @@ async function listenerRoom(): Promise<Room> {
   return room;
 }
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The testkit's waitFor with this file's pace: 30 s bounds, polled every 100 ms. */
+const until = <T>(what: string, probe: Probe<T>): Promise<T> =>
+  waitFor(what, probe, { timeoutMs: 30_000, intervalMs: 100 });
 
 it('lk dispatch create + lk room join --publish speech.ogg: the agent greets and answers', async () => {
   const ogg = join(dir, 'speech.ogg');

@@ -69,19 +69,8 @@ export async function startTestBridge(
   };
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The one testkit helper, re-exported because most bridge tests import their tools from here. */
+export { waitFor } from '@callbridge/testkit/wait';
 
 export async function metricValue(
   bridge: Bridge,

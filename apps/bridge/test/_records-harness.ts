@@ -4,7 +4,7 @@
 import type { LiveKitServer } from '@callbridge/testkit/livekit';
 import { TwilioRestSimulator, type CalleeDirectory } from '@callbridge/testkit/twilio';
 import { createCallRooms } from '../src/livekit/call-rooms.js';
-import { AUTH_TOKEN, startTestBridge, type TestBridge } from './_harness.js';
+import { AUTH_TOKEN, startTestBridge, waitFor, type TestBridge } from './_harness.js';
 
 export const API_KEY = 'test-api-key-0123456789abcdef0123';
 export const OUR_NUMBER = '+15559870000';
@@ -92,16 +92,18 @@ export function apiClient(base: string): ApiClient {
   return {
     request,
     async waitForCall(sid, done, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
       let last: any;
-      for (;;) {
-        const res = await request('GET', `/api/calls/${sid}`);
-        last = res.body;
-        if (res.status === 200 && done(res.body)) return res.body;
-        if (Date.now() > deadline)
-          throw new Error(`call ${sid} never reached the expected state; last: ${JSON.stringify(last)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      return waitFor(
+        `call ${sid} to reach the expected state`,
+        async () => {
+          const res = await request('GET', `/api/calls/${sid}`);
+          last = res.body;
+          return res.status === 200 && done(res.body) ? res.body : undefined;
+        },
+        { timeoutMs, intervalMs: 100 },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; last: ${JSON.stringify(last)}`);
+      });
     },
   };
 }

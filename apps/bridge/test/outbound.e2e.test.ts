@@ -4,11 +4,11 @@
 // dispatched with the task, says it is an AI and why it calls, the callee answers, the agent ends
 // the call; the record holds both sides of the conversation, the tool call and the outcome.
 import { dispose } from '@livekit/rtc-node';
-import { decimate, segmentedCorrelation, speechPcm } from '@callbridge/testkit/audio-fixtures';
-import { synthesize } from '@callbridge/testkit/realtime';
-import { TwilioRestSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
+import { speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { TwilioRestSimulator } from '@callbridge/testkit/twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, TWILIO_AUTH_TOKEN, type Stack } from '../../../scripts/lib/stack.js';
+import { heardSince, matches, playedOut } from '../../../test/_caller.js';
 import { API_KEY, apiClient, readSse, type ApiClient } from './_records-harness.js';
 
 const VOICE = 'marin';
@@ -57,16 +57,6 @@ afterAll(async () => {
   await dispose();
 });
 
-async function onsetAfter(call: SimulatedCall, afterMs: number, timeoutMs = 30_000): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const t = call.audioOnsets.find((x) => x > afterMs);
-    if (t !== undefined) return t;
-    if (performance.now() > deadline) throw new Error('no agent audio reached the callee');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('an outbound call end to end', () => {
   it('the agent states it is an AI and the purpose, the callee replies, the record has it all', async () => {
     const placed = await api.request('POST', '/api/calls', { to: CALLEE, task: TASK });
@@ -77,12 +67,10 @@ describe('an outbound call end to end', () => {
     const call = restCall.call!;
 
     // The callee hears the opening: an AI, calling about the task.
-    const openingAt = await onsetAfter(call, call.streamStartedAtMs);
-    await new Promise((r) => setTimeout(r, 7000));
+    const openingAt = await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
+    await playedOut(call, 'the opening');
     expect(openingInstructions).toContain(TASK);
-    const startSample = Math.max(0, Math.floor(((openingAt - 100 - call.heardStartedAtMs) / 1000) * 8000));
-    const heard = call.heardPcm().subarray(startSample);
-    const opening = segmentedCorrelation(decimate(synthesize(OPENING, VOICE), 3), heard, 2400);
+    const opening = matches(heardSince(call, openingAt - 100), OPENING, VOICE);
     expect(opening.median).toBeGreaterThan(0.7);
 
     // The callee answers; the agent says goodbye and hangs up with end_call.

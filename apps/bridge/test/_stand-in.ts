@@ -1,0 +1,74 @@
+/**
+ * A stand-in for the agent in a call's room: joins once the bridge created the room, publishes a
+ * microphone, reports `lk.agent.state`, and speaks in real time. Shared by the bridge's integration
+ * tests and `npm run bench:clear`.
+ */
+import { AudioFrame, type AudioSource } from '@livekit/rtc-node';
+import {
+  connectParticipant,
+  type ConnectedParticipant,
+  type LiveKitServer,
+} from '@callbridge/testkit/livekit';
+import { waitFor } from '@callbridge/testkit/wait';
+import { RoomServiceClient } from 'livekit-server-sdk';
+
+export interface StandIn {
+  agent: ConnectedParticipant;
+  source: AudioSource;
+  setState(state: 'speaking' | 'listening'): Promise<void>;
+}
+
+/** Joins the call's room (`call-<CallSid>`) once the bridge has created it. */
+export async function joinStandIn(lk: LiveKitServer, callSid: string): Promise<StandIn> {
+  const room = `call-${callSid}`;
+  const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+  await waitFor('call room', async () => (await rooms.listRooms([room])).length > 0);
+  const agent = await connectParticipant(lk, room, `agent-standin-${callSid.slice(-6)}`, {
+    'lk.agent.state': 'listening',
+  });
+  const source = await agent.publishMicrophone({ queueMs: 100 });
+  return {
+    agent,
+    source,
+    setState: (state) => agent.room.localParticipant!.setAttributes({ 'lk.agent.state': state }),
+  };
+}
+
+const FRAME = 480; // 10 ms at 48 kHz
+
+/** Plays 48 kHz PCM in 10 ms frames in real time, to the end. Resolves when it has played out. */
+export async function speak(source: AudioSource, pcm: Int16Array): Promise<void> {
+  for (let off = 0; off < pcm.length; off += FRAME) await captureAt(source, pcm, off);
+  await source.waitForPlayout();
+}
+
+/**
+ * Speaks 48 kHz PCM (it should be loud throughout, e.g. a tone) until `cutWhen()` says so, then is
+ * cut off mid-word the way an interrupted agent is: its state leaves `speaking` while its audio is
+ * still loud, and the audio stops once `stoppedWhen()` says the cut took effect (e.g. the `clear`
+ * reached the caller). The bridge tells an interruption from a natural end by loud audio right
+ * before the state change, and an attribute can reach it later than audio sent after it, so the
+ * audio stays loud until then. Resolves with the moment (performance.now) the state change was sent.
+ */
+export async function speakUntilCut(
+  standIn: StandIn,
+  pcm: Int16Array,
+  cutWhen: () => boolean,
+  stoppedWhen: () => boolean,
+): Promise<number> {
+  await standIn.setState('speaking');
+  let off = 0;
+  for (; off < pcm.length && !cutWhen(); off += FRAME) await captureAt(standIn.source, pcm, off);
+  if (off >= pcm.length) throw new Error('the stand-in ran out of speech before it was cut off');
+  const stoppedAt = performance.now();
+  await standIn.setState('listening');
+  for (; off < pcm.length && !stoppedWhen(); off += FRAME) await captureAt(standIn.source, pcm, off);
+  standIn.source.clearQueue();
+  return stoppedAt;
+}
+
+function captureAt(source: AudioSource, pcm: Int16Array, off: number): Promise<void> {
+  const chunk = new Int16Array(FRAME);
+  chunk.set(pcm.subarray(off, Math.min(pcm.length, off + FRAME)));
+  return source.captureFrame(new AudioFrame(chunk, 48_000, 1, FRAME));
+}
