@@ -37,7 +37,7 @@ export const RPC_ERROR_CODES = {
   refused: 1403,
 } as const;
 
-/** Parses an RPC's JSON payload with its schema; `undefined` data when it is not JSON at all. */
+/** Parses an RPC's JSON payload with its schema; `json: false` when the payload is not JSON at all. */
 export function parseRpcPayload<T extends z.ZodType>(
   schema: T,
   payload: string,
