@@ -14,12 +14,8 @@ export {
 export { startWorker, type RunningWorker } from './worker.js';
 export { runCall, type CallDeps } from './call/run-call.js';
 export { startConversation, type Conversation, type CallerLine } from './call/conversation.js';
-export {
-  callContextFromMetadata,
-  withParticipantAttributes,
-  phoneIdentityFor,
-  type CallContext,
-} from './call/context.js';
+export { callContextFromMetadata, withParticipantAttributes, type CallContext } from './call/context.js';
+export { phoneIdentityFor } from '@callbridge/room-contract';
 export { composeInstructions } from './call/instructions.js';
 export { PhoneLine, TransferRefusedError, type PhoneControl } from './call/phone-line.js';
 export {

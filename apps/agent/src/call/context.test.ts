@@ -1,10 +1,6 @@
+import { phoneIdentityFor } from '@callbridge/room-contract';
 import { describe, expect, it } from 'vitest';
-import {
-  callContextFromMetadata,
-  maskNumber,
-  phoneIdentityFor,
-  withParticipantAttributes,
-} from './context.js';
+import { callContextFromMetadata, maskNumber, withParticipantAttributes } from './context.js';
 import { composeInstructions } from './instructions.js';
 
 const room = JSON.stringify({
@@ -34,6 +30,24 @@ describe('call context', () => {
     );
     expect(outbound).toMatchObject({ remoteNumber: '+15550001111', ourNumber: '+15557654321' });
     expect(phoneIdentityFor(outbound.remoteNumber)).toBe('phone-15550001111');
+    expect(outbound.phoneIdentity).toBe('phone-15550001111');
+    expect(inbound.phoneIdentity).toBe('phone-15551234567');
+  });
+
+  it('names the phone participant as the bridge does, also when Twilio withholds the number', () => {
+    const withheld = callContextFromMetadata(
+      JSON.stringify({ callSid: 'CA7', direction: 'inbound', from: 'anonymous', to: '+15557654321' }),
+      '',
+    );
+    // Not a number the model may be told, but the bridge still joins as phone-<callSid>.
+    expect(withheld.remoteNumber).toBeUndefined();
+    expect(withheld.issues).toEqual(['dispatch.from is invalid']);
+    expect(withheld.phoneIdentity).toBe('phone-CA7');
+    // Metadata that does not name a whole call: only an E.164 number names the participant.
+    expect(callContextFromMetadata(JSON.stringify({ callSid: 'CA8' }), '').phoneIdentity).toBeUndefined();
+    expect(callContextFromMetadata(JSON.stringify({ from: '+15551234567' }), '').phoneIdentity).toBe(
+      'phone-15551234567',
+    );
   });
 
   it('keeps valid fields when others are bad, and notes the problems', () => {
@@ -66,7 +80,19 @@ describe('call context', () => {
       direction: 'inbound',
       remoteNumber: '+15551234567',
       ourNumber: '+15557654321',
+      issues: [],
     });
+  });
+
+  it('ignores attributes that break the room contract and notes them', () => {
+    const ctx = withParticipantAttributes(callContextFromMetadata('', ''), {
+      'sip.callID': 'CA9',
+      'sip.callDirection': 'sideways',
+      'sip.phoneNumber': '+15551234567',
+    });
+    expect(ctx.direction).toBeUndefined();
+    expect(ctx).toMatchObject({ callSid: 'CA9', remoteNumber: '+15551234567' });
+    expect(ctx.issues).toEqual(['attributes.sip.callDirection is invalid']);
   });
 
   it('masks numbers for logs', () => {

@@ -3,32 +3,22 @@
  * the room metadata and the phone participant's SIP-style attributes. Every source is optional
  * and validated; a room joined by hand (e.g. with the `lk` CLI) simply has an empty context.
  */
+import {
+  callDirectionSchema,
+  dispatchMetadataSchema,
+  PHONE_ATTRIBUTES,
+  phoneAttributesSchema,
+  phoneIdentityFor,
+  remotePartyOf,
+  roomMetadataSchema,
+} from '@callbridge/room-contract';
 import { z } from 'zod';
 
+/** The numbers the model is told about must be E.164; the contract's `from`/`to` may be anything Twilio sent. */
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/);
-const direction = z.enum(['inbound', 'outbound']);
 
-const roomMetadataSchema = z.object({
-  callSid: z.string().min(1).optional(),
-  direction: direction.optional(),
-  from: e164.optional(),
-  to: e164.optional(),
-});
-
-const dispatchMetadataSchema = roomMetadataSchema.extend({
-  task: z.string().max(4000).optional(),
-  instructions: z.string().max(20000).optional(),
-  voice: z.string().min(1).max(64).optional(),
-});
-
-export const ATTR = {
-  phoneNumber: 'sip.phoneNumber',
-  trunkPhoneNumber: 'sip.trunkPhoneNumber',
-  callId: 'sip.callID',
-  callStatus: 'sip.callStatus',
-  callDirection: 'sip.callDirection',
-  streamSid: 'callbridge.streamSid',
-} as const;
+/** The phone participant's attribute names (the room contract's), as the agent's code calls them. */
+export const ATTR = PHONE_ATTRIBUTES;
 
 export interface CallContext {
   callSid?: string;
@@ -43,6 +33,11 @@ export interface CallContext {
   instructions?: string;
   /** Voice override for this call (dispatch metadata). */
   voice?: string;
+  /**
+   * The phone participant the bridge joins as (`phone-<digits>`, or `phone-<callSid>` for a withheld
+   * number), when the metadata names the call; undefined for a room joined by hand.
+   */
+  phoneIdentity?: string;
   /** Problems found in the metadata, for logging: the call proceeds without those fields. */
   issues: string[];
 }
@@ -63,10 +58,10 @@ function lenient<T extends z.ZodObject>(
   value: unknown,
   what: string,
   issues: string[],
-): z.infer<T> {
+): Partial<z.infer<T>> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     issues.push(`${what} is not an object`);
-    return {} as z.infer<T>;
+    return {};
   }
   const out: Record<string, unknown> = {};
   for (const [key, fieldSchema] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
@@ -76,51 +71,78 @@ function lenient<T extends z.ZodObject>(
     if (parsed.success) out[key] = parsed.data;
     else issues.push(`${what}.${key} is invalid`);
   }
-  return out as z.infer<T>;
+  return out as Partial<z.infer<T>>;
+}
+
+/** One metadata source read with the contract's schema, plus which of its numbers are E.164. */
+function readMetadata<T extends typeof roomMetadataSchema>(
+  schema: T,
+  raw: string,
+  json: string,
+  what: string,
+  issues: string[],
+) {
+  const fields = lenient(schema, parseJson(raw, json, issues), what, issues);
+  const number = (key: 'from' | 'to') => {
+    const value = fields[key];
+    if (value === undefined) return undefined;
+    if (e164.safeParse(value).success) return value;
+    issues.push(`${what}.${key} is invalid`);
+    return undefined;
+  };
+  return { fields, from: number('from'), to: number('to') };
 }
 
 /** Combines dispatch metadata (preferred: it is per-job) with room metadata. */
 export function callContextFromMetadata(dispatchMetadata: string, roomMetadata: string): CallContext {
   const issues: string[] = [];
-  const job = lenient(
-    dispatchMetadataSchema,
-    parseJson(dispatchMetadata, 'dispatch metadata', issues),
-    'dispatch',
-    issues,
-  );
-  const room = lenient(roomMetadataSchema, parseJson(roomMetadata, 'room metadata', issues), 'room', issues);
-  const dir = job.direction ?? room.direction;
+  const job = readMetadata(dispatchMetadataSchema, dispatchMetadata, 'dispatch metadata', 'dispatch', issues);
+  const room = readMetadata(roomMetadataSchema, roomMetadata, 'room metadata', 'room', issues);
+  const dir = job.fields.direction ?? room.fields.direction;
   const from = job.from ?? room.from;
   const to = job.to ?? room.to;
-  return {
-    callSid: job.callSid ?? room.callSid,
+  const callSid = job.fields.callSid ?? room.fields.callSid;
+  // Metadata the bridge wrote names its phone participant exactly as the bridge does; otherwise
+  // only an E.164 number does, and without one the agent takes whoever joins first.
+  const bridgeCall = roomMetadataSchema.safeParse({
+    callSid,
     direction: dir,
-    remoteNumber: dir === 'outbound' ? to : from,
+    from: job.fields.from ?? room.fields.from,
+    to: job.fields.to ?? room.fields.to,
+  });
+  const remoteNumber = dir === 'outbound' ? to : from;
+  return {
+    callSid,
+    direction: dir,
+    remoteNumber,
     ourNumber: dir === 'outbound' ? from : to,
-    task: job.task,
-    instructions: job.instructions,
-    voice: job.voice,
+    task: job.fields.task,
+    instructions: job.fields.instructions,
+    voice: job.fields.voice,
+    phoneIdentity: bridgeCall.success
+      ? phoneIdentityFor(remotePartyOf(bridgeCall.data), bridgeCall.data.callSid)
+      : phoneIdentityFor(remoteNumber),
     issues,
   };
 }
 
-/** Fills gaps from the phone participant's attributes; metadata wins where both exist. */
+/**
+ * Fills gaps from the phone participant's attributes; metadata wins where both exist. Attributes
+ * that break the contract are ignored and noted in `issues` (appended to the context's own).
+ */
 export function withParticipantAttributes(ctx: CallContext, attributes: Record<string, string>): CallContext {
-  const number = (key: string) => (e164.safeParse(attributes[key]).success ? attributes[key] : undefined);
-  const dir = direction.safeParse(attributes[ATTR.callDirection]);
+  const issues: string[] = [];
+  const attrs = lenient(phoneAttributesSchema, attributes, 'attributes', issues);
+  const number = (value: string | undefined) => (e164.safeParse(value).success ? value : undefined);
+  const dir = callDirectionSchema.safeParse(attrs[ATTR.callDirection]);
   return {
     ...ctx,
-    callSid: ctx.callSid ?? (attributes[ATTR.callId] || undefined),
+    callSid: ctx.callSid ?? (attrs[ATTR.callId] || undefined),
     direction: ctx.direction ?? (dir.success ? dir.data : undefined),
-    remoteNumber: ctx.remoteNumber ?? number(ATTR.phoneNumber),
-    ourNumber: ctx.ourNumber ?? number(ATTR.trunkPhoneNumber),
+    remoteNumber: ctx.remoteNumber ?? number(attrs[ATTR.phoneNumber]),
+    ourNumber: ctx.ourNumber ?? number(attrs[ATTR.trunkPhoneNumber]),
+    issues: [...ctx.issues, ...issues],
   };
-}
-
-/** The bridge names the phone participant after the remote party's digits: `phone-15551234567`. */
-export function phoneIdentityFor(number: string | undefined): string | undefined {
-  const digits = number?.replace(/\D/g, '');
-  return digits ? `phone-${digits}` : undefined;
 }
 
 /** A phone number for logs: enough to correlate, not enough to identify (`+1555…4567`). */

@@ -3,13 +3,19 @@
  * `transfer`) and the caller hanging up (`sip.callStatus` → `hangup`). The agent never talks to
  * the bridge directly; this is the whole contract on the agent's side.
  */
+import {
+  PHONE_ATTRIBUTES,
+  PHONE_CALL_STATUS,
+  RPC_METHODS,
+  rpcOkSchema,
+  type HangupRequest,
+  type RpcMethod,
+  type TransferRequest,
+} from '@callbridge/room-contract';
 import { RpcError, RoomEvent, type Participant, type Room } from '@livekit/rtc-node';
-import { z } from 'zod';
-import { ATTR } from './context.js';
 import type { Logger } from '../ops/logger.js';
 
 const RPC_TIMEOUT_MS = 5_000;
-const transferReplySchema = z.object({ ok: z.literal(true) });
 
 /** A transfer the bridge refused or could not perform; `message` is safe to tell the model. */
 export class TransferRefusedError extends Error {
@@ -40,7 +46,7 @@ export class PhoneLine implements PhoneControl {
   /** Asks the bridge to end the call. Resolves false if it could not be asked (already gone, no bridge). */
   async hangup(reason: string): Promise<boolean> {
     try {
-      await this.#rpc('hangup', { reason });
+      await this.#rpc(RPC_METHODS.hangup, { reason } satisfies HangupRequest);
       this.#logger.info({ reason }, 'hangup requested');
       return true;
     } catch (err) {
@@ -53,7 +59,7 @@ export class PhoneLine implements PhoneControl {
   async transfer(to: string): Promise<void> {
     let reply: string;
     try {
-      reply = await this.#rpc('transfer', { to });
+      reply = await this.#rpc(RPC_METHODS.transfer, { to } satisfies TransferRequest);
     } catch (err) {
       throw new TransferRefusedError(
         err instanceof RpcError ? err.message : 'the phone system did not answer',
@@ -65,7 +71,7 @@ export class PhoneLine implements PhoneControl {
     } catch {
       json = undefined;
     }
-    if (!transferReplySchema.safeParse(json).success) {
+    if (!rpcOkSchema.safeParse(json).success) {
       throw new TransferRefusedError('the phone system did not confirm the transfer');
     }
   }
@@ -73,7 +79,11 @@ export class PhoneLine implements PhoneControl {
   /** Calls `onHangup` once when the bridge marks the call as hung up. Returns an unsubscribe. */
   onHangup(onHangup: () => void): () => void {
     const handler = (changed: Record<string, string>, participant: Participant) => {
-      if (participant.identity !== this.#identity || changed[ATTR.callStatus] !== 'hangup') return;
+      if (
+        participant.identity !== this.#identity ||
+        changed[PHONE_ATTRIBUTES.callStatus] !== PHONE_CALL_STATUS.hangup
+      )
+        return;
       this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
       onHangup();
     };
@@ -81,7 +91,7 @@ export class PhoneLine implements PhoneControl {
     return () => this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
   }
 
-  async #rpc(method: string, payload: Record<string, unknown>): Promise<string> {
+  async #rpc(method: RpcMethod, payload: HangupRequest | TransferRequest): Promise<string> {
     const local = this.#room.localParticipant;
     if (!local) throw new Error('not connected to the room');
     return local.performRpc({

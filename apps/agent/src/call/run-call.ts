@@ -5,13 +5,8 @@
  */
 import { AutoSubscribe, type JobContext } from '@livekit/agents';
 import type { RemoteParticipant } from '@livekit/rtc-node';
-import {
-  ATTR,
-  callContextFromMetadata,
-  maskNumber,
-  phoneIdentityFor,
-  withParticipantAttributes,
-} from './context.js';
+import { isPhoneIdentity } from '@callbridge/room-contract';
+import { ATTR, callContextFromMetadata, maskNumber, withParticipantAttributes } from './context.js';
 import { startConversation, type Conversation, type ConversationDeps } from './conversation.js';
 
 /** The bridge joins within a second or two of dispatching; after this the call is abandoned. */
@@ -25,7 +20,7 @@ export async function runCall<P>(ctx: JobContext<P>, deps: CallDeps): Promise<vo
   let log = deps.logger.child({ room: ctx.room.name, jobId: ctx.job.id, callSid: call.callSid });
   if (call.issues.length > 0) log.warn({ issues: call.issues }, 'call metadata partly ignored');
 
-  const expectedIdentity = phoneIdentityFor(call.remoteNumber);
+  const expectedIdentity = call.phoneIdentity;
   const early: Promise<Conversation> | undefined = expectedIdentity
     ? startConversation(ctx, { ...deps, logger: log }, call, { identity: expectedIdentity, isPhone: true })
     : undefined;
@@ -41,10 +36,16 @@ export async function runCall<P>(ctx: JobContext<P>, deps: CallDeps): Promise<vo
     return;
   }
   const joinedAt = Date.now();
+  const known = call.issues.length;
   call = withParticipantAttributes(call, participant.attributes);
   log = log.child({ callSid: call.callSid });
+  if (call.issues.length > known)
+    log.warn(
+      { participant: participant.identity, issues: call.issues.slice(known) },
+      'phone participant attributes do not match the room contract: those attributes ignored',
+    );
   // Only a bridge participant can be asked to hang up or transfer; a developer joined with `lk` cannot.
-  const isPhone = participant.identity.startsWith('phone-') || ATTR.callId in participant.attributes;
+  const isPhone = isPhoneIdentity(participant.identity) || ATTR.callId in participant.attributes;
   log.info(
     {
       participant: participant.identity,

@@ -35,4 +35,5 @@ export {
   type CallToolSpec,
   type ToolRuntime,
 } from './define.js';
-export { TOOL_CALLS_TOPIC, type ToolCallRecord } from './tool-call-log.js';
+export { TOOL_CALLS_TOPIC } from '@callbridge/room-contract';
+export type { ToolCallRecord } from './tool-call-log.js';

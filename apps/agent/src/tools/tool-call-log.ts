@@ -2,25 +2,13 @@
  * Publishes every tool call into the room on the `callbridge.tool_calls` text stream (one JSON
  * message per call) so the bridge, or any listener, can record it; and counts it in metrics.
  */
+import { TOOL_CALLS_TOPIC, type ToolCallMessage } from '@callbridge/room-contract';
 import type { Room } from '@livekit/rtc-node';
 import type { Logger } from '../ops/logger.js';
 import type { MetricReport } from '../ops/metrics-relay.js';
 
-export const TOOL_CALLS_TOPIC = 'callbridge.tool_calls';
-
-export interface ToolCallRecord {
-  name: string;
-  /** The model's tool call id, to match with transcripts. */
-  toolCallId: string;
-  /** The arguments as the model sent them (before validation). */
-  arguments: unknown;
-  /** What the model was told; exactly one of result/error is set. */
-  result?: unknown;
-  error?: string;
-  /** Epoch milliseconds. */
-  startedAt: number;
-  endedAt: number;
-}
+/** One tool call as published: the room contract's message, with the model's tool call id always set. */
+export type ToolCallRecord = ToolCallMessage & { toolCallId: string };
 
 export interface ToolCallRecorder {
   record(entry: ToolCallRecord): void;

@@ -1,18 +1,7 @@
 import type { CallContext } from '../livekit/call-rooms.js';
+import type { CallOutcome } from './outcomes.js';
 
-export type CallOutcome =
-  | 'completed'
-  | 'caller_hung_up'
-  | 'agent_hung_up'
-  | 'transferred'
-  | 'busy_rejected'
-  | 'failed'
-  | 'stream_dropped'
-  | 'no_stream'
-  | 'room_closed'
-  | 'protocol_error'
-  | 'agent_lost'
-  | 'shutdown';
+export type { CallOutcome } from './outcomes.js';
 
 /** How a stream ended, kept briefly for Twilio's `<Redirect>` after `<Connect>` asks what next. */
 export interface StreamEnding {

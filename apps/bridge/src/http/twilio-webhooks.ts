@@ -7,6 +7,7 @@ import {
   parseVoiceWebhook,
   sayAndHangupTwiml,
 } from '@callbridge/twilio-media';
+import type { DispatchMetadata } from '@callbridge/room-contract';
 import { Router, type RequestHandler } from 'express';
 import type { CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
@@ -77,7 +78,10 @@ export function twilioWebhooks(deps: {
           typeof answeredBy === 'string' ? answeredBy : undefined,
         );
         await rooms.createCallRoom(room, context);
-        await rooms.dispatchAgent(room, config.agentName, { ...context, ...task });
+        await rooms.dispatchAgent(room, config.agentName, {
+          ...context,
+          ...task,
+        } satisfies DispatchMetadata);
       } catch (err) {
         registry.remove(form.CallSid);
         metrics.activeCalls.set(registry.active);

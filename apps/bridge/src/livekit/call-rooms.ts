@@ -1,19 +1,16 @@
+import type { RoomMetadata } from '@callbridge/room-contract';
 import { AccessToken, AgentDispatchClient, RoomServiceClient, TrackSource } from 'livekit-server-sdk';
 
 /** What the call setup writes into the room and the agent dispatch, so agents know who is calling. */
-export interface CallContext {
-  callSid: string;
-  direction: 'inbound' | 'outbound';
-  from: string;
-  to: string;
-}
+export type CallContext = RoomMetadata;
 
 /**
  * The bridge's narrow view of LiveKit's server API: one room per call, one agent dispatched into it,
  * one token for the phone participant. Tests can swap it for a fake; integration tests use the real one.
  */
 export interface CallRooms {
-  createCallRoom(room: string, context: CallContext): Promise<void>;
+  createCallRoom(room: string, context: RoomMetadata): Promise<void>;
+  /** `metadata` is the contract's DispatchMetadata; callers build it typed (`satisfies DispatchMetadata`). */
   dispatchAgent(room: string, agentName: string, metadata: Record<string, unknown>): Promise<void>;
   deleteRoom(room: string): Promise<void>;
   removeParticipant(room: string, identity: string): Promise<void>;
@@ -25,21 +22,21 @@ export function roomNameFor(callSid: string): string {
   return `call-${callSid}`;
 }
 
-/** `phone-<digits>` for a number, `phone-<callSid>` when Twilio withholds the caller ID. */
-export function phoneIdentityFor(caller: string, callSid: string): string {
-  const digits = caller.replace(/\D/g, '');
-  return digits.length > 0 ? `phone-${digits}` : `phone-${callSid}`;
-}
-
 export function createCallRooms(opts: { url: string; apiKey: string; apiSecret: string }): CallRooms {
   const host = opts.url.replace(/^ws/, 'http');
   const rooms = new RoomServiceClient(host, opts.apiKey, opts.apiSecret);
   const dispatch = new AgentDispatchClient(host, opts.apiKey, opts.apiSecret);
   return {
     async createCallRoom(room, context) {
+      const metadata: RoomMetadata = {
+        callSid: context.callSid,
+        direction: context.direction,
+        from: context.from,
+        to: context.to,
+      };
       await rooms.createRoom({
         name: room,
-        metadata: JSON.stringify(context),
+        metadata: JSON.stringify(metadata),
         // The bridge deletes the room at hang-up; these only catch rooms nobody ever joined.
         emptyTimeout: 60,
         departureTimeout: 10,

@@ -8,12 +8,22 @@ import {
   verifyStreamToken,
   type StartMessage,
 } from '@callbridge/twilio-media';
+import {
+  parseRpcPayload,
+  phoneAttributes,
+  phoneIdentityFor,
+  remotePartyOf,
+  RPC_ERROR_CODES,
+  RPC_METHODS,
+  RPC_OK,
+  transferRequestSchema,
+  type DispatchMetadata,
+} from '@callbridge/room-contract';
 import { RpcError } from '@livekit/rtc-node';
 import type { WebSocket } from 'ws';
 import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import type { CallRooms } from '../livekit/call-rooms.js';
-import { phoneIdentityFor } from '../livekit/call-rooms.js';
 import { PhoneParticipant } from '../livekit/phone-participant.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
@@ -223,16 +233,8 @@ export class CallSession {
     });
 
     // Named after the person on the line (the callee of an outbound call), as the agent expects.
-    const identity = phoneIdentityFor(call.direction === 'inbound' ? call.from : call.to, callSid);
-    const attributes = {
-      'sip.phoneNumber': call.direction === 'inbound' ? call.from : call.to,
-      'sip.trunkPhoneNumber': call.direction === 'inbound' ? call.to : call.from,
-      'sip.callID': callSid,
-      'sip.callIDFull': callSid,
-      'sip.callStatus': 'active',
-      'sip.callDirection': call.direction,
-      'callbridge.streamSid': streamSid,
-    };
+    const identity = phoneIdentityFor(remotePartyOf(call), callSid);
+    const attributes = phoneAttributes({ ...call, callSid, streamSid });
     try {
       const token = await rooms.phoneToken(call.room, identity, attributes);
       const relay = this.relay;
@@ -321,7 +323,7 @@ export class CallSession {
           );
       const context = { callSid: call.callSid, direction: call.direction, from: call.from, to: call.to };
       rooms
-        .dispatchAgent(call.room, config.agentName, { ...context, resumed: true })
+        .dispatchAgent(call.room, config.agentName, { ...context, resumed: true } satisfies DispatchMetadata)
         .catch((err: Error) => this.log.error({ err: err.message }, 'agent re-dispatch failed'));
     }, config.agentRejoinGraceMs);
     this.agentGiveUpTimer = setTimeout(() => {
@@ -354,21 +356,21 @@ export class CallSession {
 
   private registerRpc(): void {
     const phone = this.phone!;
-    phone.registerRpc('hangup', async (data) => {
+    phone.registerRpc(RPC_METHODS.hangup, async (data) => {
       this.log.info({ agent: data.callerIdentity }, 'agent hung up');
       // Answer first so the agent is not left waiting for a room that is going away.
       setTimeout(() => void this.end('agent_hung_up', 'hangup rpc'), 0);
-      return JSON.stringify({ ok: true });
+      return JSON.stringify(RPC_OK);
     });
-    phone.registerRpc('transfer', async (data) => {
-      let to: unknown;
-      try {
-        to = (JSON.parse(data.payload) as { to?: unknown }).to;
-      } catch {
-        throw new RpcError(1400, 'transfer payload must be JSON {"to": "+1..."}');
+    phone.registerRpc(RPC_METHODS.transfer, async (data) => {
+      const request = parseRpcPayload(transferRequestSchema, data.payload);
+      if (!request.ok) {
+        this.log.warn({ agent: data.callerIdentity, issue: request.issue }, 'transfer payload refused');
+        throw new RpcError(RPC_ERROR_CODES.badPayload, 'transfer payload must be JSON {"to": "+1..."}');
       }
-      if (typeof to !== 'string' || !this.deps.config.transferAllowlist.includes(to)) {
-        throw new RpcError(1403, `transfer target ${String(to)} is not in TRANSFER_ALLOWLIST`);
+      const { to } = request.value;
+      if (!this.deps.config.transferAllowlist.includes(to)) {
+        throw new RpcError(RPC_ERROR_CODES.refused, `transfer target ${to} is not in TRANSFER_ALLOWLIST`);
       }
       // With API credentials Twilio is told at once; without, ending the stream makes Twilio ask
       // /twilio/stream-ended, which answers with the <Dial>.
@@ -376,7 +378,7 @@ export class CallSession {
       this.transferTo = to;
       this.log.info({ callee: to }, 'call transferred');
       setTimeout(() => void this.end('transferred', 'transfer rpc'), 0);
-      return JSON.stringify({ ok: true });
+      return JSON.stringify(RPC_OK);
     });
   }
 

@@ -1,22 +1,7 @@
+import { TOOL_CALLS_TOPIC, toolCallMessageSchema, TRANSCRIPTION_TOPIC } from '@callbridge/room-contract';
 import type { Room } from '@livekit/rtc-node';
-import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { CallRecorder } from './call-recorder.js';
-
-/** LiveKit Agents' transcription text streams, for both sides of the conversation. */
-export const TRANSCRIPTION_TOPIC = 'lk.transcription';
-/** The agent publishes one JSON message per tool call here (apps/agent/src/tools/tool-call-log.ts). */
-export const TOOL_CALLS_TOPIC = 'callbridge.tool_calls';
-
-const ToolCallMessage = z.object({
-  name: z.string().min(1).max(200),
-  toolCallId: z.string().max(200).optional(),
-  arguments: z.unknown(),
-  result: z.unknown().optional(),
-  error: z.string().optional(),
-  startedAt: z.number().int().nonnegative(),
-  endedAt: z.number().int().nonnegative(),
-});
 
 /** Longest transcript line or tool call message kept; anything longer is cut, never refused. */
 const MAX_TEXT = 20_000;
@@ -59,7 +44,7 @@ export function recordFromRoom(room: Room, callSid: string, recorder: CallRecord
         } catch {
           parsed = undefined;
         }
-        const msg = ToolCallMessage.safeParse(parsed);
+        const msg = toolCallMessageSchema.safeParse(parsed);
         if (!msg.success) {
           log.warn(
             { from: sender.identity, issue: msg.error?.issues[0]?.message },

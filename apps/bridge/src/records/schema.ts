@@ -3,43 +3,15 @@
  * the status history. One schema for SQLite and PostgreSQL; times are epoch milliseconds (BIGINT).
  */
 
-/** How a call ended: the bridge's own outcomes, Twilio's unanswered outbound statuses, and a crash. */
-export const RECORD_OUTCOMES = [
-  'completed',
-  'caller_hung_up',
-  'agent_hung_up',
-  'transferred',
-  'busy_rejected',
-  'failed',
-  'stream_dropped',
-  'no_stream',
-  'room_closed',
-  'protocol_error',
-  /** The agent left mid-call and none came back in time: the caller heard an apology. */
-  'agent_lost',
-  'shutdown',
-  /** Outbound calls the callee never answered. */
-  'busy',
-  'no_answer',
-  'canceled',
-  /** Found unfinished when the bridge started again: the process died mid-call. */
-  'interrupted',
-] as const;
-export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
+import type { CallStatus } from '@callbridge/twilio-media';
+import type { RecordOutcome } from '../calls/outcomes.js';
 
-/** Twilio's call statuses, the `status` column (the last one we know of). */
-export const CALL_STATUSES = [
-  'queued',
-  'initiated',
-  'ringing',
-  'in-progress',
-  'completed',
-  'busy',
-  'no-answer',
-  'failed',
-  'canceled',
-] as const;
-export type CallStatusValue = (typeof CALL_STATUSES)[number];
+/** How a call ended: declared once, with the bridge's own outcomes, in calls/outcomes.ts. */
+export { RECORD_OUTCOMES, type RecordOutcome } from '../calls/outcomes.js';
+
+/** Twilio's call statuses (declared in @callbridge/twilio-media): the `status` column, the last one we know of. */
+export { CALL_STATUSES } from '@callbridge/twilio-media';
+export type CallStatusValue = CallStatus;
 
 export interface CallRecord {
   callSid: string;

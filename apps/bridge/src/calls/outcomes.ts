@@ -1,0 +1,32 @@
+/**
+ * How a call ends, declared once. CALL_OUTCOMES are what the bridge itself decides (the registry,
+ * the session, metrics); the call record adds the endings the bridge learns from elsewhere.
+ */
+export const CALL_OUTCOMES = [
+  'completed',
+  'caller_hung_up',
+  'agent_hung_up',
+  'transferred',
+  'busy_rejected',
+  'failed',
+  'stream_dropped',
+  'no_stream',
+  'room_closed',
+  'protocol_error',
+  /** The agent left mid-call and none came back in time: the caller heard an apology. */
+  'agent_lost',
+  'shutdown',
+] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/** A record's outcome: the bridge's own, Twilio's unanswered outbound statuses, and a crash. */
+export const RECORD_OUTCOMES = [
+  ...CALL_OUTCOMES,
+  /** Outbound calls the callee never answered (Twilio's busy, no-answer and canceled statuses). */
+  'busy',
+  'no_answer',
+  'canceled',
+  /** Found unfinished when the bridge started again: the process died mid-call. */
+  'interrupted',
+] as const;
+export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AGENT_STATE_ATTRIBUTE,
+  PHONE_ATTRIBUTES,
+  phoneAttributes,
+  phoneAttributesSchema,
+} from './attributes.js';
+
+const call = { callSid: 'CA1', from: '+15551112222', to: '+15553334444', streamSid: 'MZ1' };
+
+describe('phone participant attributes', () => {
+  it('are LiveKit SIP names with the person on the line as sip.phoneNumber', () => {
+    expect(phoneAttributes({ ...call, direction: 'inbound' })).toEqual({
+      'sip.phoneNumber': '+15551112222',
+      'sip.trunkPhoneNumber': '+15553334444',
+      'sip.callID': 'CA1',
+      'sip.callIDFull': 'CA1',
+      'sip.callStatus': 'active',
+      'sip.callDirection': 'inbound',
+      'callbridge.streamSid': 'MZ1',
+    });
+    const outbound = phoneAttributes({ ...call, direction: 'outbound' });
+    expect(outbound[PHONE_ATTRIBUTES.phoneNumber]).toBe('+15553334444');
+    expect(outbound[PHONE_ATTRIBUTES.trunkPhoneNumber]).toBe('+15551112222');
+  });
+
+  it('what the bridge sets passes the schema the agent checks; a wrong direction does not', () => {
+    const attrs = phoneAttributes({ ...call, direction: 'outbound' });
+    expect(phoneAttributesSchema.parse(attrs)).toEqual(attrs);
+    const bad = { ...attrs, [PHONE_ATTRIBUTES.callDirection]: 'sideways' };
+    expect(phoneAttributesSchema.safeParse(bad).error?.issues[0]?.path).toEqual(['sip.callDirection']);
+  });
+
+  it('names the agent state attribute as LiveKit Agents does', () => {
+    expect(AGENT_STATE_ATTRIBUTE).toBe('lk.agent.state');
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * What the bridge writes when it sets up a call: the room metadata (`createCallRoom`) and the agent
+ * dispatch metadata (`dispatchAgent`), both JSON objects. The agent reads them field by field
+ * (apps/agent/src/call/context.ts): one bad field costs only itself, unknown fields are ignored.
+ *
+ * `from` and `to` are Twilio's `From` and `To` as the bridge received them: usually E.164 numbers,
+ * but also `anonymous`, `client:…` or `sip:…`. Whoever needs a phone number checks for one.
+ */
+import { z } from 'zod';
+
+export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
+export const callDirectionSchema = z.enum(CALL_DIRECTIONS);
+export type CallDirection = z.infer<typeof callDirectionSchema>;
+
+/** The room metadata: who is calling whom, on which Twilio call. */
+export const roomMetadataSchema = z.object({
+  callSid: z.string().min(1),
+  direction: callDirectionSchema,
+  from: z.string(),
+  to: z.string(),
+});
+export type RoomMetadata = z.infer<typeof roomMetadataSchema>;
+
+/** Limits the agent accepts; the bridge's outbound API refuses longer values before they get here. */
+export const DISPATCH_LIMITS = { task: 4000, instructions: 20_000, voice: 64 } as const;
+
+/** The dispatch metadata: the room metadata plus this job's task, and whether it replaces a lost agent. */
+export const dispatchMetadataSchema = roomMetadataSchema.extend({
+  /** What the agent should get done on this call (outbound calls placed through the API). */
+  task: z.string().max(DISPATCH_LIMITS.task).optional(),
+  /** Extra instructions for this call only. */
+  instructions: z.string().max(DISPATCH_LIMITS.instructions).optional(),
+  /** Voice override for this call. */
+  voice: z.string().min(1).max(DISPATCH_LIMITS.voice).optional(),
+  /** Set when the bridge dispatches a new agent because the first one left mid-call. */
+  resumed: z.boolean().optional(),
+});
+export type DispatchMetadata = z.infer<typeof dispatchMetadataSchema>;
