@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { matchAt, onsetIndex } from './_audio.js';
 import { dispatchCall, newCall } from './_calls.js';
 import { joinAsPhone, type StandInPhone } from './_phone.js';
-import { logTail, startWorkerProcess, type WorkerProcess } from './_worker.js';
+import { startWorkerProcess, type WorkerProcess } from './_worker.js';
 
 const AGENT = 'e2e-agent';
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -43,7 +43,6 @@ afterEach(async ({ task }) => {
   // idle calls do not pile up on the worker (and the machine) for the rest of the file.
   const hangUp = () => placed?.phone.leave().catch(() => undefined);
   if (task.result?.state !== 'fail') return void (await hangUp());
-  console.log(`agent worker log (tail):\n${logTail(worker)}`);
   if (!placed) return;
   // What the caller heard and what the model heard, to find out why (see .artifacts/).
   const dir = join(repoRoot, '.artifacts', 'agent-e2e');

@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { matchAt, onsetIndex } from './_audio.js';
-import { logTail, startWorkerProcess, type WorkerProcess } from './_worker.js';
+import { startWorkerProcess, type WorkerProcess } from './_worker.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const LK = process.env.LK_BIN ?? join(repoRoot, '.tools/bin/lk');
@@ -48,10 +48,6 @@ beforeAll(async () => {
     extra: { SILENCE_REPROMPT_S: '0' },
   });
 }, 60_000);
-
-afterEach(({ task }) => {
-  if (task.result?.state === 'fail') console.log(`agent worker log (tail):\n${logTail(worker)}`);
-});
 
 afterAll(async () => {
   lkJoin?.kill('SIGINT');

@@ -4,11 +4,11 @@
  */
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startRealtimeSimulator, type RealtimeSimulator } from '@callbridge/testkit/realtime';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { matchAt, onsetIndex } from './_audio.js';
 import { dispatchCall, newCall } from './_calls.js';
 import { joinAsPhone, type StandInPhone } from './_phone.js';
-import { logTail, startWorkerProcess, type WorkerProcess } from './_worker.js';
+import { startWorkerProcess, type WorkerProcess } from './_worker.js';
 
 const AGENT = 'quiet-agent';
 const REPROMPT = 'Are you still there?';
@@ -35,10 +35,6 @@ beforeAll(async () => {
     extra: { SILENCE_REPROMPT_S: '1.5', SILENCE_MAX_REPROMPTS: '1' },
   });
 }, 60_000);
-
-afterEach(({ task }) => {
-  if (task.result?.state === 'fail') console.log(`agent worker log (tail):\n${logTail(worker)}`);
-});
 
 afterAll(async () => {
   await phone?.leave().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { freeTcpPort, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { TwilioSimulator, type InboundCallOptions, type SimulatedCall } from '@callbridge/testkit/twilio';
+import { captureLog } from '@callbridge/testkit/process';
 import { pino } from 'pino';
 import { loadConfig, type BridgeConfig } from '../src/config.js';
 import type { CallRooms } from '../src/livekit/call-rooms.js';
@@ -38,14 +39,16 @@ export async function startTestBridge(
     LIVEKIT_API_KEY: lk.apiKey,
     LIVEKIT_API_SECRET: lk.apiSecret,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    LOG_LEVEL: process.env.BRIDGE_LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? process.env.BRIDGE_LOG_LEVEL ?? 'info',
     // Call records in memory unless a test asks for a file or PostgreSQL.
     SQLITE_PATH: ':memory:',
     ...env,
   });
+  const logs = captureLog('bridge');
   const bridge = createBridge(config, {
     rooms: opts.rooms?.(config),
-    log: pino({ level: config.logLevel }, pino.destination(2)),
+    // Kept in memory and printed under a failed test (testkit log capture), not on every run.
+    log: pino({ level: config.logLevel }, logs),
   });
   await bridge.listen();
   const sim = new TwilioSimulator({ authToken: AUTH_TOKEN, accountSid: opts.accountSid });
@@ -65,6 +68,7 @@ export async function startTestBridge(
     async close() {
       await sim.hangupAll().catch(() => undefined);
       await bridge.close();
+      logs.close();
     },
   };
 }

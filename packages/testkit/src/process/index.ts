@@ -1,2 +1,3 @@
 export { startNodeApp, type NodeApp } from './node-app.js';
 export { logLevelFrom, setRtcNodeLogLevel, type LogLevel } from './sdk-logs.js';
+export { captureLog, openCaptures, type LogCapture } from './log-capture.js';

@@ -1,3 +1,4 @@
+import { captureLog } from './log-capture.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface NodeApp {
@@ -41,11 +42,10 @@ export function startNodeApp(opts: {
    */
   echo?: (line: string) => void;
 }): NodeApp {
-  const echo =
-    opts.echo ??
-    (process.env.TEST_LOG_LEVEL
-      ? (line: string) => process.stderr.write(`[${opts.name}] ${line}\n`)
-      : undefined);
+  const echo = opts.echo;
+  // Without an explicit echo the output is kept for a failed test's report (and echoed with
+  // TEST_LOG_LEVEL), like every app's log in the tests.
+  const capture = echo ? undefined : captureLog(opts.name);
   const child = spawn(
     process.execPath,
     [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])],
@@ -62,12 +62,16 @@ export function startNodeApp(opts: {
   const onData = (chunk: Buffer) => {
     const text = chunk.toString();
     output += text;
+    capture?.write(text);
     if (echo) for (const line of text.split('\n')) if (line) echo(line);
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  void exited.then(() => running.delete(child));
+  void exited.then(() => {
+    running.delete(child);
+    capture?.close();
+  });
 
   const entries = () => {
     const end = output.lastIndexOf('\n') + 1;
