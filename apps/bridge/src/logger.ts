@@ -1,15 +1,14 @@
+import { personalDataRedaction } from '@callbridge/room-contract';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
 /**
- * Structured logs: static messages, values as fields. Phone numbers are personal data and live only
- * under `caller`/`callee`, which production redacts; secrets are never passed to the logger.
+ * Structured logs: static messages, values as fields. Phone numbers (`caller`/`callee`), phone
+ * participant identities and keypad digits are personal data: masked in every environment
+ * (`+1555…4567`, `phone-1555…4567`, `*`). Secrets are never passed to the logger.
  */
-export function createLogger(level: string, production: boolean): Logger {
-  return pino({
-    name: 'callbridge-bridge',
-    level,
-    redact: production ? { paths: ['caller', 'callee', '*.caller', '*.callee'], censor: '[phone]' } : [],
-  });
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = { name: 'callbridge-bridge', level, redact: personalDataRedaction() };
+  return destination ? pino(options, destination) : pino(options);
 }

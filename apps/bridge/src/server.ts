@@ -70,7 +70,7 @@ export interface BridgeOverrides {
 
 /** Composes the bridge: HTTP webhooks, the Media Streams socket, ops endpoints. */
 export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = {}): Bridge {
-  const log = overrides.log ?? createLogger(config.logLevel, config.production);
+  const log = overrides.log ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const registry = new CallRegistry(config.maxConcurrentCalls);
   const rooms = overrides.rooms ?? createCallRooms(config.livekit);

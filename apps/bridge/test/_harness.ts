@@ -1,7 +1,7 @@
 import { freeTcpPort, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { TwilioSimulator, type InboundCallOptions, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { captureLog } from '@callbridge/testkit/process';
-import { pino } from 'pino';
+import { createLogger } from '../src/logger.js';
 import { loadConfig, type BridgeConfig } from '../src/config.js';
 import type { CallRooms } from '../src/livekit/call-rooms.js';
 import { createBridge, type Bridge } from '../src/server.js';
@@ -48,7 +48,7 @@ export async function startTestBridge(
   const bridge = createBridge(config, {
     rooms: opts.rooms?.(config),
     // Kept in memory and printed under a failed test (testkit log capture), not on every run.
-    log: pino({ level: config.logLevel }, logs),
+    log: createLogger(config.logLevel, logs),
   });
   await bridge.listen();
   const sim = new TwilioSimulator({ authToken: AUTH_TOKEN, accountSid: opts.accountSid });

@@ -46,3 +46,4 @@ export {
   TRANSCRIPTION_TOPIC,
   type ToolCallMessage,
 } from './topics.js';
+export { maskIdentity, maskPhoneNumber, personalDataRedaction } from './privacy.js';

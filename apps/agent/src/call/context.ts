@@ -11,6 +11,7 @@ import {
   phoneIdentityFor,
   remotePartyOf,
   roomMetadataSchema,
+  maskPhoneNumber,
 } from '@callbridge/room-contract';
 import { z } from 'zod';
 
@@ -146,7 +147,4 @@ export function withParticipantAttributes(ctx: CallContext, attributes: Record<s
 }
 
 /** A phone number for logs: enough to correlate, not enough to identify (`+1555…4567`). */
-export function maskNumber(number: string | undefined): string | undefined {
-  if (!number) return undefined;
-  return number.length <= 8 ? '…' : `${number.slice(0, 5)}…${number.slice(-4)}`;
-}
+export const maskNumber = maskPhoneNumber;

@@ -1,16 +1,13 @@
+import { personalDataRedaction } from '@callbridge/room-contract';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
 /**
- * Structured logs: static messages, values as fields. Phone numbers are personal data and are only
- * ever logged under `caller`/`callee`, which are redacted when NODE_ENV=production.
+ * Structured logs: static messages, values as fields. Phone numbers (`caller`/`callee`), phone
+ * participant identities (`participant`, `identity`) and keypad digits are personal data: masked
+ * in every environment (`+1555…4567`, `phone-1555…4567`, `*`).
  */
 export function createLogger(level: string, name = 'callbridge-agent'): Logger {
-  const production = process.env.NODE_ENV === 'production';
-  return pino({
-    name,
-    level,
-    redact: production ? { paths: ['caller', 'callee', '*.caller', '*.callee'], censor: '[phone]' } : [],
-  });
+  return pino({ name, level, redact: personalDataRedaction() });
 }
