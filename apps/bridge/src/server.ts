@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import expressWs from 'express-ws';
 import type { WebSocket } from 'ws';
 import { callsApi } from './api/calls-router.js';
+import { CallLifecycle } from './calls/call-lifecycle.js';
 import { CallRegistry } from './calls/registry.js';
 import type { BridgeConfig } from './config.js';
 import { opsRoutes } from './http/ops.js';
@@ -114,7 +115,8 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     },
   });
 
-  const deps = { config, rooms, registry, metrics, log, twilio, recorder };
+  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log });
+  const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle };
   const urlencoded = express.urlencoded({ extended: false, limit: '32kb' });
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
   // attached to the webhook routes only.
@@ -155,11 +157,10 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   const endAll = async (reason: string) => {
     await Promise.all(
       registry.all().map(async (call) => {
+        // A call answered but not yet streaming ends here too, with its outcome and its count
+        // (it was left unfinished before, and the next start marked it `interrupted`).
         if (call.end) await call.end('shutdown', reason);
-        else {
-          registry.remove(call.callSid);
-          await rooms.deleteRoom(call.room).catch(() => undefined);
-        }
+        else await lifecycle.releaseCall(call, 'shutdown', reason);
       }),
     );
   };

@@ -296,3 +296,31 @@ describe('cleanup', () => {
     expect(metrics).toMatch(/^callbridge_active_calls 0$/m);
   });
 });
+
+describe('shutdown', () => {
+  it('ends a call answered but not yet streaming with its outcome, its count and its room deleted', async () => {
+    const other = await startTestBridge(lk);
+    try {
+      // Answered (room made, agent dispatched), but Twilio's stream never gets in, and its status
+      // callbacks go elsewhere: nothing tells the bridge the call is over.
+      const call = await other.placeCall({
+        from: CALLER,
+        streamSignature: 'forged',
+        statusCallbackUrl: `${other.publicUrl}/elsewhere`,
+      });
+      expect(call.streamRefused?.httpStatus).toBe(403);
+      expect(other.bridge.registry.get(call.callSid)).toBeDefined();
+      await other.bridge.drain(0);
+      expect(other.bridge.registry.active).toBe(0);
+      expect((await (await other.bridge.store).get(call.callSid))?.outcome).toBe('shutdown');
+      expect(await metricValue(other.bridge, 'callbridge_calls_total', { outcome: 'shutdown' })).toBe(1);
+      await waitFor(
+        'its room deleted',
+        async () =>
+          (await roomService.listRooms()).every((r) => r.name !== `call-${call.callSid}`) || undefined,
+      );
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -10,10 +10,13 @@ export interface StreamEnding {
   atMs: number;
 }
 
-/** A call from the moment our webhook answers it until it ends. */
+/**
+ * A call from the moment our webhook answers it until it ends. Its fields change only through the
+ * registry's methods (attachStream, armStreamTimer, noteStatus) and CallLifecycle.
+ */
 export interface CallEntry extends CallContext {
-  room: string;
-  answeredAt: number;
+  readonly room: string;
+  readonly answeredAt: number;
   /** Set while a Media Stream is attached; only one per call. */
   streamSid?: string;
   /** Ends the call from outside the socket (status callback, shutdown). */
@@ -47,6 +50,37 @@ export class CallRegistry {
 
   add(entry: CallEntry): void {
     this.calls.set(entry.callSid, entry);
+  }
+
+  /**
+   * A Media Stream carries this call from now on: `end` ends it from outside the socket. False
+   * (and nothing changes) when the call already has a stream.
+   */
+  attachStream(
+    call: CallEntry,
+    streamSid: string,
+    end: (outcome: CallOutcome, reason?: string) => Promise<void>,
+  ): boolean {
+    if (call.streamSid) return false;
+    call.streamSid = streamSid;
+    call.end = end;
+    clearTimeout(call.streamTimer);
+    call.streamTimer = undefined;
+    return true;
+  }
+
+  /** Calls `onTimeout` if no stream attaches within `ms` (Twilio never opened it). */
+  armStreamTimer(call: CallEntry, ms: number, onTimeout: () => void): void {
+    clearTimeout(call.streamTimer);
+    call.streamTimer = setTimeout(() => {
+      if (!call.streamSid) onTimeout();
+    }, ms);
+    call.streamTimer.unref();
+  }
+
+  /** The latest status Twilio reported for the call. */
+  noteStatus(call: CallEntry, status: string): void {
+    call.lastStatus = status;
   }
 
   remove(callSid: string): CallEntry | undefined {

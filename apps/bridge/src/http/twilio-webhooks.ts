@@ -9,6 +9,7 @@ import {
 } from '@callbridge/twilio-media';
 import type { DispatchMetadata } from '@callbridge/room-contract';
 import { Router, type RequestHandler } from 'express';
+import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
@@ -30,8 +31,9 @@ export function twilioWebhooks(deps: {
   guard: RequestHandler[];
   recorder: CallRecorder;
   store: Promise<CallStore>;
+  lifecycle: CallLifecycle;
 }): Router {
-  const { config, rooms, registry, metrics, log, guard, recorder } = deps;
+  const { config, rooms, registry, metrics, log, guard, recorder, lifecycle } = deps;
   const router = Router();
 
   router.post('/voice', ...guard, async (req, res) => {
@@ -64,8 +66,7 @@ export function twilioWebhooks(deps: {
     // Twilio retries a webhook that timed out: answer the same call again without a second room.
     if (!existing) {
       const context = { callSid: form.CallSid, direction, from: form.From, to: form.To } as const;
-      registry.add({ ...context, room, answeredAt: Date.now() });
-      metrics.activeCalls.set(registry.active);
+      const entry = lifecycle.answer(context, room);
       try {
         // An outbound call we placed carries its task to the agent (read before the webhook's own
         // write, which would otherwise create a record without it).
@@ -83,28 +84,15 @@ export function twilioWebhooks(deps: {
           ...task,
         } satisfies DispatchMetadata);
       } catch (err) {
-        registry.remove(form.CallSid);
-        metrics.activeCalls.set(registry.active);
-        metrics.callsEnded.inc({ outcome: 'failed' });
         callLog.error({ err: (err as Error).message }, 'could not set up the call room');
-        void recorder.ended(form.CallSid, 'failed', 'could not set up the call room');
-        await rooms.deleteRoom(room).catch(() => undefined);
+        await lifecycle.releaseCall(entry, 'failed', 'could not set up the call room');
         res.send(sayAndHangupTwiml(config.errorMessage));
         return;
       }
-      const entry = registry.get(form.CallSid);
-      if (entry) {
-        entry.streamTimer = setTimeout(() => {
-          if (entry.streamSid) return;
-          callLog.warn('Twilio never opened the media stream; releasing the call');
-          registry.remove(entry.callSid);
-          metrics.activeCalls.set(registry.active);
-          metrics.callsEnded.inc({ outcome: 'no_stream' });
-          void recorder.ended(entry.callSid, 'no_stream', 'Twilio never opened the media stream');
-          void rooms.deleteRoom(room).catch(() => undefined);
-        }, config.streamStartTimeoutMs);
-        entry.streamTimer.unref();
-      }
+      registry.armStreamTimer(entry, config.streamStartTimeoutMs, () => {
+        callLog.warn('Twilio never opened the media stream; releasing the call');
+        void lifecycle.releaseCall(entry, 'no_stream', 'Twilio never opened the media stream');
+      });
       callLog.info({ room, direction, caller: form.From, callee: form.To }, 'call answered');
     }
     const streamToken = createStreamToken({
@@ -159,17 +147,16 @@ export function twilioWebhooks(deps: {
     const call = registry.get(status.CallSid);
     log.info({ callSid: status.CallSid, status: status.CallStatus, known: Boolean(call) }, 'call status');
     if (call) {
-      call.lastStatus = status.CallStatus;
+      registry.noteStatus(call, status.CallStatus);
       if (ENDED_STATUSES.has(status.CallStatus)) {
-        if (call.end) await call.end('caller_hung_up', `status ${status.CallStatus}`);
-        else {
-          registry.remove(call.callSid);
-          metrics.activeCalls.set(registry.active);
-          const outcome = status.CallStatus === 'completed' ? 'caller_hung_up' : 'failed';
-          metrics.callsEnded.inc({ outcome });
-          void recorder.ended(call.callSid, outcome, `status ${status.CallStatus}`);
-          await rooms.deleteRoom(call.room).catch(() => undefined);
-        }
+        const reason = `status ${status.CallStatus}`;
+        if (call.end) await call.end('caller_hung_up', reason);
+        else
+          await lifecycle.releaseCall(
+            call,
+            status.CallStatus === 'completed' ? 'caller_hung_up' : 'failed',
+            reason,
+          );
       }
     }
     // After the call's own ending (queued first), so the bridge's outcome wins over `completed`.
