@@ -1,0 +1,94 @@
+import { createDownlink } from '@callbridge/audio';
+import { describe, expect, it } from 'vitest';
+import { AgentAudioRelay } from './agent-audio-relay.js';
+
+const RATE = 48_000;
+const FRAME = RATE / 50; // 20 ms, as LiveKit hands the bridge the agent's audio
+
+/** 20 ms of a 440 Hz tone (loud) or of silence. */
+function frame(loud: boolean, index: number): Int16Array {
+  const pcm = new Int16Array(FRAME);
+  if (loud)
+    for (let i = 0; i < FRAME; i++)
+      pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (index * FRAME + i)) / RATE));
+  return pcm;
+}
+
+/** A relay on a fake clock with a recording sink; `play` feeds 20 ms frames and advances time. */
+function setup() {
+  let now = 0;
+  const sent: string[] = [];
+  const relay = new AgentAudioRelay({
+    downlink: createDownlink({ inputRate: RATE }),
+    sink: {
+      sendMedia: () => void sent.push('media'),
+      sendMark: (name) => void sent.push(`mark:${name}`),
+      sendClear: () => void sent.push('clear'),
+    },
+    now: () => now,
+  });
+  let index = 0;
+  const play = (ms: number, loud: boolean) => {
+    for (let t = 0; t < ms; t += 20) {
+      relay.onAgentAudio(frame(loud, index++), RATE, 1);
+      now += 20;
+    }
+  };
+  const count = (what: string) => sent.filter((s) => s === what).length;
+  return { relay, sent, play, count, advance: (ms: number) => (now += ms) };
+}
+
+describe('AgentAudioRelay', () => {
+  it('relays the agent speaking as 20 ms media frames, and ignores idle silence', () => {
+    const t = setup();
+    t.play(200, false);
+    expect(t.sent).toEqual([]);
+    t.relay.onAgentState('speaking');
+    t.play(400, true);
+    // 20 frames of audio in, 20 media frames out (less what the resampler holds back).
+    expect(t.count('media')).toBeGreaterThanOrEqual(19);
+    expect(t.count('media')).toBeLessThanOrEqual(20);
+    expect(t.sent).not.toContain('clear');
+  });
+
+  it('ends a finished utterance with one mark, and no clear, when the agent stops after a silent tail', () => {
+    const t = setup();
+    t.relay.onAgentState('speaking');
+    t.play(400, true);
+    t.play(200, false); // the end of the sentence: a tail of silence
+    t.relay.onAgentState('listening');
+    t.play(400, false);
+    expect(t.sent).not.toContain('clear');
+    expect(t.sent.filter((s) => s.startsWith('mark:'))).toEqual(['mark:utterance-1']);
+    expect(t.relay.unplayedMarks).toEqual(['utterance-1']);
+    t.relay.onMarkEchoed('utterance-1');
+    expect(t.relay.unplayedMarks).toEqual([]);
+  });
+
+  it('clears the caller at once when the agent leaves speaking mid-word (interrupted), and drops the tail', () => {
+    const t = setup();
+    t.relay.onAgentState('speaking');
+    t.play(400, true);
+    t.relay.onAgentState('listening');
+    expect(t.sent.at(-1)).toBe('clear');
+    const mediaAtClear = t.count('media');
+    t.play(200, true); // audio still in flight from the agent after it was cut off
+    expect(t.count('media')).toBe(mediaAtClear);
+    // The agent's next turn is relayed again.
+    t.relay.onAgentState('speaking');
+    t.play(200, true);
+    expect(t.count('media')).toBeGreaterThan(mediaAtClear);
+    expect(t.relay.clears).toBe(1);
+  });
+
+  it('closes utterances by silence for an agent that publishes no state', () => {
+    const t = setup();
+    t.play(400, true);
+    t.play(400, false);
+    expect(t.sent.filter((s) => s.startsWith('mark:'))).toEqual(['mark:utterance-1']);
+    t.play(200, true);
+    t.play(400, false);
+    expect(t.sent.filter((s) => s.startsWith('mark:'))).toEqual(['mark:utterance-1', 'mark:utterance-2']);
+    expect(t.sent).not.toContain('clear');
+  });
+});
