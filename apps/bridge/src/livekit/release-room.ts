@@ -1,27 +1,31 @@
-import { ConnectionState, type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
+import type { EventEmitter } from 'node:events';
+import { type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 
 /**
  * Lets go of a room however it ended, so rtc-node can free it (the JS room, its published tracks,
- * and the native objects behind them).
+ * and the native objects behind them, which rtc-node frees when their JS objects are collected).
  *
- * `disconnect()` is what asks the FFI to close the native room and takes the room's listener off
- * the process-wide FFI client; until that listener goes, the JS room and everything it published
- * stay reachable, so their native handles are never finalized. But when the server ended the room
- * first (room deleted, participant removed, connection lost for good), rtc-node marks the room
- * disconnected and `disconnect()` returns at once (rtc-node 0.13.35, room.cjs `disconnect`): the
- * room was never collected. So in that case the request is sent anyway.
+ * `disconnect()` takes the room's listener off the process-wide FFI client; until that listener
+ * goes, the JS room and everything it published stay reachable and are never collected. But when
+ * the server ended the room first (room deleted, participant removed, connection lost for good),
+ * rtc-node marks the room disconnected and `disconnect()` returns at once, leaving the listener in
+ * place (rtc-node 0.13.35, room.cjs `disconnect`/`cleanupOnDisconnect`): the room was never
+ * collected. So in that case the listener is taken off here. Safe to call more than once.
  *
- * Known remainder (bridge.stress.test.ts, "room deleted by LiveKit"): after a server-side close the
- * native side still keeps the published track's capture thread (`AudioSourceCapt`) for about two
- * calls in three, even with the JS room collected and the FFI room closed; that is inside the FFI.
+ * Known remainder (bridge.stress.test.ts, rooms LiveKit deletes): after a server-side close the
+ * native side still keeps the published track's capture thread (`AudioSourceCapt`) about two
+ * times in three, with the JS room collected; sending the FFI a `disconnect` for the closed room
+ * anyway did not free it either. That is inside the FFI.
  */
 export async function releaseRoom(room: Room): Promise<void> {
-  const internals = room as unknown as { ffiHandle?: unknown; _connectionState: ConnectionState };
-  if (!room.isConnected && internals.ffiHandle !== undefined) {
-    // disconnect() only asks whether the room still counts as connected; make it so, once.
-    internals._connectionState = ConnectionState.CONN_CONNECTED;
+  if (room.isConnected) {
+    await room.disconnect();
+    return;
   }
-  await room.disconnect();
+  const ffi = (globalThis as { _ffiClientInstance?: EventEmitter })._ffiClientInstance;
+  const onFfiEvent = (room as unknown as { onFfiEvent?: (...args: unknown[]) => void }).onFfiEvent;
+  if (ffi && onFfiEvent) ffi.off('ffi_event', onFfiEvent);
+  room.removeAllListeners();
 }
 
 /**

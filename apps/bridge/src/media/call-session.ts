@@ -281,6 +281,7 @@ export class CallSession {
       });
       await this.phone.join();
     } catch (err) {
+      if ((this.state as string) === 'ended') return; // the call ended first; teardown left the phone
       this.log.error({ err: (err as Error).message }, 'could not join the call room');
       return void this.end('failed', 'livekit join failed', CloseCode.normal);
     }
