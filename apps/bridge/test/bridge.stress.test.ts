@@ -104,7 +104,9 @@ const phoneInRoom = (call: SimulatedCall) =>
   waitFor(
     `phone participant of ${call.callSid} in its room`,
     async () =>
-      (await roomService.listParticipants(roomNameFor(call.callSid))).some((p) => p.identity.startsWith('phone-')),
+      (await roomService.listParticipants(roomNameFor(call.callSid))).some((p) =>
+        p.identity.startsWith('phone-'),
+      ),
     { intervalMs: 5 },
   );
 
@@ -167,7 +169,10 @@ async function runCall(stage: Stage): Promise<{ callSid: string; stage: Stage; o
  * returns what is still there if that never happens, so the measurements are printed either way.
  */
 async function leftBehind(): Promise<{ calls: number; rooms: string[] }> {
-  const now = async () => ({ calls: tb.bridge.registry.active, rooms: (await roomService.listRooms()).map((r) => r.name) });
+  const now = async () => ({
+    calls: tb.bridge.registry.active,
+    rooms: (await roomService.listRooms()).map((r) => r.name),
+  });
   return waitFor('no call and no room left', async () => {
     const left = await now();
     return left.calls === 0 && left.rooms.length === 0 ? left : undefined;

@@ -91,9 +91,9 @@ export class PhoneParticipant {
   /**
    * Connects and publishes the phone's microphone. A join that fails, times out, or is overtaken
    * by {@link leave} leaves nothing behind (no connected room, no capture source): each would keep
-   * native threads busy for good. A publish can wait forever: when the server closes the room
-   * during it, rtc-node's publish holds the room's event lock, so the "disconnected" event that
-   * would end the wait is never handled; the timeout (and leave()) disconnect to end it.
+   * native threads busy for good. The join is bounded: rtc-node's publish holds the room's event
+   * lock while it waits, so a "disconnected" event cannot end it; only the SDK's own publish
+   * timeout does (seen after 10+ s under load). The timeout, and leave(), disconnect to end it.
    */
   async join(timeoutMs = JOIN_TIMEOUT_MS): Promise<void> {
     if (this.closed || this.joining) throw new Error('a phone participant joins once');
@@ -103,7 +103,10 @@ export class PhoneParticipant {
       await Promise.race([
         this.joining,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`LiveKit join timed out after ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`LiveKit join timed out after ${timeoutMs} ms`)),
+            timeoutMs,
+          );
         }),
       ]);
     } catch (err) {

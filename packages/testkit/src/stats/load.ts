@@ -13,7 +13,8 @@ export interface MachineLoad {
 export function loadMachine({ processes = 2, maxMs = 120_000 } = {}): MachineLoad {
   const spin = `const end = Date.now() + ${Math.round(maxMs)}; let x = 0; while (Date.now() < end) x = (x + Math.sqrt(x + 1)) % 1e9;`;
   const children: ChildProcess[] = [];
-  for (let i = 0; i < processes; i++) children.push(spawn(process.execPath, ['-e', spin], { stdio: 'ignore' }));
+  for (let i = 0; i < processes; i++)
+    children.push(spawn(process.execPath, ['-e', spin], { stdio: 'ignore' }));
   return {
     async stop() {
       await Promise.all(

@@ -113,6 +113,9 @@ export async function cpuShare(pid: number, windowMs: number): Promise<number> {
 }
 
 /** Names whose thread count grew from `before` to `after` (e.g. `{ AudioSourceCapt: 3 }`). */
-export function threadGrowth(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+export function threadGrowth(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
   return Object.fromEntries(Object.entries(countDelta(before, after)).filter(([, d]) => d > 0));
 }
