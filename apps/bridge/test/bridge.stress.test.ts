@@ -18,7 +18,7 @@ const STAGES = {
   /** The caller hangs up right after `start`: the bridge is still joining. */
   hangup_at_start: ['caller_hung_up'],
   drop_at_start: ['stream_dropped'],
-  /** The caller hangs up before the join even began; the join then runs for a call already over. */
+  /** The caller hangs up before the join began (its token is held until the call ended): no join. */
   hangup_before_join: ['caller_hung_up'],
   hangup_live: ['caller_hung_up'],
   drop_live: ['stream_dropped'],
@@ -29,8 +29,8 @@ const STAGES = {
   /** LiveKit deletes the room under a live call: the server disconnects the phone. */
   room_deleted_live: ['room_closed'],
   /**
-   * LiveKit deletes the room as soon as the phone is in it, usually while it is still publishing
-   * (rtc-node's publish may then never return on its own), and the caller hangs up: the join
+   * LiveKit deletes the room as soon as the phone is in it, often while it is still publishing
+   * (rtc-node's publish then waits for the SDK's own timeout), and the caller hangs up: the join
    * fails, the room closes, or (when LiveKit let the joining phone stay) the hang-up ends it.
    */
   room_deleted_joining: ['room_closed', 'failed', 'caller_hung_up'],
@@ -41,8 +41,8 @@ const SERVER_CLOSED: readonly Stage[] = ['room_deleted_live', 'room_deleted_join
 /**
  * Stages after which the bridge returns to its idle threads. Rooms LiveKit closes under the phone
  * are left out: the bridge releases everything it holds (see releaseRoom), yet the FFI keeps that
- * call's capture thread about two times in three (rtc-node 0.13.35 / FFI 0.12.80); the last test
- * covers their behaviour and reports the threads.
+ * call's capture thread in most such calls (rtc-node 0.13.35 / FFI 0.12.80); the last test covers
+ * their behaviour and reports the threads.
  */
 const RELEASED_STAGES = (Object.keys(STAGES) as Stage[]).filter((stage) => !SERVER_CLOSED.includes(stage));
 
@@ -50,7 +50,7 @@ const ROUNDS = 3;
 /** CPU over this much wall time, idle before and after: a measurement window, not a wait. */
 const CPU_WINDOW_MS = 4_000;
 /** An idle share below this (of one core) counts as this much, so the ratio compares like with like. */
-const CPU_FLOOR = 0.01;
+const CPU_FLOOR = 0.02;
 
 let lk: LiveKitServer;
 let tb: TestBridge;
@@ -221,7 +221,8 @@ describe('stress', () => {
         grown = threadGrowth(idleThreads, settledThreads());
         return Object.keys(grown).length === 0 || undefined;
       },
-      { timeoutMs: 15_000, intervalMs: 250 },
+      // The FFI's idle blocking threads exit after 10 s: allow for them.
+      { timeoutMs: 30_000, intervalMs: 250 },
     ).catch(() => undefined);
     const afterThreads = settledThreads();
     const afterCpu = await cpuShare(process.pid, CPU_WINDOW_MS);
@@ -243,8 +244,9 @@ describe('stress', () => {
       expect(STAGES[stage], `${stage} ${callSid}: ${outcome}`).toContain(outcome);
     expect(left).toEqual({ calls: 0, rooms: [] });
     expect(grown, 'threads by name that did not return to their idle count').toEqual({});
-    // Leaked capture threads each keep a share of a core busy; idle is idle again.
-    expect(cpuRatio).toBeLessThan(2);
+    // Each leaked capture source kept about 3 % of a core busy here (8 of them: 24 % against 1 %
+    // idle); two would show. The thread count above catches a single one.
+    expect(cpuRatio).toBeLessThan(3);
   }, 300_000);
 
   it('ends a call whose room LiveKit deletes (live or while joining) once, and leaves no call or room behind', async () => {

@@ -288,7 +288,7 @@ export class PhoneParticipant {
     for (const method of this.rpcMethods) this.room.localParticipant?.unregisterRpcMethod(method);
     this.rpcMethods.clear();
     if (this.joining) {
-      // A publish waiting on a room the server already closed only ends with a disconnect.
+      // A publish in flight ends at once on a disconnect (rtc-node aborts it), not at the SDK's timeout.
       if (this.room.isConnected) await this.room.disconnect().catch(() => undefined);
       await this.joining.catch(() => undefined);
     }

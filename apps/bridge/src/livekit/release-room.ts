@@ -13,8 +13,8 @@ import { type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node'
  * collected. So in that case the listener is taken off here. Safe to call more than once.
  *
  * Known remainder (bridge.stress.test.ts, rooms LiveKit deletes): after a server-side close the
- * native side still keeps the published track's capture thread (`AudioSourceCapt`) about two
- * times in three, with the JS room collected; sending the FFI a `disconnect` for the closed room
+ * native side still keeps the published track's capture thread (`AudioSourceCapt`) in most such
+ * calls, with the JS room collected; sending the FFI a `disconnect` for the closed room
  * anyway did not free it either. That is inside the FFI.
  */
 export async function releaseRoom(room: Room): Promise<void> {
