@@ -15,8 +15,12 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { releaseRoom, removeRemoteParticipants } from './release-room.js';
 
 export const AGENT_STATE_ATTRIBUTE = 'lk.agent.state';
+
+/** A join (connect and publish) that takes longer than this is given up and cleaned up. */
+export const JOIN_TIMEOUT_MS = 20_000;
 
 /** Audio the phone participant hears from the agent, one LiveKit frame at a time. */
 export type AgentAudioHandler = (pcm: Int16Array, sampleRate: number, channels: number) => void;
@@ -71,19 +75,46 @@ export class PhoneParticipant {
   droppedFrames = 0;
   trimmedSilentFrames = 0;
 
-  private constructor(private readonly opts: PhoneParticipantOptions) {}
+  /** The join in flight (or done): leave() waits for it, so nothing it creates outlives the call. */
+  private joining?: Promise<void>;
+  private leaving?: Promise<void>;
 
+  constructor(private readonly opts: PhoneParticipantOptions) {}
+
+  /** Creates the phone and joins; see {@link join}. */
   static async join(opts: PhoneParticipantOptions): Promise<PhoneParticipant> {
     const phone = new PhoneParticipant(opts);
-    try {
-      await phone.connect();
-    } catch (err) {
-      // A join that fails half way (connected but the publish timed out, say) must not leave a
-      // connected room or a capture source behind: each keeps native threads busy for good.
-      await phone.leave().catch(() => undefined);
-      throw err;
-    }
+    await phone.join();
     return phone;
+  }
+
+  /**
+   * Connects and publishes the phone's microphone. A join that fails, times out, or is overtaken
+   * by {@link leave} leaves nothing behind (no connected room, no capture source): each would keep
+   * native threads busy for good. The join is bounded: rtc-node's publish holds the room's event
+   * lock while it waits, so a "disconnected" event cannot end it; only the SDK's own publish
+   * timeout does (seen after 10+ s under load). The timeout, and leave(), disconnect to end it.
+   */
+  async join(timeoutMs = JOIN_TIMEOUT_MS): Promise<void> {
+    if (this.closed || this.joining) throw new Error('a phone participant joins once');
+    this.joining = this.connect();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.joining,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`LiveKit join timed out after ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } catch (err) {
+      await this.leave().catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async connect(): Promise<void> {
@@ -119,6 +150,7 @@ export class PhoneParticipant {
       });
     opts.beforeConnect?.(room);
     await room.connect(opts.url, opts.token, { autoSubscribe: true, dynacast: false });
+    if (this.closed) throw new Error('left while joining');
     // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
     this.source = new AudioSource(opts.sampleRate, 1, Math.max(200, opts.maxBacklogMs * 2));
     const track = LocalAudioTrack.createAudioTrack('phone', this.source);
@@ -126,6 +158,7 @@ export class PhoneParticipant {
     // LiveKit Agents only listen to microphone tracks.
     publish.source = TrackSource.SOURCE_MICROPHONE;
     await room.localParticipant!.publishTrack(track, publish);
+    if (this.closed) throw new Error('left while joining');
     for (const p of room.remoteParticipants.values()) this.onParticipant(p);
   }
 
@@ -231,55 +264,43 @@ export class PhoneParticipant {
   }
 
   /**
-   * Leaves the room. rtc-node's native room stays alive for good (about 0.4 MB a call) while
+   * Leaves the room, at any stage: while joining it ends the join first (a publish in flight is
+   * aborted by the disconnect), then frees what the join created. Calling it again returns the
+   * same promise. rtc-node's native room stays alive for good (about 0.4 MB a call) while
    * anything still points at it at disconnect: registered RPC handlers, and remote participants
    * still in the room. So the handlers go first, and `removeRemote` (the server API) takes the
    * others out before we disconnect, waiting at most `removeWaitMs` for them to be gone.
    */
-  async leave(
+  leave(
     opts: { removeRemote?: (identity: string) => Promise<void>; removeWaitMs?: number } = {},
   ): Promise<void> {
-    if (this.closed) return;
+    this.leaving ??= this.release(opts);
+    return this.leaving;
+  }
+
+  private async release(opts: {
+    removeRemote?: (identity: string) => Promise<void>;
+    removeWaitMs?: number;
+  }): Promise<void> {
     this.closed = true;
     this.pending.length = 0;
     for (const sid of [...this.readers.keys()]) this.stopReading(sid);
     for (const method of this.rpcMethods) this.room.localParticipant?.unregisterRpcMethod(method);
     this.rpcMethods.clear();
-    if (opts.removeRemote) await this.removeRemoteParticipants(opts.removeRemote, opts.removeWaitMs ?? 500);
+    if (this.joining) {
+      // A publish in flight ends at once on a disconnect (rtc-node aborts it), not at the SDK's timeout.
+      if (this.room.isConnected) await this.room.disconnect().catch(() => undefined);
+      await this.joining.catch(() => undefined);
+    }
+    if (opts.removeRemote && this.room.isConnected)
+      await removeRemoteParticipants(this.room, opts.removeRemote, opts.removeWaitMs ?? 500);
     try {
-      await this.room.disconnect();
+      // Also when the server closed the room first, where disconnect() alone frees nothing.
+      await releaseRoom(this.room);
     } finally {
       // The track's and the room's native handles are left to rtc-node, which frees them when their
       // JS objects are collected: disposing either by hand corrupted the native heap in the soak.
       await this.source?.close().catch(() => undefined);
-    }
-  }
-
-  private async removeRemoteParticipants(
-    remove: (identity: string) => Promise<void>,
-    waitMs: number,
-  ): Promise<void> {
-    const remaining = new Set(this.room.remoteParticipants.keys());
-    if (remaining.size === 0) return;
-    let onGone: (p: RemoteParticipant) => void = () => undefined;
-    const allGone = new Promise<void>((resolve) => {
-      onGone = (p) => {
-        remaining.delete(p.identity);
-        if (remaining.size === 0) resolve();
-      };
-      this.room.on(RoomEvent.ParticipantDisconnected, onGone);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        Promise.all([...remaining].map((identity) => remove(identity).catch(() => undefined))).then(
-          () => allGone,
-        ),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      this.room.off(RoomEvent.ParticipantDisconnected, onGone);
     }
   }
 }

@@ -238,7 +238,9 @@ export class CallSession {
     try {
       const token = await rooms.phoneToken(call.room, identity, attributes);
       const relay = this.relay;
-      this.phone = await PhoneParticipant.join({
+      if ((this.state as string) === 'ended') return; // ended while the token was made: no join
+      // Held before it joins, so a teardown that runs meanwhile ends the join and frees what it made.
+      this.phone = new PhoneParticipant({
         url: config.livekit.url,
         token,
         sampleRate: LIVEKIT_RATE,
@@ -279,13 +281,15 @@ export class CallSession {
           if (recorder) recordFromRoom(room, callSid, recorder, this.log);
         },
       });
+      await this.phone.join();
     } catch (err) {
+      if ((this.state as string) === 'ended') return; // the call ended first; teardown left the phone
       this.log.error({ err: (err as Error).message }, 'could not join the call room');
       return void this.end('failed', 'livekit join failed', CloseCode.normal);
     }
     if ((this.state as string) === 'ended') {
-      // The socket closed while we were joining; teardown ran before the phone existed, and our
-      // late join re-created the room it had deleted.
+      // The call ended while we were joining: teardown left the phone (after the join settled);
+      // delete the room again in case our join re-created it after teardown deleted it.
       await this.phone.leave();
       await rooms.deleteRoom(call.room).catch(() => undefined);
       return;

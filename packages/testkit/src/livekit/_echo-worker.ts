@@ -5,6 +5,10 @@ import { startEcho, type EchoParticipant } from './echo.js';
 import { EchoWorkerCommand, type EchoWorkerReply } from './_echo-protocol.js';
 
 const echoes = new Map<string, EchoParticipant>();
+/** Joins not finished yet: leave_all and exit wait for them, so a late join never outlives them. */
+const joining = new Set<Promise<unknown>>();
+/** Bumped by leave_all: a join that lands after it leaves again at once. */
+let generation = 0;
 const epochNow = () => performance.timeOrigin + performance.now();
 const reply = (msg: EchoWorkerReply) => process.send?.(msg);
 
@@ -16,15 +20,24 @@ process.on('message', (raw) => {
   }
   const cmd = parsed.data;
   switch (cmd.type) {
-    case 'join':
-      startEcho(cmd.server, cmd.room, { now: epochNow }).then(
-        (echo) => {
+    case 'join': {
+      const joinedIn = generation;
+      const join = startEcho(cmd.server, cmd.room, { now: epochNow }).then(
+        async (echo) => {
+          if (joinedIn !== generation) {
+            await echo.leave();
+            reply({ type: 'join_failed', room: cmd.room, error: 'left before the join finished' });
+            return;
+          }
           echoes.set(cmd.room, echo);
           reply({ type: 'joined', room: cmd.room });
         },
         (err: unknown) => reply({ type: 'join_failed', room: cmd.room, error: String(err) }),
       );
+      joining.add(join);
+      void join.finally(() => joining.delete(join));
       break;
+    }
     case 'collect':
       reply({
         type: 'collected',
@@ -32,19 +45,24 @@ process.on('message', (raw) => {
         echoes: [...echoes].map(([room, e]) => ({ room, onsets: [...e.onsets], frames: e.frames() })),
       });
       break;
-    case 'leave_all': {
-      const leaving = [...echoes.values()].map((e) => e.leave());
-      echoes.clear();
-      void Promise.all(leaving).then(() => reply({ type: 'left', requestId: cmd.requestId }));
+    case 'leave_all':
+      void leaveAll().then(() => reply({ type: 'left', requestId: cmd.requestId }));
       break;
-    }
     case 'exit':
-      void Promise.all([...echoes.values()].map((e) => e.leave()))
+      void leaveAll()
         .then(() => dispose())
         .finally(() => process.exit(0));
       break;
   }
 });
+/** Leaves every echo, including the ones still joining (they leave as soon as they are in). */
+async function leaveAll(): Promise<void> {
+  generation++;
+  const leaving = [...echoes.values()].map((e) => e.leave());
+  echoes.clear();
+  await Promise.all([...leaving, ...joining]);
+}
+
 process.on('disconnect', () => process.exit(0));
 // As in the bridge (apps/bridge/src/main.ts): a handle the FFI already freed makes rtc-node's GC
 // finalizer throw. Harmless; anything else still ends this process.

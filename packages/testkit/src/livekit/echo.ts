@@ -12,6 +12,7 @@ import {
 } from '@livekit/rtc-node';
 import { MarkerDetector } from '../stats/index.js';
 import { participantToken } from './participant.js';
+import { releaseRoom } from './release.js';
 import type { LiveKitServer } from './server.js';
 
 export interface EchoParticipant {
@@ -44,39 +45,50 @@ export async function startEcho(
   let frames = 0;
   let stopped = false;
   const detector = new MarkerDetector(rate);
-  const source = new AudioSource(rate, 1, 100);
-  let reading: Promise<void> | undefined;
+  let source: AudioSource | undefined;
+  let reader: ReadableStreamDefaultReader<AudioFrame> | undefined;
   const onTrack = (track: RemoteTrack) => {
-    if (track.kind !== TrackKind.KIND_AUDIO || reading) return;
-    const reader = new AudioStream(track, { sampleRate: rate, numChannels: 1, frameSizeMs: 20 }).getReader();
-    reading = (async () => {
+    if (track.kind !== TrackKind.KIND_AUDIO || reader || stopped) return;
+    const stream = new AudioStream(track, { sampleRate: rate, numChannels: 1, frameSizeMs: 20 }).getReader();
+    reader = stream;
+    void (async () => {
       while (!stopped) {
-        const { value, done } = await reader.read();
+        const { value, done } = await stream.read();
         if (done || !value) break;
         frames++;
         for (const at of detector.push(value.data, now())) onsets.push(at);
         source
-          .captureFrame(new AudioFrame(value.data, rate, 1, value.samplesPerChannel))
+          ?.captureFrame(new AudioFrame(value.data, rate, 1, value.samplesPerChannel))
           .catch(() => undefined);
       }
-      await reader.cancel().catch(() => undefined);
+      await stream.cancel().catch(() => undefined);
     })().catch(() => undefined);
   };
+  /** Frees everything, at any stage: the stream, the room (also when the server closed it), the source. */
+  const release = async () => {
+    stopped = true;
+    await reader?.cancel().catch(() => undefined);
+    await releaseRoom(room).catch(() => undefined);
+    await source?.close().catch(() => undefined);
+  };
   room.on(RoomEvent.TrackSubscribed, onTrack);
-  await room.connect(server.url, await participantToken(server, roomName, identity), {
-    autoSubscribe: true,
-    dynacast: false,
-  });
-  const options = new TrackPublishOptions();
-  options.source = TrackSource.SOURCE_MICROPHONE;
-  await room.localParticipant!.publishTrack(LocalAudioTrack.createAudioTrack('echo', source), options);
+  try {
+    await room.connect(server.url, await participantToken(server, roomName, identity), {
+      autoSubscribe: true,
+      dynacast: false,
+    });
+    // Created once connected: a refused join leaves no capture source (and its thread) behind.
+    source = new AudioSource(rate, 1, 100);
+    const options = new TrackPublishOptions();
+    options.source = TrackSource.SOURCE_MICROPHONE;
+    await room.localParticipant!.publishTrack(LocalAudioTrack.createAudioTrack('echo', source), options);
+  } catch (err) {
+    await release();
+    throw err;
+  }
   return {
     onsets,
     frames: () => frames,
-    async leave() {
-      stopped = true;
-      await room.disconnect().catch(() => undefined);
-      await source.close().catch(() => undefined);
-    },
+    leave: release,
   };
 }

@@ -12,6 +12,7 @@ import {
   TrackSource,
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
+import { releaseRoom } from './release.js';
 import type { LiveKitServer } from './server.js';
 
 export interface ConnectedParticipant {
@@ -56,19 +57,26 @@ export async function connectParticipant(
     autoSubscribe: true,
     dynacast: false,
   });
+  const sources: AudioSource[] = [];
   return {
     room,
     identity,
     async publishMicrophone({ sampleRate = 48_000, channels = 1, queueMs = 100 } = {}) {
       const source = new AudioSource(sampleRate, channels, queueMs);
+      sources.push(source);
       const track = LocalAudioTrack.createAudioTrack('microphone', source);
       const options = new TrackPublishOptions();
       options.source = TrackSource.SOURCE_MICROPHONE;
       await room.localParticipant!.publishTrack(track, options);
       return source;
     },
+    /** Leaves (also after the server closed the room) and closes the sources it published. */
     async disconnect() {
-      await room.disconnect();
+      try {
+        await releaseRoom(room);
+      } finally {
+        await Promise.all(sources.map((source) => source.close().catch(() => undefined)));
+      }
     },
   };
 }

@@ -100,3 +100,22 @@ const safeRead = (path: string): string | undefined => {
     return undefined;
   }
 };
+
+/**
+ * Share of one core a process used over the next `windowMs` of wall time (0.25 = a quarter of a
+ * core), from its /proc CPU time. A measurement window, not a wait: callers compare two of these.
+ */
+export async function cpuShare(pid: number, windowMs: number): Promise<number> {
+  const before = processUsage(pid).cpuMs;
+  const startedAt = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  return (processUsage(pid).cpuMs - before) / (performance.now() - startedAt);
+}
+
+/** Names whose thread count grew from `before` to `after` (e.g. `{ AudioSourceCapt: 3 }`). */
+export function threadGrowth(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  return Object.fromEntries(Object.entries(countDelta(before, after)).filter(([, d]) => d > 0));
+}
