@@ -21,6 +21,7 @@ import {
 } from '@callbridge/room-contract';
 import { RpcError } from '@livekit/rtc-node';
 import type { WebSocket } from 'ws';
+import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import type { CallRooms } from '../livekit/call-rooms.js';
@@ -41,6 +42,8 @@ export interface CallSessionDeps {
   twilio: TwilioControl;
   /** Writes the call record as the call happens. */
   recorder?: CallRecorder;
+  /** Ends the call's bookkeeping and deletes its room, once (the one way every call ends). */
+  lifecycle: CallLifecycle;
 }
 
 const LIVEKIT_RATE = 48_000;
@@ -200,16 +203,13 @@ export class CallSession {
     const call = registry.get(callSid);
     if (!call)
       return this.reject('unknown_call', 'no answered call with this CallSid', CloseCode.policyViolation);
-    if (call.streamSid) {
+    if (!registry.attachStream(call, msg.streamSid, (outcome, reason) => this.end(outcome, reason))) {
       return this.reject(
         'duplicate_stream',
         `call already streams as ${call.streamSid}`,
         CloseCode.policyViolation,
       );
     }
-    call.streamSid = msg.streamSid;
-    if (call.streamTimer) clearTimeout(call.streamTimer);
-    call.end = (outcome, reason) => this.end(outcome, reason);
     this.call = call;
     this.streamSid = msg.streamSid;
     this.startedAt = performance.now();
@@ -291,7 +291,9 @@ export class CallSession {
       // The call ended while we were joining: teardown left the phone (after the join settled);
       // delete the room again in case our join re-created it after teardown deleted it.
       await this.phone.leave();
-      await rooms.deleteRoom(call.room).catch(() => undefined);
+      await rooms.deleteRoom(call.room).catch((err: Error) => {
+        this.log.warn({ room: call.room, err: err.message }, 'could not delete the call room');
+      });
       return;
     }
     this.registerRpc();
@@ -431,7 +433,7 @@ export class CallSession {
     const wasLive = this.state === 'live' || this.state === 'joining';
     this.state = 'ended';
     this.clearAgentTimers();
-    const { registry, rooms, metrics } = this.deps;
+    const { registry, rooms } = this.deps;
     // Before the socket closes: Twilio asks what next as soon as it sees the stream end.
     if (this.call) registry.recordEnding(this.call.callSid, { outcome, transferTo: this.transferTo });
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
@@ -449,16 +451,10 @@ export class CallSession {
       .catch(() => undefined);
     this.uplink?.close();
     this.downlink?.close();
-    await rooms.deleteRoom(this.call.room).catch(() => undefined);
-    if (registry.get(this.call.callSid) === this.call) registry.remove(this.call.callSid);
-    void this.deps.recorder?.ended(this.call.callSid, outcome, reason);
-    const durationMs = wasLive ? Math.round(performance.now() - this.startedAt) : 0;
-    metrics.activeCalls.set(registry.active);
-    metrics.callsEnded.inc({ outcome });
-    metrics.callDuration.observe(durationMs / 1000);
-    this.log.info(
-      { outcome, reason, durationMs, framesIn: this.framesIn, framesOut: this.relay?.framesSent ?? 0 },
-      'call ended',
-    );
+    await this.deps.lifecycle.releaseCall(this.call, outcome, reason, {
+      durationMs: wasLive ? Math.round(performance.now() - this.startedAt) : 0,
+      framesIn: this.framesIn,
+      framesOut: this.relay?.framesSent ?? 0,
+    });
   }
 }
