@@ -141,7 +141,14 @@ describe('outbound calls through POST /api/calls', () => {
       payload: '{"reason":"done"}',
     });
     await agent.disconnect();
-    const final = await api.waitForCall(sid, (c) => c.outcome !== null && c.status === 'completed');
+    // Ended by the bridge (its outcome) and by Twilio (its final status callback): both are async.
+    const final = await api.waitForCall(
+      sid,
+      (c) =>
+        c.outcome !== null &&
+        c.status === 'completed' &&
+        c.status_events.some((e: { status: string }) => e.status === 'completed'),
+    );
     expect(final).toMatchObject({
       sid,
       status: 'completed',
