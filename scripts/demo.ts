@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { observeTranscripts } from '@callbridge/testkit/livekit';
+import { playedOut } from '@callbridge/testkit/twilio';
 import { logLevelFrom, setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { appLogTail, repoRoot, startStack } from './lib/stack.js';
 
@@ -64,7 +65,7 @@ try {
   const greetingAt = await call.waitForAudioOnset(callStart);
   const greetingMs = Math.round(greetingAt - callStart);
   say(`greeting heard after ${greetingMs} ms`);
-  await new Promise((r) => setTimeout(r, 6000)); // let the greeting play out
+  await playedOut(call, 'the greeting');
 
   const latencies: number[] = [];
   for (const [i, text] of CALLER_TURNS.entries()) {
@@ -76,7 +77,7 @@ try {
     const answeredAt = await call.waitForAudioOnset(endedAt);
     latencies.push(Math.round(answeredAt - endedAt));
     say(`agent answered ${latencies.at(-1)} ms after the caller stopped speaking`);
-    await new Promise((r) => setTimeout(r, 6000));
+    await playedOut(call, `the answer to turn ${i + 1}`);
   }
   await call.hangup();
   await transcript.stop();

@@ -1,0 +1,22 @@
+import { waitFor } from '../wait/index.js';
+import type { SimulatedCall } from './_call.js';
+
+/**
+ * Waits until the utterance the caller is hearing has played out: the bridge puts a `mark` after
+ * each agent utterance and the caller echoes it once playback reaches it (not because of a
+ * `clear`). Call it after the utterance's onset: marks of earlier utterances were echoed before
+ * it began, and the listener only sees marks echoed from now on. Returns the moment
+ * (performance.now) the mark came back.
+ */
+export async function playedOut(call: SimulatedCall, what: string, timeoutMs = 30_000): Promise<number> {
+  let at = 0;
+  const onMark = (m: { cleared: boolean; atMs: number }) => {
+    if (!m.cleared && at === 0) at = m.atMs;
+  };
+  call.on('mark', onMark);
+  try {
+    return await waitFor(`${what} to play out at the caller`, () => at > 0 && at, { timeoutMs });
+  } finally {
+    call.off('mark', onMark);
+  }
+}
