@@ -227,6 +227,30 @@ describe('hostile messages on the media socket', () => {
   });
 });
 
+describe('replays', () => {
+  it('refuses a signed voice webhook replayed after its call ended: counted, hung up, no room, no stream', async () => {
+    const call = await tb.placeCall({ from: CALLER });
+    await call.hangup();
+    expect(await outcomeOf(call)).toBe('caller_hung_up');
+    await waitFor(
+      'its room deleted',
+      async () =>
+        (await roomService.listRooms()).every((r) => r.name !== `call-${call.callSid}`) || undefined,
+    );
+    const refusals = await counters({ ended: () => rejected('call_already_ended') });
+    // The same call, signed as Twilio signs it: what an attacker who captured the request replays.
+    const replay = await tb.placeCall({ from: CALLER, callSid: call.callSid });
+    expect(replay.webhook).toMatchObject({ ok: true, status: 200 });
+    expect(replay.twiml?.summary.stream).toBeNull();
+    expect(replay.twiml?.summary.hangup).toBe(true);
+    expect(await refusals()).toEqual({ ended: 1 });
+    expect(tb.bridge.registry.get(call.callSid)).toBeUndefined();
+    expect((await roomService.listRooms()).map((r) => r.name)).not.toContain(`call-${call.callSid}`);
+    // The record keeps the call's own ending.
+    expect((await (await tb.bridge.store).get(call.callSid))?.outcome).toBe('caller_hung_up');
+  });
+});
+
 describe('capacity', () => {
   it('tells callers over MAX_CONCURRENT_CALLS politely that lines are busy, and counts them', async () => {
     const small = await startTestBridge(lk, { MAX_CONCURRENT_CALLS: '2' });

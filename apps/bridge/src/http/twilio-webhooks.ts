@@ -47,6 +47,15 @@ export function twilioWebhooks(deps: {
     const form = parsed.value;
     const callLog = log.child({ callSid: form.CallSid });
     res.type('text/xml');
+    // Twilio's signatures carry no timestamp: a captured webhook replayed after its call ended
+    // would set the call up again (room, agent, stream token). The records remember every call
+    // that ended, across restarts and instances, so such a request is refused.
+    if (!registry.get(form.CallSid) && (await callEnded(deps.store, form.CallSid, callLog))) {
+      metrics.rejected.inc({ reason: 'call_already_ended' });
+      callLog.warn('voice webhook for a call that already ended refused (replayed?)');
+      res.send(hangupTwiml());
+      return;
+    }
     const existing = registry.get(form.CallSid);
     if (!existing && !registry.hasCapacity()) {
       metrics.rejected.inc({ reason: registry.draining ? 'draining' : 'capacity' });
@@ -168,4 +177,15 @@ export function twilioWebhooks(deps: {
   });
 
   return router;
+}
+
+/** Whether the records hold an ending for this call (a store that cannot answer says no, logged). */
+async function callEnded(store: Promise<CallStore>, callSid: string, log: Logger): Promise<boolean> {
+  try {
+    const record = await (await store).get(callSid);
+    return record?.outcome != null;
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'call records unavailable: cannot tell a replayed webhook');
+    return false;
+  }
 }
