@@ -93,6 +93,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           HEALTH_HOST: '127.0.0.1',
           HEALTH_PORT: '0',
           LOG_LEVEL: 'info',
+          // The example business tool: off in a deployment unless named, on in the demo and tests.
+          AGENT_TOOLS: 'check_eligibility',
           ...opts.agentEnv,
           ...extraEnv,
         },

@@ -32,8 +32,18 @@ describe('loadConfig', () => {
     });
     expect(c.maxCallsPerWorker).toBe(8);
     expect(c.transferAllowlist).toEqual([]);
+    expect(c.businessTools).toEqual([]);
     expect(c.aecWarmupMs).toBeUndefined();
     expect(c.health).toEqual({ host: '0.0.0.0', port: 8081 });
+  });
+
+  it('offers the business tools AGENT_TOOLS names, and refuses to start on an unknown one', () => {
+    expect(loadConfig({ ...required, AGENT_TOOLS: 'check_eligibility' }).businessTools).toEqual([
+      'check_eligibility',
+    ]);
+    const message = errorOf({ ...required, AGENT_TOOLS: 'check_eligibility, check_balance' });
+    expect(message).toContain('AGENT_TOOLS');
+    expect(message).toContain('no business tool named "check_balance"; available: check_eligibility');
   });
 
   it('names every missing secret at once, saying what to set', () => {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { BUSINESS_TOOL_NAMES } from './tools/business/index.js';
 
 export const DEFAULT_INSTRUCTIONS = [
   'You are a friendly, efficient voice assistant answering a phone call.',
@@ -63,6 +64,7 @@ const envSchema = z
     AGENT_IDLE_PROCESSES: z.coerce.number().int().min(1).default(1),
     DRAIN_TIMEOUT_S: seconds(1800),
     TRANSFER_ALLOWLIST: z.string().default(''),
+    AGENT_TOOLS: z.string().default(''),
 
     HEALTH_HOST: z.string().default('0.0.0.0'),
     HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
@@ -93,6 +95,15 @@ const envSchema = z
         path: ['SEMANTIC_VAD_EAGERNESS'],
         message: 'SEMANTIC_VAD_EAGERNESS only applies to TURN_DETECTION=semantic_vad',
       });
+    }
+    for (const name of splitList(env.AGENT_TOOLS)) {
+      if (!BUSINESS_TOOL_NAMES.includes(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AGENT_TOOLS'],
+          message: `no business tool named "${name}"; available: ${BUSINESS_TOOL_NAMES.join(', ')}`,
+        });
+      }
     }
     for (const number of splitList(env.TRANSFER_ALLOWLIST)) {
       if (!e164.safeParse(number).success) {
@@ -138,6 +149,8 @@ export interface AgentConfig {
   idleProcesses: number;
   drainTimeoutMs: number;
   transferAllowlist: string[];
+  /** Business tools offered on every call (AGENT_TOOLS); none by default. */
+  businessTools: string[];
   health: { host: string; port: number };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 }
@@ -194,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     idleProcesses: e.AGENT_IDLE_PROCESSES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
     transferAllowlist: splitList(e.TRANSFER_ALLOWLIST),
+    businessTools: splitList(e.AGENT_TOOLS),
     health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
     logLevel: e.LOG_LEVEL,
   };

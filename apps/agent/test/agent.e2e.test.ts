@@ -29,7 +29,7 @@ beforeAll(async () => {
     livekit,
     openaiBaseUrl: sim.baseUrl,
     agentName: AGENT,
-    extra: { TRANSFER_ALLOWLIST: '+15550001111', SILENCE_REPROMPT_S: '0' },
+    extra: { TRANSFER_ALLOWLIST: '+15550001111', SILENCE_REPROMPT_S: '0', AGENT_TOOLS: 'check_eligibility' },
   });
 }, 60_000);
 

@@ -9,7 +9,7 @@ import { RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
 import type { AgentConfig } from '../config.js';
 import type { Logger } from '../ops/logger.js';
 import type { MetricsReporter } from '../ops/metrics-relay.js';
-import { callTools, type ToolRuntime } from '../tools/index.js';
+import { businessTools, callTools, type ToolRuntime } from '../tools/index.js';
 import { RoomToolCallRecorder } from '../tools/tool-call-log.js';
 import { CallEnding } from './call-ending.js';
 import type { CallContext } from './context.js';
@@ -71,7 +71,10 @@ export async function startConversation<P>(
     endCallAfterReply: (reason) => ending.afterNextReply(reason),
   };
   let instructions = composeInstructions(config.instructions, initialCall);
-  const agent = new voice.Agent({ instructions, tools: callTools(runtime, recorder) });
+  const agent = new voice.Agent({
+    instructions,
+    tools: callTools(runtime, recorder, businessTools(config.businessTools)),
+  });
 
   const watchdog = new SilenceWatchdog({
     silenceMs: config.silenceRepromptMs,

@@ -1,6 +1,5 @@
 /** The tools a call offers the model: call control (end, transfer) plus the business tools. */
 import type { llm } from '@livekit/agents';
-import { businessTools } from './business/index.js';
 import { toFunctionTool, type CallTool, type ToolRuntime } from './define.js';
 import { endCall } from './end-call.js';
 import type { ToolCallRecorder } from './tool-call-log.js';
@@ -9,7 +8,7 @@ import { transferCall } from './transfer-call.js';
 export function callTools(
   runtime: ToolRuntime,
   recorder: ToolCallRecorder,
-  business: CallTool[] = businessTools(),
+  business: CallTool[] = [],
 ): llm.FunctionTool[] {
   const tools: CallTool[] = [endCall];
   // Offering a transfer tool with nowhere to transfer to would only invite failed attempts.
@@ -35,5 +34,6 @@ export {
   type CallToolSpec,
   type ToolRuntime,
 } from './define.js';
+export { BUSINESS_TOOL_NAMES, businessTools } from './business/index.js';
 export { TOOL_CALLS_TOPIC } from '@callbridge/room-contract';
 export type { ToolCallRecord } from './tool-call-log.js';

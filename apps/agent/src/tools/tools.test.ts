@@ -12,7 +12,7 @@ import {
   toolJsonSchema,
   type ToolRuntime,
 } from './define.js';
-import { callTools } from './index.js';
+import { businessTools, callTools } from './index.js';
 import type { ToolCallRecord } from './tool-call-log.js';
 import { normalisePhoneNumber, transferCall } from './transfer-call.js';
 
@@ -179,12 +179,21 @@ describe('callTools', () => {
   const recorder = { record: () => undefined };
 
   it('offers transfer only when there is somewhere to transfer to, listing the numbers', () => {
-    expect(callTools(runtime(), recorder).map((t) => t.name)).toEqual(['end_call', 'check_eligibility']);
-    const tools = callTools(runtime({ transferAllowlist: ['+15550001111'] }), recorder);
+    expect(callTools(runtime(), recorder).map((t) => t.name)).toEqual(['end_call']);
+    const tools = callTools(
+      runtime({ transferAllowlist: ['+15550001111'] }),
+      recorder,
+      businessTools(['check_eligibility']),
+    );
     expect(tools.map((t) => t.name)).toEqual(['end_call', 'transfer_call', 'check_eligibility']);
     expect(tools.find((t) => t.name === 'transfer_call')?.description).toContain(
       'Allowed numbers: +15550001111.',
     );
+  });
+
+  it('offers business tools only when named (none by default), and refuses an unknown name', () => {
+    expect(callTools(runtime(), recorder, businessTools([])).map((t) => t.name)).toEqual(['end_call']);
+    expect(() => businessTools(['check_balance'])).toThrow('available: check_eligibility');
   });
 
   it('refuses two tools with one name', () => {
