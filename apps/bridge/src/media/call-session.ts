@@ -1,12 +1,4 @@
-import { createDownlink, createUplink, type Downlink, type Uplink } from '@callbridge/audio';
-import {
-  CloseCode,
-  encodeClear,
-  encodeMark,
-  encodeMedia,
-  verifyStreamToken,
-  type StartMessage,
-} from '@callbridge/twilio-media';
+import { CloseCode, verifyStreamToken, type StartMessage } from '@callbridge/twilio-media';
 import { phoneAttributes, phoneIdentityFor, remotePartyOf } from '@callbridge/room-contract';
 import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
@@ -17,10 +9,9 @@ import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { TwilioControl } from '../twilio/control.js';
-import { AgentAudioRelay } from './agent-audio-relay.js';
 import { registerAgentRpc } from './agent-rpc.js';
 import { AgentWatch } from './agent-watch.js';
-import { UplinkMeter } from './uplink-meter.js';
+import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
 import { TwilioStream, type HeldMessage, type MediaSocket } from './twilio-stream.js';
 
 export interface CallSessionDeps {
@@ -38,8 +29,6 @@ export interface CallSessionDeps {
   newPhoneLine: NewPhoneLine;
 }
 
-const LIVEKIT_RATE = 48_000;
-
 /**
  * One Twilio Media Stream: on `start` checks the stream token and joins the call's room as the
  * phone, moves audio both ways, and tears everything down exactly once however the call ends.
@@ -51,10 +40,7 @@ export class CallSession {
   private call?: CallEntry;
   private phone?: PhoneLine;
   private watch?: AgentWatch;
-  private uplink?: Uplink;
-  private downlink?: Downlink;
-  private relay?: AgentAudioRelay;
-  private meter?: UplinkMeter;
+  private audio?: CallAudio;
   private startedAt = 0;
   private endPromise?: Promise<void>;
   private readonly pendingDtmf: string[] = [];
@@ -75,7 +61,7 @@ export class CallSession {
       events: {
         onStart: (msg) => void this.start(msg),
         onMedia: (payload, chunk) => this.onCallerMedia(payload, chunk),
-        onMark: (name) => this.relay?.onMarkEchoed(name),
+        onMark: (name) => this.audio?.relay.onMarkEchoed(name),
         onDtmf: (digit) => {
           this.log.info({ digit }, 'caller pressed a key');
           // A key pressed while we are still joining the room is sent once we are in.
@@ -125,22 +111,11 @@ export class CallSession {
     this.startedAt = performance.now();
     void recorder?.streamStarted(callSid, streamSid);
 
-    const uplink = (this.uplink = createUplink({ outputRate: LIVEKIT_RATE, engine: config.audioEngine }));
-    this.downlink = createDownlink({ inputRate: LIVEKIT_RATE, engine: config.audioEngine });
-    this.meter = new UplinkMeter(metrics);
-    const relay = (this.relay = new AgentAudioRelay({
-      downlink: this.downlink,
-      sink: {
-        sendMedia: (payload) => this.stream.send(encodeMedia(streamSid, payload)),
-        sendMark: (name) => this.stream.send(encodeMark(streamSid, name)),
-        sendClear: () => {
-          metrics.clears.inc();
-          this.log.info('agent interrupted: clearing caller playback');
-          this.stream.send(encodeClear(streamSid));
-        },
-      },
-      onConverted: (us) => metrics.conversionSeconds.observe({ direction: 'down' }, us / 1e6),
+    const audio = (this.audio = new CallAudio({
+      ...{ engine: config.audioEngine, streamSid, metrics, log: this.log },
+      send: (json) => this.stream.send(json),
     }));
+    const relay = audio.relay;
 
     // Named after the person on the line (the callee of an outbound call), as the agent expects.
     const identity = phoneIdentityFor(remotePartyOf(call), callSid);
@@ -208,12 +183,12 @@ export class CallSession {
     });
     this.state = 'live';
     for (const digit of this.pendingDtmf.splice(0)) this.publishDtmf(digit);
-    this.log.info({ room: call.room, identity, chain: uplink.describe() }, 'call live');
+    this.log.info({ room: call.room, identity, chain: audio.uplink.describe() }, 'call live');
   }
 
   /** The agent left or is unreachable: silence its playback state; the watch may send a new one. */
   private onAgentGone(): void {
-    this.relay?.onAgentState('gone');
+    this.audio?.relay.onAgentState('gone');
     this.watch?.agentGone();
   }
 
@@ -224,20 +199,15 @@ export class CallSession {
   }
 
   private onCallerMedia(payload: string, chunk: number): void {
-    if (this.state !== 'live' || !this.uplink || !this.phone || !this.meter) {
+    if (this.state !== 'live' || !this.audio || !this.phone) {
       this.deps.metrics.uplinkDropped.inc();
       return;
     }
-    const arrivedAt = this.meter.arrived(chunk);
-    let pcm: Int16Array;
     try {
-      pcm = this.uplink.processBase64(payload);
+      this.audio.carryCallerFrame(payload, chunk, this.phone);
     } catch (err) {
-      return this.stream.refuse('invalid_payload', (err as Error).message);
+      this.stream.refuse('invalid_payload', (err as Error).message);
     }
-    const dropped = this.phone.droppedFrames;
-    this.phone.pushCallerAudio(pcm);
-    this.meter.delivered(arrivedAt, this.phone.droppedFrames - dropped);
   }
 
   /** Ends the call once: closes the socket, leaves and deletes the room, records the outcome. */
@@ -264,12 +234,11 @@ export class CallSession {
     await this.phone
       ?.leave({ removeRemote: (identity) => rooms.removeParticipant(room, identity) })
       .catch(() => undefined);
-    this.uplink?.close();
-    this.downlink?.close();
+    this.audio?.close();
     await this.deps.lifecycle.releaseCall(this.call, outcome, reason, {
       durationMs: wasLive ? Math.round(performance.now() - this.startedAt) : 0,
-      framesIn: this.meter?.framesIn ?? 0,
-      framesOut: this.relay?.framesSent ?? 0,
+      framesIn: this.audio?.framesIn ?? 0,
+      framesOut: this.audio?.relay.framesSent ?? 0,
     });
   }
 }
