@@ -12,6 +12,7 @@ import { opsRoutes } from './http/ops.js';
 import { requireTwilioSignature } from './http/twilio-signature.js';
 import { twilioWebhooks } from './http/twilio-webhooks.js';
 import { createCallRooms, type CallRooms } from './livekit/call-rooms.js';
+import { newPhoneParticipant } from './livekit/phone-participant.js';
 import { createLogger, type Logger } from './logger.js';
 import { CallSession } from './media/call-session.js';
 import { createMetrics, type BridgeMetrics } from './metrics.js';
@@ -128,7 +129,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // be a few ticks later; Twilio sends `connected` and `start` at once, so hold what arrives first.
   ws.getWss().on('connection', (socket) => holdEarlyMessages(socket));
   ws.app.ws('/twilio/media', (socket) => {
-    new CallSession(socket, deps, takeHeldMessages(socket));
+    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant }, takeHeldMessages(socket));
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');

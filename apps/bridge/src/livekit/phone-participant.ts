@@ -10,59 +10,29 @@ import {
   type RemoteTrack,
   Room,
   RoomEvent,
-  type RpcInvocationData,
+  RpcError,
   TrackKind,
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import {
+  PhoneRpcRefusal,
+  type LeaveOptions,
+  type NewPhoneLine,
+  type PhoneLine,
+  type PhoneLineOptions,
+  type PhoneRpcCall,
+} from './phone-line.js';
 import { releaseRoom, removeRemoteParticipants } from './release-room.js';
+import { readRoomText } from './room-text.js';
 
 export const AGENT_STATE_ATTRIBUTE = 'lk.agent.state';
 
 /** A join (connect and publish) that takes longer than this is given up and cleaned up. */
 export const JOIN_TIMEOUT_MS = 20_000;
 
-/** Audio the phone participant hears from the agent, one LiveKit frame at a time. */
-export type AgentAudioHandler = (pcm: Int16Array, sampleRate: number, channels: number) => void;
-
-export interface PhoneParticipantEvents {
-  onAgentAudio: AgentAudioHandler;
-  /** The agent's `lk.agent.state` attribute changed (listening, thinking, speaking, …). */
-  onAgentState: (state: string, identity: string) => void;
-  onAgentJoined: (identity: string) => void;
-  onAgentLeft: (identity: string) => void;
-  /**
-   * LiveKit reports the agent's connection lost: a killed worker shows up here 5–10 s after it
-   * dies, about 10 s before LiveKit gives up on it and it leaves.
-   */
-  onAgentUnreachable: (identity: string) => void;
-  /** An unreachable agent's connection came back. */
-  onAgentReachable: (identity: string) => void;
-  /** The room is gone for us: deleted, server shut down, or connection lost for good. */
-  onDisconnected: (reason: string) => void;
-  /** The connection to LiveKit dropped and the SDK is trying to get it back. */
-  onReconnecting: () => void;
-  onReconnected: () => void;
-}
-
-export interface PhoneParticipantOptions {
-  url: string;
-  token: string;
-  sampleRate: number;
-  /**
-   * Caller audio waiting for LiveKit, in ms. LiveKit consumes in real time, so a backlog left by a
-   * network burst would stay as latency forever: above `targetBacklogMs` silent frames are dropped
-   * (inaudible) until it is back under; above `maxBacklogMs` any frame is.
-   */
-  targetBacklogMs: number;
-  maxBacklogMs: number;
-  events: PhoneParticipantEvents;
-  /** Called before connecting, to register text-stream handlers that must not miss early streams. */
-  beforeConnect?: (room: Room) => void;
-}
-
 /** The phone line as a LiveKit participant: one microphone out, the agent's audio in. */
-export class PhoneParticipant {
+export class PhoneParticipant implements PhoneLine {
   readonly room = new Room();
   private source?: AudioSource;
   private readonly pending: Int16Array[] = [];
@@ -79,10 +49,10 @@ export class PhoneParticipant {
   private joining?: Promise<void>;
   private leaving?: Promise<void>;
 
-  constructor(private readonly opts: PhoneParticipantOptions) {}
+  constructor(private readonly opts: PhoneLineOptions) {}
 
   /** Creates the phone and joins; see {@link join}. */
-  static async join(opts: PhoneParticipantOptions): Promise<PhoneParticipant> {
+  static async join(opts: PhoneLineOptions): Promise<PhoneParticipant> {
     const phone = new PhoneParticipant(opts);
     await phone.join();
     return phone;
@@ -148,7 +118,7 @@ export class PhoneParticipant {
       .on(RoomEvent.Disconnected, (reason) => {
         if (!this.closed) opts.events.onDisconnected(DisconnectReason[reason] ?? String(reason));
       });
-    opts.beforeConnect?.(room);
+    readRoomText(room, opts.events, opts.log);
     await room.connect(opts.url, opts.token, { autoSubscribe: true, dynacast: false });
     if (this.closed) throw new Error('left while joining');
     // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
@@ -219,8 +189,16 @@ export class PhoneParticipant {
     return [...this.unreachable];
   }
 
-  registerRpc(method: string, handler: (data: RpcInvocationData) => Promise<string>): void {
-    this.room.localParticipant?.registerRpcMethod(method, handler);
+  registerRpc(method: string, handler: (call: PhoneRpcCall) => Promise<string>): void {
+    this.room.localParticipant?.registerRpcMethod(method, async ({ callerIdentity, payload }) => {
+      try {
+        return await handler({ callerIdentity, payload });
+      } catch (err) {
+        // The contract's refusals reach the caller as RPC errors with their code.
+        if (err instanceof PhoneRpcRefusal) throw new RpcError(err.code, err.message);
+        throw err;
+      }
+    });
     this.rpcMethods.add(method);
   }
 
@@ -271,17 +249,12 @@ export class PhoneParticipant {
    * still in the room. So the handlers go first, and `removeRemote` (the server API) takes the
    * others out before we disconnect, waiting at most `removeWaitMs` for them to be gone.
    */
-  leave(
-    opts: { removeRemote?: (identity: string) => Promise<void>; removeWaitMs?: number } = {},
-  ): Promise<void> {
+  leave(opts: LeaveOptions = {}): Promise<void> {
     this.leaving ??= this.release(opts);
     return this.leaving;
   }
 
-  private async release(opts: {
-    removeRemote?: (identity: string) => Promise<void>;
-    removeWaitMs?: number;
-  }): Promise<void> {
+  private async release(opts: LeaveOptions): Promise<void> {
     this.closed = true;
     this.pending.length = 0;
     for (const sid of [...this.readers.keys()]) this.stopReading(sid);
@@ -304,6 +277,9 @@ export class PhoneParticipant {
     }
   }
 }
+
+/** The real phone line: a LiveKit participant (what the server wires into every call session). */
+export const newPhoneParticipant: NewPhoneLine = (opts) => new PhoneParticipant(opts);
 
 /** Agents join with kind AGENT; anything else publishing audio (a test stand-in, `lk room join`) counts too. */
 export function isAgent(p: RemoteParticipant): boolean {

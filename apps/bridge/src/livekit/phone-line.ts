@@ -1,0 +1,95 @@
+import type { Logger } from '../logger.js';
+import type { ToolCallEntry, TranscriptLine } from '../records/schema.js';
+
+/** Audio the phone line hears from the agent, one LiveKit frame at a time. */
+export type AgentAudioHandler = (pcm: Int16Array, sampleRate: number, channels: number) => void;
+
+/** What the phone line reports about the room. */
+export interface PhoneLineEvents {
+  onAgentAudio: AgentAudioHandler;
+  /** The agent's `lk.agent.state` attribute changed (listening, thinking, speaking, …). */
+  onAgentState: (state: string, identity: string) => void;
+  onAgentJoined: (identity: string) => void;
+  onAgentLeft: (identity: string) => void;
+  /**
+   * LiveKit reports the agent's connection lost: a killed worker shows up here 5–10 s after it
+   * dies, about 10 s before LiveKit gives up on it and it leaves.
+   */
+  onAgentUnreachable: (identity: string) => void;
+  /** An unreachable agent's connection came back. */
+  onAgentReachable: (identity: string) => void;
+  /** The room is gone for us: deleted, server shut down, or connection lost for good. */
+  onDisconnected: (reason: string) => void;
+  /** The connection to LiveKit dropped and the SDK is trying to get it back. */
+  onReconnecting: () => void;
+  onReconnected: () => void;
+  /**
+   * A finished transcript segment of either side, as the room delivers it to the phone. Given
+   * only when wanted: the line then listens from before it connects, so no early line is missed.
+   */
+  onTranscript?: (line: TranscriptLine) => void;
+  /** A tool call message of the agent (already validated against the room contract). */
+  onToolCall?: (entry: ToolCallEntry) => void;
+}
+
+export interface PhoneLineOptions {
+  url: string;
+  token: string;
+  sampleRate: number;
+  /**
+   * Caller audio waiting for LiveKit, in ms. LiveKit consumes in real time, so a backlog left by a
+   * network burst would stay as latency forever: above `targetBacklogMs` silent frames are dropped
+   * (inaudible) until it is back under; above `maxBacklogMs` any frame is.
+   */
+  targetBacklogMs: number;
+  maxBacklogMs: number;
+  events: PhoneLineEvents;
+  /** Where unreadable text streams are reported. */
+  log: Logger;
+}
+
+/** An RPC call from a participant in the room; only what the bridge reads of it. */
+export interface PhoneRpcCall {
+  callerIdentity: string;
+  payload: string;
+}
+
+/** Thrown by an RPC handler to answer the caller with an error code the contract names. */
+export class PhoneRpcRefusal extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LeaveOptions {
+  /** Takes a remote participant out through the server API before we disconnect. */
+  removeRemote?: (identity: string) => Promise<void>;
+  removeWaitMs?: number;
+}
+
+/**
+ * The phone side of the call's room, as the bridge uses it: the caller's microphone out, the
+ * agent's audio and presence in, RPC and DTMF. The rtc `Room` stays behind it.
+ */
+export interface PhoneLine {
+  /** Connects and publishes; a join that fails or is overtaken by {@link leave} leaves nothing behind. */
+  join(): Promise<void>;
+  /** Hands caller audio to LiveKit without waiting; frames over the backlog are dropped and counted. */
+  pushCallerAudio(pcm: Int16Array): void;
+  /** Caller frames dropped so far because LiveKit's backlog was full. */
+  readonly droppedFrames: number;
+  /** Agents in the room whose connection is not lost. */
+  agentCount(): number;
+  /** Agents still in the room whose connection LiveKit reports lost. */
+  unreachableAgents(): string[];
+  registerRpc(method: string, handler: (call: PhoneRpcCall) => Promise<string>): void;
+  publishDtmf(digit: string): Promise<void>;
+  /** Leaves at any stage, once; calling again returns the same promise. */
+  leave(opts?: LeaveOptions): Promise<void>;
+}
+
+/** Makes the phone line of one call (the real one is a LiveKit participant; tests pass fakes). */
+export type NewPhoneLine = (opts: PhoneLineOptions) => PhoneLine;

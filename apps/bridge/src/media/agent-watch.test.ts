@@ -1,0 +1,110 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMetrics } from '../metrics.js';
+import { AgentWatch } from './agent-watch.js';
+
+const CALL = {
+  callSid: 'CA' + '3'.repeat(32),
+  room: 'call-y',
+  direction: 'outbound',
+  from: '+15559870000',
+  to: '+15551230002',
+} as const;
+
+/** A watch over a room whose agents the test sets; endings and server calls are written down. */
+function setup() {
+  const agents = { present: 1, unreachable: [] as string[] };
+  const ended: string[] = [];
+  const rooms = {
+    dispatchAgent: vi.fn(async () => undefined),
+    removeParticipant: vi.fn(async () => undefined),
+  };
+  let live = true;
+  const watch = new AgentWatch({
+    config: {
+      agentName: 'test-agent',
+      agentRejoinGraceMs: 2_000,
+      agentRejoinTimeoutMs: 15_000,
+      livekitReconnectTimeoutMs: 5_000,
+    },
+    rooms,
+    metrics: createMetrics(),
+    log: pino({ level: 'silent' }),
+    call: CALL,
+    phone: { agentCount: () => agents.present, unreachableAgents: () => agents.unreachable },
+    isLive: () => live,
+    end: (outcome) => void ended.push(outcome),
+  });
+  return { watch, agents, ended, rooms, setLive: (v: boolean) => (live = v) };
+}
+
+describe('AgentWatch', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('does nothing while an agent is still there', () => {
+    const t = setup();
+    t.watch.agentGone();
+    vi.advanceTimersByTime(60_000);
+    expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
+    expect(t.ended).toEqual([]);
+  });
+
+  it('re-dispatches after the grace period (taking out unreachable agents), then gives up', () => {
+    const t = setup();
+    t.agents.present = 0;
+    t.agents.unreachable = ['agent-old'];
+    t.watch.agentGone();
+    vi.advanceTimersByTime(1_999);
+    expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(t.rooms.removeParticipant).toHaveBeenCalledWith('call-y', 'agent-old');
+    expect(t.rooms.dispatchAgent).toHaveBeenCalledWith('call-y', 'test-agent', {
+      callSid: CALL.callSid,
+      direction: 'outbound',
+      from: CALL.from,
+      to: CALL.to,
+      resumed: true,
+    });
+    vi.advanceTimersByTime(12_999);
+    expect(t.ended).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(t.ended).toEqual(['agent_lost']);
+  });
+
+  it('stands down when an agent comes back, and sends none to a call that is no longer live', () => {
+    const t = setup();
+    t.agents.present = 0;
+    t.watch.agentGone();
+    vi.advanceTimersByTime(1_000);
+    t.agents.present = 1;
+    t.watch.agentBack('agent-new');
+    vi.advanceTimersByTime(60_000);
+    expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
+    expect(t.ended).toEqual([]);
+
+    const ended = setup();
+    ended.agents.present = 0;
+    ended.setLive(false);
+    ended.watch.agentGone();
+    vi.advanceTimersByTime(60_000);
+    expect(ended.rooms.dispatchAgent).not.toHaveBeenCalled();
+    expect(ended.ended).toEqual([]);
+  });
+
+  it('ends the call as room_closed when LiveKit does not come back in time, not when it does', () => {
+    const back = setup();
+    back.watch.reconnecting();
+    vi.advanceTimersByTime(4_000);
+    back.watch.reconnected();
+    vi.advanceTimersByTime(60_000);
+    expect(back.ended).toEqual([]);
+
+    const gone = setup();
+    gone.watch.reconnecting();
+    vi.advanceTimersByTime(4_999);
+    expect(gone.ended).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(gone.ended).toEqual(['room_closed']);
+  });
+});

@@ -1,0 +1,104 @@
+import type { DispatchMetadata } from '@callbridge/room-contract';
+import type { CallEntry, CallOutcome } from '../calls/registry.js';
+import type { BridgeConfig } from '../config.js';
+import type { CallRooms } from '../livekit/call-rooms.js';
+import type { PhoneLine } from '../livekit/phone-line.js';
+import type { Logger } from '../logger.js';
+import type { BridgeMetrics } from '../metrics.js';
+
+export interface AgentWatchDeps {
+  config: Pick<
+    BridgeConfig,
+    'agentName' | 'agentRejoinGraceMs' | 'agentRejoinTimeoutMs' | 'livekitReconnectTimeoutMs'
+  >;
+  rooms: Pick<CallRooms, 'dispatchAgent' | 'removeParticipant'>;
+  metrics: Pick<BridgeMetrics, 'agentRedispatches'>;
+  log: Logger;
+  call: Pick<CallEntry, 'callSid' | 'room' | 'direction' | 'from' | 'to'>;
+  phone: Pick<PhoneLine, 'agentCount' | 'unreachableAgents'>;
+  /** Whether the call is live (joined and not ended): only a live call gets a new agent. */
+  isLive: () => boolean;
+  end: (outcome: CallOutcome, reason: string) => void;
+}
+
+/**
+ * Keeps an agent on a live call. The agent left, or LiveKit lost its connection, while the caller
+ * is still on the line (its worker died, or it hung up without the RPC): give LiveKit a moment
+ * (`agentRejoinGraceMs`) to bring it back, then dispatch a new one; if none arrives within
+ * `agentRejoinTimeoutMs`, end the call (`agent_lost`) so Twilio plays the apology. Also bounds how
+ * long the phone may be without LiveKit itself (`room_closed`).
+ */
+export class AgentWatch {
+  private lostAt?: number;
+  private graceTimer?: NodeJS.Timeout;
+  private giveUpTimer?: NodeJS.Timeout;
+  private reconnectTimer?: NodeJS.Timeout;
+
+  constructor(private readonly deps: AgentWatchDeps) {}
+
+  /** An agent left or became unreachable. */
+  agentGone(): void {
+    const { config, phone, isLive, log, end } = this.deps;
+    if (!isLive() || phone.agentCount() > 0) return;
+    this.lostAt = performance.now();
+    this.stop();
+    this.graceTimer = setTimeout(() => {
+      if (isLive() && phone.agentCount() === 0) this.redispatch();
+    }, config.agentRejoinGraceMs);
+    this.giveUpTimer = setTimeout(() => {
+      if (phone.agentCount() > 0) return;
+      log.error({ waitedMs: config.agentRejoinTimeoutMs }, 'no agent came back: ending the call');
+      end('agent_lost', 'no agent');
+    }, config.agentRejoinTimeoutMs);
+  }
+
+  /** An agent joined, or its connection came back. */
+  agentBack(agent: string): void {
+    const log = this.deps.log;
+    log.info({ agent }, 'agent joined');
+    this.stop();
+    if (this.lostAt !== undefined) {
+      log.info({ agent, gapMs: Math.round(performance.now() - this.lostAt) }, 'agent replaced');
+      this.lostAt = undefined;
+    }
+  }
+
+  /** The phone lost LiveKit and the SDK is reconnecting: end the call if it takes too long. */
+  reconnecting(): void {
+    const { config, log, end } = this.deps;
+    log.warn('lost LiveKit: reconnecting');
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(
+      () => end('room_closed', 'livekit unreachable'),
+      config.livekitReconnectTimeoutMs,
+    );
+  }
+
+  reconnected(): void {
+    this.deps.log.info('LiveKit connection restored');
+    clearTimeout(this.reconnectTimer);
+  }
+
+  /** Clears every timer (the call ended, or an agent is back). */
+  stop(): void {
+    clearTimeout(this.graceTimer);
+    clearTimeout(this.giveUpTimer);
+    clearTimeout(this.reconnectTimer);
+  }
+
+  private redispatch(): void {
+    const { config, rooms, metrics, log, call, phone } = this.deps;
+    metrics.agentRedispatches.inc();
+    log.warn({ room: call.room }, 'no agent in the call: dispatching a new one');
+    // An agent whose connection is lost may still come back; take it out so the caller never
+    // hears two agents at once.
+    for (const identity of phone.unreachableAgents())
+      rooms
+        .removeParticipant(call.room, identity)
+        .catch((err: Error) => log.warn({ err: err.message, agent: identity }, 'could not remove agent'));
+    const context = { callSid: call.callSid, direction: call.direction, from: call.from, to: call.to };
+    rooms
+      .dispatchAgent(call.room, config.agentName, { ...context, resumed: true } satisfies DispatchMetadata)
+      .catch((err: Error) => log.error({ err: err.message }, 'agent re-dispatch failed'));
+  }
+}

@@ -1,0 +1,71 @@
+import { createDownlink, createUplink, type Downlink, type Uplink } from '@callbridge/audio';
+import { encodeClear, encodeMark, encodeMedia } from '@callbridge/twilio-media';
+import type { BridgeConfig } from '../config.js';
+import type { PhoneLine } from '../livekit/phone-line.js';
+import type { Logger } from '../logger.js';
+import type { BridgeMetrics } from '../metrics.js';
+import { AgentAudioRelay } from './agent-audio-relay.js';
+import { UplinkMeter } from './uplink-meter.js';
+
+export const LIVEKIT_RATE = 48_000;
+
+/**
+ * The audio of one call, both ways: the caller's μ-law frames to 48 kHz PCM for the phone line
+ * (metered), and the agent's audio through the relay to Twilio as media, marks and clears.
+ */
+export class CallAudio {
+  readonly uplink: Uplink;
+  readonly relay: AgentAudioRelay;
+  private readonly downlink: Downlink;
+  private readonly meter: UplinkMeter;
+
+  constructor(opts: {
+    engine: BridgeConfig['audioEngine'];
+    streamSid: string;
+    /** Sends one message to Twilio (while the socket is open). */
+    send: (json: string) => void;
+    metrics: BridgeMetrics;
+    log: Logger;
+  }) {
+    const { streamSid, send, metrics, log } = opts;
+    this.uplink = createUplink({ outputRate: LIVEKIT_RATE, engine: opts.engine });
+    this.downlink = createDownlink({ inputRate: LIVEKIT_RATE, engine: opts.engine });
+    this.meter = new UplinkMeter(metrics);
+    this.relay = new AgentAudioRelay({
+      downlink: this.downlink,
+      sink: {
+        sendMedia: (payload) => send(encodeMedia(streamSid, payload)),
+        sendMark: (name) => send(encodeMark(streamSid, name)),
+        sendClear: () => {
+          metrics.clears.inc();
+          log.info('agent interrupted: clearing caller playback');
+          send(encodeClear(streamSid));
+        },
+      },
+      onConverted: (us) => metrics.conversionSeconds.observe({ direction: 'down' }, us / 1e6),
+    });
+  }
+
+  /** Caller frames converted and handed on so far. */
+  get framesIn(): number {
+    return this.meter.framesIn;
+  }
+
+  /** One caller frame (base64 μ-law, Twilio's chunk number) to the phone line; throws on a bad payload. */
+  carryCallerFrame(
+    payload: string,
+    chunk: number,
+    phone: Pick<PhoneLine, 'pushCallerAudio' | 'droppedFrames'>,
+  ): void {
+    const arrivedAt = this.meter.arrived(chunk);
+    const pcm = this.uplink.processBase64(payload);
+    const dropped = phone.droppedFrames;
+    phone.pushCallerAudio(pcm);
+    this.meter.delivered(arrivedAt, phone.droppedFrames - dropped);
+  }
+
+  close(): void {
+    this.uplink.close();
+    this.downlink.close();
+  }
+}

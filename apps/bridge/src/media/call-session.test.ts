@@ -1,0 +1,344 @@
+import { CloseCode, createStreamToken } from '@callbridge/twilio-media';
+import { PHONE_ATTRIBUTES, RPC_ERROR_CODES, RPC_METHODS, RPC_OK } from '@callbridge/room-contract';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CallLifecycle } from '../calls/call-lifecycle.js';
+import { CallRegistry } from '../calls/registry.js';
+import { loadConfig } from '../config.js';
+import { PhoneRpcRefusal } from '../livekit/phone-line.js';
+import { createMetrics } from '../metrics.js';
+import { CallSession } from './call-session.js';
+import {
+  dtmfMessage,
+  fakePhoneLines,
+  FakeSocket,
+  markMessage,
+  mediaMessage,
+  startMessage,
+  stopMessage,
+  tonePayload,
+} from './test-fakes.js';
+
+const SECRET = 's'.repeat(32);
+const ALLOWED = '+15550001111';
+const CONTEXT = {
+  callSid: 'CA' + '1'.repeat(32),
+  direction: 'inbound',
+  from: '+15551230001',
+  to: '+15559870000',
+} as const;
+
+/** Lets every promise the session chained settle (timers are fake; setImmediate is not). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function setup() {
+  const config = loadConfig({
+    TWILIO_AUTH_TOKEN: 'test-auth-token',
+    STREAM_TOKEN_SECRET: SECRET,
+    TRANSFER_ALLOWLIST: ALLOWED,
+    AGENT_REJOIN_GRACE_S: '2',
+    AGENT_REJOIN_TIMEOUT_S: '15',
+    LIVEKIT_RECONNECT_TIMEOUT_S: '5',
+  });
+  const registry = new CallRegistry(5);
+  const metrics = createMetrics();
+  const log = pino({ level: 'silent' });
+  const rooms = {
+    createCallRoom: vi.fn(async () => undefined),
+    dispatchAgent: vi.fn(async () => undefined),
+    deleteRoom: vi.fn(async () => undefined),
+    removeParticipant: vi.fn(async () => undefined),
+    listRooms: vi.fn(async () => []),
+    phoneToken: vi.fn(async () => 'phone-token'),
+  };
+  const lifecycle = new CallLifecycle({
+    registry,
+    rooms,
+    metrics,
+    recorder: { ended: async () => undefined },
+    log,
+  });
+  const released: string[] = [];
+  const releaseCall = lifecycle.releaseCall.bind(lifecycle);
+  vi.spyOn(lifecycle, 'releaseCall').mockImplementation((call, outcome, ...rest) => {
+    released.push(outcome);
+    return releaseCall(call, outcome, ...rest);
+  });
+  const twilio = {
+    canControlCalls: true,
+    complete: vi.fn(async () => undefined),
+    transfer: vi.fn(async () => undefined),
+  };
+  const lines = fakePhoneLines();
+  const call = lifecycle.answer(CONTEXT, 'call-x');
+  const ws = new FakeSocket();
+  /** What the registry held for Twilio when the socket was closed. */
+  let endingAtClose: unknown;
+  const close = ws.close.bind(ws);
+  ws.close = (code, reason) => {
+    endingAtClose ??= registry.hasEnding(CONTEXT.callSid)
+      ? { ...registry.takeEnding(CONTEXT.callSid) }
+      : null;
+    close(code, reason);
+  };
+  const session = new CallSession(ws, {
+    config,
+    rooms,
+    registry,
+    metrics,
+    log,
+    twilio,
+    lifecycle,
+    newPhoneLine: lines.newPhoneLine,
+  });
+  const counter = async (
+    name: 'rejected' | 'uplinkDropped' | 'framesIn' | 'agentRedispatches',
+    label?: string,
+  ) =>
+    (await metrics[name].get()).values
+      .filter((v) => label === undefined || Object.values(v.labels).includes(label))
+      .reduce((sum, v) => sum + v.value, 0);
+  const token = () => createStreamToken({ secret: SECRET, callSid: CONTEXT.callSid, ttlMs: 60_000 });
+  /** `start` with a good token; resolves once the session asked for its phone line. */
+  const start = async () => {
+    ws.message(startMessage(CONTEXT.callSid, token()));
+    await settle();
+    const phone = lines.made[0];
+    if (!phone) throw new Error('no phone line made after start');
+    return phone;
+  };
+  /** `start`, the join finishes, the call is live. */
+  const live = async () => {
+    const phone = await start();
+    phone.finishJoin();
+    await settle();
+    return phone;
+  };
+  return {
+    session,
+    ws,
+    rooms,
+    twilio,
+    registry,
+    released,
+    lines,
+    call,
+    counter,
+    start,
+    live,
+    endingAt: () => endingAtClose,
+  };
+}
+
+/** Energy of the 440 Hz component relative to the whole signal (1 for a pure 440 Hz tone). */
+function toneShare(pcm: Int16Array, rate: number): number {
+  let re = 0;
+  let im = 0;
+  let energy = 0;
+  for (let i = 0; i < pcm.length; i++) {
+    const w = (2 * Math.PI * 440 * i) / rate;
+    re += pcm[i]! * Math.cos(w);
+    im += pcm[i]! * Math.sin(w);
+    energy += pcm[i]! * pcm[i]!;
+  }
+  return energy === 0 ? 0 : (2 * (re * re + im * im)) / (pcm.length * energy);
+}
+
+describe('CallSession', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'],
+    });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('joins as the phone with its identity and SIP attributes, sends keys pressed while joining once, then carries caller audio', async () => {
+    const t = setup();
+    const phone = await t.start();
+    expect(t.rooms.phoneToken).toHaveBeenCalledWith(
+      'call-x',
+      'phone-15551230001',
+      expect.objectContaining({
+        [PHONE_ATTRIBUTES.phoneNumber]: CONTEXT.from,
+        [PHONE_ATTRIBUTES.trunkPhoneNumber]: CONTEXT.to,
+        [PHONE_ATTRIBUTES.callId]: CONTEXT.callSid,
+      }),
+    );
+    expect(phone.opts).toMatchObject({ token: 'phone-token', sampleRate: 48_000 });
+    expect(phone.joins).toBe(1);
+    expect(t.call.streamSid).toBe(startMessage(CONTEXT.callSid).streamSid);
+
+    // Still joining: audio is dropped (counted), a key press waits.
+    t.ws.message(mediaMessage(1));
+    t.ws.message(dtmfMessage('5'));
+    expect(phone.pushed).toHaveLength(0);
+    expect(await t.counter('uplinkDropped')).toBe(1);
+    expect(phone.dtmf).toEqual([]);
+
+    phone.finishJoin();
+    await settle();
+    expect(phone.dtmf).toEqual(['5']);
+    expect([...phone.rpc.keys()].sort()).toEqual([RPC_METHODS.hangup, RPC_METHODS.transfer].sort());
+
+    for (let chunk = 2; chunk < 12; chunk++) t.ws.message(mediaMessage(chunk));
+    t.ws.message(mediaMessage(12, tonePayload(12, 0)));
+    t.ws.message(dtmfMessage('#'));
+    expect(phone.dtmf).toEqual(['5', '#']);
+    expect(phone.pushed).toHaveLength(11);
+    expect(await t.counter('framesIn')).toBe(11);
+    // 20 ms at 48 kHz each; the tone survives the uplink (after the resampler's first frame).
+    expect(phone.pushed.every((pcm) => pcm.length === 960)).toBe(true);
+    const tone = new Int16Array(960 * 8);
+    phone.pushed.slice(2, 10).forEach((pcm, i) => tone.set(pcm, i * 960));
+    expect(toneShare(tone, 48_000)).toBeGreaterThan(0.9);
+    const rms = (pcm: Int16Array) => Math.sqrt(pcm.reduce((s, v) => s + v * v, 0) / pcm.length);
+    expect(rms(tone)).toBeGreaterThan(3000);
+    expect(rms(phone.pushed[10]!.subarray(480))).toBeLessThan(100);
+    expect(t.released).toEqual([]);
+  });
+
+  it('ends with caller_hung_up once on stop, recording the ending before the socket closes', async () => {
+    const t = setup();
+    const phone = await t.live();
+    t.ws.message(stopMessage(CONTEXT.callSid));
+    t.ws.message(stopMessage(CONTEXT.callSid));
+    await settle();
+    expect(t.released).toEqual(['caller_hung_up']);
+    expect(t.endingAt()).toMatchObject({ outcome: 'caller_hung_up' });
+    expect(t.ws.closedWith?.code).toBe(CloseCode.normal);
+    expect(phone.leaves).toHaveLength(1);
+    expect(t.rooms.deleteRoom).toHaveBeenCalledTimes(1);
+    expect(t.registry.get(CONTEXT.callSid)).toBeUndefined();
+  });
+
+  it('ends as stream_dropped when the socket closes while joining, and leaves the late join and deletes the room again', async () => {
+    const t = setup();
+    const phone = await t.start();
+    t.ws.drop();
+    await settle();
+    expect(t.released).toEqual(['stream_dropped']);
+    expect(t.rooms.deleteRoom).toHaveBeenCalledTimes(1);
+    phone.finishJoin();
+    await settle();
+    expect(phone.leaves.length).toBeGreaterThanOrEqual(2);
+    expect(t.rooms.deleteRoom).toHaveBeenCalledTimes(2);
+    expect(phone.rpc.size).toBe(0);
+    expect(t.released).toEqual(['stream_dropped']);
+  });
+
+  it('makes no phone line for a socket that closes before start, and releases nothing', async () => {
+    const t = setup();
+    t.ws.drop();
+    await settle();
+    expect(t.lines.made).toHaveLength(0);
+    expect(t.released).toEqual([]);
+    expect(t.registry.get(CONTEXT.callSid)).toBeDefined();
+  });
+
+  it('refuses a start with a bad token, closing the stream without touching the call', async () => {
+    const t = setup();
+    t.ws.message(startMessage(CONTEXT.callSid, 'not-a-token'));
+    await settle();
+    expect(t.ws.closedWith?.code).toBe(CloseCode.policyViolation);
+    expect(await t.counter('rejected', 'stream_token_malformed')).toBe(1);
+    expect(t.lines.made).toHaveLength(0);
+    expect(t.call.streamSid).toBeUndefined();
+  });
+
+  it('counts bad messages and closes a stream that sends too many, ending the call as protocol_error', async () => {
+    const t = setup();
+    await t.live();
+    for (let i = 0; i < 49; i++) t.ws.message(markMessage('m', 'MZ' + '9'.repeat(32)));
+    expect(t.ws.closedWith).toBeUndefined();
+    t.ws.message('{not json');
+    await settle();
+    expect(await t.counter('rejected', 'wrong_stream_sid')).toBe(49);
+    expect(t.ws.closedWith?.code).toBe(CloseCode.policyViolation);
+    expect(t.released).toEqual(['protocol_error']);
+  });
+
+  it('ends only its own call (1011) when a handler throws', async () => {
+    const t = setup();
+    const phone = await t.live();
+    phone.opts.events.onAgentAudio(null as unknown as Int16Array, 48_000, 1);
+    await settle();
+    expect(t.ws.closedWith?.code).toBe(1011);
+    expect(t.released).toEqual(['failed']);
+    expect(await t.counter('rejected', 'internal_error')).toBe(1);
+  });
+
+  it('re-dispatches an agent after the grace period and ends as agent_lost when none comes back', async () => {
+    const t = setup();
+    const phone = await t.live();
+    phone.agentJoins('agent-1');
+    phone.agentJoins('agent-2');
+    phone.agentUnreachable('agent-1');
+    phone.agentLeaves('agent-2');
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.rooms.removeParticipant).toHaveBeenCalledWith('call-x', 'agent-1');
+    expect(t.rooms.dispatchAgent).toHaveBeenCalledWith(
+      'call-x',
+      'callbridge-agent',
+      expect.objectContaining({ callSid: CONTEXT.callSid, resumed: true }),
+    );
+    expect(await t.counter('agentRedispatches')).toBe(1);
+    expect(t.released).toEqual([]);
+    await vi.advanceTimersByTimeAsync(13_000);
+    await settle();
+    expect(t.released).toEqual(['agent_lost']);
+  });
+
+  it('keeps the call when a new agent joins within the grace period', async () => {
+    const t = setup();
+    const phone = await t.live();
+    phone.agentJoins('agent-1');
+    phone.agentLeaves('agent-1');
+    await vi.advanceTimersByTimeAsync(1_000);
+    phone.agentJoins('agent-2');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
+    expect(t.released).toEqual([]);
+  });
+
+  it('ends as agent_hung_up on the hangup RPC, answering first and completing the call through Twilio', async () => {
+    const t = setup();
+    const phone = await t.live();
+    const answer = await phone.rpc.get(RPC_METHODS.hangup)!({ callerIdentity: 'agent-1', payload: '' });
+    expect(JSON.parse(answer)).toEqual(RPC_OK);
+    expect(t.released).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    await settle();
+    expect(t.released).toEqual(['agent_hung_up']);
+    expect(t.twilio.complete).toHaveBeenCalledWith(CONTEXT.callSid);
+  });
+
+  it('refuses a transfer outside the allow-list or with a bad payload, and transfers inside it', async () => {
+    const t = setup();
+    const phone = await t.live();
+    const transfer = phone.rpc.get(RPC_METHODS.transfer)!;
+    const refused = await transfer({
+      callerIdentity: 'agent-1',
+      payload: JSON.stringify({ to: '+15559999999' }),
+    }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(PhoneRpcRefusal);
+    expect((refused as PhoneRpcRefusal).code).toBe(RPC_ERROR_CODES.refused);
+    const bad = await transfer({ callerIdentity: 'agent-1', payload: 'nope' }).catch((err: unknown) => err);
+    expect((bad as PhoneRpcRefusal).code).toBe(RPC_ERROR_CODES.badPayload);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.twilio.transfer).not.toHaveBeenCalled();
+    expect(t.released).toEqual([]);
+
+    expect(
+      JSON.parse(await transfer({ callerIdentity: 'agent-1', payload: JSON.stringify({ to: ALLOWED }) })),
+    ).toEqual(RPC_OK);
+    expect(t.twilio.transfer).toHaveBeenCalledWith(CONTEXT.callSid, ALLOWED);
+    await vi.advanceTimersByTimeAsync(0);
+    await settle();
+    expect(t.released).toEqual(['transferred']);
+    expect(t.endingAt()).toMatchObject({ outcome: 'transferred', transferTo: ALLOWED });
+  });
+});
