@@ -14,6 +14,8 @@ export async function startBridgeProcess(opts: {
   authToken: string;
   env?: Record<string, string>;
   nodeArgs?: string[];
+  /** CPUs to pin the bridge to (taskset's list syntax); unpinned when absent. */
+  cpus?: string;
 }): Promise<BridgeProcess> {
   const port = await freeTcpPort();
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -21,6 +23,7 @@ export async function startBridgeProcess(opts: {
     name: 'bridge',
     entry: join(import.meta.dirname, '../src/main.ts'),
     nodeArgs: opts.nodeArgs,
+    cpus: opts.cpus,
     env: {
       HOST: '127.0.0.1',
       PORT: String(port),

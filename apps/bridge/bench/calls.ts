@@ -1,4 +1,4 @@
-// npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5]
+// npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin]
 // N concurrent simulated Twilio calls through the real bridge (its own process) and a real
 // livekit-server, each with an rtc-node echo participant in the room sending the caller's audio
 // straight back (echoes run in a pool of processes, so the load generator is not the bottleneck).
@@ -6,6 +6,13 @@
 // CPU and RSS come from /proc. The steps ramp until one misses the bar (a dropped call, or a p99
 // media gap at the caller over 40 ms), then bisect to the knee within --resolution calls; --fixed
 // runs exactly the given steps. Last line: one JSON object.
+// Pinned (the default on a machine with 2+ cores and taskset): the bridge runs alone on core 0 and
+// everything else (livekit-server, the simulated phones in this process, the echo processes) on the
+// other cores, so the knee is what one bridge core carries. The load generator's event-loop lag is
+// measured in every step; a step where it ran late measures the generator, not the bridge, and is
+// discarded (valid: false) and ends the ramp.
+import { execFileSync } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { EchoPool, measureLoopbackLatency, startLiveKitServer } from '@callbridge/testkit/livekit';
@@ -24,6 +31,7 @@ const Args = z.object({
   echoesPerProcess: z.coerce.number().int().positive(),
   resolution: z.coerce.number().int().positive(),
   fixed: z.boolean(),
+  noPin: z.boolean(),
 });
 const { values } = parseArgs({
   options: {
@@ -33,12 +41,14 @@ const { values } = parseArgs({
     'echoes-per-process': { type: 'string', default: '10' },
     resolution: { type: 'string', default: '5' },
     fixed: { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
   },
 });
 const parsedArgs = Args.safeParse({
   ...values,
   rampPerSecond: values['ramp-per-second'],
   echoesPerProcess: values['echoes-per-process'],
+  noPin: values['no-pin'],
 });
 if (!parsedArgs.success) {
   console.error(
@@ -53,6 +63,28 @@ const AUTH_TOKEN = 'bench-auth-token';
 const MARKER_EVERY_MS = 1000;
 /** The knee's bar: no dropped call and a p99 gap between media messages at the caller within this. */
 const GAP_BAR_MS = 40;
+/** A load generator whose event loop ran later than this (p99) could have made the gaps itself. */
+const LOADGEN_LAG_BAR_MS = 20;
+/** The bridge's core when pinned; the load generator and livekit-server get all the others. */
+const BRIDGE_CORE = 0;
+
+function tasksetAvailable(): boolean {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const cores = machineCpu().cores;
+const pinned = !args.noPin && cores >= 2 && tasksetAvailable();
+if (!args.noPin && !pinned)
+  log(`bench:calls: not pinned (${cores} core(s), taskset ${tasksetAvailable() ? 'found' : 'missing'})`);
+if (pinned) {
+  // This process's threads first: livekit-server and the echo processes started below inherit it.
+  execFileSync('taskset', ['-a', '-p', '-c', `1-${cores - 1}`, String(process.pid)], { stdio: 'ignore' });
+  log(`pinned: bridge on core ${BRIDGE_CORE}, livekit-server and the load generator on cores 1-${cores - 1}`);
+}
 
 /** The caller's audio: a 20 ms 1 kHz burst at -6 dBFS every second, silence between. */
 function markerPattern(seconds: number, offsetMs: number): Int16Array {
@@ -87,6 +119,7 @@ const bridgeProcess = await startBridgeProcess({
   authToken: AUTH_TOKEN,
   env: { MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10) },
   nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+  cpus: pinned ? String(BRIDGE_CORE) : undefined,
 });
 const bridgeApp = bridgeProcess.app;
 void bridgeApp.exited.then((code) => {
@@ -109,6 +142,7 @@ function otherCpuMs() {
     generator:
       echoPool.pids.reduce((sum, pid) => sum + processUsage(pid).cpuMs, 0) + (self.user + self.system) / 1000,
     machine: machine.busyMs,
+    bridgeCore: machine.coreBusyMs[BRIDGE_CORE] ?? 0,
     cores: machine.cores,
   };
 }
@@ -146,6 +180,9 @@ async function runStep(n: number) {
   const echoJoined = await Promise.all(echoJoins);
   // Let every call settle, then measure a window in which all of them talk.
   await new Promise((r) => setTimeout(r, 1500));
+  await echoPool.collect(); // starts the echo processes' lag window here
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const cpuStart = processUsage(bridgeApp.pid);
   const othersStart = otherCpuMs();
   const t0 = performance.now();
@@ -158,7 +195,10 @@ async function runStep(n: number) {
   const wallMs = performance.now() - t0;
   const cpuEnd = processUsage(bridgeApp.pid);
   const othersEnd = otherCpuMs();
-  const heardByRoom = await echoPool.collect();
+  lag.disable();
+  const { echoes: heardByRoom, lagP99Ms: echoLagMs } = await echoPool.collect();
+  // The simulated phones live in this process; the echoes in theirs. The later of the two.
+  const loadgenLagMs = Math.max(lag.percentile(99) / 1e6, echoLagMs);
 
   if (process.env.BENCH_DEBUG) {
     const lines = lk.logs().split('\n');
@@ -240,6 +280,12 @@ async function runStep(n: number) {
     cpu_pct_per_call: round((((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100) / n, 3),
     rss_mb_per_call: round((cpuEnd.rssMb - rssBefore) / n, 3),
     bridge_cpu_pct: round(((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100, 1),
+    // How busy the bridge's own core was (anything else the machine ran there included).
+    bridge_core_pct: pinned
+      ? round(((othersEnd.bridgeCore - othersStart.bridgeCore) / wallMs) * 100, 1)
+      : null,
+    loadgen_lag_p99_ms: round(loadgenLagMs, 1),
+    valid: loadgenLagMs <= LOADGEN_LAG_BAR_MS,
     // Where the rest of the machine went in the same window (100 % = one core).
     livekit_cpu_pct: round(((othersEnd.livekit - othersStart.livekit) / wallMs) * 100, 1),
     load_generator_cpu_pct: round(((othersEnd.generator - othersStart.generator) / wallMs) * 100, 1),
@@ -260,7 +306,7 @@ async function runStep(n: number) {
       ((processUsage(bridgeApp.pid).cpuMs - idleStart.cpuMs) / (performance.now() - idleT0)) * 100,
       1,
     ),
-    meets_bar: step.dropped === 0 && step.gap_p99_ms !== null && step.gap_p99_ms <= GAP_BAR_MS,
+    meets_bar: step.valid && step.dropped === 0 && step.gap_p99_ms !== null && step.gap_p99_ms <= GAP_BAR_MS,
   };
   log(JSON.stringify(done));
   return done;
@@ -278,6 +324,7 @@ if (args.fixed) {
   for (const n of args.steps) {
     const step = await runStep(n);
     steps.push(step);
+    if (!step.valid) break; // the load generator ran late: larger steps would measure it even more
     if (!step.meets_bar) {
       firstFail = n;
       break;
@@ -288,6 +335,7 @@ if (args.fixed) {
     const n = Math.round((lastPass + firstFail) / 2);
     const step = await runStep(n);
     steps.push(step);
+    if (!step.valid) break;
     if (step.meets_bar) lastPass = n;
     else firstFail = n;
   }
@@ -295,9 +343,23 @@ if (args.fixed) {
 
 finished = true;
 const knee = steps.filter((s) => s.meets_bar).reduce((m, s) => Math.max(m, s.calls), 0);
+/** What ended the search: the bridge missed the bar, the load generator ran late, or the steps ran out. */
+const kneeLimitedBy = steps.some((s) => !s.valid)
+  ? 'load_generator'
+  : steps.some((s) => !s.meets_bar)
+    ? 'bridge'
+    : 'steps';
 await bridgeApp.stop('SIGINT');
 await echoPool.stop();
 await lk.stop();
 await dispose();
-console.log(JSON.stringify({ baseline_p50_ms: baseline.p50_ms, knee_calls: knee, steps }));
+console.log(
+  JSON.stringify({
+    baseline_p50_ms: baseline.p50_ms,
+    pinned,
+    knee_calls: knee,
+    knee_limited_by: kneeLimitedBy,
+    steps,
+  }),
+);
 process.exit(0);

@@ -24,6 +24,12 @@ export type EchoWorkerReply =
   | { type: 'ready' }
   | { type: 'joined'; room: string }
   | { type: 'join_failed'; room: string; error: string }
-  | { type: 'collected'; requestId: number; echoes: CollectedEcho[] }
+  | {
+      type: 'collected';
+      requestId: number;
+      echoes: CollectedEcho[];
+      /** 99th percentile of this process's event-loop delay since the previous collect, in ms. */
+      lagP99Ms: number;
+    }
   | { type: 'left'; requestId: number }
   | { type: 'error'; error: string };

@@ -1,5 +1,6 @@
 // One process of an echo pool (see echo-pool.ts): hosts echo participants for the rooms its parent
 // names over IPC. Onsets are stamped on the epoch clock so the parent can compare them with its own.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dispose } from '@livekit/rtc-node';
 import { startEcho, type EchoParticipant } from './echo.js';
 import { EchoWorkerCommand, type EchoWorkerReply } from './_echo-protocol.js';
@@ -11,6 +12,9 @@ const joining = new Set<Promise<unknown>>();
 let generation = 0;
 const epochNow = () => performance.timeOrigin + performance.now();
 const reply = (msg: EchoWorkerReply) => process.send?.(msg);
+/** How late this process's event loop runs: a late echo would be blamed on the bridge. */
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
 
 process.on('message', (raw) => {
   const parsed = EchoWorkerCommand.safeParse(raw);
@@ -43,7 +47,9 @@ process.on('message', (raw) => {
         type: 'collected',
         requestId: cmd.requestId,
         echoes: [...echoes].map(([room, e]) => ({ room, onsets: [...e.onsets], frames: e.frames() })),
+        lagP99Ms: lag.percentile(99) / 1e6,
       });
+      lag.reset();
       break;
     case 'leave_all':
       void leaveAll().then(() => reply({ type: 'left', requestId: cmd.requestId }));

@@ -70,12 +70,20 @@ export class EchoPool {
     });
   }
 
-  /** What every echo has heard so far, by room. */
-  async collect(): Promise<Map<string, CollectedEcho>> {
+  /**
+   * What every echo has heard so far, by room, and the worst 99th-percentile event-loop delay of
+   * the pool's processes since the previous collect (each collect starts a new lag window).
+   */
+  async collect(): Promise<{ echoes: Map<string, CollectedEcho>; lagP99Ms: number }> {
     const replies = await this.requestAll((requestId) => ({ type: 'collect', requestId }));
-    const out = new Map<string, CollectedEcho>();
-    for (const r of replies) if (r.type === 'collected') for (const e of r.echoes) out.set(e.room, e);
-    return out;
+    const echoes = new Map<string, CollectedEcho>();
+    let lagP99Ms = 0;
+    for (const r of replies) {
+      if (r.type !== 'collected') continue;
+      for (const e of r.echoes) echoes.set(e.room, e);
+      lagP99Ms = Math.max(lagP99Ms, r.lagP99Ms);
+    }
+    return { echoes, lagP99Ms };
   }
 
   async leaveAll(): Promise<void> {

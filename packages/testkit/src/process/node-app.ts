@@ -37,6 +37,11 @@ export function startNodeApp(opts: {
   /** Extra Node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
   nodeArgs?: string[];
   /**
+   * CPUs the process (and every thread it starts) may run on, as taskset takes them ('0', '1-3'):
+   * benchmarks pin the process they measure to its own core.
+   */
+  cpus?: string;
+  /**
    * Echo the app's output (for demos). By default the output is only kept (logs(), entries(), and
    * the tail in a failed waitForLog); with TEST_LOG_LEVEL set it is echoed to stderr, `[name] line`.
    */
@@ -46,9 +51,11 @@ export function startNodeApp(opts: {
   // Without an explicit echo the output is kept for a failed test's report (and echoed with
   // TEST_LOG_LEVEL), like every app's log in the tests.
   const capture = echo ? undefined : captureLog(opts.name);
+  const nodeArgv = [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])];
+  // taskset execs node in place, so the child's pid is node's and every thread inherits the CPUs.
   const child = spawn(
-    process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])],
+    opts.cpus === undefined ? process.execPath : 'taskset',
+    opts.cpus === undefined ? nodeArgv : ['-c', opts.cpus, process.execPath, ...nodeArgv],
     {
       cwd: opts.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],

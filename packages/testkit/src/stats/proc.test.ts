@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { countDelta, processHandles } from './proc.js';
+import { countDelta, machineCpu, processHandles } from './proc.js';
 
 describe('processHandles', () => {
   it('counts the files and sockets this process opens, by kind', async () => {
@@ -24,5 +24,16 @@ describe('processHandles', () => {
 describe('countDelta', () => {
   it('keeps only the keys whose count changed, including ones present on one side only', () => {
     expect(countDelta({ a: 1, b: 2, c: 3 }, { a: 1, b: 5, d: 1 })).toEqual({ b: 3, c: -3, d: 1 });
+  });
+});
+
+describe('machineCpu', () => {
+  it('reads every core, and the cores together are the machine', () => {
+    const cpu = machineCpu();
+    expect(cpu.cores).toBeGreaterThan(0);
+    expect(cpu.coreBusyMs).toHaveLength(cpu.cores);
+    const sum = cpu.coreBusyMs.reduce((a, b) => a + b, 0);
+    // /proc/stat's first line is the sum of the per-core lines (read in one go, so the same instant).
+    expect(Math.abs(sum - cpu.busyMs)).toBeLessThanOrEqual(cpu.cores * 10);
   });
 });

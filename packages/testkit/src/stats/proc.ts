@@ -26,17 +26,26 @@ export interface MachineCpu {
   /** Busy (non-idle, non-iowait) CPU time of all cores together so far. */
   busyMs: number;
   cores: number;
+  /** Busy CPU time of each core so far (index = CPU number). */
+  coreBusyMs: number[];
 }
 
 /** CPU time all cores have spent busy, from Linux /proc/stat: tells a saturated machine from a slow process. */
 export function machineCpu(): MachineCpu {
   ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  const tps = ticksPerSecond;
   const lines = readFileSync('/proc/stat', 'utf8').split('\n');
-  const total = lines[0]!.trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal ...
-  const busyTicks = total.reduce((a, b) => a + b, 0) - (total[3] ?? 0) - (total[4] ?? 0);
-  const cores = lines.filter((l) => /^cpu\d+ /.test(l)).length;
-  return { busyMs: (busyTicks * 1000) / ticksPerSecond, cores };
+  // user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
+  const busyMs = (line: string) => {
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((ticks.reduce((a, b) => a + b, 0) - (ticks[3] ?? 0) - (ticks[4] ?? 0)) * 1000) / tps;
+  };
+  const coreBusyMs: number[] = [];
+  for (const line of lines) {
+    const cpu = /^cpu(\d+) /.exec(line);
+    if (cpu) coreBusyMs[Number(cpu[1])] = busyMs(line);
+  }
+  return { busyMs: busyMs(lines[0]!), cores: coreBusyMs.length, coreBusyMs };
 }
 
 export interface ProcessHandles {
