@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { EchoPool, measureLoopbackLatency, startLiveKitServer } from '@callbridge/testkit/livekit';
 import { machineCpu, percentile, processUsage, round } from '@callbridge/testkit/stats';
+import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { z } from 'zod';
 import { startBridgeProcess } from './_bridge-process.js';
@@ -58,6 +59,7 @@ if (!parsedArgs.success) {
 }
 const args = parsedArgs.data;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
+setRtcNodeLogLevel('warn'); // rtc-node logs every room's connect at debug, straight to stdout
 let finished = false;
 const AUTH_TOKEN = 'bench-auth-token';
 const MARKER_EVERY_MS = 1000;
