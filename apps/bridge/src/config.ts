@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { RESAMPLER_ENGINES, DEFAULT_RESAMPLER_ENGINE, type ResamplerEngine } from '@callbridge/audio';
 import { MIN_STREAM_TOKEN_SECRET_BYTES } from '@callbridge/twilio-media';
 import { z } from 'zod';
 
@@ -61,13 +60,6 @@ const EnvSchema = z.object({
   AGENT_REJOIN_TIMEOUT_S: z.coerce.number().positive().default(15),
   /** How long the caller may sit in silence while the bridge tries to reach LiveKit again. */
   LIVEKIT_RECONNECT_TIMEOUT_S: z.coerce.number().positive().default(5),
-  AUDIO_ENGINE: z
-    .string()
-    .default(DEFAULT_RESAMPLER_ENGINE)
-    .refine((v) => (RESAMPLER_ENGINES as readonly string[]).includes(v), {
-      message: `must be one of ${RESAMPLER_ENGINES.join(', ')}`,
-    })
-    .transform((v) => v as ResamplerEngine),
   MAX_MESSAGE_BYTES: z.coerce
     .number()
     .int()
@@ -123,7 +115,6 @@ export interface BridgeConfig {
   agentRejoinGraceMs: number;
   agentRejoinTimeoutMs: number;
   livekitReconnectTimeoutMs: number;
-  audioEngine: ResamplerEngine;
   maxMessageBytes: number;
   logLevel: string;
   records: { databaseUrl?: string; sqlitePath: string; instanceId: string };
@@ -214,7 +205,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
     agentRejoinGraceMs: e.AGENT_REJOIN_GRACE_S * 1000,
     agentRejoinTimeoutMs: e.AGENT_REJOIN_TIMEOUT_S * 1000,
     livekitReconnectTimeoutMs: e.LIVEKIT_RECONNECT_TIMEOUT_S * 1000,
-    audioEngine: e.AUDIO_ENGINE,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     logLevel: e.LOG_LEVEL,
     records: { databaseUrl: e.DATABASE_URL, sqlitePath: e.SQLITE_PATH, instanceId: e.BRIDGE_INSTANCE_ID },
