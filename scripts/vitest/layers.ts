@@ -32,6 +32,8 @@ export const LAYERS: Record<LayerName, Layer> = {
       'apps/*/src/**/*.test.ts',
       'packages/*/src/**/*.test.ts',
       'packages/audio/test/**/*.test.ts',
+      // The resampler engines the audio benchmark compares (packages/audio/bench/engines.ts).
+      'packages/audio/bench/**/*.test.ts',
       'test/compose.test.ts',
       'test/layers.test.ts',
     ],

@@ -97,9 +97,12 @@ describe('loadConfig', () => {
     expect(errorOf({ ...required, AGENT_INSTRUCTIONS: 'x', AGENT_INSTRUCTIONS_FILE: file })).toContain(
       'either AGENT_INSTRUCTIONS or AGENT_INSTRUCTIONS_FILE',
     );
-    expect(errorOf({ ...required, AGENT_INSTRUCTIONS_FILE: '/nonexistent/persona.txt' })).toContain(
-      'cannot be read',
+    expect(errorOf({ ...required, AGENT_INSTRUCTIONS_FILE: '/nonexistent/persona.txt' })).toMatch(
+      /AGENT_INSTRUCTIONS_FILE: \/nonexistent\/persona\.txt cannot be read/,
     );
+    const empty = join(mkdtempSync(join(tmpdir(), 'agent-cfg-')), 'empty.txt');
+    writeFileSync(empty, '  \n');
+    expect(errorOf({ ...required, AGENT_INSTRUCTIONS_FILE: empty })).toContain(`${empty} is empty`);
   });
 
   it('fails fast on contradictions and malformed values', () => {

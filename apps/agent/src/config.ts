@@ -116,44 +116,71 @@ const envSchema = z
     }
   });
 
-export type TurnDetectionConfig =
-  | { type: 'server_vad'; threshold: number; prefixPaddingMs: number; silenceDurationMs: number }
-  | { type: 'semantic_vad'; eagerness: 'auto' | 'low' | 'medium' | 'high' };
-
-export interface AgentConfig {
-  livekit: { url: string; apiKey: string; apiSecret: string };
-  agentName: string;
-  openai: {
-    apiKey: string;
-    baseUrl: string | undefined;
-    model: string;
-    voice: string;
-    /** Input transcription model; undefined turns caller transcripts off. */
-    transcriptionModel: string | undefined;
+/**
+ * The agent's configuration: the environment above mapped to the fields the worker reads. Runs
+ * only when every variable is valid; what a field means is in apps/agent/README.md.
+ */
+const configSchema = envSchema.transform((e, ctx) => {
+  const instructions = readInstructions(e.AGENT_INSTRUCTIONS, e.AGENT_INSTRUCTIONS_FILE);
+  if (!instructions.ok) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['AGENT_INSTRUCTIONS_FILE'],
+      message: instructions.problem,
+      input: e.AGENT_INSTRUCTIONS_FILE,
+    });
+  }
+  return {
+    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    agentName: e.AGENT_NAME,
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.OPENAI_MODEL,
+      voice: e.OPENAI_VOICE,
+      /** Input transcription model; undefined turns caller transcripts off. */
+      transcriptionModel: ['', 'off', 'none'].includes(e.OPENAI_TRANSCRIPTION_MODEL)
+        ? undefined
+        : e.OPENAI_TRANSCRIPTION_MODEL,
+    },
+    instructions: instructions.ok ? instructions.text : '',
+    greeting: { enabled: e.AGENT_GREETING, instructions: e.AGENT_GREETING_INSTRUCTIONS },
+    // The knobs of the other mode are refused above, so each mode's defaults live here.
+    turnDetection:
+      e.TURN_DETECTION === 'semantic_vad'
+        ? { type: e.TURN_DETECTION, eagerness: e.SEMANTIC_VAD_EAGERNESS ?? 'auto' }
+        : {
+            type: e.TURN_DETECTION,
+            threshold: e.VAD_THRESHOLD ?? 0.5,
+            prefixPaddingMs: e.VAD_PREFIX_PADDING_MS ?? 300,
+            silenceDurationMs: e.VAD_SILENCE_DURATION_MS ?? 500,
+          },
+    /** 0 = no limit. */
+    maxCallDurationMs: e.MAX_CALL_DURATION_S * 1000,
+    /** 0 = never reprompt. */
+    silenceRepromptMs: e.SILENCE_REPROMPT_S * 1000,
+    silenceMaxReprompts: e.SILENCE_MAX_REPROMPTS,
+    /**
+     * LiveKit Agents' echo-canceller warm-up: for this long into the agent's first utterance the
+     * caller's audio is replaced by silence (no barge-in, words lost). undefined = framework default
+     * (3000 ms); 0 = off.
+     */
+    aecWarmupMs: e.AEC_WARMUP_MS,
+    maxCallsPerWorker: e.MAX_CALLS_PER_WORKER,
+    idleProcesses: e.AGENT_IDLE_PROCESSES,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
+    transferAllowlist: splitList(e.TRANSFER_ALLOWLIST),
+    /** Business tools offered on every call (AGENT_TOOLS); none by default. */
+    businessTools: splitList(e.AGENT_TOOLS),
+    health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
+    logLevel: e.LOG_LEVEL,
   };
-  instructions: string;
-  greeting: { enabled: boolean; instructions: string };
-  turnDetection: TurnDetectionConfig;
-  /** 0 = no limit. */
-  maxCallDurationMs: number;
-  /** 0 = never reprompt. */
-  silenceRepromptMs: number;
-  silenceMaxReprompts: number;
-  /**
-   * LiveKit Agents' echo-canceller warm-up: for this long into the agent's first utterance the
-   * caller's audio is replaced by silence (no barge-in, words lost). undefined = framework default
-   * (3000 ms); 0 = off.
-   */
-  aecWarmupMs: number | undefined;
-  maxCallsPerWorker: number;
-  idleProcesses: number;
-  drainTimeoutMs: number;
-  transferAllowlist: string[];
-  /** Business tools offered on every call (AGENT_TOOLS); none by default. */
-  businessTools: string[];
-  health: { host: string; port: number };
-  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-}
+});
+
+/** What the worker reads; each setting is declared once, in the schemas above. */
+export type AgentConfig = z.output<typeof configSchema>;
+
+export type TurnDetectionConfig = AgentConfig['turnDetection'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -170,58 +197,25 @@ function splitList(value: string): string[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   // Empty variables (e.g. `FOO=` in a compose file) mean "not set", so defaults apply.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(present);
+  const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`invalid agent configuration:\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
-  return {
-    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
-    agentName: e.AGENT_NAME,
-    openai: {
-      apiKey: e.OPENAI_API_KEY,
-      baseUrl: e.OPENAI_BASE_URL,
-      model: e.OPENAI_MODEL,
-      voice: e.OPENAI_VOICE,
-      transcriptionModel: ['', 'off', 'none'].includes(e.OPENAI_TRANSCRIPTION_MODEL)
-        ? undefined
-        : e.OPENAI_TRANSCRIPTION_MODEL,
-    },
-    instructions: readInstructions(e.AGENT_INSTRUCTIONS, e.AGENT_INSTRUCTIONS_FILE),
-    greeting: { enabled: e.AGENT_GREETING, instructions: e.AGENT_GREETING_INSTRUCTIONS },
-    turnDetection:
-      e.TURN_DETECTION === 'semantic_vad'
-        ? { type: 'semantic_vad', eagerness: e.SEMANTIC_VAD_EAGERNESS ?? 'auto' }
-        : {
-            type: 'server_vad',
-            threshold: e.VAD_THRESHOLD ?? 0.5,
-            prefixPaddingMs: e.VAD_PREFIX_PADDING_MS ?? 300,
-            silenceDurationMs: e.VAD_SILENCE_DURATION_MS ?? 500,
-          },
-    maxCallDurationMs: e.MAX_CALL_DURATION_S * 1000,
-    silenceRepromptMs: e.SILENCE_REPROMPT_S * 1000,
-    silenceMaxReprompts: e.SILENCE_MAX_REPROMPTS,
-    aecWarmupMs: e.AEC_WARMUP_MS,
-    maxCallsPerWorker: e.MAX_CALLS_PER_WORKER,
-    idleProcesses: e.AGENT_IDLE_PROCESSES,
-    drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
-    transferAllowlist: splitList(e.TRANSFER_ALLOWLIST),
-    businessTools: splitList(e.AGENT_TOOLS),
-    health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
-    logLevel: e.LOG_LEVEL,
-  };
+  return parsed.data;
 }
 
-function readInstructions(inline: string | undefined, file: string | undefined): string {
-  if (inline !== undefined) return inline;
-  if (file === undefined) return DEFAULT_INSTRUCTIONS;
+function readInstructions(
+  inline: string | undefined,
+  file: string | undefined,
+): { ok: true; text: string } | { ok: false; problem: string } {
+  if (inline !== undefined) return { ok: true, text: inline };
+  if (file === undefined) return { ok: true, text: DEFAULT_INSTRUCTIONS };
+  let text: string;
   try {
-    const text = readFileSync(file, 'utf8').trim();
-    if (!text) throw new ConfigError(`AGENT_INSTRUCTIONS_FILE ${file} is empty`);
-    return text;
+    text = readFileSync(file, 'utf8').trim();
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`AGENT_INSTRUCTIONS_FILE ${file} cannot be read: ${(err as Error).message}`);
+    return { ok: false, problem: `${file} cannot be read: ${(err as Error).message}` };
   }
+  return text ? { ok: true, text } : { ok: false, problem: `${file} is empty` };
 }

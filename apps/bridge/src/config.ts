@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { RESAMPLER_ENGINES, DEFAULT_RESAMPLER_ENGINE, type ResamplerEngine } from '@callbridge/audio';
 import { MIN_STREAM_TOKEN_SECRET_BYTES } from '@callbridge/twilio-media';
 import { z } from 'zod';
 
@@ -61,13 +60,6 @@ const EnvSchema = z.object({
   AGENT_REJOIN_TIMEOUT_S: z.coerce.number().positive().default(15),
   /** How long the caller may sit in silence while the bridge tries to reach LiveKit again. */
   LIVEKIT_RECONNECT_TIMEOUT_S: z.coerce.number().positive().default(5),
-  AUDIO_ENGINE: z
-    .string()
-    .default(DEFAULT_RESAMPLER_ENGINE)
-    .refine((v) => (RESAMPLER_ENGINES as readonly string[]).includes(v), {
-      message: `must be one of ${RESAMPLER_ENGINES.join(', ')}`,
-    })
-    .transform((v) => v as ResamplerEngine),
   MAX_MESSAGE_BYTES: z.coerce
     .number()
     .int()
@@ -96,99 +88,52 @@ const EnvSchema = z.object({
   OUTBOUND_RING_TIMEOUT_S: z.coerce.number().int().min(5).max(600).default(30),
 });
 
-export interface BridgeConfig {
-  production: boolean;
-  host: string;
-  port: number;
-  /** Public base URL without a trailing slash, e.g. https://bridge.example.com. */
-  publicUrl: string;
-  /** The Media Streams URL handed to Twilio (wss:// for https public URLs). */
-  streamUrl: string;
-  livekit: { url: string; apiKey: string; apiSecret: string };
-  agentName: string;
-  twilio: {
-    accountSid?: string;
-    authToken?: string;
-    validateSignatures: boolean;
-    apiBaseUrl?: string;
-  };
-  streamToken: { secret: string; ttlMs: number; generated: boolean };
-  streamStartTimeoutMs: number;
-  maxConcurrentCalls: number;
-  drainTimeoutMs: number;
-  transferAllowlist: string[];
-  busyMessage: string;
-  errorMessage: string;
-  agentLostMessage: string;
-  agentRejoinGraceMs: number;
-  agentRejoinTimeoutMs: number;
-  livekitReconnectTimeoutMs: number;
-  audioEngine: ResamplerEngine;
-  maxMessageBytes: number;
-  logLevel: string;
-  records: { databaseUrl?: string; sqlitePath: string; instanceId: string };
-  /** Bearer keys accepted by /api; empty turns the API off. */
-  apiKeys: string[];
-  outbound: {
-    from?: string;
-    /** E.164 numbers or `+prefix*`; empty means outbound calls are off. */
-    allowlist: string[];
-    limits: { perNumberHour: number; perNumberDay: number; globalHour: number; globalDay: number };
-    machineDetection: 'off' | 'Enable' | 'DetectMessageEnd';
-    ringTimeoutS: number;
-  };
-}
+/** Marks an issue as a refusal of unsafe settings (every value valid, the combination not). */
+const REFUSAL = { refusal: true };
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-/** Reads and checks the environment; throws ConfigError telling the operator what to change. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  // An empty variable (`FOO=` in .env, `${FOO:-}` in compose) means unset: its default applies.
-  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid bridge configuration:\n${lines.join('\n')}\nSee .env.example.`);
-  }
-  const e = parsed.data;
+/**
+ * The bridge's configuration: the environment above, checked for unsafe combinations, mapped to
+ * the fields the app reads. Runs only when every variable is valid.
+ */
+const ConfigSchema = EnvSchema.transform((e, ctx) => {
   const production = e.NODE_ENV === 'production';
-  const problems: string[] = [];
+  const refuse = (message: string) => ctx.issues.push({ code: 'custom', message, input: e, params: REFUSAL });
   if (e.TWILIO_VALIDATE_SIGNATURES && !e.TWILIO_AUTH_TOKEN) {
-    problems.push(
+    refuse(
       'TWILIO_AUTH_TOKEN is empty while TWILIO_VALIDATE_SIGNATURES is on: set it from the Twilio console ' +
         '(or TWILIO_VALIDATE_SIGNATURES=false for local experiments only)',
     );
   }
   if (production && !e.TWILIO_VALIDATE_SIGNATURES) {
-    problems.push('TWILIO_VALIDATE_SIGNATURES=false is refused when NODE_ENV=production');
+    refuse('TWILIO_VALIDATE_SIGNATURES=false is refused when NODE_ENV=production');
   }
   if (production && !e.PUBLIC_URL) {
-    problems.push('PUBLIC_URL must be set in production (the https URL Twilio calls, used for signatures)');
+    refuse('PUBLIC_URL must be set in production (the https URL Twilio calls, used for signatures)');
   }
   if (production && e.LIVEKIT_API_SECRET === DEV_LIVEKIT_SECRET) {
-    problems.push('LIVEKIT_API_SECRET is the development secret from livekit.yaml; set a real one');
+    refuse('LIVEKIT_API_SECRET is the development secret from livekit.yaml; set a real one');
   }
   if (production && e.PUBLIC_URL?.startsWith('http://')) {
-    problems.push('PUBLIC_URL must be https in production (Twilio media streams need wss://)');
+    refuse('PUBLIC_URL must be https in production (Twilio media streams need wss://)');
   }
   if (
     e.OUTBOUND_ALLOWLIST.length > 0 &&
     (!e.OUTBOUND_FROM || !e.TWILIO_ACCOUNT_SID || !e.TWILIO_AUTH_TOKEN)
   ) {
-    problems.push(
+    refuse(
       'OUTBOUND_ALLOWLIST is set, so outbound calls are on: they also need OUTBOUND_FROM (your Twilio number), ' +
         'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
     );
   }
-  if (problems.length > 0) throw new ConfigError(`refusing to start:\n  ${problems.join('\n  ')}`);
 
+  /** Public base URL without a trailing slash, e.g. https://bridge.example.com. */
   const publicUrl = (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, '');
   return {
     production,
     host: e.HOST,
     port: e.PORT,
     publicUrl,
+    /** The Media Streams URL handed to Twilio (wss:// for https public URLs). */
     streamUrl: `${publicUrl.replace(/^http/, 'ws')}/twilio/media`,
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     agentName: e.AGENT_NAME,
@@ -214,13 +159,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
     agentRejoinGraceMs: e.AGENT_REJOIN_GRACE_S * 1000,
     agentRejoinTimeoutMs: e.AGENT_REJOIN_TIMEOUT_S * 1000,
     livekitReconnectTimeoutMs: e.LIVEKIT_RECONNECT_TIMEOUT_S * 1000,
-    audioEngine: e.AUDIO_ENGINE,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     logLevel: e.LOG_LEVEL,
     records: { databaseUrl: e.DATABASE_URL, sqlitePath: e.SQLITE_PATH, instanceId: e.BRIDGE_INSTANCE_ID },
+    /** Bearer keys accepted by /api; empty turns the API off. */
     apiKeys: e.API_KEY,
     outbound: {
       from: e.OUTBOUND_FROM,
+      /** E.164 numbers or `+prefix*`; empty means outbound calls are off. */
       allowlist: e.OUTBOUND_ALLOWLIST,
       limits: {
         perNumberHour: e.OUTBOUND_LIMIT_PER_NUMBER_HOUR,
@@ -232,4 +178,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
       ringTimeoutS: e.OUTBOUND_RING_TIMEOUT_S,
     },
   };
+});
+
+/** What the bridge reads; each setting is declared once, in the schema above. */
+export type BridgeConfig = z.output<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and checks the environment; throws ConfigError telling the operator what to change. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  // An empty variable (`FOO=` in .env, `${FOO:-}` in compose) means unset: its default applies.
+  const parsed = ConfigSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (parsed.success) return parsed.data;
+  const { issues } = parsed.error;
+  // Refusals come only once every variable is valid (the transform runs last), so never both.
+  if (issues.some((i) => i.code === 'custom' && i.params?.refusal === true)) {
+    throw new ConfigError(`refusing to start:\n  ${issues.map((i) => i.message).join('\n  ')}`);
+  }
+  const lines = issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`invalid bridge configuration:\n${lines.join('\n')}\nSee .env.example.`);
 }

@@ -1,6 +1,7 @@
 /**
- * The telephony audio path, per 20 ms frame, for every resampler engine and for the obvious
- * once-per-frame use of wave-resampler. Prints a readable table, then one JSON line (last).
+ * The telephony audio path, per 20 ms frame, for the product's resampler (polyphase), the engines
+ * it was chosen over (./engines.ts), and the obvious once-per-frame use of wave-resampler.
+ * Prints a readable table, then one JSON line (last).
  *
  *   uplink   = uplink.processMuLaw(160 μ-law bytes)  -> 960 samples at 48 kHz (decode + upsample)
  *   downlink = downlink.push(960 samples at 48 kHz)  -> one 160-byte μ-law frame (downsample + encode + frame)
@@ -16,13 +17,10 @@ import { speechPcm } from '../../testkit/src/audio-fixtures/index.js';
 import {
   createDownlink,
   createUplink,
-  DEFAULT_RESAMPLER_ENGINE,
   MULAW_FRAME_BYTES,
   muLawDecode,
   muLawEncode,
   muLawToBase64,
-  RESAMPLER_ENGINES,
-  type ResamplerEngine,
 } from '../src/index.js';
 import {
   alignedSnrDb,
@@ -32,6 +30,7 @@ import {
   sine,
   toInt16,
 } from '../test/support/signal-quality.js';
+import { ENGINE_NAMES, ENGINES, PRODUCT_ENGINE, type EngineName } from './engines.js';
 
 const FRAME_US = 20_000;
 const TARGET_US_PER_FRAME = 25;
@@ -130,10 +129,12 @@ function uplinkSnrDb(open: () => UplinkUnderTest): number {
   );
 }
 
-function engineSnr(engine: ResamplerEngine) {
-  const roundTrip = Math.min(...SNR_TONES_HZ.map((frequency) => roundTripSnrDb({ engine, frequency }).snrDb));
+function engineSnr(engine: EngineName) {
+  const roundTrip = Math.min(
+    ...SNR_TONES_HZ.map((frequency) => roundTripSnrDb({ resampler: ENGINES[engine], frequency }).snrDb),
+  );
   const up = uplinkSnrDb(() => {
-    const uplink = createUplink({ engine });
+    const uplink = createUplink({ resampler: ENGINES[engine] });
     return {
       convert: (frame) => uplink.processMuLaw(frame),
       flush: () => uplink.flush(),
@@ -161,12 +162,14 @@ function round(value: number): number {
 }
 
 const NAIVE = 'naive per-frame wave-resampler';
-const uplinks = RESAMPLER_ENGINES.map((engine) => createUplink({ engine }));
-const downlinks = RESAMPLER_ENGINES.map((engine) => createDownlink({ inputRate: 48000, engine }));
-const defaultIndex = RESAMPLER_ENGINES.indexOf(DEFAULT_RESAMPLER_ENGINE);
+const uplinks = ENGINE_NAMES.map((engine) => createUplink({ resampler: ENGINES[engine] }));
+const downlinks = ENGINE_NAMES.map((engine) =>
+  createDownlink({ inputRate: 48000, resampler: ENGINES[engine] }),
+);
+const defaultIndex = ENGINE_NAMES.indexOf(PRODUCT_ENGINE);
 const uplinkPayloads = uplinkFrames.map(muLawToBase64);
 const subjects = [
-  ...RESAMPLER_ENGINES.flatMap((engine, k) => [
+  ...ENGINE_NAMES.flatMap((engine, k) => [
     subject(`${engine} up`, (i) => {
       sink += uplinks[k]!.processMuLaw(uplinkFrames[i % uplinkFrames.length]!).length;
     }),
@@ -197,10 +200,10 @@ function report(name: string, snr: { roundTrip: number; up: number }) {
 }
 
 const engines = Object.fromEntries(
-  RESAMPLER_ENGINES.map((engine) => [engine, report(engine, engineSnr(engine))]),
-) as Record<ResamplerEngine, ReturnType<typeof report>>;
+  ENGINE_NAMES.map((engine) => [engine, report(engine, engineSnr(engine))]),
+) as Record<EngineName, ReturnType<typeof report>>;
 const naive = report(NAIVE, naiveSnr());
-const chosen = engines[DEFAULT_RESAMPLER_ENGINE];
+const chosen = engines[PRODUCT_ENGINE];
 const speedup = {
   up: round(naive.up_us_per_frame / chosen.up_us_per_frame),
   down: round(naive.down_us_per_frame / chosen.down_us_per_frame),
@@ -225,7 +228,7 @@ for (const [name, r] of [...Object.entries(engines), [NAIVE, naive] as const]) {
 console.log(`timed ${subjects.reduce((n, s) => n + s.calls, 0)} frames (${sink} outputs)`);
 
 const result = {
-  default_engine: DEFAULT_RESAMPLER_ENGINE,
+  default_engine: PRODUCT_ENGINE,
   engines,
   naive_wave_resampler: naive,
   default_speedup_vs_naive: speedup,

@@ -1,7 +1,7 @@
 import { MULAW_FRAME_BYTES, TWILIO_SAMPLE_RATE } from './constants.js';
 import { MuLawFramer } from './framer.js';
 import { mixInto } from './pcm.js';
-import { createResampler, type ResamplerEngine } from './resampler.js';
+import { createResampler, type ResamplerFactory } from './resampler.js';
 import type { StreamingResampler } from './resampler-types.js';
 import { assertChannels, assertInt16Array, assertSampleRate } from './_validate.js';
 
@@ -10,7 +10,8 @@ export interface DownlinkOptions {
   inputRate: number;
   /** Interleaved channels in each chunk unless `push` says otherwise; 1 by default. */
   channels?: number;
-  engine?: ResamplerEngine;
+  /** Builds the resampler; `createResampler` (polyphase) unless set. For benchmarks and tests. */
+  resampler?: ResamplerFactory;
 }
 
 /** Agent -> caller: LiveKit PCM to exact 20 ms μ-law frames for Twilio `media` messages. */
@@ -41,7 +42,7 @@ export function createDownlink(opts: DownlinkOptions): Downlink {
   const resampler: StreamingResampler | undefined =
     inputRate === TWILIO_SAMPLE_RATE
       ? undefined
-      : createResampler({ inputRate, outputRate: TWILIO_SAMPLE_RATE, engine: opts.engine });
+      : (opts.resampler ?? createResampler)({ inputRate, outputRate: TWILIO_SAMPLE_RATE });
   const framer = new MuLawFramer(MULAW_FRAME_BYTES);
   let monoScratch = new Int16Array(1024);
 

@@ -11,12 +11,6 @@ export { base64ToMuLaw, muLawToBase64 } from './base64.js';
 export { downmixToMono, pcm16FromBytes } from './pcm.js';
 export { MuLawFramer, PcmFramer } from './framer.js';
 export type { StreamingResampler } from './resampler-types.js';
-export {
-  createResampler,
-  DEFAULT_RESAMPLER_ENGINE,
-  RESAMPLER_ENGINES,
-  type ResamplerEngine,
-  type ResamplerOptions,
-} from './resampler.js';
+export { createResampler, type ResamplerFactory, type ResamplerOptions } from './resampler.js';
 export { createUplink, type Uplink, type UplinkOptions } from './uplink.js';
 export { createDownlink, type Downlink, type DownlinkOptions } from './downlink.js';

@@ -1,14 +1,15 @@
 import { assertBase64Payload, base64DecodedLength } from './base64.js';
 import { LIVEKIT_SAMPLE_RATE, TWILIO_SAMPLE_RATE } from './constants.js';
 import { decodeMuLawInto } from './_mulaw-tables.js';
-import { createResampler, type ResamplerEngine } from './resampler.js';
+import { createResampler, type ResamplerFactory } from './resampler.js';
 import type { StreamingResampler } from './resampler-types.js';
 import { assertSampleRate, assertUint8Array } from './_validate.js';
 
 export interface UplinkOptions {
   /** Rate the caller's audio is published at; 48000 (LiveKit's native rate) unless set. */
   outputRate?: number;
-  engine?: ResamplerEngine;
+  /** Builds the resampler; `createResampler` (polyphase) unless set. For benchmarks and tests. */
+  resampler?: ResamplerFactory;
 }
 
 /** Caller -> room: Twilio's μ-law at 8 kHz to PCM16 mono at the room's rate. */
@@ -37,7 +38,7 @@ export function createUplink(opts: UplinkOptions = {}): Uplink {
   const resampler: StreamingResampler | undefined =
     outputRate === TWILIO_SAMPLE_RATE
       ? undefined
-      : createResampler({ inputRate: TWILIO_SAMPLE_RATE, outputRate, engine: opts.engine });
+      : (opts.resampler ?? createResampler)({ inputRate: TWILIO_SAMPLE_RATE, outputRate });
   let base64Scratch = Buffer.alloc(1024);
   let pcmScratch = new Int16Array(1024);
 

@@ -1,6 +1,5 @@
 import { createDownlink, createUplink, type Downlink, type Uplink } from '@callbridge/audio';
 import { encodeClear, encodeMark, encodeMedia } from '@callbridge/twilio-media';
-import type { BridgeConfig } from '../config.js';
 import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
@@ -20,7 +19,6 @@ export class CallAudio {
   private readonly meter: UplinkMeter;
 
   constructor(opts: {
-    engine: BridgeConfig['audioEngine'];
     streamSid: string;
     /** Sends one message to Twilio (while the socket is open). */
     send: (json: string) => void;
@@ -28,8 +26,8 @@ export class CallAudio {
     log: Logger;
   }) {
     const { streamSid, send, metrics, log } = opts;
-    this.uplink = createUplink({ outputRate: LIVEKIT_RATE, engine: opts.engine });
-    this.downlink = createDownlink({ inputRate: LIVEKIT_RATE, engine: opts.engine });
+    this.uplink = createUplink({ outputRate: LIVEKIT_RATE });
+    this.downlink = createDownlink({ inputRate: LIVEKIT_RATE });
     this.meter = new UplinkMeter(metrics);
     this.relay = new AgentAudioRelay({
       downlink: this.downlink,

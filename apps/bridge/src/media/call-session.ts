@@ -112,7 +112,9 @@ export class CallSession {
     void recorder?.streamStarted(callSid, streamSid);
 
     const audio = (this.audio = new CallAudio({
-      ...{ engine: config.audioEngine, streamSid, metrics, log: this.log },
+      streamSid,
+      metrics,
+      log: this.log,
       send: (json) => this.stream.send(json),
     }));
     const relay = audio.relay;

@@ -7,7 +7,7 @@ import {
   createUplink,
   muLawDecode,
   muLawEncode,
-  type ResamplerEngine,
+  type ResamplerFactory,
 } from '../../src/index.js';
 import { MULAW_FRAME_BYTES } from '../../src/constants.js';
 import { designLowPass } from '../../src/_filter-design.js';
@@ -78,7 +78,8 @@ export function concat(parts: readonly (Int16Array | Uint8Array)[]): Int16Array 
  * -> μ-law), all in 20 ms frames, compared with the clean tone the μ-law was made from.
  */
 export function roundTripSnrDb(opts: {
-  engine: ResamplerEngine;
+  /** The chains' resampler; the product's (polyphase) unless set. */
+  resampler?: ResamplerFactory;
   frequency: number;
   dbfs?: number;
   rate?: number;
@@ -87,8 +88,8 @@ export function roundTripSnrDb(opts: {
   const rate = opts.rate ?? 48000;
   const reference = sine(opts.frequency, 8000, ((opts.durationMs ?? 1000) * 8000) / 1000, opts.dbfs);
   const muLaw = muLawEncode(toInt16(reference));
-  const uplink = createUplink({ outputRate: rate, engine: opts.engine });
-  const downlink = createDownlink({ inputRate: rate, engine: opts.engine });
+  const uplink = createUplink({ outputRate: rate, resampler: opts.resampler });
+  const downlink = createDownlink({ inputRate: rate, resampler: opts.resampler });
   const frames: Uint8Array[] = [];
   try {
     for (const frame of chunks(muLaw, MULAW_FRAME_BYTES)) {

@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import type * as RtcNode from '@livekit/rtc-node';
-import type { StreamingResampler } from './resampler-types.js';
-import { assertInt16Array, assertSampleRate } from './_validate.js';
+import type { StreamingResampler } from '../src/resampler-types.js';
+import { assertInt16Array, assertSampleRate } from '../src/_validate.js';
 
 /**
- * Loaded on first use: rtc-node brings a native library, which pure-JS users of this package
- * (the polyphase default, tests, the benchmark's other engines) should not pay for.
+ * Loaded on first use: rtc-node brings a native library, which the tests and benchmark subjects
+ * that never build this engine should not pay for.
  */
 let rtcNode: typeof RtcNode | undefined;
 function loadRtcNode(): typeof RtcNode {

@@ -1,7 +1,7 @@
 import waveResampler from 'wave-resampler';
-import type { StreamingResampler } from './resampler-types.js';
-import { roundToPcm16 } from './_round.js';
-import { assertInt16Array, assertSampleRate, greatestCommonDivisor } from './_validate.js';
+import type { StreamingResampler } from '../src/resampler-types.js';
+import { roundToPcm16 } from '../src/_round.js';
+import { assertInt16Array, assertSampleRate, greatestCommonDivisor } from '../src/_validate.js';
 
 /**
  * wave-resampler's default filter runs forwards then backwards (zero phase), so it needs audio on

@@ -1,0 +1,134 @@
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const DEV_SECRET = 'secret-for-local-development-only-change-me';
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig (bridge)', () => {
+  it('applies safe local defaults to every setting', () => {
+    const { streamToken, ...config } = loadConfig({ TWILIO_AUTH_TOKEN: 'token' });
+    expect(streamToken).toMatchObject({ ttlMs: 60_000, generated: true });
+    expect(streamToken.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(config).toEqual({
+      production: false,
+      host: '0.0.0.0',
+      port: 8080,
+      publicUrl: 'http://127.0.0.1:8080',
+      streamUrl: 'ws://127.0.0.1:8080/twilio/media',
+      livekit: { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', apiSecret: DEV_SECRET },
+      agentName: 'callbridge-agent',
+      twilio: {
+        accountSid: undefined,
+        authToken: 'token',
+        validateSignatures: true,
+        apiBaseUrl: undefined,
+      },
+      streamStartTimeoutMs: 30_000,
+      maxConcurrentCalls: 25,
+      drainTimeoutMs: 600_000,
+      transferAllowlist: [],
+      busyMessage: 'Sorry, all of our lines are busy right now. Please call again in a few minutes. Goodbye.',
+      errorMessage: 'Sorry, we cannot take your call right now. Please try again later. Goodbye.',
+      agentLostMessage:
+        'Sorry, our assistant is having technical trouble. Please call back in a few minutes. Goodbye.',
+      agentRejoinGraceMs: 2000,
+      agentRejoinTimeoutMs: 15_000,
+      livekitReconnectTimeoutMs: 5000,
+      maxMessageBytes: 65_536,
+      logLevel: 'info',
+      records: { databaseUrl: undefined, sqlitePath: 'data/callbridge.sqlite', instanceId: hostname() },
+      apiKeys: [],
+      outbound: {
+        from: undefined,
+        allowlist: [],
+        limits: { perNumberHour: 5, perNumberDay: 20, globalHour: 20, globalDay: 100 },
+        machineDetection: 'off',
+        ringTimeoutS: 30,
+      },
+    });
+  });
+
+  it('maps each variable to its field, seconds to milliseconds and lists to arrays', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '9000',
+      PUBLIC_URL: 'https://bridge.example.com//',
+      LIVEKIT_API_SECRET: 'x'.repeat(32),
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'token',
+      STREAM_TOKEN_SECRET: 's'.repeat(32),
+      STREAM_TOKEN_TTL_S: '30',
+      DRAIN_TIMEOUT_S: '1.5',
+      TRANSFER_ALLOWLIST: ' +15551234567 , +15557654321 ',
+      API_KEY: `${'k'.repeat(24)},${'m'.repeat(24)}`,
+      OUTBOUND_ALLOWLIST: '+1555*',
+      OUTBOUND_FROM: '+15550000000',
+    });
+    expect(c).toMatchObject({
+      production: true,
+      port: 9000,
+      publicUrl: 'https://bridge.example.com',
+      streamUrl: 'wss://bridge.example.com/twilio/media',
+      streamToken: { secret: 's'.repeat(32), ttlMs: 30_000, generated: false },
+      drainTimeoutMs: 1500,
+      transferAllowlist: ['+15551234567', '+15557654321'],
+      apiKeys: ['k'.repeat(24), 'm'.repeat(24)],
+      outbound: { from: '+15550000000', allowlist: ['+1555*'] },
+    });
+  });
+
+  it('treats an empty variable as unset, so its default applies', () => {
+    const c = loadConfig({ TWILIO_AUTH_TOKEN: 'token', PORT: '', MAX_CONCURRENT_CALLS: '' });
+    expect(c.port).toBe(8080);
+    expect(c.maxConcurrentCalls).toBe(25);
+  });
+
+  it('names every invalid variable and points at .env.example', () => {
+    expect(errorOf({ TWILIO_AUTH_TOKEN: 'token', PORT: 'eighty', TRANSFER_ALLOWLIST: '555' })).toMatch(
+      /^invalid bridge configuration:\n {2}PORT: .*\n {2}TRANSFER_ALLOWLIST\.0: must be an E\.164 number like \+15551234567\nSee \.env\.example\.$/,
+    );
+  });
+
+  it('refuses signature checks without an auth token, saying what to set', () => {
+    expect(errorOf({})).toBe(
+      'refusing to start:\n  TWILIO_AUTH_TOKEN is empty while TWILIO_VALIDATE_SIGNATURES is on: set it from ' +
+        'the Twilio console (or TWILIO_VALIDATE_SIGNATURES=false for local experiments only)',
+    );
+  });
+
+  it('refuses unsafe production settings, listing every one', () => {
+    expect(errorOf({ NODE_ENV: 'production', TWILIO_VALIDATE_SIGNATURES: 'false' })).toBe(
+      [
+        'refusing to start:',
+        'TWILIO_VALIDATE_SIGNATURES=false is refused when NODE_ENV=production',
+        'PUBLIC_URL must be set in production (the https URL Twilio calls, used for signatures)',
+        'LIVEKIT_API_SECRET is the development secret from livekit.yaml; set a real one',
+      ].join('\n  '),
+    );
+    expect(
+      errorOf({
+        NODE_ENV: 'production',
+        TWILIO_AUTH_TOKEN: 'token',
+        PUBLIC_URL: 'http://bridge.example.com',
+        LIVEKIT_API_SECRET: 'x'.repeat(32),
+      }),
+    ).toBe('refusing to start:\n  PUBLIC_URL must be https in production (Twilio media streams need wss://)');
+  });
+
+  it('refuses outbound calls without a caller ID and Twilio credentials', () => {
+    expect(errorOf({ TWILIO_AUTH_TOKEN: 'token', OUTBOUND_ALLOWLIST: '+1555*' })).toBe(
+      'refusing to start:\n  OUTBOUND_ALLOWLIST is set, so outbound calls are on: they also need OUTBOUND_FROM ' +
+        '(your Twilio number), TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
+    );
+  });
+});
