@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { CloseCode, SIGNATURE_HEADER, validateStreamUpgradeSignature } from '@callbridge/twilio-media';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import expressWs from 'express-ws';
-import type { WebSocket } from 'ws';
 import { callsApi } from './api/calls-router.js';
 import { CallLifecycle } from './calls/call-lifecycle.js';
 import { CallRegistry } from './calls/registry.js';
@@ -23,30 +22,6 @@ import { CallRecorder } from './records/call-recorder.js';
 import type { CallStore } from './records/call-store.js';
 import { openCallStore } from './records/open-store.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
-
-type HeldMessage = { data: Buffer | string; isBinary?: boolean };
-const held = new WeakMap<WebSocket, HeldMessage[]>();
-const holders = new WeakMap<WebSocket, (data: Buffer | string, isBinary?: boolean) => void>();
-
-function holdEarlyMessages(socket: WebSocket): void {
-  const queue: HeldMessage[] = [];
-  const hold = (data: Buffer | string, isBinary?: boolean) => {
-    // Bounded like the socket itself: a flood before routing is not kept.
-    if (queue.length < 64) queue.push({ data, isBinary });
-  };
-  held.set(socket, queue);
-  holders.set(socket, hold);
-  socket.on('message', hold);
-}
-
-function takeHeldMessages(socket: WebSocket): HeldMessage[] {
-  const hold = holders.get(socket);
-  if (hold) socket.off('message', hold);
-  const queue = held.get(socket) ?? [];
-  held.delete(socket);
-  holders.delete(socket);
-  return queue;
-}
 
 export interface Bridge {
   server: Server;
@@ -125,11 +100,12 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   app.use('/twilio', twilioWebhooks({ ...deps, guard, store }));
   app.use('/api', callsApi({ apiKeys: config.apiKeys, store, hub, outbound, log }));
   app.use(opsRoutes({ registry, metrics }));
-  // express-ws hands the socket to the route only after express has routed the upgrade, which can
-  // be a few ticks later; Twilio sends `connected` and `start` at once, so hold what arrives first.
-  ws.getWss().on('connection', (socket) => holdEarlyMessages(socket));
+  // express-ws routes the socket inside ws's 'connection' event, in the same tick (no middleware on
+  // this path waits), so the session listens before ws reads the first frame, even one that came
+  // with the upgrade. Keep it that way: middleware that defers here would lose `connected`/`start`
+  // (bridge.guards.test.ts sends them in the upgrade's own TCP write).
   ws.app.ws('/twilio/media', (socket) => {
-    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant }, takeHeldMessages(socket));
+    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant });
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');

@@ -1,4 +1,6 @@
 // Who may get in, and what bad input does: signatures, stream tokens, capacity, hostile messages.
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { computeStreamUpgradeSignature, createStreamToken } from '@callbridge/twilio-media';
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import type { SimulatedCall } from '@callbridge/testkit/twilio';
@@ -7,6 +9,7 @@ import { dispose } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { signedForm, streamTokenOf, voiceForm } from './_fuzz-client.js';
 import { AUTH_TOKEN, metricValue, startTestBridge, type TestBridge } from './_harness.js';
 
 const CALLER = '+15551230002';
@@ -224,6 +227,90 @@ describe('hostile messages on the media socket', () => {
     big.ws.send(JSON.stringify({ event: 'media', padding: 'x'.repeat(100_000) }));
     expect(await big.closed).toBe(1009);
     expect(await refusals()).toEqual({ mediaBeforeStart: 1 });
+  });
+});
+
+/** A client WebSocket text frame (masked, one fragment) for messages under 64 KiB. */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8');
+  const mask = randomBytes(4);
+  const length =
+    payload.length < 126
+      ? Buffer.from([0x80 | payload.length])
+      : Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([Buffer.from([0x81]), length, mask, payload.map((b, i) => b ^ mask[i % 4]!)]);
+}
+
+describe('the media socket hand-off', () => {
+  it('loses nothing Twilio sends in the same TCP write as the upgrade: the call goes live', async () => {
+    const callSid = 'CA' + 'e'.repeat(32);
+    const streamSid = 'MZ' + 'e'.repeat(32);
+    const accountSid = 'AC' + 'e'.repeat(32);
+    const refusals = await counters({ beforeStart: () => rejected('media_before_start') });
+    const answer = await signedForm(`${tb.publicUrl}/twilio/voice`, voiceForm(callSid, accountSid));
+    const streamToken = streamTokenOf(answer.body);
+    expect(streamToken).toBeDefined();
+
+    // The upgrade request and the stream's first messages leave in one write, so they reach the
+    // bridge in one read: the messages are already buffered when the socket is handed over.
+    const url = new URL(streamUrl());
+    const upgrade = [
+      `GET ${url.pathname} HTTP/1.1`,
+      `Host: ${url.host}`,
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+      'Sec-WebSocket-Version: 13',
+      `X-Twilio-Signature: ${computeStreamUpgradeSignature(AUTH_TOKEN, streamUrl())}`,
+      '',
+      '',
+    ].join('\r\n');
+    const messages = [
+      { event: 'connected', protocol: 'Call', version: '1.0.0' },
+      {
+        event: 'start',
+        sequenceNumber: '1',
+        streamSid,
+        start: {
+          streamSid,
+          accountSid,
+          callSid,
+          tracks: ['inbound'],
+          customParameters: { callSid, streamToken },
+          mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+        },
+      },
+      JSON.parse(inboundMedia(streamSid, '/////w==')) as object,
+    ];
+    const socket = connect(Number(url.port), url.hostname);
+    let response = '';
+    socket.on('data', (chunk: Buffer) => (response += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      Buffer.concat([
+        Buffer.from(upgrade, 'latin1'),
+        ...messages.map((m) => maskedTextFrame(JSON.stringify(m))),
+      ]),
+    );
+    try {
+      await waitFor('the 101 answer', () => response.includes('\r\n\r\n') || undefined);
+      expect(response).toMatch(/^HTTP\/1\.1 101 /);
+      await waitFor('the stream accepted', () => tb.bridge.registry.get(callSid)?.streamSid);
+      expect(tb.bridge.registry.get(callSid)?.streamSid).toBe(streamSid);
+      await waitFor(`phone participant of ${callSid} in its room`, async () =>
+        (await roomService.listParticipants(`call-${callSid}`)).some((p) => p.identity.startsWith('phone-')),
+      );
+      expect(await refusals()).toEqual({ beforeStart: 0 });
+    } finally {
+      socket.destroy();
+    }
+    expect(
+      await waitFor(
+        `call ${callSid} to end`,
+        async () => (await (await tb.bridge.store).get(callSid))?.outcome,
+      ),
+    ).toBe('stream_dropped');
   });
 });
 

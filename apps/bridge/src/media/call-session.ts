@@ -12,7 +12,7 @@ import type { TwilioControl } from '../twilio/control.js';
 import { registerAgentRpc } from './agent-rpc.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
-import { TwilioStream, type HeldMessage, type MediaSocket } from './twilio-stream.js';
+import { TwilioStream, type MediaSocket } from './twilio-stream.js';
 
 export interface CallSessionDeps {
   config: BridgeConfig;
@@ -49,7 +49,6 @@ export class CallSession {
   constructor(
     ws: MediaSocket,
     private readonly deps: CallSessionDeps,
-    earlyMessages: HeldMessage[] = [],
   ) {
     this.log = deps.log;
     const guard = (fn: () => void) => this.guarded(fn);
@@ -75,7 +74,7 @@ export class CallSession {
         onProtocolError: (reason, closeCode) => void this.end('protocol_error', reason, closeCode),
       },
     });
-    this.stream.listen(earlyMessages);
+    this.stream.listen();
   }
 
   /** A bug in handling one call must end that call, not the process and every other call with it. */

@@ -38,9 +38,9 @@ export class FakeSocket extends EventEmitter implements MediaSocket {
     queueMicrotask(() => this.emit('close'));
   }
 
-  /** Twilio sends a text frame. */
+  /** Twilio sends a text frame: ws 8 hands it over as a Buffer, `isBinary` false. */
   message(msg: unknown): void {
-    this.emit('message', typeof msg === 'string' ? msg : JSON.stringify(msg), false);
+    this.emit('message', Buffer.from(typeof msg === 'string' ? msg : JSON.stringify(msg)), false);
   }
 
   /** The caller (or the network) drops the socket. */

@@ -12,13 +12,13 @@ import {
   stopMessage,
   tonePayload,
 } from './test-fakes.js';
-import { MAX_BAD_MESSAGES, TwilioStream, type HeldMessage } from './twilio-stream.js';
+import { MAX_BAD_MESSAGES, TwilioStream } from './twilio-stream.js';
 
 const CALL_SID = 'CA' + '2'.repeat(32);
 const OTHER_SID = 'MZ' + '9'.repeat(32);
 
 /** A stream on a fake socket whose events are written down in order. */
-function setup(opts: { early?: HeldMessage[]; closedFirst?: boolean } = {}) {
+function setup(opts: { closedFirst?: boolean } = {}) {
   const metrics = createMetrics();
   const ws = new FakeSocket();
   if (opts.closedFirst) ws.readyState = ws.CLOSED;
@@ -51,17 +51,18 @@ function setup(opts: { early?: HeldMessage[]; closedFirst?: boolean } = {}) {
       },
     },
   });
-  stream.listen(opts.early);
+  stream.listen();
   const rejected = async (reason: string) =>
     (await metrics.rejected.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
   return { ws, stream, events, failures, rejected, metrics };
 }
 
 describe('TwilioStream', () => {
-  it('reports the messages of an accepted stream as typed events, in order, early ones first', () => {
-    const t = setup({ early: [{ data: JSON.stringify(startMessage(CALL_SID)), isBinary: false }] });
-    t.stream.accept(STREAM_SID);
+  it('reports the messages of an accepted stream as typed events, in order', () => {
+    const t = setup();
     t.ws.message({ event: 'connected', protocol: 'Call', version: '1.0.0' });
+    t.ws.message(startMessage(CALL_SID));
+    t.stream.accept(STREAM_SID);
     t.ws.message(mediaMessage(1));
     t.ws.message({ ...mediaMessage(2), media: { ...mediaMessage(2).media, track: 'outbound' } });
     t.ws.message(dtmfMessage('7'));
@@ -110,7 +111,7 @@ describe('TwilioStream', () => {
     expect(t.events.at(-1)).toBe('closed');
   });
 
-  it('reports a socket that closed before it was handed over, and counts ws errors', async () => {
+  it('reports a socket that closed before it listened, and counts ws errors', async () => {
     const t = setup({ closedFirst: true });
     expect(t.events).toEqual(['closed']);
     const live = setup();
@@ -118,7 +119,10 @@ describe('TwilioStream', () => {
       'error',
       Object.assign(new Error('Max payload size exceeded'), { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' }),
     );
-    live.ws.emit('error', new Error('Invalid UTF-8 sequence'));
+    live.ws.emit(
+      'error',
+      Object.assign(new Error('Invalid UTF-8 sequence'), { code: 'WS_ERR_INVALID_UTF8' }),
+    );
     expect(await live.rejected('oversized')).toBe(1);
     expect(await live.rejected('invalid_frame')).toBe(1);
   });

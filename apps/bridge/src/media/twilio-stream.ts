@@ -5,7 +5,7 @@ import type { BridgeMetrics } from '../metrics.js';
 /** After this many refused messages a stream is more noise than call: close it. */
 export const MAX_BAD_MESSAGES = 50;
 
-/** The parts of a `ws` WebSocket the stream uses (tests pass an EventEmitter with these). */
+/** The parts of a `ws` 8 WebSocket the stream uses (tests pass an EventEmitter with these). */
 export interface MediaSocket {
   readonly readyState: number;
   readonly OPEN: number;
@@ -14,12 +14,10 @@ export interface MediaSocket {
   readonly CLOSED: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  on(event: 'message', listener: (data: Buffer | string, isBinary?: boolean) => void): unknown;
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error & { code?: string }) => void): unknown;
 }
-
-export type HeldMessage = { data: Buffer | string; isBinary?: boolean };
 
 /** What a Media Stream says, once checked: the session reacts to these. */
 export interface TwilioStreamEvents {
@@ -29,7 +27,7 @@ export interface TwilioStreamEvents {
   onMark(name: string): void;
   onDtmf(digit: string): void;
   onStop(): void;
-  /** The socket is gone without a `stop` (also when it closed before we were handed it). */
+  /** The socket is gone without a `stop` (also when it closed before the stream listened). */
   onSocketClosed(): void;
   /** The stream broke the protocol badly enough (or often enough) to be closed with `closeCode`. */
   onProtocolError(reason: string, closeCode: number): void;
@@ -65,17 +63,17 @@ export class TwilioStream {
   }
 
   /**
-   * Handles what arrived before we were handed the socket, then listens. A socket that closed
-   * before that (a caller who hangs up at once) has no 'close' event left: its state says so.
+   * Listens from the socket's first message (the server attaches it in ws's 'connection' event,
+   * before any frame is read). A socket that closed before that has no 'close' event left: its
+   * state says so.
    */
-  listen(earlyMessages: HeldMessage[] = []): void {
+  listen(): void {
     const { ws, opts } = this;
-    for (const m of earlyMessages) opts.guard(() => this.onMessage(m.data, m.isBinary));
     ws.on('message', (data, isBinary) => opts.guard(() => this.onMessage(data, isBinary)));
     ws.on('close', () => opts.events.onSocketClosed());
     // ws itself refuses some frames (over maxPayload, invalid UTF-8) and closes the socket; count them.
     ws.on('error', (err) => {
-      const oversized = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || /max payload/i.test(err.message);
+      const oversized = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
       opts.metrics.rejected.inc({ reason: oversized ? 'oversized' : 'invalid_frame' });
       this.log.warn({ err: err.message }, 'media socket error');
     });
@@ -113,11 +111,10 @@ export class TwilioStream {
     }
   }
 
-  private onMessage(data: Buffer | string, isBinary: boolean | undefined): void {
+  private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.ended) return;
     const events = this.opts.events;
-    // ws 8 says whether a frame was binary; ws 7 (under express-ws) delivers text as a string.
-    if (isBinary ?? typeof data !== 'string')
+    if (isBinary)
       return this.refuse('binary_frame', 'Media Streams sends text frames only', CloseCode.unsupportedData);
     const decoded = decodeInbound(data, { maxBytes: this.opts.maxMessageBytes });
     if (!decoded.ok) {
