@@ -73,7 +73,12 @@ build() { # name package version [go build flags...]
         exit 1
       fi
     fi
-    go build "$@" -o "$tmp/$name" "$pkg"
+    # The C++ parts of lk print pages of compiler warnings: keep them unless the build fails.
+    if ! go build "$@" -o "$tmp/$name" "$pkg" >"$tmp/build.log" 2>&1; then
+      cat "$tmp/build.log" >&2
+      echo "callbridge setup: building $name $version failed (its output is above)" >&2
+      exit 1
+    fi
   )
   mv "$tmp/$name" "$tools/$name"
   echo "$version" >"$tools/.$name.version"
