@@ -73,7 +73,8 @@ describe('npm run call (the CLI as a process)', () => {
     // returns late (a busy machine) leaves a 20 ms gap in what the caller heard.
     const match = segmentedCorrelation(reference, heard.samples, 800);
     expect(match.peaks.length).toBeGreaterThan(3);
-    expect(match.median).toBeGreaterThan(0.8);
+    // Other speech scores ≤ 0.45 here; time-stretching by a starved jitter buffer costs a few segments.
+    expect(match.median).toBeGreaterThan(0.75);
     expect(match.inOrder).toBe(true);
     const conn = app.streams.at(-1);
     const digits = conn?.messages
