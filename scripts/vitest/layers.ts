@@ -35,6 +35,8 @@ export const LAYERS: Record<LayerName, Layer> = {
       // The resampler engines the audio benchmark compares (packages/audio/bench/engines.ts).
       'packages/audio/bench/**/*.test.ts',
       'test/compose.test.ts',
+      // Reads .env.example, the app READMEs and docker-compose.yml against the config schemas.
+      'test/env-example.test.ts',
       'test/layers.test.ts',
     ],
     exclude: PROCESS_TESTS_BESIDE_CODE,

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { BUSINESS_TOOL_NAMES } from './tools/business/index.js';
+import { BUSINESS_TOOL_NAMES } from './tools/business/names.js';
 
 export const DEFAULT_INSTRUCTIONS = [
   'You are a friendly, efficient voice assistant answering a phone call.',
@@ -26,7 +26,11 @@ const onOff = (fallback: 'on' | 'off') =>
 const required = (hint: string) => z.string({ error: hint }).min(1, hint);
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +15551234567');
 
-const envSchema = z
+/**
+ * Every environment variable the worker reads, with its default: the one declaration of each
+ * setting (`.env.example` and the README table list them all; test/env-example.test.ts checks).
+ */
+export const envSchema = z
   .object({
     LIVEKIT_URL: z.url({ protocol: /^(wss?|https?)$/ }).default('ws://127.0.0.1:7880'),
     LIVEKIT_API_KEY: required('set LIVEKIT_API_KEY (the key in livekit.yaml, e.g. devkey locally)'),
@@ -97,7 +101,7 @@ const envSchema = z
       });
     }
     for (const name of splitList(env.AGENT_TOOLS)) {
-      if (!BUSINESS_TOOL_NAMES.includes(name)) {
+      if (!(BUSINESS_TOOL_NAMES as readonly string[]).includes(name)) {
         ctx.addIssue({
           code: 'custom',
           path: ['AGENT_TOOLS'],
@@ -115,6 +119,9 @@ const envSchema = z
       }
     }
   });
+
+/** The names of the agent's settings (its environment variables). */
+export const AGENT_SETTINGS: readonly string[] = Object.keys(envSchema.shape);
 
 /**
  * The agent's configuration: the environment above mapped to the fields the worker reads. Runs

@@ -19,7 +19,11 @@ const commaList = () =>
         .filter(Boolean),
     );
 
-const EnvSchema = z.object({
+/**
+ * Every environment variable the bridge reads, with its default: the one declaration of each
+ * setting (`.env.example` and the README table list them all; test/env-example.test.ts checks).
+ */
+export const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -87,6 +91,9 @@ const EnvSchema = z.object({
   OUTBOUND_MACHINE_DETECTION: z.enum(['off', 'Enable', 'DetectMessageEnd']).default('off'),
   OUTBOUND_RING_TIMEOUT_S: z.coerce.number().int().min(5).max(600).default(30),
 });
+
+/** The names of the bridge's settings (its environment variables). */
+export const BRIDGE_SETTINGS: readonly string[] = Object.keys(EnvSchema.shape);
 
 /** Marks an issue as a refusal of unsafe settings (every value valid, the combination not). */
 const REFUSAL = { refusal: true };
