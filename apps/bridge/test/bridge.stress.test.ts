@@ -26,14 +26,14 @@ const STAGES = {
   bad_token: ['failed'],
   /** The room service fails while the bridge sets up the join. */
   room_service_down: ['failed'],
-  /** LiveKit deletes the room under a live call: the server disconnects the phone. */
-  room_deleted_live: ['room_closed'],
+  /** The room is deleted under a live call (how LiveKit SIP agents hang up): a normal ending. */
+  room_deleted_live: ['room_deleted'],
   /**
    * LiveKit deletes the room as soon as the phone is in it, often while it is still publishing
    * (rtc-node's publish then waits for the SDK's own timeout), and the caller hangs up: the join
    * fails, the room closes, or (when LiveKit let the joining phone stay) the hang-up ends it.
    */
-  room_deleted_joining: ['room_closed', 'failed', 'caller_hung_up'],
+  room_deleted_joining: ['room_deleted', 'room_closed', 'failed', 'caller_hung_up'],
 } as const satisfies Record<string, readonly string[]>;
 type Stage = keyof typeof STAGES;
 /** Rooms LiveKit closes under the phone: see the last test. */

@@ -6,6 +6,11 @@ export const CALL_OUTCOMES = [
   'completed',
   'caller_hung_up',
   'agent_hung_up',
+  /**
+   * Someone deleted the call's room through LiveKit's server API: how agents written for LiveKit SIP
+   * hang up. A normal ending (the caller is hung up on, no apology), like agent_hung_up.
+   */
+  'room_deleted',
   'transferred',
   'busy_rejected',
   'failed',

@@ -10,6 +10,7 @@ import {
 import type { DispatchMetadata } from '@callbridge/room-contract';
 import { Router, type RequestHandler } from 'express';
 import type { CallLifecycle } from '../calls/call-lifecycle.js';
+import type { CallOutcome } from '../calls/outcomes.js';
 import type { CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
@@ -20,6 +21,8 @@ import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
 
 const ENDED_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+/** Endings after which the caller is simply hung up on (no apology). */
+const HANGS_UP = new Set<CallOutcome>(['agent_hung_up', 'caller_hung_up', 'room_deleted']);
 
 export function twilioWebhooks(deps: {
   config: BridgeConfig;
@@ -138,8 +141,7 @@ export function twilioWebhooks(deps: {
     res.type('text/xml');
     if (ending?.outcome === 'transferred' && ending.transferTo)
       return void res.send(dialTwiml(ending.transferTo));
-    if (ending?.outcome === 'agent_hung_up' || ending?.outcome === 'caller_hung_up')
-      return void res.send(hangupTwiml());
+    if (ending && HANGS_UP.has(ending.outcome)) return void res.send(hangupTwiml());
     // Anything else is a failure on our side: tell the caller rather than leave them in silence.
     const message = ending?.outcome === 'agent_lost' ? config.agentLostMessage : config.errorMessage;
     res.send(sayAndHangupTwiml(message));

@@ -58,6 +58,8 @@ export function createCallRooms(opts: { url: string; apiKey: string; apiSecret: 
       // One room, a short life (only the join uses it; the SDK refreshes its own session), and only
       // what a phone needs: publish its microphone, hear the room, send DTMF and RPC over data.
       const at = new AccessToken(opts.apiKey, opts.apiSecret, { identity, ttl: '5m', attributes });
+      // Kind SIP, as LiveKit SIP's own participants: agents that wait for a SIP participant find it.
+      at.kind = 'sip';
       at.addGrant({
         room,
         roomJoin: true,

@@ -18,8 +18,10 @@ export interface PhoneLineEvents {
   onAgentUnreachable: (identity: string) => void;
   /** An unreachable agent's connection came back. */
   onAgentReachable: (identity: string) => void;
-  /** The room is gone for us: deleted, server shut down, or connection lost for good. */
+  /** The room is gone for us: server shut down, or connection lost for good. */
   onDisconnected: (reason: string) => void;
+  /** Someone deleted the room through the server API (how LiveKit SIP agents hang up). */
+  onRoomDeleted: () => void;
   /** The connection to LiveKit dropped and the SDK is trying to get it back. */
   onReconnecting: () => void;
   onReconnected: () => void;
@@ -68,6 +70,8 @@ export interface LeaveOptions {
   /** Takes a remote participant out through the server API before we disconnect. */
   removeRemote?: (identity: string) => Promise<void>;
   removeWaitMs?: number;
+  /** `sip.callStatus` to set before leaving (`hangup`), so agents see the call end as on LiveKit SIP. */
+  callStatus?: string;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { AGENT_STATE_ATTRIBUTE, PHONE_ATTRIBUTES } from '@callbridge/room-contract';
 import {
   PhoneRpcRefusal,
   type LeaveOptions,
@@ -26,7 +27,8 @@ import {
 import { releaseRoom, removeRemoteParticipants } from './release-room.js';
 import { readRoomText } from './room-text.js';
 
-export const AGENT_STATE_ATTRIBUTE = 'lk.agent.state';
+/** How long leaving waits for the server to take the phone's `sip.callStatus` before it goes anyway. */
+const CALL_STATUS_WAIT_MS = 500;
 
 /** A join (connect and publish) that takes longer than this is given up and cleaned up. */
 export const JOIN_TIMEOUT_MS = 20_000;
@@ -47,6 +49,8 @@ export class PhoneParticipant implements PhoneLine {
 
   /** The join in flight (or done): leave() waits for it, so nothing it creates outlives the call. */
   private joining?: Promise<void>;
+  /** The join has finished, either way: leave() no longer needs to cut it short. */
+  private joinSettled = false;
   private leaving?: Promise<void>;
 
   constructor(private readonly opts: PhoneLineOptions) {}
@@ -84,6 +88,7 @@ export class PhoneParticipant implements PhoneLine {
       throw err;
     } finally {
       clearTimeout(timer);
+      this.joinSettled = true;
     }
   }
 
@@ -116,7 +121,9 @@ export class PhoneParticipant implements PhoneLine {
       .on(RoomEvent.Reconnecting, () => opts.events.onReconnecting())
       .on(RoomEvent.Reconnected, () => opts.events.onReconnected())
       .on(RoomEvent.Disconnected, (reason) => {
-        if (!this.closed) opts.events.onDisconnected(DisconnectReason[reason] ?? String(reason));
+        if (this.closed) return;
+        if (reason === DisconnectReason.ROOM_DELETED) opts.events.onRoomDeleted();
+        else opts.events.onDisconnected(DisconnectReason[reason] ?? String(reason));
       });
     readRoomText(room, opts.events, opts.log);
     await room.connect(opts.url, opts.token, { autoSubscribe: true, dynacast: false });
@@ -254,17 +261,30 @@ export class PhoneParticipant implements PhoneLine {
     return this.leaving;
   }
 
+  /** Sets `sip.callStatus` (as LiveKit SIP does at hang-up), waiting at most a moment for the server. */
+  private async announceCallStatus(status: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.room.localParticipant
+        ?.setAttributes({ [PHONE_ATTRIBUTES.callStatus]: status })
+        .catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, CALL_STATUS_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+
   private async release(opts: LeaveOptions): Promise<void> {
     this.closed = true;
     this.pending.length = 0;
     for (const sid of [...this.readers.keys()]) this.stopReading(sid);
     for (const method of this.rpcMethods) this.room.localParticipant?.unregisterRpcMethod(method);
     this.rpcMethods.clear();
-    if (this.joining) {
+    if (this.joining && !this.joinSettled) {
       // A publish in flight ends at once on a disconnect (rtc-node aborts it), not at the SDK's timeout.
       if (this.room.isConnected) await this.room.disconnect().catch(() => undefined);
       await this.joining.catch(() => undefined);
     }
+    if (opts.callStatus && this.room.isConnected) await this.announceCallStatus(opts.callStatus);
     if (opts.removeRemote && this.room.isConnected)
       await removeRemoteParticipants(this.room, opts.removeRemote, opts.removeWaitMs ?? 500);
     try {

@@ -316,6 +316,23 @@ describe('CallSession', () => {
     expect(t.twilio.complete).toHaveBeenCalledWith(CONTEXT.callSid);
   });
 
+  it('ends as room_deleted when the room is deleted through the server API (a LiveKit SIP hang-up), completing the call through Twilio', async () => {
+    const t = setup();
+    const phone = await t.live();
+    phone.roomDeleted();
+    await settle();
+    expect(t.released).toEqual(['room_deleted']);
+    expect(t.twilio.complete).toHaveBeenCalledWith(CONTEXT.callSid);
+  });
+
+  it('announces sip.callStatus hangup when it leaves, as LiveKit SIP does', async () => {
+    const t = setup();
+    const phone = await t.live();
+    t.ws.message(stopMessage(CONTEXT.callSid));
+    await settle();
+    expect(phone.leaves.map((l) => l.callStatus)).toEqual(['hangup']);
+  });
+
   it('refuses a transfer outside the allow-list or with a bad payload, and transfers inside it', async () => {
     const t = setup();
     const phone = await t.live();

@@ -1,5 +1,10 @@
 import { CloseCode, verifyStreamToken, type StartMessage } from '@callbridge/twilio-media';
-import { phoneAttributes, phoneIdentityFor, remotePartyOf } from '@callbridge/room-contract';
+import {
+  PHONE_CALL_STATUS,
+  phoneAttributes,
+  phoneIdentityFor,
+  remotePartyOf,
+} from '@callbridge/room-contract';
 import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
@@ -149,6 +154,7 @@ export class CallSession {
           },
           onAgentReachable: (agent) => this.watch?.agentBack(agent),
           onDisconnected: (reason) => void this.end('room_closed', reason),
+          onRoomDeleted: () => void this.end('room_deleted', 'room deleted through the server API'),
           onReconnecting: () => this.watch?.reconnecting(),
           onReconnected: () => this.watch?.reconnected(),
           ...(recorder && {
@@ -226,14 +232,17 @@ export class CallSession {
     if (this.call) registry.recordEnding(this.call.callSid, { outcome, transferTo: this.transferTo });
     this.stream.close(closeCode, reason);
     if (!this.call) return; // never attached to a call: nothing else to free
-    if (outcome === 'agent_hung_up') {
+    if (outcome === 'agent_hung_up' || outcome === 'room_deleted') {
       await twilio.complete(this.call.callSid).catch((err: Error) => {
         this.log.warn({ err: err.message }, 'could not complete the call through the Twilio API');
       });
     }
     const room = this.call.room;
     await this.phone
-      ?.leave({ removeRemote: (identity) => rooms.removeParticipant(room, identity) })
+      ?.leave({
+        callStatus: PHONE_CALL_STATUS.hangup,
+        removeRemote: (identity) => rooms.removeParticipant(room, identity),
+      })
       .catch(() => undefined);
     this.audio?.close();
     await this.deps.lifecycle.releaseCall(this.call, outcome, reason, {

@@ -119,6 +119,11 @@ export class FakePhoneLine implements PhoneLine {
     this.opts.events.onAgentLeft(identity);
   }
 
+  /** Someone deletes the room through the server API. */
+  roomDeleted(): void {
+    this.opts.events.onRoomDeleted();
+  }
+
   /** LiveKit loses an agent's connection; it stays in the room. */
   agentUnreachable(identity: string): void {
     this.unreachable.add(identity);
