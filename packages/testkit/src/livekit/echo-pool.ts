@@ -35,7 +35,8 @@ export class EchoPool {
   async grow(processes: number): Promise<void> {
     const added = Array.from({ length: Math.max(0, processes - this.workers.length) }, () =>
       fork(join(import.meta.dirname, '_echo-worker.ts'), [], {
-        execArgv: ['--import', 'tsx'],
+        // --expose-gc: the worker collects after leaving rooms (see _echo-worker.ts).
+        execArgv: ['--expose-gc', '--import', 'tsx'],
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       }),
     );
