@@ -1,6 +1,9 @@
-import { freeTcpPort, type LiveKitServer } from '@callbridge/testkit/livekit';
+import { freeTcpPort, startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { TwilioSimulator, type InboundCallOptions, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { captureLog } from '@callbridge/testkit/process';
+import { dispose } from '@livekit/rtc-node';
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { afterAll, beforeAll } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { loadConfig, type BridgeConfig } from '../src/config.js';
 import type { CallRooms } from '../src/livekit/call-rooms.js';
@@ -87,4 +90,43 @@ export async function metricValue(
   return metric.values
     .filter((v) => want.every(([k, val]) => v.labels[k] === val))
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * A livekit-server and the bridge for the test file that calls this (at its top level): started
+ * before its tests, stopped after them. Read the fields inside tests, not at import time.
+ */
+export function bridgeOnLiveKit(env: Record<string, string> = {}): {
+  readonly lk: LiveKitServer;
+  readonly tb: TestBridge;
+  readonly rooms: RoomServiceClient;
+} {
+  let lk: LiveKitServer | undefined;
+  let tb: TestBridge | undefined;
+  let rooms: RoomServiceClient | undefined;
+  beforeAll(async () => {
+    lk = await startLiveKitServer();
+    tb = await startTestBridge(lk, env);
+    rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+  });
+  afterAll(async () => {
+    await tb?.close();
+    await lk?.stop();
+    await dispose();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('bridgeOnLiveKit: read its fields inside a test');
+    return value;
+  };
+  return {
+    get lk() {
+      return started(lk);
+    },
+    get tb() {
+      return started(tb);
+    },
+    get rooms() {
+      return started(rooms);
+    },
+  };
 }

@@ -2,44 +2,24 @@
 // unchanged: it finds the caller as the room's participant of kind SIP, reads the `sip.*`
 // attributes, sees `sip.callStatus` turn to `hangup` when the caller hangs up, and hangs up itself
 // by deleting the room through the server API.
-import {
-  connectParticipant,
-  startLiveKitServer,
-  type ConnectedParticipant,
-  type LiveKitServer,
-} from '@callbridge/testkit/livekit';
+import { connectParticipant, type ConnectedParticipant } from '@callbridge/testkit/livekit';
 import type { SimulatedCall } from '@callbridge/testkit/twilio';
-import { dispose, ParticipantKind, RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
-import { RoomServiceClient } from 'livekit-server-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
+import { ParticipantKind, RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
+import { describe, expect, it } from 'vitest';
+import { bridgeOnLiveKit, metricValue, waitFor } from './_harness.js';
 
 const CALLER = '+15551230001';
 const OUR_NUMBER = '+15559870000';
 
-let lk: LiveKitServer;
-let tb: TestBridge;
-let rooms: RoomServiceClient;
-
-beforeAll(async () => {
-  lk = await startLiveKitServer();
-  tb = await startTestBridge(lk);
-  rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
-});
-
-afterAll(async () => {
-  await tb?.close();
-  await lk?.stop();
-  await dispose();
-});
+const stack = bridgeOnLiveKit();
 
 /** What a LiveKit SIP agent does first: join the call's room and wait for the SIP participant. */
 async function sipStyleAgent(
   call: SimulatedCall,
 ): Promise<{ agent: ConnectedParticipant; caller: RemoteParticipant }> {
   const room = `call-${call.callSid}`;
-  await waitFor('call room', async () => (await rooms.listRooms([room])).length > 0);
-  const agent = await connectParticipant(lk, room, `sip-style-agent-${call.callSid.slice(-6)}`);
+  await waitFor('call room', async () => (await stack.rooms.listRooms([room])).length > 0);
+  const agent = await connectParticipant(stack.lk, room, `sip-style-agent-${call.callSid.slice(-6)}`);
   const caller = await waitFor('a participant of kind SIP', () =>
     [...agent.room.remoteParticipants.values()].find((p) => p.kind === ParticipantKind.SIP),
   );
@@ -50,7 +30,7 @@ async function sipStyleAgent(
 
 describe('an agent written for LiveKit SIP', () => {
   it('finds the caller as the participant of kind SIP, with the sip.* attributes of an active call', async () => {
-    const call = await tb.placeCall({ from: CALLER, to: OUR_NUMBER });
+    const call = await stack.tb.placeCall({ from: CALLER, to: OUR_NUMBER });
     const { agent, caller } = await sipStyleAgent(call);
     try {
       expect(caller.attributes).toMatchObject({
@@ -67,7 +47,7 @@ describe('an agent written for LiveKit SIP', () => {
   });
 
   it('sees sip.callStatus turn to hangup when the caller hangs up', async () => {
-    const call = await tb.placeCall({ from: CALLER, to: OUR_NUMBER });
+    const call = await stack.tb.placeCall({ from: CALLER, to: OUR_NUMBER });
     const { agent, caller } = await sipStyleAgent(call);
     const statuses: string[] = [];
     agent.room.on(RoomEvent.ParticipantAttributesChanged, (changed, p) => {
@@ -84,16 +64,16 @@ describe('an agent written for LiveKit SIP', () => {
   });
 
   it('hangs up by deleting the room: the caller is hung up on without an apology, as a normal ending', async () => {
-    const call = await tb.placeCall({ from: CALLER, to: OUR_NUMBER });
+    const call = await stack.tb.placeCall({ from: CALLER, to: OUR_NUMBER });
     const { agent } = await sipStyleAgent(call);
-    const before = await metricValue(tb.bridge, 'callbridge_calls_total', { outcome: 'room_deleted' });
+    const before = await metricValue(stack.tb.bridge, 'callbridge_calls_total', { outcome: 'room_deleted' });
     try {
-      await rooms.deleteRoom(`call-${call.callSid}`);
+      await stack.rooms.deleteRoom(`call-${call.callSid}`);
       const end = await call.ended;
       expect(end.status).toBe('completed');
       expect(call.said).toEqual([]);
-      await waitFor('call released', () => tb.bridge.registry.get(call.callSid) === undefined);
-      expect(await metricValue(tb.bridge, 'callbridge_calls_total', { outcome: 'room_deleted' })).toBe(
+      await waitFor('call released', () => stack.tb.bridge.registry.get(call.callSid) === undefined);
+      expect(await metricValue(stack.tb.bridge, 'callbridge_calls_total', { outcome: 'room_deleted' })).toBe(
         before + 1,
       );
     } finally {
