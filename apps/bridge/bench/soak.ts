@@ -109,10 +109,14 @@ for (let i = 1; i <= total; i++) {
     await echoes?.join(`call-${call.callSid}`).catch(() => failed++);
     await call.sendAudio(tone).catch(() => failed++);
   }
+  // The echo leaves first, as an agent that ends the call does. When the bridge takes a remaining
+  // participant out instead, the server closes that participant's room, and rtc-node then keeps
+  // its published track and capture thread natively (livekit/rust-sdks#1443): the load
+  // generator, not the bridge, would pile them up.
+  await echoes?.leaveAll();
   await call.hangup();
   for (let k = 0; k < 100 && (await health()).active_calls > 0; k++)
     await new Promise((r) => setTimeout(r, 20));
-  await echoes?.leaveAll();
   if (i === 50 || i === 200) {
     const snap = await snapshot();
     if (i === 50) {
