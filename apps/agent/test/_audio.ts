@@ -50,3 +50,33 @@ export function matchAt(
   peaks.sort((a, b) => a - b);
   return peaks[Math.floor(peaks.length / 2)] ?? 0;
 }
+
+/**
+ * Looks through the utterances in `received` from sample `from` on (each starts at an onset and
+ * ends at 300 ms of silence) for the one that matches `reference24k` (score over 0.7, see
+ * {@link matchAt}); returns its onset and score, or undefined when none of those received so far
+ * does. By content, not position: on a loaded machine LiveKit Agents may first play something else
+ * (an interrupted reply it resumes, a fragment), so the sound after a given point is not
+ * necessarily the one a test waits for.
+ */
+export function findUtterance(
+  reference24k: Int16Array,
+  received: Int16Array,
+  receivedRate: number,
+  from: number,
+): { onset: number; score: number } | undefined {
+  const referenceSamples = (reference24k.length / 24_000) * receivedRate;
+  const frame = receivedRate / 50;
+  const pause = Math.round(receivedRate * 0.3);
+  for (let start = from; ;) {
+    const at = onsetIndex(received, receivedRate, start);
+    if (at < 0 || at + referenceSamples > received.length) return undefined;
+    const score = matchAt(reference24k, received, receivedRate, at);
+    if (score > 0.7) return { onset: at, score };
+    // On to the utterance after this one: past its next 300 ms of silence.
+    let next = at + frame;
+    while (next + pause <= received.length && rmsDbfs(received, next, next + pause) >= -50) next += frame;
+    if (next + pause > received.length) return undefined;
+    start = next;
+  }
+}

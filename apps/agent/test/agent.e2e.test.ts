@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { rmsDbfs, speechPcm, writeWav } from '@callbridge/testkit/audio-fixtures';
 import { waitFor } from '@callbridge/testkit/wait';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { matchAt, onsetIndex } from './_audio.js';
+import { findUtterance, matchAt, onsetIndex } from './_audio.js';
 import { dispatchCall, newCall } from './_calls.js';
 import { joinAsPhone, type StandInPhone } from './_phone.js';
 import { startWorkerProcess, type WorkerProcess } from './_worker.js';
@@ -162,10 +162,15 @@ describe('agent worker with a phone participant', () => {
     const greeting = await phone.nextUtterance(0);
     const question = speech(QUESTION);
     await phone.say(question);
-    const answer = await phone.nextUtterance(greeting.end);
     const record = await c.response(REPLY);
     expect(record.trigger).toBe('user_turn');
-    const heardByCaller = matchAt(record.audio, answer.pcm, 48_000, answer.onset);
+    // The reply, found by content among what the caller heard after the greeting.
+    const recording = await phone.agentAudio;
+    const { score: heardByCaller } = await waitFor(
+      'the reply to be heard',
+      () => findUtterance(record.audio, recording.samples(), 48_000, greeting.end),
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     // Uplink: what the model received is the caller's speech (through Opus and two resamplers),
     // found where the model's own VAD says the speech started (its audio clock, not ours).
     const session = sim.sessions.find((s) => s.id === record.sessionId)!;
@@ -204,10 +209,16 @@ describe('agent worker with a phone participant', () => {
     );
     expect(item.body).toMatchObject({ item: { type: 'message', role: 'user' } });
     // The model answers it like any user turn, and the caller hears the answer.
-    const answer = await phone.nextUtterance(greeting.end);
-    const record = c.responses().find((r) => r.sessionId === item.sessionId && r.trigger === 'user_turn');
-    expect(record?.text).toContain('4 2 pound');
-    expect(matchAt(record!.audio, answer.pcm, 48_000, answer.onset)).toBeGreaterThan(0.7);
+    const record = await phone.waitFor('the answer to the keys', () =>
+      c.responses().find((r) => r.sessionId === item.sessionId && r.trigger === 'user_turn'),
+    );
+    expect(record.text).toContain('4 2 pound');
+    const recording = await phone.agentAudio;
+    await waitFor(
+      'the answer to be heard',
+      () => findUtterance(record.audio, recording.samples(), 48_000, greeting.end),
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
   });
 
   it('runs the example business tool, validates arguments, and publishes every call on callbridge.tool_calls', async () => {
@@ -368,23 +379,9 @@ describe('agent worker with a phone participant', () => {
     // that follow (not assumed to be the very next sound): on a loaded machine LiveKit Agents may
     // first resume an interruption it has not yet seen transcribed (its false-interruption timeout).
     const reply = await c.response(REPLY);
-    const replySamples = (reply.audio.length / 24_000) * 48_000;
-    const replyScore = await waitFor(
+    const { score: replyScore } = await waitFor(
       'the reply to be heard after the cut',
-      () => {
-        const pcm = recording.samples();
-        for (let from = silentFrom; ;) {
-          const at = onsetIndex(pcm, 48_000, from);
-          if (at < 0 || at + replySamples > pcm.length) return undefined;
-          const score = matchAt(reply.audio, pcm, 48_000, at);
-          if (score > 0.7) return score;
-          // On to the utterance after this one: past its next 300 ms of silence.
-          let next = at + 960;
-          while (next + 14_400 <= pcm.length && rmsDbfs(pcm, next, next + 14_400) >= -50) next += 960;
-          if (next + 14_400 > pcm.length) return undefined;
-          from = next;
-        }
-      },
+      () => findUtterance(reply.audio, recording.samples(), 48_000, silentFrom),
       { timeoutMs: 30_000, intervalMs: 250 },
     );
     console.log(`barge-in: reply heard after the cut, correlation ${replyScore.toFixed(3)}`);
