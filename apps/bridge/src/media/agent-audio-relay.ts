@@ -22,6 +22,8 @@ export interface AgentAudioRelayOptions {
   now?: () => number;
   /** Called with the µs spent converting one chunk, for the conversion-time metric. */
   onConverted?: (micros: number) => void;
+  /** Called when an utterance's first loud frame is about to be sent (what the caller hears begin). */
+  onUtteranceStart?: () => void;
 }
 
 /**
@@ -36,6 +38,8 @@ export class AgentAudioRelay {
   private readonly interruptWindowMs: number;
   private readonly now: () => number;
   private inUtterance = false;
+  /** The current utterance has sent loud audio. */
+  private utteranceHeard = false;
   private suppressed = false;
   private agentStateKnown = false;
   private agentSpeaking = false;
@@ -74,7 +78,13 @@ export class AgentAudioRelay {
       if (!loud && !this.agentSpeaking) return;
       this.inUtterance = true;
     }
-    if (loud) this.lastLoudAt = now;
+    if (loud) {
+      this.lastLoudAt = now;
+      if (!this.utteranceHeard) {
+        this.utteranceHeard = true;
+        this.opts.onUtteranceStart?.();
+      }
+    }
     const t0 = performance.now();
     const frames = this.opts.downlink.push(pcm, sampleRate, channels);
     this.send(frames);
@@ -107,12 +117,14 @@ export class AgentAudioRelay {
     this.clears++;
     this.opts.downlink.reset();
     this.inUtterance = false;
+    this.utteranceHeard = false;
     this.suppressed = true;
   }
 
   private endUtterance(): void {
     this.send(this.opts.downlink.flush());
     this.inUtterance = false;
+    this.utteranceHeard = false;
     const name = `utterance-${++this.utterances}`;
     this.pendingMarks.add(name);
     this.opts.sink.sendMark(name);

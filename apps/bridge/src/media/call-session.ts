@@ -12,6 +12,7 @@ import type { TwilioControl } from '../twilio/control.js';
 import { registerAgentRpc } from './agent-rpc.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
+import { CallLatency } from './call-latency.js';
 import { TwilioStream, type HeldMessage, type MediaSocket } from './twilio-stream.js';
 
 export interface CallSessionDeps {
@@ -111,8 +112,20 @@ export class CallSession {
     this.startedAt = performance.now();
     void recorder?.streamStarted(callSid, streamSid);
 
+    const latency = new CallLatency(this.startedAt, {
+      onGreeting: (ms) => {
+        this.log.info({ greetingMs: ms }, 'first agent audio');
+        metrics.greetingSeconds.observe(ms / 1000);
+        void recorder?.greeting(callSid, ms);
+      },
+      onTurn: (ms) => {
+        this.log.info({ turnMs: ms, turn: latency.turnsMs.length }, 'agent answered');
+        metrics.turnSeconds.observe(ms / 1000);
+        void recorder?.turn(callSid, ms);
+      },
+    });
     const audio = (this.audio = new CallAudio({
-      ...{ engine: config.audioEngine, streamSid, metrics, log: this.log },
+      ...{ engine: config.audioEngine, streamSid, metrics, log: this.log, latency },
       send: (json) => this.stream.send(json),
     }));
     const relay = audio.relay;
