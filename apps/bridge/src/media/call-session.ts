@@ -15,6 +15,9 @@ import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
 import { CallLatency } from './call-latency.js';
 import { TwilioStream, type HeldMessage, type MediaSocket } from './twilio-stream.js';
 
+/** Caller frames kept while the phone line is being made (it normally takes a few ms): 2 s. */
+const EARLY_MEDIA_MAX = 100;
+
 export interface CallSessionDeps {
   config: BridgeConfig;
   rooms: CallRooms;
@@ -45,6 +48,8 @@ export class CallSession {
   private startedAt = 0;
   private endPromise?: Promise<void>;
   private readonly pendingDtmf: string[] = [];
+  /** Caller frames from before the phone line exists (its token is being made); bounded. */
+  private earlyMedia: { payload: string; chunk: number }[] = [];
   private transferTo?: string;
 
   constructor(
@@ -169,6 +174,8 @@ export class CallSession {
           }),
         },
       }));
+      // Caller audio from the stream's first frame on: the phone holds it until an agent listens.
+      for (const m of this.earlyMedia.splice(0)) this.onCallerMedia(m.payload, m.chunk);
       this.watch = new AgentWatch({
         ...{ config, rooms, metrics, log: this.log, call, phone },
         isLive: () => this.state === 'live',
@@ -212,7 +219,13 @@ export class CallSession {
   }
 
   private onCallerMedia(payload: string, chunk: number): void {
-    if (this.state !== 'live' || !this.audio || !this.phone) {
+    if (this.state === 'joining' && !this.phone) {
+      // The first words of a caller who speaks at once are kept (the phone line is made next).
+      if (this.earlyMedia.length < EARLY_MEDIA_MAX) this.earlyMedia.push({ payload, chunk });
+      else this.deps.metrics.uplinkDropped.inc();
+      return;
+    }
+    if ((this.state !== 'live' && this.state !== 'joining') || !this.audio || !this.phone) {
       this.deps.metrics.uplinkDropped.inc();
       return;
     }
