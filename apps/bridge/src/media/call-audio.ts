@@ -49,7 +49,6 @@ export class CallAudio {
       },
       onConverted: (us) => metrics.conversionSeconds.observe({ direction: 'down' }, us / 1e6),
       onUtteranceStart: latency && (() => latency.agentUtteranceStarted()),
-      callerActiveAt: latency && (() => latency.callerActiveAt),
     });
   }
 
