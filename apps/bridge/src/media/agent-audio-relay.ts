@@ -19,6 +19,14 @@ export interface AgentAudioRelayOptions {
    * (interrupted) rather than finishing: a natural end leaves a tail of silence longer than this.
    */
   interruptWindowMs?: number;
+  /**
+   * When (on the `now` clock) the caller last spoke or pressed a key. Given, a cut-off is taken for
+   * a barge-in only if the caller was active within {@link bargeInWindowMs}: an agent reaching the
+   * natural end of a reply whose last audio is still on its way (the state change travels faster
+   * than the audio) is not an interruption, and clearing then cut the reply's last words.
+   */
+  callerActiveAt?: () => number;
+  bargeInWindowMs?: number;
   now?: () => number;
   /** Called with the µs spent converting one chunk, for the conversion-time metric. */
   onConverted?: (micros: number) => void;
@@ -101,7 +109,10 @@ export class AgentAudioRelay {
       return;
     }
     if (wasSpeaking && !this.agentSpeaking && this.inUtterance) {
-      if (this.now() - this.lastLoudAt <= this.interruptWindowMs) this.interrupt();
+      const now = this.now();
+      const callerActive =
+        !this.opts.callerActiveAt || now - this.opts.callerActiveAt() <= (this.opts.bargeInWindowMs ?? 2000);
+      if (now - this.lastLoudAt <= this.interruptWindowMs && callerActive) this.interrupt();
       // Otherwise the utterance ended by itself; the silence hangover closes it with a mark.
     }
   }

@@ -49,6 +49,7 @@ export class CallAudio {
       },
       onConverted: (us) => metrics.conversionSeconds.observe({ direction: 'down' }, us / 1e6),
       onUtteranceStart: latency && (() => latency.agentUtteranceStarted()),
+      callerActiveAt: latency && (() => latency.callerActiveAt),
     });
   }
 

@@ -13,6 +13,8 @@ export class CallLatency {
   greetingMs: number | undefined;
   readonly turnsMs: number[] = [];
   private callerLoudAt = Number.NEGATIVE_INFINITY;
+  /** When the caller last spoke or pressed a key (the `now` clock). */
+  callerActiveAt = Number.NEGATIVE_INFINITY;
   private callerSpokeSinceAgent = false;
 
   constructor(
@@ -24,8 +26,13 @@ export class CallLatency {
   /** A caller frame was handed on; `loud` if it carried speech rather than line noise. */
   callerFrame(loud: boolean): void {
     if (!loud) return;
-    this.callerLoudAt = this.now();
+    this.callerLoudAt = this.callerActiveAt = this.now();
     this.callerSpokeSinceAgent = true;
+  }
+
+  /** The caller pressed a key (which interrupts the agent as speech does). */
+  callerKey(): void {
+    this.callerActiveAt = this.now();
   }
 
   /** The agent began an utterance: its first frame is on its way to the caller. */

@@ -45,6 +45,7 @@ export class CallSession {
   private phone?: PhoneLine;
   private watch?: AgentWatch;
   private audio?: CallAudio;
+  private latency?: CallLatency;
   private startedAt = 0;
   private endPromise?: Promise<void>;
   private readonly pendingDtmf: string[] = [];
@@ -70,6 +71,7 @@ export class CallSession {
         onMark: (name) => this.audio?.relay.onMarkEchoed(name),
         onDtmf: (digit) => {
           this.log.info({ digit }, 'caller pressed a key');
+          this.latency?.callerKey();
           // A key pressed while we are still joining the room is sent once we are in.
           if (this.state === 'live') this.publishDtmf(digit);
           else this.pendingDtmf.push(digit);
@@ -117,7 +119,7 @@ export class CallSession {
     this.startedAt = performance.now();
     void recorder?.streamStarted(callSid, streamSid);
 
-    const latency = new CallLatency(this.startedAt, {
+    const latency = (this.latency = new CallLatency(this.startedAt, {
       onGreeting: (ms) => {
         this.log.info({ greetingMs: ms }, 'first agent audio');
         metrics.greetingSeconds.observe(ms / 1000);
@@ -128,7 +130,7 @@ export class CallSession {
         metrics.turnSeconds.observe(ms / 1000);
         void recorder?.turn(callSid, ms);
       },
-    });
+    }));
     const audio = (this.audio = new CallAudio({
       ...{ engine: config.audioEngine, streamSid, metrics, log: this.log, latency },
       send: (json) => this.stream.send(json),
