@@ -53,8 +53,13 @@ export class PhoneParticipant implements PhoneLine {
   private released = false;
   private trackSubscribed = false;
   private readonly agentStates = new Map<string, string>();
-  /** Until then the backlog may exceed maxBacklogMs by what is left of the released audio. */
-  private catchUpUntil = 0;
+  /**
+   * While catching up after a release, the backlog may exceed maxBacklogMs by the released amount:
+   * it only shrinks as the caller's pauses are trimmed (LiveKit consumes in real time while the
+   * caller goes on speaking), so speech is not dropped meanwhile. Over once the backlog is back
+   * under maxBacklogMs.
+   */
+  private catchUpMs = 0;
   private capturing = false;
   private closed = false;
   private readonly readers = new Map<string, ReadableStreamDefaultReader<AudioFrame>>();
@@ -196,7 +201,7 @@ export class PhoneParticipant implements PhoneLine {
     const keepFrom = Math.max(0, firstLoud - Math.round(HOLD_LEAD_SILENCE_MS / Math.max(1, frameMs)));
     const release = held.slice(keepFrom);
     this.heldReleasedMs = release.length * frameMs;
-    this.catchUpUntil = performance.now() + this.heldReleasedMs;
+    this.catchUpMs = this.heldReleasedMs;
     this.pending.push(...release);
     if (!this.capturing) void this.drain();
   }
@@ -226,8 +231,8 @@ export class PhoneParticipant implements PhoneLine {
     }
     const backlogMs =
       this.source.queuedDuration + this.pending.length * ((pcm.length / this.opts.sampleRate) * 1000);
-    const catchUpMs = Math.max(0, this.catchUpUntil - performance.now());
-    if (backlogMs > this.opts.maxBacklogMs + catchUpMs) {
+    if (this.catchUpMs > 0 && backlogMs <= this.opts.maxBacklogMs) this.catchUpMs = 0;
+    if (backlogMs > this.opts.maxBacklogMs + this.catchUpMs) {
       this.droppedFrames++;
       return;
     }
@@ -254,10 +259,7 @@ export class PhoneParticipant implements PhoneLine {
       for (let pcm = this.pending.shift(); pcm && !this.closed; pcm = this.pending.shift()) {
         // Released held audio goes out at the pace of speech, not as one burst the far end's
         // jitter buffer would have to squeeze (it time-stretched the first words).
-        while (
-          performance.now() < this.catchUpUntil &&
-          this.source!.queuedDuration > this.opts.targetBacklogMs
-        )
+        while (this.catchUpMs > 0 && this.source!.queuedDuration > this.opts.targetBacklogMs)
           await new Promise((r) => setTimeout(r, 10));
         if (this.closed) break;
         await this.source!.captureFrame(new AudioFrame(pcm, this.opts.sampleRate, 1, pcm.length));
