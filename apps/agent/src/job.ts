@@ -13,8 +13,13 @@ type ProcessData = { config: AgentConfig };
 
 export default defineAgent<ProcessData>({
   // Runs once per (pre-spawned) process, before any call: fail there, not mid-call.
+  // Everything the call path imports is loaded (and, under tsx, transpiled) with this module, at
+  // process start; the worker waits for this report before it says it is ready for calls.
   prewarm: (proc: JobProcess<ProcessData>) => {
     proc.userData.config = loadConfig();
+    const reporter = new MetricsReporter();
+    reporter.report({ metric: 'processWarm' });
+    void reporter.close();
   },
   entry: async (ctx: JobContext<ProcessData>) => {
     const config = ctx.proc.userData.config ?? loadConfig();

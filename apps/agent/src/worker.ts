@@ -33,7 +33,31 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
     server.activeJobs.map((j) => j.job.id),
   );
   const metrics = createMetrics((): number => server.activeJobs.length, config.maxCallsPerWorker);
-  const relay = await startMetricsRelay(metrics, logger);
+  // Ready for calls means registered with LiveKit *and* a call process warm (prewarmed, every
+  // module loaded): a call taken before that waits seconds for the process to start.
+  let warmAt: number | undefined;
+  let workerId: string | undefined;
+  let announced = false;
+  const startedAt = Date.now();
+  const announce = () => {
+    if (announced || workerId === undefined || warmAt === undefined) return;
+    announced = true;
+    logger.info(
+      {
+        workerId,
+        agentName: config.agentName,
+        maxCalls: config.maxCallsPerWorker,
+        warmMs: warmAt - startedAt,
+      },
+      'worker registered',
+    );
+  };
+  const relay = await startMetricsRelay(metrics, logger, {
+    onProcessWarm: () => {
+      warmAt ??= Date.now();
+      announce();
+    },
+  });
   // Call processes are forked from this one and inherit the environment.
   process.env[METRICS_SOCKET_ENV] = relay.socketPath;
 
@@ -71,12 +95,10 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
       logLevel: config.logLevel,
     }),
   );
-  server.event.on('worker_registered', (workerId: string) => {
+  server.event.on('worker_registered', (id: string) => {
     registered = true;
-    logger.info(
-      { workerId, agentName: config.agentName, maxCalls: config.maxCallsPerWorker },
-      'worker registered',
-    );
+    workerId = id;
+    announce();
   });
 
   const health = await startHealthServer({

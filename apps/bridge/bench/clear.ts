@@ -45,6 +45,8 @@ const bridge = await startBridgeProcess({ lk, authToken: AUTH_TOKEN });
 const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
 // Loud throughout, so every cut is mid-word.
 const answer = tone({ frequency: 440, sampleRate: 48_000, durationMs: 20_000, dbfs: -12 });
+/** The caller's barge-in: a second of loud audio, sent once the caller has heard the answer begin. */
+const bargeIn = tone({ frequency: 300, sampleRate: 8000, durationMs: 1000, dbfs: -12 });
 
 /** Samples the caller has heard since its first audio onset. */
 function heardSinceOnset(call: SimulatedCall): number {
@@ -64,10 +66,18 @@ try {
     });
     const standIn = await joinStandIn(lk, call.callSid);
     try {
+      // The caller speaks over the agent (a barge-in: the bridge clears only then), and the agent is
+      // cut off once that speech went out.
+      let spoke = false;
       const stoppedAt = await speakUntilCut(
         standIn,
         answer,
-        () => heardSinceOnset(call) >= HEARD_BEFORE_CUT,
+        () => {
+          if (heardSinceOnset(call) < HEARD_BEFORE_CUT) return false;
+          if (!spoke) void call.sendAudio(bargeIn);
+          spoke = true;
+          return call.sentOnsets.length > 0;
+        },
         () => call.clears.length > 0,
       );
       const clearAt = await waitFor('a clear at the caller', () => call.clears[0]);

@@ -62,6 +62,18 @@ export function createMetrics() {
       help: 'Agents dispatched again because the first one left mid-call',
       registers: [registry],
     }),
+    greetingSeconds: new Histogram({
+      name: 'callbridge_greeting_seconds',
+      help: 'Time to first agent audio: stream start to the first agent audio sent to the caller',
+      buckets: [0.25, 0.5, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 5, 10],
+      registers: [registry],
+    }),
+    turnSeconds: new Histogram({
+      name: 'callbridge_turn_latency_seconds',
+      help: "Per turn: the caller's last loud frame to the first agent audio of the answer",
+      buckets: [0.25, 0.5, 0.75, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 5],
+      registers: [registry],
+    }),
     clears: new Counter({
       name: 'callbridge_clears_total',
       help: 'clear messages sent on barge-in',

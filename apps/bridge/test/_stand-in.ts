@@ -44,7 +44,8 @@ export async function speak(source: AudioSource, pcm: Int16Array): Promise<void>
 
 /**
  * Speaks 48 kHz PCM (it should be loud throughout, e.g. a tone) until `cutWhen()` says so, then is
- * cut off mid-word the way an interrupted agent is: its state leaves `speaking` while its audio is
+ * cut off mid-word the way an interrupted agent is (callers make the caller speak first: the
+ * bridge clears only for a barge-in): its state leaves `speaking` while its audio is
  * still loud, and the audio stops once `stoppedWhen()` says the cut took effect (e.g. the `clear`
  * reached the caller). The bridge tells an interruption from a natural end by loud audio right
  * before the state change, and an attribute can reach it later than audio sent after it, so the

@@ -133,11 +133,19 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
     try {
       // Loud throughout, so the cut is mid-word wherever it falls.
       const answer = tone({ frequency: 440, sampleRate: 48_000, durationMs: 20_000, dbfs: -12 });
-      // Cut off once the caller has heard half a second of it (heard frames, not elapsed time).
+      // Once the caller has heard half a second of it (heard frames, not elapsed time) they speak
+      // over it, and the agent is cut off once that speech went out: a barge-in.
+      const speech = tone({ frequency: 300, sampleRate: 8000, durationMs: 1000, dbfs: -12 });
+      let spoke = false;
       const stoppedAt = await speakUntilCut(
         standIn,
         answer,
-        () => call.audioOnsets.length > 0 && heardFrom(call, call.audioOnsets[0]!) >= 4000,
+        () => {
+          if (call.audioOnsets.length === 0 || heardFrom(call, call.audioOnsets[0]!) < 4000) return false;
+          if (!spoke) void call.sendAudio(speech);
+          spoke = true;
+          return call.sentOnsets.length > 0;
+        },
         () => call.clears.length > 0,
       );
       const clear = await waitFor('a clear at the caller', () => call.clears[0]);

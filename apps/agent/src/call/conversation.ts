@@ -173,8 +173,10 @@ export async function startConversation<P>(
           config.maxCallDurationMs,
         );
       }
-      if (config.greeting.enabled)
+      if (config.greeting.enabled) {
         session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
+        log.info('greeting requested');
+      }
     },
     endNow: (reason) => ending.endNow(reason),
   };

@@ -19,6 +19,7 @@ export async function runCall<P>(ctx: JobContext<P>, deps: CallDeps): Promise<vo
   let call = callContextFromMetadata(ctx.job.metadata, ctx.room.metadata ?? '');
   let log = deps.logger.child({ room: ctx.room.name, jobId: ctx.job.id, callSid: call.callSid });
   if (call.issues.length > 0) log.warn({ issues: call.issues }, 'call metadata partly ignored');
+  log.info('job connected');
 
   const expectedIdentity = call.phoneIdentity;
   const early: Promise<Conversation> | undefined = expectedIdentity

@@ -23,6 +23,8 @@ const reportSchema = z.discriminatedUnion('metric', [
   z.object({ metric: z.literal('errors'), source: label, recoverable: z.boolean() }),
   z.object({ metric: z.literal('modelReconnects') }),
   z.object({ metric: z.literal('greetingSeconds'), value: z.number().min(0).max(3600) }),
+  // Not a metric: a call process finished its prewarm and waits, warm, for a call.
+  z.object({ metric: z.literal('processWarm') }),
 ]);
 export type MetricReport = z.infer<typeof reportSchema>;
 
@@ -40,6 +42,8 @@ function apply(metrics: AgentMetrics, report: MetricReport): void {
       return metrics.modelReconnects.inc();
     case 'greetingSeconds':
       return metrics.greetingSeconds.observe(report.value);
+    case 'processWarm':
+      return;
   }
 }
 
@@ -49,7 +53,11 @@ export interface MetricsRelay {
 }
 
 /** Main process side: listens and applies reports to `metrics`. */
-export async function startMetricsRelay(metrics: AgentMetrics, logger: Logger): Promise<MetricsRelay> {
+export async function startMetricsRelay(
+  metrics: AgentMetrics,
+  logger: Logger,
+  events: { onProcessWarm?: () => void } = {},
+): Promise<MetricsRelay> {
   const socketPath = join(tmpdir(), `callbridge-agent-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -75,7 +83,8 @@ export async function startMetricsRelay(metrics: AgentMetrics, logger: Logger): 
         } catch {
           parsed = reportSchema.safeParse(undefined);
         }
-        if (parsed.success) apply(metrics, parsed.data);
+        if (parsed.success && parsed.data.metric === 'processWarm') events.onProcessWarm?.();
+        else if (parsed.success) apply(metrics, parsed.data);
         else logger.debug({ line: line.slice(0, 200) }, 'metrics relay dropped a malformed report');
       }
     });

@@ -25,6 +25,8 @@ export function callSummaryJson(r: CallRecord) {
     agent_joined_at: iso(r.agentJoinedAt),
     ended_at: iso(r.endedAt),
     duration_ms: r.durationMs,
+    greeting_ms: r.greetingMs,
+    turn_latencies_ms: r.turnLatenciesMs,
   };
 }
 

@@ -30,6 +30,13 @@ import { readRoomText } from './room-text.js';
 /** How long leaving waits for the server to take the phone's `sip.callStatus` before it goes anyway. */
 const CALL_STATUS_WAIT_MS = 500;
 
+/** Caller audio held while no agent listens yet; beyond this the oldest is dropped (and counted). */
+export const HOLD_MAX_MS = 10_000;
+/** Of the silence before the caller's first words, this much is kept (the model's VAD pads speech). */
+const HOLD_LEAD_SILENCE_MS = 300;
+/** Agent states that mean its session is up and reading our track (LiveKit Agents' `lk.agent.state`). */
+const LISTENING_STATES = new Set(['listening', 'thinking', 'speaking']);
+
 /** A join (connect and publish) that takes longer than this is given up and cleaned up. */
 export const JOIN_TIMEOUT_MS = 20_000;
 
@@ -38,6 +45,23 @@ export class PhoneParticipant implements PhoneLine {
   readonly room = new Room();
   private source?: AudioSource;
   private readonly pending: Int16Array[] = [];
+  /**
+   * Caller audio from before anyone listens (the agent not yet subscribed to the phone's track, or
+   * its session not yet up): LiveKit forwards nothing to a subscriber that is not there yet, so the
+   * caller's first words would be lost. Released as soon as an agent listens.
+   */
+  private held: Int16Array[] = [];
+  private heldSamples = 0;
+  private released = false;
+  private trackSubscribed = false;
+  private readonly agentStates = new Map<string, string>();
+  /**
+   * While catching up after a release, the backlog may exceed maxBacklogMs by the released amount:
+   * it only shrinks as the caller's pauses are trimmed (LiveKit consumes in real time while the
+   * caller goes on speaking), so speech is not dropped meanwhile. Over once the backlog is back
+   * under maxBacklogMs.
+   */
+  private catchUpMs = 0;
   private capturing = false;
   private closed = false;
   private readonly readers = new Map<string, ReadableStreamDefaultReader<AudioFrame>>();
@@ -100,10 +124,16 @@ export class PhoneParticipant implements PhoneLine {
       .on(RoomEvent.ParticipantAttributesChanged, (changed, participant) => {
         const state = changed[AGENT_STATE_ATTRIBUTE];
         if (state !== undefined && participant.identity !== room.localParticipant?.identity) {
+          this.agentStates.set(participant.identity, state);
           opts.events.onAgentState(state, participant.identity);
+          this.maybeRelease();
         }
       })
       .on(RoomEvent.ParticipantConnected, (p) => this.onParticipant(p))
+      .on(RoomEvent.LocalTrackSubscribed, () => {
+        this.trackSubscribed = true;
+        this.maybeRelease();
+      })
       .on(RoomEvent.ParticipantDisconnected, (p) => {
         // An unreachable agent was already reported gone; leaving now changes nothing for the call.
         if (isAgent(p) && !this.unreachable.delete(p.identity)) opts.events.onAgentLeft(p.identity);
@@ -137,14 +167,54 @@ export class PhoneParticipant implements PhoneLine {
     await room.localParticipant!.publishTrack(track, publish);
     if (this.closed) throw new Error('left while joining');
     for (const p of room.remoteParticipants.values()) this.onParticipant(p);
+    this.maybeRelease();
   }
 
   /** A participant already in the room (or just arrived) may be mid-utterance: report its state. */
   private onParticipant(p: RemoteParticipant): void {
     if (isAgent(p)) this.opts.events.onAgentJoined(p.identity);
     const state = p.attributes[AGENT_STATE_ATTRIBUTE];
-    if (state !== undefined) this.opts.events.onAgentState(state, p.identity);
+    if (state !== undefined) {
+      this.agentStates.set(p.identity, state);
+      this.opts.events.onAgentState(state, p.identity);
+    }
+    this.maybeRelease();
   }
+
+  /**
+   * Someone hears the phone's track: it is subscribed, and an agent in the room (if any: a plain
+   * participant such as `lk room join` has no session to wait for) has its session up. Then the
+   * held audio goes out: leading silence trimmed, the rest at once, and the backlog allowed to
+   * exceed its bound by what is left of it until LiveKit has consumed it (silent frames are still
+   * trimmed meanwhile, so the line catches up in the caller's pauses).
+   */
+  private maybeRelease(): void {
+    if (this.released || this.closed || !this.source || !this.trackSubscribed) return;
+    const agents = [...this.room.remoteParticipants.values()].filter(isAgent);
+    if (
+      agents.length > 0 &&
+      !agents.some((a) => LISTENING_STATES.has(this.agentStates.get(a.identity) ?? ''))
+    )
+      return;
+    this.released = true;
+    const held = this.held;
+    this.held = [];
+    this.heldSamples = 0;
+    const firstLoud = held.findIndex((pcm) => !isSilent(pcm));
+    const heldMs = Math.round((held.reduce((n, p) => n + p.length, 0) / this.opts.sampleRate) * 1000);
+    this.opts.log.info({ heldMs, speech: firstLoud >= 0 }, 'an agent listens: held caller audio released');
+    if (firstLoud < 0) return; // only silence so far: nothing worth sending late
+    const frameMs = ((held[0]?.length ?? 0) / this.opts.sampleRate) * 1000;
+    const keepFrom = Math.max(0, firstLoud - Math.round(HOLD_LEAD_SILENCE_MS / Math.max(1, frameMs)));
+    const release = held.slice(keepFrom);
+    this.heldReleasedMs = release.length * frameMs;
+    this.catchUpMs = this.heldReleasedMs;
+    this.pending.push(...release);
+    if (!this.capturing) void this.drain();
+  }
+
+  /** How much held caller audio (ms) was released to the agent once it listened. */
+  heldReleasedMs = 0;
 
   get identity(): string {
     return this.room.localParticipant?.identity ?? '';
@@ -155,10 +225,21 @@ export class PhoneParticipant implements PhoneLine {
    * in flight the next ones queue here.
    */
   pushCallerAudio(pcm: Int16Array): void {
-    if (this.closed || !this.source) return;
+    if (this.closed) return;
+    if (!this.released || !this.source) {
+      this.hold(pcm);
+      // The track carries line silence meanwhile, as a phone line does: a track that starts
+      // silent and then only sends late was heard ~1 s behind for the rest of the call.
+      if (this.source && this.pending.length === 0) {
+        this.pending.push(new Int16Array(pcm.length));
+        if (!this.capturing) void this.drain();
+      }
+      return;
+    }
     const backlogMs =
       this.source.queuedDuration + this.pending.length * ((pcm.length / this.opts.sampleRate) * 1000);
-    if (backlogMs > this.opts.maxBacklogMs) {
+    if (this.catchUpMs > 0 && backlogMs <= this.opts.maxBacklogMs) this.catchUpMs = 0;
+    if (backlogMs > this.opts.maxBacklogMs + this.catchUpMs) {
       this.droppedFrames++;
       return;
     }
@@ -170,10 +251,24 @@ export class PhoneParticipant implements PhoneLine {
     if (!this.capturing) void this.drain();
   }
 
+  private hold(pcm: Int16Array): void {
+    this.held.push(pcm);
+    this.heldSamples += pcm.length;
+    while (this.heldSamples > (HOLD_MAX_MS / 1000) * this.opts.sampleRate) {
+      this.heldSamples -= this.held.shift()!.length;
+      this.droppedFrames++;
+    }
+  }
+
   private async drain(): Promise<void> {
     this.capturing = true;
     try {
       for (let pcm = this.pending.shift(); pcm && !this.closed; pcm = this.pending.shift()) {
+        // Released held audio goes out at the pace of speech, not as one burst the far end's
+        // jitter buffer would have to squeeze (it time-stretched the first words).
+        while (this.catchUpMs > 0 && this.source!.queuedDuration > this.opts.targetBacklogMs)
+          await new Promise((r) => setTimeout(r, 10));
+        if (this.closed) break;
         await this.source!.captureFrame(new AudioFrame(pcm, this.opts.sampleRate, 1, pcm.length));
       }
     } catch {
@@ -276,6 +371,7 @@ export class PhoneParticipant implements PhoneLine {
   private async release(opts: LeaveOptions): Promise<void> {
     this.closed = true;
     this.pending.length = 0;
+    this.held = [];
     for (const sid of [...this.readers.keys()]) this.stopReading(sid);
     for (const method of this.rpcMethods) this.room.localParticipant?.unregisterRpcMethod(method);
     this.rpcMethods.clear();

@@ -15,10 +15,11 @@ function frame(loud: boolean, index: number): Int16Array {
 }
 
 /** A relay on a fake clock with a recording sink; `play` feeds 20 ms frames and advances time. */
-function setup() {
+function setup(opts: { callerActiveAt?: () => number } = {}) {
   let now = 0;
   const sent: string[] = [];
   const relay = new AgentAudioRelay({
+    ...opts,
     downlink: createDownlink({ inputRate: RATE }),
     sink: {
       sendMedia: () => void sent.push('media'),
@@ -90,5 +91,24 @@ describe('AgentAudioRelay', () => {
     t.play(400, false);
     expect(t.sent.filter((s) => s.startsWith('mark:'))).toEqual(['mark:utterance-1', 'mark:utterance-2']);
     expect(t.sent).not.toContain('clear');
+  });
+
+  it('with the caller silent, a reply whose last audio lags its state change is not cleared', () => {
+    let callerAt = Number.NEGATIVE_INFINITY;
+    const t = setup({ callerActiveAt: () => callerAt });
+    t.relay.onAgentState('speaking');
+    t.play(400, true);
+    // The state change overtook the reply's last loud frames (it travels faster than the audio).
+    t.relay.onAgentState('listening');
+    t.play(60, true);
+    t.play(400, false);
+    expect(t.sent).not.toContain('clear');
+    expect(t.sent.filter((s) => s.startsWith('mark:'))).toEqual(['mark:utterance-1']);
+    // A caller who speaks over the agent still clears it at once.
+    t.relay.onAgentState('speaking');
+    t.play(400, true);
+    callerAt = 800;
+    t.relay.onAgentState('listening');
+    expect(t.sent.at(-1)).toBe('clear');
   });
 });

@@ -19,9 +19,19 @@ export interface AgentAudioRelayOptions {
    * (interrupted) rather than finishing: a natural end leaves a tail of silence longer than this.
    */
   interruptWindowMs?: number;
+  /**
+   * When (on the `now` clock) the caller last spoke or pressed a key. Given, a cut-off is taken for
+   * a barge-in only if the caller was active within {@link bargeInWindowMs}: an agent reaching the
+   * natural end of a reply whose last audio is still on its way (the state change travels faster
+   * than the audio) is not an interruption, and clearing then cut the reply's last words.
+   */
+  callerActiveAt?: () => number;
+  bargeInWindowMs?: number;
   now?: () => number;
   /** Called with the µs spent converting one chunk, for the conversion-time metric. */
   onConverted?: (micros: number) => void;
+  /** Called when an utterance's first loud frame is about to be sent (what the caller hears begin). */
+  onUtteranceStart?: () => void;
 }
 
 /**
@@ -36,6 +46,8 @@ export class AgentAudioRelay {
   private readonly interruptWindowMs: number;
   private readonly now: () => number;
   private inUtterance = false;
+  /** The current utterance has sent loud audio. */
+  private utteranceHeard = false;
   private suppressed = false;
   private agentStateKnown = false;
   private agentSpeaking = false;
@@ -74,7 +86,13 @@ export class AgentAudioRelay {
       if (!loud && !this.agentSpeaking) return;
       this.inUtterance = true;
     }
-    if (loud) this.lastLoudAt = now;
+    if (loud) {
+      this.lastLoudAt = now;
+      if (!this.utteranceHeard) {
+        this.utteranceHeard = true;
+        this.opts.onUtteranceStart?.();
+      }
+    }
     const t0 = performance.now();
     const frames = this.opts.downlink.push(pcm, sampleRate, channels);
     this.send(frames);
@@ -91,7 +109,10 @@ export class AgentAudioRelay {
       return;
     }
     if (wasSpeaking && !this.agentSpeaking && this.inUtterance) {
-      if (this.now() - this.lastLoudAt <= this.interruptWindowMs) this.interrupt();
+      const now = this.now();
+      const callerActive =
+        !this.opts.callerActiveAt || now - this.opts.callerActiveAt() <= (this.opts.bargeInWindowMs ?? 2000);
+      if (now - this.lastLoudAt <= this.interruptWindowMs && callerActive) this.interrupt();
       // Otherwise the utterance ended by itself; the silence hangover closes it with a mark.
     }
   }
@@ -107,12 +128,14 @@ export class AgentAudioRelay {
     this.clears++;
     this.opts.downlink.reset();
     this.inUtterance = false;
+    this.utteranceHeard = false;
     this.suppressed = true;
   }
 
   private endUtterance(): void {
     this.send(this.opts.downlink.flush());
     this.inUtterance = false;
+    this.utteranceHeard = false;
     const name = `utterance-${++this.utterances}`;
     this.pendingMarks.add(name);
     this.opts.sink.sendMark(name);

@@ -4,6 +4,7 @@ import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { AgentAudioRelay } from './agent-audio-relay.js';
+import { isLoud, type CallLatency } from './call-latency.js';
 import { UplinkMeter } from './uplink-meter.js';
 
 export const LIVEKIT_RATE = 48_000;
@@ -17,6 +18,7 @@ export class CallAudio {
   readonly relay: AgentAudioRelay;
   private readonly downlink: Downlink;
   private readonly meter: UplinkMeter;
+  private readonly latency: CallLatency | undefined;
 
   constructor(opts: {
     streamSid: string;
@@ -24,8 +26,11 @@ export class CallAudio {
     send: (json: string) => void;
     metrics: BridgeMetrics;
     log: Logger;
+    /** Measures the greeting and each turn from what passes through here. */
+    latency?: CallLatency;
   }) {
-    const { streamSid, send, metrics, log } = opts;
+    const { streamSid, send, metrics, log, latency } = opts;
+    this.latency = latency;
     this.uplink = createUplink({ outputRate: LIVEKIT_RATE });
     this.downlink = createDownlink({ inputRate: LIVEKIT_RATE });
     this.meter = new UplinkMeter(metrics);
@@ -41,6 +46,8 @@ export class CallAudio {
         },
       },
       onConverted: (us) => metrics.conversionSeconds.observe({ direction: 'down' }, us / 1e6),
+      onUtteranceStart: latency && (() => latency.agentUtteranceStarted()),
+      callerActiveAt: latency && (() => latency.callerActiveAt),
     });
   }
 
@@ -57,6 +64,7 @@ export class CallAudio {
   ): void {
     const arrivedAt = this.meter.arrived(chunk);
     const pcm = this.uplink.processBase64(payload);
+    this.latency?.callerFrame(isLoud(pcm));
     const dropped = phone.droppedFrames;
     phone.pushCallerAudio(pcm);
     this.meter.delivered(arrivedAt, phone.droppedFrames - dropped);

@@ -170,11 +170,12 @@ describe('CallSession', () => {
     expect(phone.joins).toBe(1);
     expect(t.call.streamSid).toBe(startMessage(CONTEXT.callSid).streamSid);
 
-    // Still joining: audio is dropped (counted), a key press waits.
+    // Still joining: audio goes to the phone line, which holds it until an agent listens (the
+    // caller's first words are not dropped); a key press waits.
     t.ws.message(mediaMessage(1));
     t.ws.message(dtmfMessage('5'));
-    expect(phone.pushed).toHaveLength(0);
-    expect(await t.counter('uplinkDropped')).toBe(1);
+    expect(phone.pushed).toHaveLength(1);
+    expect(await t.counter('uplinkDropped')).toBe(0);
     expect(phone.dtmf).toEqual([]);
 
     phone.finishJoin();
@@ -186,16 +187,16 @@ describe('CallSession', () => {
     t.ws.message(mediaMessage(12, tonePayload(12, 0)));
     t.ws.message(dtmfMessage('#'));
     expect(phone.dtmf).toEqual(['5', '#']);
-    expect(phone.pushed).toHaveLength(11);
-    expect(await t.counter('framesIn')).toBe(11);
+    expect(phone.pushed).toHaveLength(12);
+    expect(await t.counter('framesIn')).toBe(12);
     // 20 ms at 48 kHz each; the tone survives the uplink (after the resampler's first frame).
     expect(phone.pushed.every((pcm) => pcm.length === 960)).toBe(true);
     const tone = new Int16Array(960 * 8);
-    phone.pushed.slice(2, 10).forEach((pcm, i) => tone.set(pcm, i * 960));
+    phone.pushed.slice(3, 11).forEach((pcm, i) => tone.set(pcm, i * 960));
     expect(toneShare(tone, 48_000)).toBeGreaterThan(0.9);
     const rms = (pcm: Int16Array) => Math.sqrt(pcm.reduce((s, v) => s + v * v, 0) / pcm.length);
     expect(rms(tone)).toBeGreaterThan(3000);
-    expect(rms(phone.pushed[10]!.subarray(480))).toBeLessThan(100);
+    expect(rms(phone.pushed[11]!.subarray(480))).toBeLessThan(100);
     expect(t.released).toEqual([]);
   });
 

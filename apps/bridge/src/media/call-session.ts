@@ -17,7 +17,11 @@ import type { TwilioControl } from '../twilio/control.js';
 import { registerAgentRpc } from './agent-rpc.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
+import { CallLatency } from './call-latency.js';
 import { TwilioStream, type MediaSocket } from './twilio-stream.js';
+
+/** Caller frames kept while the phone line is being made (it normally takes a few ms): 2 s. */
+const EARLY_MEDIA_MAX = 100;
 
 export interface CallSessionDeps {
   config: BridgeConfig;
@@ -46,9 +50,12 @@ export class CallSession {
   private phone?: PhoneLine;
   private watch?: AgentWatch;
   private audio?: CallAudio;
+  private latency?: CallLatency;
   private startedAt = 0;
   private endPromise?: Promise<void>;
   private readonly pendingDtmf: string[] = [];
+  /** Caller frames from before the phone line exists (its token is being made); bounded. */
+  private earlyMedia: { payload: string; chunk: number }[] = [];
   private transferTo?: string;
 
   constructor(
@@ -68,6 +75,7 @@ export class CallSession {
         onMark: (name) => this.audio?.relay.onMarkEchoed(name),
         onDtmf: (digit) => {
           this.log.info({ digit }, 'caller pressed a key');
+          this.latency?.callerKey();
           // A key pressed while we are still joining the room is sent once we are in.
           if (this.state === 'live') this.publishDtmf(digit);
           else this.pendingDtmf.push(digit);
@@ -115,10 +123,20 @@ export class CallSession {
     this.startedAt = performance.now();
     void recorder?.streamStarted(callSid, streamSid);
 
+    const latency = (this.latency = new CallLatency(this.startedAt, {
+      onGreeting: (ms) => {
+        this.log.info({ greetingMs: ms }, 'first agent audio');
+        metrics.greetingSeconds.observe(ms / 1000);
+        void recorder?.greeting(callSid, ms);
+      },
+      onTurn: (ms) => {
+        this.log.info({ turnMs: ms, turn: latency.turnsMs.length }, 'agent answered');
+        metrics.turnSeconds.observe(ms / 1000);
+        void recorder?.turn(callSid, ms);
+      },
+    }));
     const audio = (this.audio = new CallAudio({
-      streamSid,
-      metrics,
-      log: this.log,
+      ...{ streamSid, metrics, log: this.log, latency },
       send: (json) => this.stream.send(json),
     }));
     const relay = audio.relay;
@@ -163,6 +181,8 @@ export class CallSession {
           }),
         },
       }));
+      // Caller audio from the stream's first frame on: the phone holds it until an agent listens.
+      for (const m of this.earlyMedia.splice(0)) this.onCallerMedia(m.payload, m.chunk);
       this.watch = new AgentWatch({
         ...{ config, rooms, metrics, log: this.log, call, phone },
         isLive: () => this.state === 'live',
@@ -206,7 +226,13 @@ export class CallSession {
   }
 
   private onCallerMedia(payload: string, chunk: number): void {
-    if (this.state !== 'live' || !this.audio || !this.phone) {
+    if (this.state === 'joining' && !this.phone) {
+      // The first words of a caller who speaks at once are kept (the phone line is made next).
+      if (this.earlyMedia.length < EARLY_MEDIA_MAX) this.earlyMedia.push({ payload, chunk });
+      else this.deps.metrics.uplinkDropped.inc();
+      return;
+    }
+    if ((this.state !== 'live' && this.state !== 'joining') || !this.audio || !this.phone) {
       this.deps.metrics.uplinkDropped.inc();
       return;
     }

@@ -116,6 +116,20 @@ export class CallRecorder {
     });
   }
 
+  /** The bridge measured the call's greeting (stream start → first agent audio to the caller). */
+  greeting(callSid: string, ms: number): Promise<void> {
+    return this.write(callSid, 'greeting', () => this.store.update(callSid, { greetingMs: ms }));
+  }
+
+  /** The bridge measured one more turn (caller stops → first agent audio of the answer). */
+  turn(callSid: string, ms: number): Promise<void> {
+    return this.write(callSid, 'turn', async () => {
+      const record = await this.store.get(callSid);
+      if (!record) return;
+      await this.store.update(callSid, { turnLatenciesMs: [...(record.turnLatenciesMs ?? []), ms] });
+    });
+  }
+
   transcript(callSid: string, line: TranscriptLine): Promise<void> {
     return this.write(callSid, 'transcript', async () => {
       await this.store.addTranscriptLine(callSid, line);

@@ -41,7 +41,16 @@ function toRecord(row: SqlRow): CallRecord {
   const out: Record<string, unknown> = {};
   for (const field of FIELDS) out[field] = row[CALL_COLUMNS[field]] ?? null;
   out.metadata = typeof out.metadata === 'string' ? (JSON.parse(out.metadata) as unknown) : null;
-  for (const f of ['createdAt', 'webhookAt', 'streamStartedAt', 'agentJoinedAt', 'endedAt', 'durationMs']) {
+  out.turnLatenciesMs = parseJson(out.turnLatenciesMs);
+  for (const f of [
+    'createdAt',
+    'webhookAt',
+    'streamStartedAt',
+    'agentJoinedAt',
+    'endedAt',
+    'durationMs',
+    'greetingMs',
+  ]) {
     if (out[f] !== null) out[f] = Number(out[f]);
   }
   return out as unknown as CallRecord;
@@ -110,11 +119,13 @@ export class SqlCallStore implements CallStore {
       agentJoinedAt: null,
       endedAt: null,
       durationMs: null,
+      greetingMs: null,
+      turnLatenciesMs: null,
       ...record,
     };
     const columns = FIELDS.map((f) => CALL_COLUMNS[f]);
     const values = FIELDS.map((f) =>
-      f === 'metadata' ? json(full.metadata ?? undefined) : (full[f] as SqlValue),
+      f === 'metadata' || f === 'turnLatenciesMs' ? json(full[f] ?? undefined) : (full[f] as SqlValue),
     );
     await this.db.query(
       `INSERT INTO calls (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
@@ -124,7 +135,9 @@ export class SqlCallStore implements CallStore {
   }
 
   async update(callSid: string, patch: CallPatch): Promise<void> {
-    const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof CallPatch, SqlValue][];
+    const entries = Object.entries(patch)
+      .filter(([, v]) => v !== undefined)
+      .map(([f, v]) => [f, f === 'turnLatenciesMs' ? json(v) : v]) as [keyof CallPatch, SqlValue][];
     if (entries.length === 0) return;
     const sets = entries.map(([field], i) => `${CALL_COLUMNS[field]} = $${i + 2}`);
     await this.db.query(`UPDATE calls SET ${sets.join(', ')} WHERE call_sid = $1`, [

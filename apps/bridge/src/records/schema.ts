@@ -37,6 +37,10 @@ export interface CallRecord {
   agentJoinedAt: number | null;
   endedAt: number | null;
   durationMs: number | null;
+  /** Stream start to the first agent audio sent to the caller, as the bridge measured it. */
+  greetingMs: number | null;
+  /** Per answered turn: the caller's last loud frame to the first agent audio of the answer. */
+  turnLatenciesMs: number[] | null;
 }
 
 export interface TranscriptLine {
@@ -73,7 +77,15 @@ export type NewCallRecord = Pick<
 export type CallPatch = Partial<
   Pick<
     CallRecord,
-    'room' | 'agentIdentity' | 'status' | 'answeredBy' | 'webhookAt' | 'streamStartedAt' | 'agentJoinedAt'
+    | 'room'
+    | 'agentIdentity'
+    | 'status'
+    | 'answeredBy'
+    | 'webhookAt'
+    | 'streamStartedAt'
+    | 'agentJoinedAt'
+    | 'greetingMs'
+    | 'turnLatenciesMs'
   >
 >;
 
@@ -120,6 +132,8 @@ export const CALL_COLUMNS = {
   agentJoinedAt: 'agent_joined_at',
   endedAt: 'ended_at',
   durationMs: 'duration_ms',
+  greetingMs: 'greeting_ms',
+  turnLatenciesMs: 'turn_latencies_ms',
 } as const satisfies Record<keyof CallRecord, string>;
 
 /**
@@ -185,6 +199,14 @@ export const MIGRATIONS: readonly { version: number; sql: string[] }[] = [
         at BIGINT NOT NULL
       )`,
       `CREATE INDEX call_status_events_call_idx ON call_status_events (call_sid, id)`,
+    ],
+  },
+  {
+    version: 2,
+    sql: [
+      'ALTER TABLE calls ADD COLUMN greeting_ms BIGINT',
+      // A JSON array of milliseconds, one per answered turn.
+      'ALTER TABLE calls ADD COLUMN turn_latencies_ms TEXT',
     ],
   },
 ];

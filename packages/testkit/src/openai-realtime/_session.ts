@@ -25,6 +25,11 @@ import { resolveReply, userTranscriptFor, type RealtimeScript, type ResponseCont
 
 /** Input audio kept per session for content checks: 10 minutes at 24 kHz. */
 const MAX_KEPT_INPUT_SAMPLES = SAMPLE_RATE * 600;
+/** Input onsets: a 20 ms window at least this loud (dBFS) after {@link ONSET_QUIET_MS} of quieter ones. */
+const ONSET_DBFS = -40;
+const ONSET_QUIET_MS = 200;
+const ONSET_WINDOW = (SAMPLE_RATE * 20) / 1000;
+
 /** The real API refuses to commit less than this. */
 const MIN_COMMIT_MS = 100;
 
@@ -60,6 +65,12 @@ export class SimSession {
   #audioClockMs = 0;
   #kept: Int16Array[] = [];
   #keptSamples = 0;
+  /**
+   * Wall-clock times (Date.now) at which input audio went from quiet to loud, taken when the
+   * `input_audio_buffer.append` carrying the first loud window arrived: when speech reached the model.
+   */
+  readonly inputOnsets: number[] = [];
+  #quietMs = ONSET_QUIET_MS;
   /** Item id announced in speech_started, used again when the turn is committed. */
   #speechItemId: string | undefined;
   #speechStartMs = 0;
@@ -230,9 +241,21 @@ export class SimSession {
       this.#keptSamples += pcm.length;
     }
     this.#audioClockMs += (pcm.length * 1000) / SAMPLE_RATE;
+    this.#noteOnset(pcm);
     for (const vadEvent of this.#vad?.push(pcm) ?? []) {
       if (vadEvent.type === 'speech_started') this.#speechStarted(vadEvent.audioStartMs);
       else this.#speechStopped(vadEvent.audioEndMs);
+    }
+  }
+
+  #noteOnset(pcm: Int16Array): void {
+    const at = Date.now();
+    for (let off = 0; off + ONSET_WINDOW <= pcm.length; off += ONSET_WINDOW) {
+      let sum = 0;
+      for (let i = off; i < off + ONSET_WINDOW; i++) sum += (pcm[i]! / 32768) ** 2;
+      const loud = 10 * Math.log10(sum / ONSET_WINDOW + 1e-12) >= ONSET_DBFS;
+      if (loud && this.#quietMs >= ONSET_QUIET_MS) this.inputOnsets.push(at);
+      this.#quietMs = loud ? 0 : this.#quietMs + 20;
     }
   }
 

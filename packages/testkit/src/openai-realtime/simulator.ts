@@ -38,6 +38,8 @@ export interface SimSessionInfo {
   readonly items: SimSession['items'];
   /** Every input audio sample received on the connection (24 kHz PCM16). */
   inputAudio(): Int16Array;
+  /** When (Date.now) input audio went from quiet to loud: speech reaching the model. */
+  readonly inputOnsets: readonly number[];
 }
 
 export interface RealtimeSimulator {

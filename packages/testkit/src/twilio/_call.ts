@@ -35,6 +35,8 @@ export interface CallSetup {
   rewriteUrl: (url: string) => string;
   clock: FrameClock | undefined;
   keepHeard: boolean;
+  /** Wait between the TwiML answer and the stream's connect (see InboundCallOptions). */
+  streamGapMs?: number;
 }
 
 export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
@@ -85,6 +87,10 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
+
+  /** performance.now() when the voice webhook was sent, and when its answer arrived. */
+  webhookSentAtMs = 0;
+  webhookAnsweredAtMs = 0;
 
   // ---- stream state, readable at any time -------------------------------------------------
 
@@ -203,6 +209,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
    */
   async place(voiceUrl: string, form: Record<string, string>, signature: SignatureMode): Promise<void> {
     this.webhookForm = form;
+    this.webhookSentAtMs = performance.now();
     this.webhook = await postSignedForm({
       url: voiceUrl,
       authToken: this.setup.authToken,
@@ -210,6 +217,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
       signature,
       rewriteUrl: this.setup.rewriteUrl,
     });
+    this.webhookAnsweredAtMs = performance.now();
     const webhook = this.webhook;
     if (!webhook.ok || webhook.status < 200 || webhook.status >= 300) {
       // Twilio would say "an application error has occurred" and hang up.
@@ -309,6 +317,8 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
 
   private async openStream(instruction: StreamInstruction, signature: SignatureMode): Promise<boolean> {
     this.streamInstruction = instruction;
+    const gap = this.setup.streamGapMs ?? 0;
+    if (gap > 0) await new Promise((r) => setTimeout(r, gap)); // modelled Twilio time, not a test wait
     const streamSid = newSid('MZ');
     const { stream, outcome } = await MediaStream.open({
       streamUrl: instruction.url,

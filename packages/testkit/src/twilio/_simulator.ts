@@ -38,6 +38,12 @@ export interface InboundCallOptions {
   rewriteUrl?: (url: string) => string;
   /** Keep the heard timeline (default true; load tests may turn it off to save memory). */
   keepHeard?: boolean;
+  /**
+   * Time between the webhook's TwiML answer and the Media Stream's WebSocket connect (Twilio
+   * connects after it has fetched and parsed the TwiML, and on a real call after its own media
+   * setup). Default 0: the stream opens at once, the worst case for a bridge still setting up.
+   */
+  streamGapMs?: number;
 }
 
 export interface DirectStreamOptions {
@@ -91,6 +97,7 @@ export class TwilioSimulator {
       streamSignature: opts.streamSignature ?? 'valid',
       rewriteUrl: opts.rewriteUrl,
       keepHeard: opts.keepHeard,
+      streamGapMs: opts.streamGapMs,
     });
     const form = { ...voiceWebhookForm(call), ...opts.extraParams };
     await call.place(opts.voiceUrl, form, opts.signature ?? 'valid');
@@ -161,6 +168,7 @@ export class TwilioSimulator {
     streamSignature: SignatureMode;
     rewriteUrl: ((url: string) => string) | undefined;
     keepHeard: boolean | undefined;
+    streamGapMs?: number;
   }): SimulatedCall {
     const call = new SimulatedCall({
       identity: {
@@ -176,6 +184,7 @@ export class TwilioSimulator {
       rewriteUrl: opts.rewriteUrl ?? this.rewriteUrl,
       clock: this.clock,
       keepHeard: opts.keepHeard ?? true,
+      streamGapMs: opts.streamGapMs ?? 0,
     });
     this.live.add(call);
     void call.ended.then(() => this.live.delete(call));
