@@ -1,5 +1,5 @@
+import type { AudioFrame } from '@livekit/rtc-node';
 import {
-  AudioFrame,
   AudioSource,
   AudioStream,
   ConnectionQuality,
@@ -25,15 +25,12 @@ import {
   type PhoneRpcCall,
 } from './phone-line.js';
 import { releaseRoom, removeRemoteParticipants } from './release-room.js';
+import { CallerUplink } from './caller-uplink.js';
 import { readRoomText } from './room-text.js';
 
 /** How long leaving waits for the server to take the phone's `sip.callStatus` before it goes anyway. */
 const CALL_STATUS_WAIT_MS = 500;
 
-/** Caller audio held while no agent listens yet; beyond this the oldest is dropped (and counted). */
-export const HOLD_MAX_MS = 10_000;
-/** Of the silence before the caller's first words, this much is kept (the model's VAD pads speech). */
-const HOLD_LEAD_SILENCE_MS = 300;
 /** Agent states that mean its session is up and reading our track (LiveKit Agents' `lk.agent.state`). */
 const LISTENING_STATES = new Set(['listening', 'thinking', 'speaking']);
 
@@ -44,32 +41,15 @@ export const JOIN_TIMEOUT_MS = 20_000;
 export class PhoneParticipant implements PhoneLine {
   readonly room = new Room();
   private source?: AudioSource;
-  private readonly pending: Int16Array[] = [];
-  /**
-   * Caller audio from before anyone listens (the agent not yet subscribed to the phone's track, or
-   * its session not yet up): LiveKit forwards nothing to a subscriber that is not there yet, so the
-   * caller's first words would be lost. Released as soon as an agent listens.
-   */
-  private held: Int16Array[] = [];
-  private heldSamples = 0;
-  private released = false;
+  /** The caller's audio on its way into the track (held until an agent listens). */
+  private readonly uplink: CallerUplink;
   private trackSubscribed = false;
   private readonly agentStates = new Map<string, string>();
-  /**
-   * While catching up after a release, the backlog may exceed maxBacklogMs by the released amount:
-   * it only shrinks as the caller's pauses are trimmed (LiveKit consumes in real time while the
-   * caller goes on speaking), so speech is not dropped meanwhile. Over once the backlog is back
-   * under maxBacklogMs.
-   */
-  private catchUpMs = 0;
-  private capturing = false;
   private closed = false;
   private readonly readers = new Map<string, ReadableStreamDefaultReader<AudioFrame>>();
   private readonly rpcMethods = new Set<string>();
   /** Agents still in the room whose connection LiveKit reports lost. */
   private readonly unreachable = new Set<string>();
-  droppedFrames = 0;
-  trimmedSilentFrames = 0;
 
   /** The join in flight (or done): leave() waits for it, so nothing it creates outlives the call. */
   private joining?: Promise<void>;
@@ -77,7 +57,24 @@ export class PhoneParticipant implements PhoneLine {
   private joinSettled = false;
   private leaving?: Promise<void>;
 
-  constructor(private readonly opts: PhoneLineOptions) {}
+  constructor(private readonly opts: PhoneLineOptions) {
+    this.uplink = new CallerUplink(opts);
+  }
+
+  /** Caller frames dropped so far: over the backlog bound, or held too long before anyone listened. */
+  get droppedFrames(): number {
+    return this.uplink.droppedFrames;
+  }
+
+  /** Silent caller frames left out to bring the backlog down. */
+  get trimmedSilentFrames(): number {
+    return this.uplink.trimmedSilentFrames;
+  }
+
+  /** How much held caller audio (ms) was released to the agent once it listened. */
+  get heldReleasedMs(): number {
+    return this.uplink.heldReleasedMs;
+  }
 
   /** Creates the phone and joins; see {@link join}. */
   static async join(opts: PhoneLineOptions): Promise<PhoneParticipant> {
@@ -160,6 +157,7 @@ export class PhoneParticipant implements PhoneLine {
     if (this.closed) throw new Error('left while joining');
     // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
     this.source = new AudioSource(opts.sampleRate, 1, Math.max(200, opts.maxBacklogMs * 2));
+    this.uplink.attach(this.source);
     const track = LocalAudioTrack.createAudioTrack('phone', this.source);
     const publish = new TrackPublishOptions();
     // LiveKit Agents only listen to microphone tracks.
@@ -189,93 +187,23 @@ export class PhoneParticipant implements PhoneLine {
    * trimmed meanwhile, so the line catches up in the caller's pauses).
    */
   private maybeRelease(): void {
-    if (this.released || this.closed || !this.source || !this.trackSubscribed) return;
+    if (this.uplink.isReleased || this.closed || !this.source || !this.trackSubscribed) return;
     const agents = [...this.room.remoteParticipants.values()].filter(isAgent);
     if (
       agents.length > 0 &&
       !agents.some((a) => LISTENING_STATES.has(this.agentStates.get(a.identity) ?? ''))
     )
       return;
-    this.released = true;
-    const held = this.held;
-    this.held = [];
-    this.heldSamples = 0;
-    const firstLoud = held.findIndex((pcm) => !isSilent(pcm));
-    const heldMs = Math.round((held.reduce((n, p) => n + p.length, 0) / this.opts.sampleRate) * 1000);
-    this.opts.log.info({ heldMs, speech: firstLoud >= 0 }, 'an agent listens: held caller audio released');
-    if (firstLoud < 0) return; // only silence so far: nothing worth sending late
-    const frameMs = ((held[0]?.length ?? 0) / this.opts.sampleRate) * 1000;
-    const keepFrom = Math.max(0, firstLoud - Math.round(HOLD_LEAD_SILENCE_MS / Math.max(1, frameMs)));
-    const release = held.slice(keepFrom);
-    this.heldReleasedMs = release.length * frameMs;
-    this.catchUpMs = this.heldReleasedMs;
-    this.pending.push(...release);
-    if (!this.capturing) void this.drain();
+    this.uplink.release();
   }
-
-  /** How much held caller audio (ms) was released to the agent once it listened. */
-  heldReleasedMs = 0;
 
   get identity(): string {
     return this.room.localParticipant?.identity ?? '';
   }
 
-  /**
-   * Hands caller audio to LiveKit without ever making the socket handler wait: while one frame is
-   * in flight the next ones queue here.
-   */
+  /** Hands caller audio on (held until an agent listens, then within the backlog bound); never waits. */
   pushCallerAudio(pcm: Int16Array): void {
-    if (this.closed) return;
-    if (!this.released || !this.source) {
-      this.hold(pcm);
-      // The track carries line silence meanwhile, as a phone line does: a track that starts
-      // silent and then only sends late was heard ~1 s behind for the rest of the call.
-      if (this.source && this.pending.length === 0) {
-        this.pending.push(new Int16Array(pcm.length));
-        if (!this.capturing) void this.drain();
-      }
-      return;
-    }
-    const backlogMs =
-      this.source.queuedDuration + this.pending.length * ((pcm.length / this.opts.sampleRate) * 1000);
-    if (this.catchUpMs > 0 && backlogMs <= this.opts.maxBacklogMs) this.catchUpMs = 0;
-    if (backlogMs > this.opts.maxBacklogMs + this.catchUpMs) {
-      this.droppedFrames++;
-      return;
-    }
-    if (backlogMs > this.opts.targetBacklogMs && isSilent(pcm)) {
-      this.trimmedSilentFrames++;
-      return;
-    }
-    this.pending.push(pcm);
-    if (!this.capturing) void this.drain();
-  }
-
-  private hold(pcm: Int16Array): void {
-    this.held.push(pcm);
-    this.heldSamples += pcm.length;
-    while (this.heldSamples > (HOLD_MAX_MS / 1000) * this.opts.sampleRate) {
-      this.heldSamples -= this.held.shift()!.length;
-      this.droppedFrames++;
-    }
-  }
-
-  private async drain(): Promise<void> {
-    this.capturing = true;
-    try {
-      for (let pcm = this.pending.shift(); pcm && !this.closed; pcm = this.pending.shift()) {
-        // Released held audio goes out at the pace of speech, not as one burst the far end's
-        // jitter buffer would have to squeeze (it time-stretched the first words).
-        while (this.catchUpMs > 0 && this.source!.queuedDuration > this.opts.targetBacklogMs)
-          await new Promise((r) => setTimeout(r, 10));
-        if (this.closed) break;
-        await this.source!.captureFrame(new AudioFrame(pcm, this.opts.sampleRate, 1, pcm.length));
-      }
-    } catch {
-      // The source is closed during teardown; nothing left to deliver.
-    } finally {
-      this.capturing = false;
-    }
+    if (!this.closed) this.uplink.push(pcm);
   }
 
   /** Agents (participants of kind AGENT) in the room now whose connection is not lost. */
@@ -370,8 +298,7 @@ export class PhoneParticipant implements PhoneLine {
 
   private async release(opts: LeaveOptions): Promise<void> {
     this.closed = true;
-    this.pending.length = 0;
-    this.held = [];
+    this.uplink.close();
     for (const sid of [...this.readers.keys()]) this.stopReading(sid);
     for (const method of this.rpcMethods) this.room.localParticipant?.unregisterRpcMethod(method);
     this.rpcMethods.clear();
@@ -400,16 +327,6 @@ export const newPhoneParticipant: NewPhoneLine = (opts) => new PhoneParticipant(
 /** Agents join with kind AGENT; anything else publishing audio (a test stand-in, `lk room join`) counts too. */
 export function isAgent(p: RemoteParticipant): boolean {
   return p.kind === ParticipantKind.AGENT;
-}
-
-/** Below about -50 dBFS: background, not speech. */
-const SILENCE_MEAN_SQUARE = (32768 * 10 ** (-50 / 20)) ** 2;
-
-function isSilent(pcm: Int16Array): boolean {
-  let sum = 0;
-  // Every 4th sample is plenty to tell speech from silence at 48 kHz.
-  for (let i = 0; i < pcm.length; i += 4) sum += pcm[i]! * pcm[i]!;
-  return sum / Math.ceil(pcm.length / 4) < SILENCE_MEAN_SQUARE;
 }
 
 const DTMF_CODES: Record<string, number> = { '*': 10, '#': 11, A: 12, B: 13, C: 14, D: 15 };

@@ -1,0 +1,88 @@
+import type { AudioFrame, AudioSource } from '@livekit/rtc-node';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../logger.js';
+import { CallerUplink, HOLD_MAX_MS } from './caller-uplink.js';
+
+const RATE = 48_000;
+const FRAME = RATE / 50; // 20 ms
+
+function frame(loud: boolean): Int16Array {
+  const pcm = new Int16Array(FRAME);
+  if (loud)
+    for (let i = 0; i < FRAME; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / RATE));
+  return pcm;
+}
+
+/** A capture source that takes every frame at once and reports a backlog the test sets. */
+function fakeSource() {
+  const captured: Int16Array[] = [];
+  const source = {
+    queuedDuration: 0,
+    captureFrame: async (f: AudioFrame) => void captured.push(f.data),
+  };
+  return { source, captured, asSource: source as unknown as AudioSource };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+function setup() {
+  const uplink = new CallerUplink({
+    sampleRate: RATE,
+    targetBacklogMs: 60,
+    maxBacklogMs: 200,
+    log: createLogger('silent'),
+  });
+  const src = fakeSource();
+  uplink.attach(src.asSource);
+  return { uplink, ...src };
+}
+
+const loudCount = (frames: Int16Array[]) => frames.filter((f) => f.some((x) => x !== 0)).length;
+
+describe('CallerUplink', () => {
+  it('holds the caller until an agent listens (line silence meanwhile), then releases the speech from 300 ms before its first word', async () => {
+    const t = setup();
+    for (let i = 0; i < 50; i++) t.uplink.push(frame(false)); // 1 s of silence
+    for (let i = 0; i < 25; i++) t.uplink.push(frame(true)); // 500 ms of speech
+    await settle();
+    expect(loudCount(t.captured)).toBe(0);
+    expect(t.captured.length).toBeGreaterThan(0); // the track carries line silence
+    const before = t.captured.length;
+    t.uplink.release();
+    await settle();
+    const released = t.captured.slice(before);
+    expect(loudCount(released)).toBe(25);
+    expect(released.length).toBe(15 + 25); // 300 ms of the lead silence kept
+    expect(t.uplink.heldReleasedMs).toBe(800);
+  });
+
+  it('drops the oldest held audio beyond the hold limit, counted', () => {
+    const t = setup();
+    const frames = HOLD_MAX_MS / 20 + 10;
+    for (let i = 0; i < frames; i++) t.uplink.push(frame(true));
+    expect(t.uplink.droppedFrames).toBe(10);
+  });
+
+  it('once streaming, trims silence above the target backlog and drops anything above the bound', async () => {
+    const t = setup();
+    t.uplink.release();
+    t.source.queuedDuration = 100; // over the 60 ms target
+    t.uplink.push(frame(false));
+    t.uplink.push(frame(true));
+    expect(t.uplink.trimmedSilentFrames).toBe(1);
+    t.source.queuedDuration = 300; // over the 200 ms bound
+    t.uplink.push(frame(true));
+    expect(t.uplink.droppedFrames).toBe(1);
+    await settle();
+    expect(loudCount(t.captured)).toBe(1);
+  });
+
+  it('captures nothing after close', async () => {
+    const t = setup();
+    t.uplink.release();
+    t.uplink.close();
+    t.uplink.push(frame(true));
+    await settle();
+    expect(t.captured).toEqual([]);
+  });
+});

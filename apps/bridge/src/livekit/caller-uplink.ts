@@ -1,0 +1,157 @@
+/**
+ * The caller's audio on its way into the phone's LiveKit track: held while no agent listens yet,
+ * then released; a bounded backlog while it streams; frames handed to the capture source one at a
+ * time without ever making the socket handler wait.
+ */
+import { AudioFrame, type AudioSource } from '@livekit/rtc-node';
+import type { Logger } from '../logger.js';
+
+/** Caller audio held while no agent listens yet; beyond this the oldest is dropped (and counted). */
+export const HOLD_MAX_MS = 10_000;
+/** Of the silence before the caller's first words, this much is kept (the model's VAD pads speech). */
+const HOLD_LEAD_SILENCE_MS = 300;
+
+export interface CallerUplinkOptions {
+  sampleRate: number;
+  /** Above this backlog (ms) silent frames are dropped (inaudible) until it is back under. */
+  targetBacklogMs: number;
+  /** Above this backlog (ms) any frame is dropped. */
+  maxBacklogMs: number;
+  log: Logger;
+}
+
+export class CallerUplink {
+  private source?: AudioSource;
+  private readonly pending: Int16Array[] = [];
+  /**
+   * Caller audio from before anyone listens (the agent not yet subscribed to the phone's track, or
+   * its session not yet up): LiveKit forwards nothing to a subscriber that is not there yet, so the
+   * caller's first words would be lost. Released as soon as an agent listens.
+   */
+  private held: Int16Array[] = [];
+  private heldSamples = 0;
+  private released = false;
+  /**
+   * While catching up after a release, the backlog may exceed maxBacklogMs by the released amount:
+   * it only shrinks as the caller's pauses are trimmed (LiveKit consumes in real time while the
+   * caller goes on speaking), so speech is not dropped meanwhile. Over once the backlog is back
+   * under maxBacklogMs.
+   */
+  private catchUpMs = 0;
+  private capturing = false;
+  private closed = false;
+  droppedFrames = 0;
+  trimmedSilentFrames = 0;
+  /** How much held caller audio (ms) was released to the agent once it listened. */
+  heldReleasedMs = 0;
+
+  constructor(private readonly opts: CallerUplinkOptions) {}
+
+  /** The published track's capture source: from now on line silence flows while audio is held. */
+  attach(source: AudioSource): void {
+    this.source = source;
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  /**
+   * An agent listens: the held audio goes out, leading silence trimmed, the rest at once, and the
+   * backlog allowed to exceed its bound by what is left of it until LiveKit has consumed it (silent
+   * frames are still trimmed meanwhile, so the line catches up in the caller's pauses).
+   */
+  release(): void {
+    if (this.released || this.closed || !this.source) return;
+    this.released = true;
+    const held = this.held;
+    this.held = [];
+    this.heldSamples = 0;
+    const firstLoud = held.findIndex((pcm) => !isSilent(pcm));
+    const heldMs = Math.round((held.reduce((n, p) => n + p.length, 0) / this.opts.sampleRate) * 1000);
+    this.opts.log.info({ heldMs, speech: firstLoud >= 0 }, 'an agent listens: held caller audio released');
+    if (firstLoud < 0) return; // only silence so far: nothing worth sending late
+    const frameMs = ((held[0]?.length ?? 0) / this.opts.sampleRate) * 1000;
+    const keepFrom = Math.max(0, firstLoud - Math.round(HOLD_LEAD_SILENCE_MS / Math.max(1, frameMs)));
+    const release = held.slice(keepFrom);
+    this.heldReleasedMs = release.length * frameMs;
+    this.catchUpMs = this.heldReleasedMs;
+    this.pending.push(...release);
+    if (!this.capturing) void this.drain();
+  }
+
+  /**
+   * Hands caller audio to LiveKit without ever making the socket handler wait: while one frame is
+   * in flight the next ones queue here.
+   */
+  push(pcm: Int16Array): void {
+    if (this.closed) return;
+    if (!this.released || !this.source) {
+      this.hold(pcm);
+      // The track carries line silence meanwhile, as a phone line does: a track that starts
+      // silent and then only sends late was heard ~1 s behind for the rest of the call.
+      if (this.source && this.pending.length === 0) {
+        this.pending.push(new Int16Array(pcm.length));
+        if (!this.capturing) void this.drain();
+      }
+      return;
+    }
+    const backlogMs =
+      this.source.queuedDuration + this.pending.length * ((pcm.length / this.opts.sampleRate) * 1000);
+    if (this.catchUpMs > 0 && backlogMs <= this.opts.maxBacklogMs) this.catchUpMs = 0;
+    if (backlogMs > this.opts.maxBacklogMs + this.catchUpMs) {
+      this.droppedFrames++;
+      return;
+    }
+    if (backlogMs > this.opts.targetBacklogMs && isSilent(pcm)) {
+      this.trimmedSilentFrames++;
+      return;
+    }
+    this.pending.push(pcm);
+    if (!this.capturing) void this.drain();
+  }
+
+  /** Drops what is queued or held; nothing more is captured. */
+  close(): void {
+    this.closed = true;
+    this.pending.length = 0;
+    this.held = [];
+  }
+
+  private hold(pcm: Int16Array): void {
+    this.held.push(pcm);
+    this.heldSamples += pcm.length;
+    while (this.heldSamples > (HOLD_MAX_MS / 1000) * this.opts.sampleRate) {
+      this.heldSamples -= this.held.shift()!.length;
+      this.droppedFrames++;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    this.capturing = true;
+    try {
+      for (let pcm = this.pending.shift(); pcm && !this.closed; pcm = this.pending.shift()) {
+        // Released held audio goes out at the pace of speech, not as one burst the far end's
+        // jitter buffer would have to squeeze (it time-stretched the first words).
+        while (this.catchUpMs > 0 && this.source!.queuedDuration > this.opts.targetBacklogMs)
+          await new Promise((r) => setTimeout(r, 10));
+        if (this.closed) break;
+        await this.source!.captureFrame(new AudioFrame(pcm, this.opts.sampleRate, 1, pcm.length));
+      }
+    } catch {
+      // The source is closed during teardown; nothing left to deliver.
+    } finally {
+      this.capturing = false;
+    }
+  }
+}
+
+/** Below about -50 dBFS: background, not speech. */
+const SILENCE_MEAN_SQUARE = (32768 * 10 ** (-50 / 20)) ** 2;
+
+export function isSilent(pcm: Int16Array): boolean {
+  let sum = 0;
+  // Every 4th sample is plenty to tell speech from silence at 48 kHz.
+  for (let i = 0; i < pcm.length; i += 4) sum += pcm[i]! * pcm[i]!;
+  return sum / Math.ceil(pcm.length / 4) < SILENCE_MEAN_SQUARE;
+}
