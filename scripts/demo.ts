@@ -67,7 +67,13 @@ try {
   say(`greeting heard after ${greetingMs} ms`);
   await playedOut(call, 'the greeting');
 
+  // With the simulator, the model's share of each turn is known: its VAD silence window and the
+  // time from the response to its first audio. What is left is what the stack adds.
+  const session = stack.realtime?.sessions.at(-1);
+  const td = session?.config.audio.input.turn_detection;
+  const vadSilenceMs = td?.type === 'server_vad' ? td.silence_duration_ms : undefined;
   const latencies: number[] = [];
+  const stackMs: number[] = [];
   for (const [i, text] of CALLER_TURNS.entries()) {
     const speech = speechPcm({ text, sampleRate: 8000 });
     say(`caller says (turn ${i + 1}): "${text}"`);
@@ -76,7 +82,18 @@ try {
     const endedAt = sentAt + speechEndMs(speech, 8000);
     const answeredAt = await call.waitForAudioOnset(endedAt);
     latencies.push(Math.round(answeredAt - endedAt));
-    say(`agent answered ${latencies.at(-1)} ms after the caller stopped speaking`);
+    const response = stack.realtime?.responses.find(
+      (r) => r.sessionId === session?.id && r.trigger === 'user_turn' && r.turn === i + 1,
+    );
+    const modelMs =
+      response?.firstAudioAt !== undefined ? response.firstAudioAt - response.createdAt : undefined;
+    if (vadSilenceMs !== undefined && modelMs !== undefined) {
+      stackMs.push(Math.round(latencies.at(-1)! - vadSilenceMs - modelMs));
+      say(
+        `agent answered ${latencies.at(-1)} ms after the caller stopped speaking ` +
+          `(VAD window ${vadSilenceMs} ms, model ${Math.round(modelMs)} ms, the stack ${stackMs.at(-1)} ms)`,
+      );
+    } else say(`agent answered ${latencies.at(-1)} ms after the caller stopped speaking`);
     await playedOut(call, `the answer to turn ${i + 1}`);
   }
   await call.hangup();
@@ -92,6 +109,7 @@ try {
       turns: latencies.length,
       greeting_ms: greetingMs,
       turn_latency_ms: latencies,
+      ...(stackMs.length > 0 && { turn_stack_ms: stackMs }),
       heard_wav: heardWav,
     }),
   );
