@@ -5,6 +5,7 @@
  */
 import { AudioFrame, type AudioSource } from '@livekit/rtc-node';
 import type { Logger } from '../logger.js';
+import { reachesDbfs } from '../media/frame-level.js';
 
 /** Caller audio held while no agent listens yet; beyond this the oldest is dropped (and counted). */
 export const HOLD_MAX_MS = 10_000;
@@ -147,11 +148,6 @@ export class CallerUplink {
 }
 
 /** Below about -50 dBFS: background, not speech. */
-const SILENCE_MEAN_SQUARE = (32768 * 10 ** (-50 / 20)) ** 2;
-
 export function isSilent(pcm: Int16Array): boolean {
-  let sum = 0;
-  // Every 4th sample is plenty to tell speech from silence at 48 kHz.
-  for (let i = 0; i < pcm.length; i += 4) sum += pcm[i]! * pcm[i]!;
-  return sum / Math.ceil(pcm.length / 4) < SILENCE_MEAN_SQUARE;
+  return !reachesDbfs(pcm, -50);
 }

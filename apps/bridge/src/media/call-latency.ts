@@ -4,6 +4,8 @@
  * agent audio of the answer). Twilio plays a frame within one 20 ms tick of receiving it, so these
  * are what the caller hears, less that tick.
  */
+import { reachesDbfs } from './frame-level.js';
+
 export interface CallLatencyEvents {
   onGreeting(ms: number): void;
   onTurn(ms: number): void;
@@ -51,10 +53,6 @@ export class CallLatency {
 }
 
 /** Below about -45 dBFS a frame is line noise, not speech. */
-const LOUD_MEAN_SQUARE = (32768 * 10 ** (-45 / 20)) ** 2;
-
 export function isLoud(pcm: Int16Array): boolean {
-  let sum = 0;
-  for (let i = 0; i < pcm.length; i += 4) sum += pcm[i]! * pcm[i]!;
-  return sum / Math.ceil(pcm.length / 4) >= LOUD_MEAN_SQUARE;
+  return reachesDbfs(pcm, -45);
 }
