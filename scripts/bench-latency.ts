@@ -1,4 +1,4 @@
-// npm run bench:latency [-- --calls N --stream-gap-ms MS]
+// npm run bench:latency [-- --calls N --stream-gap-ms MS --answer-wait-s S]
 // How long the caller waits, through the real stack (livekit-server, bridge, agent worker with the
 // real OpenAI plugin, the Realtime simulator, the Twilio simulator): N sequential calls, the first
 // placed right after the worker registers (cold), each with a greeting and two caller turns.
@@ -20,6 +20,9 @@ const { values } = parseArgs({
   options: {
     calls: { type: 'string', default: '20' },
     'stream-gap-ms': { type: 'string', default: '0' },
+    // The bridge's ANSWER_WAIT_FOR_AGENT_S (how long an inbound call rings while the agent comes
+    // up); unset: the bridge's default. 0 answers at once, as before the setting existed.
+    'answer-wait-s': { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -31,6 +34,11 @@ if (!Number.isInteger(calls) || calls < 2) {
 }
 if (!Number.isFinite(streamGapMs) || streamGapMs < 0) {
   console.error(`--stream-gap-ms must be >= 0 (got ${values['stream-gap-ms']})`);
+  process.exit(2);
+}
+const answerWaitS = values['answer-wait-s'];
+if (answerWaitS !== undefined && !(Number(answerWaitS) >= 0)) {
+  console.error(`--answer-wait-s must be >= 0 (got ${answerWaitS})`);
   process.exit(2);
 }
 const say = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -60,6 +68,10 @@ function speechSpan(pcm: Int16Array, sampleRate: number): { startMs: number; end
 
 interface CallResult {
   greetingMs: number;
+  /** Webhook sent → its TwiML answer: how long the caller rang. */
+  answerWaitMs: number;
+  /** Webhook sent → first agent audio at the caller: ringing plus the greeting wait. */
+  callerWaitMs: number;
   stagesMs: Record<string, number>;
   turnsMs: number[];
   turnStackMs: number[];
@@ -71,6 +83,7 @@ interface CallResult {
 const GREETING_STAGES = [
   'webhook',
   'dispatched',
+  'answered',
   'stream_start',
   'job_connected',
   'caller_joined',
@@ -104,6 +117,8 @@ async function oneCall(stack: Stack, index: number): Promise<CallResult> {
 
   const result: CallResult = {
     greetingMs,
+    answerWaitMs: call.webhookAnsweredAtMs - call.webhookSentAtMs,
+    callerWaitMs: greetingAt - call.webhookSentAtMs,
     stagesMs: {},
     turnsMs: [],
     turnStackMs: [],
@@ -152,6 +167,7 @@ async function oneCall(stack: Stack, index: number): Promise<CallResult> {
   const stageAt: Record<(typeof GREETING_STAGES)[number], number> = {
     webhook: wall(call.webhookSentAtMs),
     dispatched: logTime(bridgeLog, ofCall('call answered')),
+    answered: wall(call.webhookAnsweredAtMs),
     stream_start: wall(streamStart),
     job_connected: logTime(agentLog, ofCall('job connected')),
     caller_joined: logTime(agentLog, ofCall('caller joined')),
@@ -198,6 +214,7 @@ const p95 = (xs: number[]) => (xs.length > 0 ? round(percentile(xs, 95), 1) : nu
 say(`bench:latency: starting livekit-server, the Realtime simulator, an agent worker and the bridge…`);
 const stack = await startStack({
   echo: logLevel === 'silent' ? undefined : (app, line) => say(`[${app}] ${line}`),
+  bridgeEnv: answerWaitS === undefined ? {} : { ANSWER_WAIT_FOR_AGENT_S: answerWaitS },
   script: {
     greeting: { say: GREETING },
     turns: { 1: { say: REPLIES[0] }, 2: { say: REPLIES[1] } },
@@ -253,6 +270,9 @@ try {
       cold_greeting_ms: cold ? round(cold.greetingMs, 1) : null,
       greeting_ms_p50: p50(warm.map((r) => r.greetingMs)),
       greeting_ms_p95: p95(warm.map((r) => r.greetingMs)),
+      answer_wait_ms_p50: p50(warm.map((r) => r.answerWaitMs)),
+      caller_wait_ms_p50: p50(warm.map((r) => r.callerWaitMs)),
+      caller_wait_ms_p95: p95(warm.map((r) => r.callerWaitMs)),
       model_first_output_ms: p50(all('modelFirstOutputMs')),
       turn_ms_p50: p50(all('turnsMs')),
       turn_stack_ms_p50: p50(all('turnStackMs')),

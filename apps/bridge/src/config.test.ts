@@ -34,6 +34,7 @@ describe('loadConfig (bridge)', () => {
         apiBaseUrl: undefined,
       },
       streamStartTimeoutMs: 30_000,
+      answerWaitForAgentMs: 2_000,
       maxConcurrentCalls: 25,
       drainTimeoutMs: 600_000,
       transferAllowlist: [],

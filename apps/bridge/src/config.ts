@@ -44,6 +44,8 @@ export const EnvSchema = z.object({
   STREAM_TOKEN_SECRET: z.string().min(MIN_STREAM_TOKEN_SECRET_BYTES).optional(),
   STREAM_TOKEN_TTL_S: z.coerce.number().int().min(5).max(600).default(60),
   STREAM_START_TIMEOUT_S: z.coerce.number().positive().default(30),
+  /** An inbound call rings until the agent's session is up in its room, at most this long; 0 answers at once. */
+  ANSWER_WAIT_FOR_AGENT_S: z.coerce.number().min(0).max(10).default(2),
   // Past its CPU knee a bridge loses every call's audio at once (README, Performance), so the
   // default sits near what bench:calls measured on 2 cores; size it from bench:calls on your box.
   MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(25),
@@ -157,6 +159,7 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
       generated: !e.STREAM_TOKEN_SECRET,
     },
     streamStartTimeoutMs: e.STREAM_START_TIMEOUT_S * 1000,
+    answerWaitForAgentMs: e.ANSWER_WAIT_FOR_AGENT_S * 1000,
     maxConcurrentCalls: e.MAX_CONCURRENT_CALLS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
     transferAllowlist: e.TRANSFER_ALLOWLIST,

@@ -68,6 +68,13 @@ export function createMetrics() {
       buckets: [0.25, 0.5, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 5, 10],
       registers: [registry],
     }),
+    answerWaitSeconds: new Histogram({
+      name: 'callbridge_answer_wait_seconds',
+      help: 'Inbound calls: how long the caller rang after the webhook while the agent came up (ANSWER_WAIT_FOR_AGENT_S)',
+      labelNames: ['readiness'] as const,
+      buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+      registers: [registry],
+    }),
     turnSeconds: new Histogram({
       name: 'callbridge_turn_latency_seconds',
       help: "Per turn: the caller's last loud frame to the first agent audio of the answer",

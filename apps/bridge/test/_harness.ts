@@ -45,6 +45,8 @@ export async function startTestBridge(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? process.env.BRIDGE_LOG_LEVEL ?? 'info',
     // Call records in memory unless a test asks for a file or PostgreSQL.
     SQLITE_PATH: ':memory:',
+    // Stand-in agents join once the call streams: answer at once unless a test is about the wait.
+    ANSWER_WAIT_FOR_AGENT_S: '0',
     ...env,
   });
   const logs = captureLog('bridge');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AGENT_STATE_ATTRIBUTE,
+  isAgentSessionUp,
   PHONE_ATTRIBUTES,
   phoneAttributes,
   phoneAttributesSchema,
@@ -33,5 +34,10 @@ describe('phone participant attributes', () => {
 
   it('names the agent state attribute as LiveKit Agents does', () => {
     expect(AGENT_STATE_ATTRIBUTE).toBe('lk.agent.state');
+  });
+
+  it('a session is up from listening on, not while initializing', () => {
+    expect(['listening', 'thinking', 'speaking'].every(isAgentSessionUp)).toBe(true);
+    expect([undefined, 'initializing', '', 'away'].some(isAgentSessionUp)).toBe(false);
   });
 });

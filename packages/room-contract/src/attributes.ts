@@ -28,6 +28,13 @@ export const PHONE_CALL_STATUS = { active: 'active', hangup: 'hangup' } as const
 /** LiveKit Agents' attribute on the agent participant: `listening`, `thinking`, `speaking`, … */
 export const AGENT_STATE_ATTRIBUTE = 'lk.agent.state';
 
+const SESSION_UP_STATES: ReadonlySet<string> = new Set(['listening', 'thinking', 'speaking']);
+
+/** Whether an `lk.agent.state` value means the agent's session is up (not `initializing`, not gone). */
+export function isAgentSessionUp(state: string | undefined): boolean {
+  return state !== undefined && SESSION_UP_STATES.has(state);
+}
+
 /** The phone participant's attributes as the bridge sets them. */
 export const phoneAttributesSchema = z.object({
   [PHONE_ATTRIBUTES.phoneNumber]: z.string(),

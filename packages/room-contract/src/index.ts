@@ -21,6 +21,7 @@ export {
 } from './identity.js';
 export {
   AGENT_STATE_ATTRIBUTE,
+  isAgentSessionUp,
   PHONE_ATTRIBUTES,
   PHONE_CALL_STATUS,
   phoneAttributes,

@@ -13,6 +13,7 @@ import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallOutcome } from '../calls/outcomes.js';
 import type { CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
+import { waitForAgentReady } from '../livekit/agent-ready.js';
 import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
@@ -106,6 +107,20 @@ export function twilioWebhooks(deps: {
         void lifecycle.releaseCall(entry, 'no_stream', 'Twilio never opened the media stream');
       });
       callLog.info({ room, direction, caller: form.From, callee: form.To }, 'call answered');
+      // An inbound caller hears ringing until our reply: ring on while the agent comes up, so the
+      // greeting follows the answer instead of silence. (An outbound callee already picked up.)
+      if (direction === 'inbound' && config.answerWaitForAgentMs > 0) {
+        const t0 = performance.now();
+        const readiness = await waitForAgentReady((r) => rooms.agentStates(r), room, {
+          timeoutMs: config.answerWaitForAgentMs,
+          cancelled: () => registry.get(form.CallSid) !== entry,
+        });
+        const waitedMs = Math.round(performance.now() - t0);
+        metrics.answerWaitSeconds.observe({ readiness }, waitedMs / 1000);
+        callLog.info({ readiness, waitedMs }, 'answering');
+        // The caller gave up while it rang (Twilio's status callback ended the call meanwhile).
+        if (readiness === 'cancelled') return void res.send(hangupTwiml());
+      }
     }
     const streamToken = createStreamToken({
       secret: config.streamToken.secret,

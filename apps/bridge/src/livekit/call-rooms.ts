@@ -1,4 +1,4 @@
-import type { RoomMetadata } from '@callbridge/room-contract';
+import { AGENT_STATE_ATTRIBUTE, type RoomMetadata } from '@callbridge/room-contract';
 import { AccessToken, AgentDispatchClient, RoomServiceClient, TrackSource } from 'livekit-server-sdk';
 
 /** What the call setup writes into the room and the agent dispatch, so agents know who is calling. */
@@ -15,6 +15,8 @@ export interface CallRooms {
   deleteRoom(room: string): Promise<void>;
   removeParticipant(room: string, identity: string): Promise<void>;
   listRooms(): Promise<string[]>;
+  /** The `lk.agent.state` attribute of each participant in the room (undefined for non-agents). */
+  agentStates(room: string): Promise<(string | undefined)[]>;
   phoneToken(room: string, identity: string, attributes: Record<string, string>): Promise<string>;
 }
 
@@ -53,6 +55,9 @@ export function createCallRooms(opts: { url: string; apiKey: string; apiSecret: 
     },
     async listRooms() {
       return (await rooms.listRooms()).map((r) => r.name);
+    },
+    async agentStates(room) {
+      return (await rooms.listParticipants(room)).map((p) => p.attributes[AGENT_STATE_ATTRIBUTE]);
     },
     async phoneToken(room, identity, attributes) {
       // One room, a short life (only the join uses it; the SDK refreshes its own session), and only

@@ -15,7 +15,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
-import { AGENT_STATE_ATTRIBUTE, PHONE_ATTRIBUTES } from '@callbridge/room-contract';
+import { AGENT_STATE_ATTRIBUTE, isAgentSessionUp, PHONE_ATTRIBUTES } from '@callbridge/room-contract';
 import {
   PhoneRpcRefusal,
   type LeaveOptions,
@@ -30,9 +30,6 @@ import { readRoomText } from './room-text.js';
 
 /** How long leaving waits for the server to take the phone's `sip.callStatus` before it goes anyway. */
 const CALL_STATUS_WAIT_MS = 500;
-
-/** Agent states that mean its session is up and reading our track (LiveKit Agents' `lk.agent.state`). */
-const LISTENING_STATES = new Set(['listening', 'thinking', 'speaking']);
 
 /** A join (connect and publish) that takes longer than this is given up and cleaned up. */
 export const JOIN_TIMEOUT_MS = 20_000;
@@ -189,11 +186,7 @@ export class PhoneParticipant implements PhoneLine {
   private maybeRelease(): void {
     if (this.uplink.isReleased || this.closed || !this.source || !this.trackSubscribed) return;
     const agents = [...this.room.remoteParticipants.values()].filter(isAgent);
-    if (
-      agents.length > 0 &&
-      !agents.some((a) => LISTENING_STATES.has(this.agentStates.get(a.identity) ?? ''))
-    )
-      return;
+    if (agents.length > 0 && !agents.some((a) => isAgentSessionUp(this.agentStates.get(a.identity)))) return;
     this.uplink.release();
   }
 

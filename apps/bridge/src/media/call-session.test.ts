@@ -50,6 +50,7 @@ function setup() {
     removeParticipant: vi.fn(async () => undefined),
     listRooms: vi.fn(async () => []),
     phoneToken: vi.fn(async () => 'phone-token'),
+    agentStates: vi.fn(async () => []),
   };
   const lifecycle = new CallLifecycle({
     registry,
