@@ -14,6 +14,7 @@ import {
   type RealtimeSimulator,
 } from '@callbridge/testkit/realtime';
 import { TwilioSimulator, type InboundCallOptions, type SimulatedCall } from '@callbridge/testkit/twilio';
+import { appEntry, ensureAppsBuilt } from './build-apps.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -66,6 +67,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   };
   try {
+    // The apps run as built for production (plain JavaScript, no TypeScript loader).
+    await ensureAppsBuilt();
     const livekit = await startLiveKitServer();
     cleanup.push(() => livekit.stop());
     const realtime = opts.openaiApiKey ? undefined : await startRealtimeSimulator({ script: opts.script });
@@ -81,7 +84,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const addWorker = async (extraEnv: Record<string, string> = {}) => {
       const worker = startNodeApp({
         name: `agent-${workers.length + 1}`,
-        entry: join(repoRoot, 'apps/agent/src/main.ts'),
+        entry: appEntry('agent'),
         args: ['start'],
         cwd: repoRoot,
         echo: opts.echo ? (line) => opts.echo!(`agent-${workers.length}`, line) : undefined,
@@ -109,7 +112,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const bridgeUrl = `http://127.0.0.1:${port}`;
     const bridge = startNodeApp({
       name: 'bridge',
-      entry: join(repoRoot, 'apps/bridge/src/main.ts'),
+      entry: appEntry('bridge'),
       cwd: repoRoot,
       echo: opts.echo ? (line) => opts.echo!('bridge', line) : undefined,
       env: {

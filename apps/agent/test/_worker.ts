@@ -1,10 +1,12 @@
 /**
- * Runs the real agent worker as its own OS process (`node --import tsx apps/agent/src/main.ts
- * start`), reads its JSON logs, and stops it, also when a test fails.
+ * Runs the real agent worker as its own OS process, built as in production (`node
+ * apps/agent/dist/main.js start`, built once per test file from today's sources), reads its JSON
+ * logs, and stops it, also when a test fails.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNodeApp, type NodeApp } from '@callbridge/testkit/process';
+import { appEntry, ensureAppsBuilt } from '../../../scripts/lib/build-apps.js';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(appDir, '../..');
@@ -22,9 +24,10 @@ export interface WorkerEnv {
 }
 
 export async function startWorkerProcess(env: WorkerEnv): Promise<WorkerProcess> {
+  await ensureAppsBuilt();
   const app = startNodeApp({
     name: 'agent worker',
-    entry: resolve(appDir, 'src/main.ts'),
+    entry: appEntry('agent'),
     args: ['start'],
     cwd: repoRoot,
     env: {

@@ -96,16 +96,27 @@ export async function startConversation<P>(
   });
   let timeLimit: NodeJS.Timeout | undefined;
   let joinedAt: number | undefined;
-  let greeted = false;
+  let firstSpokeAt: number | undefined;
+  let greetingRequested = false;
+  const requestGreeting = (call: CallContext) => {
+    greetingRequested = true;
+    session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
+    log.info('greeting requested');
+  };
+  /** Once both are known: how long the caller waited in the room for the agent's first words. */
+  const reportFirstWords = () => {
+    if (joinedAt === undefined || firstSpokeAt === undefined) return;
+    const latencyMs = Math.max(0, firstSpokeAt - joinedAt);
+    log.info({ latencyMs }, 'agent first spoke');
+    metrics.report({ metric: 'greetingSeconds', value: latencyMs / 1000 });
+  };
 
   session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
     // Silence only counts once there is a caller to be silent.
     if (joinedAt !== undefined) watchdog.agentState(ev.newState);
-    if (ev.newState === 'speaking' && !greeted && joinedAt !== undefined) {
-      greeted = true;
-      const latencyMs = Date.now() - joinedAt;
-      log.info({ latencyMs }, 'agent first spoke');
-      metrics.report({ metric: 'greetingSeconds', value: latencyMs / 1000 });
+    if (ev.newState === 'speaking' && firstSpokeAt === undefined) {
+      firstSpokeAt = Date.now();
+      reportFirstWords();
     }
   });
   session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => watchdog.callerState(ev.newState));
@@ -156,6 +167,11 @@ export async function startConversation<P>(
     outputOptions: { transcriptionEnabled: true },
     record: false,
   });
+  // A bridge call's greeting is asked for at once, while the phone line is still coming up: the
+  // model's think time overlaps the call setup. Nothing is spoken into an empty room: LiveKit
+  // Agents holds the agent's audio until a participant subscribes to its track, and the phone
+  // subscribes once it joined, when the caller can hear.
+  if (caller.isPhone && config.greeting.enabled) requestGreeting(initialCall);
 
   return {
     async callerJoined(call, at) {
@@ -173,10 +189,8 @@ export async function startConversation<P>(
           config.maxCallDurationMs,
         );
       }
-      if (config.greeting.enabled) {
-        session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
-        log.info('greeting requested');
-      }
+      reportFirstWords();
+      if (config.greeting.enabled && !greetingRequested) requestGreeting(call);
     },
     endNow: (reason) => ending.endNow(reason),
   };

@@ -51,7 +51,9 @@ export function startNodeApp(opts: {
   // Without an explicit echo the output is kept for a failed test's report (and echoed with
   // TEST_LOG_LEVEL), like every app's log in the tests.
   const capture = echo ? undefined : captureLog(opts.name);
-  const nodeArgv = [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])];
+  // A TypeScript entry runs through tsx; a built one (.js, see `npm run build`) as plain Node.
+  const loader = opts.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const nodeArgv = [...(opts.nodeArgs ?? []), ...loader, opts.entry, ...(opts.args ?? [])];
   // taskset execs node in place, so the child's pid is node's and every thread inherits the CPUs.
   const child = spawn(
     opts.cpus === undefined ? process.execPath : 'taskset',
