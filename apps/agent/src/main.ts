@@ -1,7 +1,8 @@
 /**
  * Agent worker entry point.
  *
- *   node --import tsx apps/agent/src/main.ts start     (or: tsx apps/agent/src/main.ts start)
+ *   node apps/agent/dist/main.js start      (after `npm run build`; from the sources:
+ *   node --import tsx apps/agent/src/main.ts start)
  *
  * SIGTERM drains (no new calls; active calls finish, up to DRAIN_TIMEOUT_S), then exits 0.
  * SIGINT stops at once; a second SIGINT or SIGTERM forces exit.
