@@ -7,9 +7,12 @@ export {
   callDirectionSchema,
   DISPATCH_LIMITS,
   dispatchMetadataSchema,
+  historyLineSchema,
+  recentHistory,
   roomMetadataSchema,
   type CallDirection,
   type DispatchMetadata,
+  type HistoryLine,
   type RoomMetadata,
 } from './dispatch.js';
 export {

@@ -14,7 +14,7 @@ import { RoomToolCallRecorder } from '../tools/tool-call-log.js';
 import { CallEnding } from './call-ending.js';
 import type { CallContext } from './context.js';
 import { DtmfCollector, dtmfUserInput } from './dtmf.js';
-import { composeInstructions, greetingInstructions } from './instructions.js';
+import { composeInstructions, greetingInstructions, resumeInstructions } from './instructions.js';
 import { PhoneLine } from './phone-line.js';
 import { createRealtimeModel } from './realtime-model.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
@@ -173,7 +173,12 @@ export async function startConversation<P>(
           config.maxCallDurationMs,
         );
       }
-      if (config.greeting.enabled) {
+      if (call.resumed) {
+        // Taking over a call under way: no fresh greeting (even with AGENT_GREETING=off the caller,
+        // who just heard silence, is told the agent is back).
+        session.generateReply({ instructions: resumeInstructions(instructions) });
+        log.info({ historyLines: call.history?.length ?? 0 }, 'resuming the call');
+      } else if (config.greeting.enabled) {
         session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
         log.info('greeting requested');
       }

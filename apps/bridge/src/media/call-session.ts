@@ -186,6 +186,7 @@ export class CallSession {
       this.watch = new AgentWatch({
         ...{ config, rooms, metrics, log: this.log, call, phone },
         isLive: () => this.state === 'live',
+        resumeFields: async () => (await recorder?.resumeFields(callSid)) ?? {},
         end: (outcome, reason) => void this.end(outcome, reason),
       });
       await phone.join();
