@@ -33,12 +33,16 @@ export {
 export {
   hangupRequestSchema,
   parseRpcPayload,
+  playbackInterruptedReplySchema,
+  playbackInterruptedRequestSchema,
   RPC_ERROR_CODES,
   RPC_METHODS,
   RPC_OK,
   rpcOkSchema,
   transferRequestSchema,
   type HangupRequest,
+  type PlaybackInterruptedReply,
+  type PlaybackInterruptedRequest,
   type RpcMethod,
   type RpcOk,
   type TransferRequest,
@@ -50,3 +54,4 @@ export {
   type ToolCallMessage,
 } from './topics.js';
 export { maskIdentity, maskPhoneNumber, personalDataRedaction } from './privacy.js';
+export { heardTranscript } from './heard.js';

@@ -16,6 +16,7 @@ import type { CallContext } from './context.js';
 import { DtmfCollector, dtmfUserInput } from './dtmf.js';
 import { composeInstructions, greetingInstructions, resumeInstructions } from './instructions.js';
 import { PhoneLine } from './phone-line.js';
+import { PhonePlayoutOutput } from './phone-playout.js';
 import { createRealtimeModel } from './realtime-model.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 
@@ -156,6 +157,10 @@ export async function startConversation<P>(
     outputOptions: { transcriptionEnabled: true },
     record: false,
   });
+  // An interrupted reply is cut where the caller stopped hearing it, not where LiveKit did.
+  const roomAudio = session.output.audio;
+  if (phone && roomAudio)
+    session.output.audio = new PhonePlayoutOutput(roomAudio, (ms) => phone.playbackInterrupted(ms), log);
 
   return {
     async callerJoined(call, at) {

@@ -181,7 +181,9 @@ describe('CallSession', () => {
     phone.finishJoin();
     await settle();
     expect(phone.dtmf).toEqual(['5']);
-    expect([...phone.rpc.keys()].sort()).toEqual([RPC_METHODS.hangup, RPC_METHODS.transfer].sort());
+    expect([...phone.rpc.keys()].sort()).toEqual(
+      [RPC_METHODS.hangup, RPC_METHODS.playbackInterrupted, RPC_METHODS.transfer].sort(),
+    );
 
     for (let chunk = 2; chunk < 12; chunk++) t.ws.message(mediaMessage(chunk));
     t.ws.message(mediaMessage(12, tonePayload(12, 0)));
