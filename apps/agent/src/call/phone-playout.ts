@@ -20,7 +20,7 @@ export type AskHeard = (playedMs: number) => Promise<PlaybackInterruptedReply | 
 
 /** The position and transcript the caller heard, given what the bridge answered. */
 export function heardPlayback(ev: PlaybackFinishedEvent, reply: PlaybackInterruptedReply | undefined) {
-  if (!reply?.cut || ev.playbackPosition <= 0) return ev;
+  if (!ev.interrupted || !reply?.cut || ev.playbackPosition <= 0) return ev;
   const heardS = reply.heardMs / 1000;
   if (heardS >= ev.playbackPosition) return ev;
   const fraction = heardS / ev.playbackPosition;
