@@ -133,10 +133,10 @@ describe('faults with real processes', () => {
     expect(running.bridge.entries().some((e) => e.msg === 'agent replaced')).toBe(true);
     // Recovery time is printed, not asserted. Measured ≈ 2.5 s on the 2-core machine: the orphaned
     // call process leaves the room as soon as its IPC channel closes, then the 1 s grace, the
-    // dispatch and the new agent's greeting. (Before it left by itself, 26 s: LiveKit Agents' 15 s
+    // dispatch and the new agent's first words. (Before it left by itself, 26 s: LiveKit Agents' 15 s
     // orphan timeout, then LiveKit's ~10 s to notice.)
     await call.hangup();
-  }, 120_000);
+  }, 180_000);
 
   it("replaces an agent whose call process is SIGKILLed (it never leaves): LiveKit's connection-lost report", async () => {
     const { running, call, serving } = await greetedCallWithTwoWorkers();
@@ -155,7 +155,7 @@ describe('faults with real processes', () => {
     expect(log.some((e) => e.msg === 'agent replaced')).toBe(true);
     // Printed, not asserted: LiveKit reports the connection lost with its next quality update,
     // 5–10 s after the kill (it drops the participant only ~10 s later); then the grace, the
-    // dispatch and the greeting.
+    // dispatch and the new agent's first words.
     await call.hangup();
   }, 120_000);
 
