@@ -21,7 +21,8 @@ import type { Logger } from '../ops/logger.js';
 const RPC_TIMEOUT_MS = 5_000;
 /**
  * The interrupted reply waits for this answer before its truncation point is known; past it the
- * agent keeps its own playout position (LiveKit's minimum RPC timeout is 1 s).
+ * agent keeps its own playout position. The bridge answers at once (no I/O), so this is one round
+ * trip through LiveKit.
  */
 const PLAYBACK_RPC_TIMEOUT_MS = 1_000;
 

@@ -373,7 +373,7 @@ describe('CallSession', () => {
     // Nothing played yet: nothing to cut.
     expect(await ask()).toEqual({ cut: false });
     // The agent speaks a second of tone; Twilio echoes the marks up to 400 ms of it.
-    phone.opts.events.onAgentState('speaking');
+    phone.opts.events.onAgentState('speaking', 'agent-1');
     const tone = new Int16Array(960);
     for (let i = 0; i < tone.length; i++)
       tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 48_000));
