@@ -105,8 +105,9 @@ export async function startConversation<P>(
     if (ev.newState === 'speaking' && !greeted && joinedAt !== undefined) {
       greeted = true;
       const latencyMs = Date.now() - joinedAt;
-      log.info({ latencyMs }, 'agent first spoke');
-      metrics.report({ metric: 'greetingSeconds', value: latencyMs / 1000 });
+      log.info({ latencyMs, resumed: initialCall.resumed === true }, 'agent first spoke');
+      // A replacement agent's pick-up line is not a greeting: it would skew the greeting figures.
+      if (!initialCall.resumed) metrics.report({ metric: 'greetingSeconds', value: latencyMs / 1000 });
     }
   });
   session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => watchdog.callerState(ev.newState));
