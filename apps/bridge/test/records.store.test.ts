@@ -219,6 +219,10 @@ describe.each(['sqlite', 'postgres'] as const)('call store (%s)', (backend) => {
     // Not awaited: the agent left while these writes were still queued.
     void recorder.transcript('CR01', { speaker: 'agent', identity: 'agent-1', text: 'Hello.', at });
     void recorder.transcript('CR01', { speaker: 'caller', identity: 'phone-1', text: ' Move it. ', at });
+    void recorder.toolCall('CR01', {
+      ...{ name: 'check_eligibility', toolCallId: 'c1', arguments: { member_id: 'MB123456' } },
+      ...{ result: { covered: true }, error: null, startedAt: at + 1, endedAt: at + 2 },
+    });
     expect(await recorder.resumeFields('CR01')).toEqual({
       task: 'Confirm Tuesday',
       instructions: 'Speak slowly.',
@@ -226,6 +230,7 @@ describe.each(['sqlite', 'postgres'] as const)('call store (%s)', (backend) => {
       history: [
         { speaker: 'agent', text: 'Hello.' },
         { speaker: 'caller', text: 'Move it.' },
+        { speaker: 'tool', text: 'check_eligibility({"member_id":"MB123456"}) → {"covered":true}' },
       ],
     });
     // An inbound call without a record line yet: nothing to add, and no error.

@@ -55,6 +55,9 @@ describe('the conversation so far, for a replacement agent', () => {
     const over = [{ speaker: 'caller', text: 'z'.repeat(DISPATCH_LIMITS.historyChars + 1) }];
     expect(dispatchMetadataSchema.safeParse({ ...room, history: over }).success).toBe(false);
     const who = [{ speaker: 'operator', text: 'hi' }];
+    expect(
+      dispatchMetadataSchema.safeParse({ ...room, history: [{ speaker: 'tool', text: 'f() → 1' }] }).success,
+    ).toBe(true);
     expect(dispatchMetadataSchema.safeParse({ ...room, history: who }).success).toBe(false);
     expect(
       dispatchMetadataSchema.safeParse({ ...room, history: [{ speaker: 'agent', text: '' }] }).success,

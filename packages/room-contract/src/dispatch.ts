@@ -34,9 +34,12 @@ export const DISPATCH_LIMITS = {
   historyChars: 16_000,
 } as const;
 
-/** One line of the conversation so far, as the bridge recorded it from the room's transcripts. */
+/**
+ * One line of the conversation so far, as the bridge recorded it: what the caller or the agent
+ * said (the room's transcripts), or a tool call the agent made and its result (`tool`).
+ */
 export const historyLineSchema = z.object({
-  speaker: z.enum(['caller', 'agent']),
+  speaker: z.enum(['caller', 'agent', 'tool']),
   text: z.string().min(1),
 });
 export type HistoryLine = z.infer<typeof historyLineSchema>;
@@ -75,7 +78,7 @@ export const dispatchMetadataSchema = roomMetadataSchema.extend({
   /** Set when the bridge dispatches a new agent because the first one left mid-call. */
   resumed: z.boolean().optional(),
   /**
-   * With `resumed`: the conversation so far (both sides, oldest first, the most recent
+   * With `resumed`: the conversation so far (both sides and the tool calls, oldest first, the most recent
    * `DISPATCH_LIMITS.historyChars` characters), so the new agent continues it.
    */
   history: z

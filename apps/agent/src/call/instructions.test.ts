@@ -40,6 +40,7 @@ describe('a replacement agent continues the call', () => {
     history: [
       { speaker: 'agent', text: 'Hello, I am an AI assistant calling about your appointment.' },
       { speaker: 'caller', text: 'Can we move it to Wednesday?' },
+      { speaker: 'tool', text: 'find_slots({"day":"Wednesday"}) → {"slots":["10:00"]}' },
     ],
   };
 
@@ -61,7 +62,8 @@ describe('a replacement agent continues the call', () => {
     expect(text).toContain('Your task on this call: Confirm the Tuesday appointment.');
     expect(text).toContain('Speak slowly.');
     expect(text).toContain(
-      'Assistant: Hello, I am an AI assistant calling about your appointment.\nCaller: Can we move it to Wednesday?',
+      'Assistant: Hello, I am an AI assistant calling about your appointment.\nCaller: Can we move it to Wednesday?\n' +
+        'Tool call: find_slots({"day":"Wednesday"}) → {"slots":["10:00"]}',
     );
     expect(text).toMatch(/Do not greet the caller again/);
     const first = resumeInstructions(text);

@@ -1,8 +1,9 @@
-import { recentHistory, type DispatchMetadata } from '@callbridge/room-contract';
+import type { DispatchMetadata } from '@callbridge/room-contract';
 import type { Logger } from '../logger.js';
 import { dispatchFieldsOf } from '../outbound/dispatch-fields.js';
 import type { CallEventHub } from './call-events.js';
 import type { CallStore } from './call-store.js';
+import { resumeHistory } from './resume-history.js';
 import type { CallStatusValue, RecordOutcome, ToolCallEntry, TranscriptLine } from './schema.js';
 
 const FINAL_TWILIO_STATUSES: Record<string, RecordOutcome> = {
@@ -184,7 +185,8 @@ export class CallRecorder {
 
   /**
    * What a replacement agent needs to continue the call, from its record: the fields the first
-   * dispatch carried (task, instructions, voice) and the transcript so far (most recent part).
+   * dispatch carried (task, instructions, voice) and the conversation so far (transcript and tool
+   * calls, most recent part).
    * Waits for this call's queued writes first, so every line recorded before is in. Never throws:
    * a database that cannot answer costs the new agent its memory, not the call its agent.
    */
@@ -195,8 +197,10 @@ export class CallRecorder {
       await this.queues.get(callSid);
       await this.ready;
       const record = await this.store.get(callSid);
-      const lines = await this.store.transcript(callSid);
-      const history = recentHistory(lines.map((l) => ({ speaker: l.speaker, text: l.text })));
+      const history = resumeHistory(
+        await this.store.transcript(callSid),
+        await this.store.toolCalls(callSid),
+      );
       return { ...(record ? dispatchFieldsOf(record) : {}), ...(history.length > 0 && { history }) };
     } catch (err) {
       this.log.error(
