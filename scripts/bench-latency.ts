@@ -12,7 +12,7 @@ import { measureLoopbackLatency } from '@callbridge/testkit/livekit';
 import { logLevelFrom, setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import type { SimSessionInfo } from '@callbridge/testkit/realtime';
 import { percentile, round } from '@callbridge/testkit/stats';
-import { type SimulatedCall } from '@callbridge/testkit/twilio';
+import { isProgressMark, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { waitFor } from '@callbridge/testkit/wait';
 import { appLogTail, startStack, type Stack } from './lib/stack.js';
 
@@ -195,7 +195,9 @@ async function oneCall(stack: Stack, index: number): Promise<CallResult> {
 let clearedUtterances = 0;
 async function answerOver(call: SimulatedCall, what: string): Promise<void> {
   let over: 'played' | 'cleared' | undefined;
-  const onMark = (m: { cleared: boolean }) => (over ??= m.cleared ? 'cleared' : 'played');
+  const onMark = (m: { name: string; cleared: boolean }) => {
+    if (!isProgressMark(m.name)) over ??= m.cleared ? 'cleared' : 'played';
+  };
   const onClear = () => (over ??= 'cleared');
   call.on('mark', onMark);
   call.on('clear', onClear);

@@ -3,7 +3,8 @@
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import type { NodeApp } from '@callbridge/testkit/process';
-import type { SimulatedCall } from '@callbridge/testkit/twilio';
+import { isProgressMark, type SimulatedCall } from '@callbridge/testkit/twilio';
+import type { RealtimeScript, RealtimeSimulator } from '@callbridge/testkit/realtime';
 import { waitFor } from '@callbridge/testkit/wait';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../scripts/lib/stack.js';
@@ -24,15 +25,39 @@ function workerServing(s: Stack, callSid: string): Promise<NodeApp> {
 }
 
 const GREETING = 'Hello, this is the assistant. How can I help?';
+const RESUMED = 'Sorry about that, where were we?';
+const CALLER_SAID = 'I would like to move my appointment to Tuesday.';
+const FIRST_ANSWER = 'Which time on Tuesday suits you?';
+const ANSWER_WITH_CONTEXT = 'Tuesday at ten is free. Shall I book it?';
+const ANSWER_WITHOUT_CONTEXT = 'Sorry, what would you like to do?';
+
+/**
+ * The model stand-in follows its instructions as a model would: told to pick the call up after an
+ * interruption it apologises instead of greeting, and it can only answer about Tuesday when what the
+ * caller said before is in its context (its instructions: the transcript is quoted there).
+ */
+const SCRIPT: RealtimeScript = {
+  greeting: (ctx) => ({ say: /where were we/i.test(ctx.instructions) ? RESUMED : GREETING }),
+  turns: {
+    1: (ctx) => ({
+      say: ctx.instructions.includes(CALLER_SAID)
+        ? ANSWER_WITH_CONTEXT
+        : ctx.responseNumber === 2
+          ? FIRST_ANSWER
+          : ANSWER_WITHOUT_CONTEXT,
+    }),
+  },
+  userTranscripts: { 1: CALLER_SAID },
+};
 
 /**
  * The caller hears the agent after a fault: an onset after `afterMs`, played out to its end, and
- * it is the greeting (correlation with the simulator's voice), i.e. a new agent took the call.
+ * it is `text` (correlation with the simulator's voice), i.e. a new agent took the call.
  */
-async function hearsGreetingAgain(call: SimulatedCall, afterMs: number): Promise<number> {
+async function hearsAgentAgain(call: SimulatedCall, afterMs: number, text: string): Promise<number> {
   const at = await call.waitForAudioOnset(afterMs, 45_000);
-  await playedOut(call, 'the new greeting');
-  expect(matches(heardSince(call, at - 100), GREETING).median).toBeGreaterThan(0.7);
+  await playedOut(call, 'the new agent');
+  expect(matches(heardSince(call, at - 100), text).median).toBeGreaterThan(0.7);
   return at;
 }
 
@@ -40,7 +65,7 @@ async function hearsGreetingAgain(call: SimulatedCall, afterMs: number): Promise
 async function greetedCallWithTwoWorkers() {
   const s = await startStack({
     workers: 2,
-    script: { greeting: { say: GREETING } },
+    script: SCRIPT,
     bridgeEnv: { AGENT_REJOIN_GRACE_S: '1', AGENT_REJOIN_TIMEOUT_S: '30' },
   });
   stack = s;
@@ -51,13 +76,52 @@ async function greetedCallWithTwoWorkers() {
   return { running: s, call, serving: await workerServing(s, call.callSid) };
 }
 
+/** The caller says something and hears the answer out; returns when the answer started. */
+async function callerTurn(call: SimulatedCall, text: string): Promise<number> {
+  const askedAt = performance.now();
+  await call.sendAudio(speechPcm({ text, sampleRate: 8000 }));
+  const at = await call.waitForAudioOnset(askedAt, 20_000);
+  await playedOut(call, 'the answer');
+  return at;
+}
+
+/** The Realtime connection the replacement agent opened (the second one). */
+function replacementSession(rt: RealtimeSimulator) {
+  return waitFor('the new agent to connect to the model', () => rt.sessions[1], 30_000);
+}
+
 describe('faults with real processes', () => {
-  it('replaces an agent whose worker is SIGKILLed mid-call: the caller hears the new agent', async () => {
+  it('replaces an agent whose worker is SIGKILLed mid-call: the new agent continues the conversation', async () => {
     const { running, call, serving } = await greetedCallWithTwoWorkers();
+    const rt = running.realtime!;
+    const firstAnswerAt = await callerTurn(call, CALLER_SAID);
+    expect(matches(heardSince(call, firstAnswerAt - 100), FIRST_ANSWER).median).toBeGreaterThan(0.7);
 
     const killedAt = performance.now();
     serving.signal('SIGKILL');
-    const heardAgainAt = await hearsGreetingAgain(call, killedAt);
+    // Its first words are the pick-up line, not the greeting...
+    const heardAgainAt = await hearsAgentAgain(call, killedAt, RESUMED);
+    expect(matches(heardSince(call, heardAgainAt - 100), GREETING).median).toBeLessThan(0.5);
+    const second = await replacementSession(rt);
+    const firstReply = rt.events.find(
+      (e) => e.sessionId === second.id && e.direction === 'client' && e.type === 'response.create',
+    )!;
+    const asked = JSON.stringify(firstReply.body);
+    expect(asked).toMatch(/where were we/);
+    expect(asked).not.toMatch(/Greet the caller/);
+    // ...and the conversation so far (from the bridge's call record) is in the model's context.
+    const configured = rt.events.filter(
+      (e) => e.sessionId === second.id && e.direction === 'client' && e.type === 'session.update',
+    );
+    const context = JSON.stringify(configured.map((e) => e.body));
+    for (const line of [`Assistant: ${GREETING}`, `Caller: ${CALLER_SAID}`, `Assistant: ${FIRST_ANSWER}`])
+      expect(context).toContain(line);
+    const redispatch = running.bridge.entries().find((e) => e.msg === 'new agent continues the call');
+    expect(redispatch?.historyLines).toBe(3);
+
+    // The caller's next turn is answered with the earlier turns available to the model.
+    const nextAt = await callerTurn(call, 'Hello? Did you get that?');
+    expect(matches(heardSince(call, nextAt - 100), ANSWER_WITH_CONTEXT).median).toBeGreaterThan(0.7);
     const recoveryMs = Math.round(heardAgainAt - killedAt);
     console.log(JSON.stringify({ agent_kill_recovery_ms: recoveryMs }));
     const other = running.workers.find((w) => w !== serving)!;
@@ -69,10 +133,10 @@ describe('faults with real processes', () => {
     expect(running.bridge.entries().some((e) => e.msg === 'agent replaced')).toBe(true);
     // Recovery time is printed, not asserted. Measured ≈ 2.5 s on the 2-core machine: the orphaned
     // call process leaves the room as soon as its IPC channel closes, then the 1 s grace, the
-    // dispatch and the new agent's greeting. (Before it left by itself, 26 s: LiveKit Agents' 15 s
+    // dispatch and the new agent's first words. (Before it left by itself, 26 s: LiveKit Agents' 15 s
     // orphan timeout, then LiveKit's ~10 s to notice.)
     await call.hangup();
-  }, 120_000);
+  }, 180_000);
 
   it("replaces an agent whose call process is SIGKILLed (it never leaves): LiveKit's connection-lost report", async () => {
     const { running, call, serving } = await greetedCallWithTwoWorkers();
@@ -83,7 +147,7 @@ describe('faults with real processes', () => {
 
     const killedAt = performance.now();
     process.kill(jobPid, 'SIGKILL');
-    const heardAgainAt = await hearsGreetingAgain(call, killedAt);
+    const heardAgainAt = await hearsAgentAgain(call, killedAt, RESUMED);
     const recoveryMs = Math.round(heardAgainAt - killedAt);
     console.log(JSON.stringify({ agent_process_kill_recovery_ms: recoveryMs }));
     const log = running.bridge.entries();
@@ -91,7 +155,7 @@ describe('faults with real processes', () => {
     expect(log.some((e) => e.msg === 'agent replaced')).toBe(true);
     // Printed, not asserted: LiveKit reports the connection lost with its next quality update,
     // 5–10 s after the kill (it drops the participant only ~10 s later); then the grace, the
-    // dispatch and the greeting.
+    // dispatch and the new agent's first words.
     await call.hangup();
   }, 120_000);
 
@@ -131,7 +195,8 @@ describe('faults with real processes', () => {
     const rt = stack.realtime!;
     await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
     await playedOut(call, 'the greeting');
-    const marksBefore = call.marksEchoed.length;
+    const utteranceMarks = () => call.marksEchoed.filter((m) => !isProgressMark(m)).length;
+    const marksBefore = utteranceMarks();
     const clearsBefore = call.clears.length;
     await call.sendAudio(speechPcm({ text: 'When is my appointment?', sampleRate: 8000 }));
     // The answer starts, the model connection drops mid-audio, and the plugin opens a new one.
@@ -146,7 +211,7 @@ describe('faults with real processes', () => {
     // (what the agent does when the connection drops mid-answer) cleared as an interruption.
     await waitFor(
       'the cut-off answer to end at the caller',
-      () => call.marksEchoed.length > marksBefore || call.clears.length > clearsBefore,
+      () => utteranceMarks() > marksBefore || call.clears.length > clearsBefore,
     );
     const askedAt = performance.now();
     await call.sendAudio(speechPcm({ text: 'Hello? Are you still there?', sampleRate: 8000 }));

@@ -24,7 +24,7 @@ const PROCESS_TESTS_BESIDE_CODE = [
   'packages/testkit/src/cli/call.test.ts',
 ];
 
-const E2E = ['apps/*/test/**/*.e2e.test.ts', 'test/e2e.test.ts', 'test/faults.test.ts'];
+const E2E = ['apps/*/test/**/*.e2e.test.ts', 'test/e2e.test.ts', 'test/faults.test.ts', 'test/heard.test.ts'];
 
 export const LAYERS: Record<LayerName, Layer> = {
   unit: {

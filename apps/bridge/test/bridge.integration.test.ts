@@ -6,7 +6,7 @@ import {
   type AudioRecording,
   type LiveKitServer,
 } from '@callbridge/testkit/livekit';
-import type { SimulatedCall } from '@callbridge/testkit/twilio';
+import { isProgressMark, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
@@ -105,7 +105,7 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
       await standIn.setState('speaking');
       await speak(standIn.source, speech48);
       await standIn.setState('listening');
-      await waitFor('utterance mark echoed', () => call.marksEchoed.length > 0);
+      await waitFor('utterance mark echoed', () => call.marksEchoed.some((m) => !isProgressMark(m)));
       const heard = call.heardPcm();
       expect(rmsDbfs(heard)).toBeGreaterThan(-45);
       const match = segmentedCorrelation(decimate(speech48, 6), heard, 2000);

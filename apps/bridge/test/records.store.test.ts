@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type PostgresServer } from '@callbridge/testkit/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { CallEventHub } from '../src/records/call-events.js';
+import { CallRecorder } from '../src/records/call-recorder.js';
 import type { CallStore } from '../src/records/call-store.js';
 import { openCallStore } from '../src/records/open-store.js';
 
@@ -198,5 +201,39 @@ describe.each(['sqlite', 'postgres'] as const)('call store (%s)', (backend) => {
     expect(rec).toMatchObject({ outcome: 'interrupted', endedAt: t0 + 9000, durationMs: 2000 });
     expect((await store.transcript('CC01')).map((l) => l.text)).toEqual(['I was saying']);
     expect((await store.get('CC02'))?.outcome).toBeNull();
+  });
+
+  it('gives a replacement agent what the first dispatch carried and the transcript so far, lines queued just before included', async () => {
+    const recorder = new CallRecorder(
+      Promise.resolve(store),
+      new CallEventHub(),
+      pino({ level: 'silent' }),
+      'i1',
+    );
+    await store.create({
+      ...{ callSid: 'CR01', direction: 'outbound', from: '+15550000001', to: '+15550000002' },
+      ...{ instanceId: 'i1', status: 'in-progress', task: 'Confirm Tuesday', voice: 'ash' },
+      instructions: 'Speak slowly.',
+    });
+    const at = Date.now();
+    // Not awaited: the agent left while these writes were still queued.
+    void recorder.transcript('CR01', { speaker: 'agent', identity: 'agent-1', text: 'Hello.', at });
+    void recorder.transcript('CR01', { speaker: 'caller', identity: 'phone-1', text: ' Move it. ', at });
+    void recorder.toolCall('CR01', {
+      ...{ name: 'check_eligibility', toolCallId: 'c1', arguments: { member_id: 'MB123456' } },
+      ...{ result: { covered: true }, error: null, startedAt: at + 1, endedAt: at + 2 },
+    });
+    expect(await recorder.resumeFields('CR01')).toEqual({
+      task: 'Confirm Tuesday',
+      instructions: 'Speak slowly.',
+      voice: 'ash',
+      history: [
+        { speaker: 'agent', text: 'Hello.' },
+        { speaker: 'caller', text: 'Move it.' },
+        { speaker: 'tool', text: 'check_eligibility({"member_id":"MB123456"}) → {"covered":true}' },
+      ],
+    });
+    // An inbound call without a record line yet: nothing to add, and no error.
+    expect(await recorder.resumeFields('CR-unknown')).toEqual({});
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DISPATCH_LIMITS, dispatchMetadataSchema, roomMetadataSchema } from './dispatch.js';
+import { DISPATCH_LIMITS, dispatchMetadataSchema, recentHistory, roomMetadataSchema } from './dispatch.js';
 
 const room = { callSid: 'CA1', direction: 'inbound', from: '+15551234567', to: '+15557654321' } as const;
 
@@ -25,5 +25,42 @@ describe('room and dispatch metadata', () => {
     expect(dispatchMetadataSchema.safeParse(longTask).success).toBe(false);
     expect(dispatchMetadataSchema.safeParse({ ...room, voice: '' }).success).toBe(false);
     expect(dispatchMetadataSchema.safeParse({ ...room, resumed: 'yes' }).success).toBe(false);
+  });
+});
+
+describe('the conversation so far, for a replacement agent', () => {
+  it('keeps the most recent lines that fit, cutting the oldest kept line at its start', () => {
+    const lines = [
+      { speaker: 'agent', text: 'Hello, how can I help?' },
+      { speaker: 'caller', text: '  ' },
+      { speaker: 'caller', text: 'Move my appointment.' },
+      { speaker: 'agent', text: 'To which day?' },
+    ] as const;
+    expect(recentHistory(lines)).toEqual([
+      { speaker: 'agent', text: 'Hello, how can I help?' },
+      { speaker: 'caller', text: 'Move my appointment.' },
+      { speaker: 'agent', text: 'To which day?' },
+    ]);
+    expect(recentHistory(lines, 25)).toEqual([
+      { speaker: 'caller', text: 'appointment.' },
+      { speaker: 'agent', text: 'To which day?' },
+    ]);
+    const long = [{ speaker: 'caller', text: 'y'.repeat(DISPATCH_LIMITS.historyChars * 2) }] as const;
+    const kept = recentHistory(long);
+    expect(kept[0]!.text).toHaveLength(DISPATCH_LIMITS.historyChars);
+    expect(dispatchMetadataSchema.safeParse({ ...room, resumed: true, history: kept }).success).toBe(true);
+  });
+
+  it('refuses a history past the limit, an unknown speaker or an empty line', () => {
+    const over = [{ speaker: 'caller', text: 'z'.repeat(DISPATCH_LIMITS.historyChars + 1) }];
+    expect(dispatchMetadataSchema.safeParse({ ...room, history: over }).success).toBe(false);
+    const who = [{ speaker: 'operator', text: 'hi' }];
+    expect(
+      dispatchMetadataSchema.safeParse({ ...room, history: [{ speaker: 'tool', text: 'f() → 1' }] }).success,
+    ).toBe(true);
+    expect(dispatchMetadataSchema.safeParse({ ...room, history: who }).success).toBe(false);
+    expect(
+      dispatchMetadataSchema.safeParse({ ...room, history: [{ speaker: 'agent', text: '' }] }).success,
+    ).toBe(false);
   });
 });

@@ -21,8 +21,51 @@ export const roomMetadataSchema = z.object({
 });
 export type RoomMetadata = z.infer<typeof roomMetadataSchema>;
 
-/** Limits the agent accepts; the bridge's outbound API refuses longer values before they get here. */
-export const DISPATCH_LIMITS = { task: 4000, instructions: 20_000, voice: 64 } as const;
+/**
+ * Limits the agent accepts; the bridge's outbound API refuses longer values before they get here.
+ * `historyChars` bounds the transcript a replacement agent is given (the most recent lines are
+ * kept, see `recentHistory`): well inside LiveKit's metadata limit (512 KiB by default) and a small
+ * share of the model's context.
+ */
+export const DISPATCH_LIMITS = {
+  task: 4000,
+  instructions: 20_000,
+  voice: 64,
+  historyChars: 16_000,
+} as const;
+
+/**
+ * One line of the conversation so far, as the bridge recorded it: what the caller or the agent
+ * said (the room's transcripts), or a tool call the agent made and its result (`tool`).
+ */
+export const historyLineSchema = z.object({
+  speaker: z.enum(['caller', 'agent', 'tool']),
+  text: z.string().min(1),
+});
+export type HistoryLine = z.infer<typeof historyLineSchema>;
+
+const historyChars = (lines: readonly HistoryLine[]) => lines.reduce((n, l) => n + l.text.length, 0);
+
+/**
+ * The most recent lines of a transcript that fit in `DISPATCH_LIMITS.historyChars` (the text of
+ * one line longer than that is cut at its start, keeping its end). Empty lines are dropped.
+ */
+export function recentHistory(
+  lines: readonly HistoryLine[],
+  maxChars: number = DISPATCH_LIMITS.historyChars,
+): HistoryLine[] {
+  const out: HistoryLine[] = [];
+  let left = maxChars;
+  for (let i = lines.length - 1; i >= 0 && left > 0; i--) {
+    const line = lines[i]!;
+    const text = line.text.trim();
+    if (!text) continue;
+    const kept = text.length <= left ? text : text.slice(text.length - left);
+    out.unshift({ speaker: line.speaker, text: kept });
+    left -= kept.length;
+  }
+  return out;
+}
 
 /** The dispatch metadata: the room metadata plus this job's task, and whether it replaces a lost agent. */
 export const dispatchMetadataSchema = roomMetadataSchema.extend({
@@ -34,5 +77,15 @@ export const dispatchMetadataSchema = roomMetadataSchema.extend({
   voice: z.string().min(1).max(DISPATCH_LIMITS.voice).optional(),
   /** Set when the bridge dispatches a new agent because the first one left mid-call. */
   resumed: z.boolean().optional(),
+  /**
+   * With `resumed`: the conversation so far (both sides and the tool calls, oldest first, the most recent
+   * `DISPATCH_LIMITS.historyChars` characters), so the new agent continues it.
+   */
+  history: z
+    .array(historyLineSchema)
+    .refine((lines) => historyChars(lines) <= DISPATCH_LIMITS.historyChars, {
+      message: `history is longer than ${DISPATCH_LIMITS.historyChars} characters`,
+    })
+    .optional(),
 });
 export type DispatchMetadata = z.infer<typeof dispatchMetadataSchema>;

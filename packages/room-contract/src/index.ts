@@ -7,9 +7,12 @@ export {
   callDirectionSchema,
   DISPATCH_LIMITS,
   dispatchMetadataSchema,
+  historyLineSchema,
+  recentHistory,
   roomMetadataSchema,
   type CallDirection,
   type DispatchMetadata,
+  type HistoryLine,
   type RoomMetadata,
 } from './dispatch.js';
 export {
@@ -31,12 +34,16 @@ export {
 export {
   hangupRequestSchema,
   parseRpcPayload,
+  playbackInterruptedReplySchema,
+  playbackInterruptedRequestSchema,
   RPC_ERROR_CODES,
   RPC_METHODS,
   RPC_OK,
   rpcOkSchema,
   transferRequestSchema,
   type HangupRequest,
+  type PlaybackInterruptedReply,
+  type PlaybackInterruptedRequest,
   type RpcMethod,
   type RpcOk,
   type TransferRequest,
@@ -48,3 +55,4 @@ export {
   type ToolCallMessage,
 } from './topics.js';
 export { maskIdentity, maskPhoneNumber, personalDataRedaction } from './privacy.js';
+export { heardTranscript } from './heard.js';

@@ -10,6 +10,13 @@ export const RPC_METHODS = {
   hangup: 'hangup',
   /** Transfer the caller to another number (it must be on the bridge's allow list). Payload: TransferRequest. */
   transfer: 'transfer',
+  /**
+   * The agent's speech was interrupted: the bridge stops the caller's playback (if it has not
+   * already) and replies with how much of that utterance the caller heard (PlaybackInterruptedReply),
+   * which trails what LiveKit played out by whatever Twilio still had buffered.
+   * Payload: PlaybackInterruptedRequest.
+   */
+  playbackInterrupted: 'playbackInterrupted',
 } as const;
 export type RpcMethod = (typeof RPC_METHODS)[keyof typeof RPC_METHODS];
 
@@ -24,6 +31,24 @@ export const transferRequestSchema = z.object({
   to: z.string().min(1),
 });
 export type TransferRequest = z.infer<typeof transferRequestSchema>;
+
+export const playbackInterruptedRequestSchema = z.object({
+  /** How far the agent's own audio output got, in ms (for the bridge's logs). */
+  playedMs: z.number().nonnegative().optional(),
+});
+export type PlaybackInterruptedRequest = z.infer<typeof playbackInterruptedRequestSchema>;
+
+export const playbackInterruptedReplySchema = z.discriminatedUnion('cut', [
+  /** The caller had heard the whole utterance: nothing was cut. */
+  z.object({ cut: z.literal(false) }),
+  /** Cut: the caller heard `heardMs` of the utterance's `sentMs` (from its first frame sent). */
+  z.object({
+    cut: z.literal(true),
+    heardMs: z.number().nonnegative(),
+    sentMs: z.number().nonnegative(),
+  }),
+]);
+export type PlaybackInterruptedReply = z.infer<typeof playbackInterruptedReplySchema>;
 
 /** The bridge's reply to an RPC it accepted. */
 export const rpcOkSchema = z.object({ ok: z.literal(true) });

@@ -44,6 +44,13 @@ export {
 } from './_decode.js';
 export { encodeMedia, encodeMark, encodeClear, mulawToPayload, payloadToMulaw } from './_encode.js';
 export {
+  PROGRESS_MARK_INTERVAL_MS,
+  parseMarkName,
+  progressMark,
+  utteranceEndMark,
+  type CallbridgeMark,
+} from './_mark-names.js';
+export {
   connectStreamTwiml,
   sayAndHangupTwiml,
   hangupTwiml,

@@ -4,6 +4,7 @@
  * and validated; a room joined by hand (e.g. with the `lk` CLI) simply has an empty context.
  */
 import {
+  type HistoryLine,
   callDirectionSchema,
   dispatchMetadataSchema,
   PHONE_ATTRIBUTES,
@@ -34,6 +35,10 @@ export interface CallContext {
   instructions?: string;
   /** Voice override for this call (dispatch metadata). */
   voice?: string;
+  /** This agent replaces one that was lost mid-call: continue the conversation, do not greet. */
+  resumed?: boolean;
+  /** With `resumed`: the conversation so far as the bridge recorded it (oldest first). */
+  history?: HistoryLine[];
   /**
    * The phone participant the bridge joins as (`phone-<digits>`, or `phone-<callSid>` for a withheld
    * number), when the metadata names the call; undefined for a room joined by hand.
@@ -120,6 +125,8 @@ export function callContextFromMetadata(dispatchMetadata: string, roomMetadata: 
     task: job.fields.task,
     instructions: job.fields.instructions,
     voice: job.fields.voice,
+    ...(job.fields.resumed && { resumed: true }),
+    ...(job.fields.history && job.fields.history.length > 0 && { history: job.fields.history }),
     phoneIdentity: bridgeCall.success
       ? phoneIdentityFor(remotePartyOf(bridgeCall.data), bridgeCall.data.callSid)
       : phoneIdentityFor(remoteNumber),

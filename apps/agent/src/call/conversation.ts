@@ -14,8 +14,9 @@ import { RoomToolCallRecorder } from '../tools/tool-call-log.js';
 import { CallEnding } from './call-ending.js';
 import type { CallContext } from './context.js';
 import { DtmfCollector, dtmfUserInput } from './dtmf.js';
-import { composeInstructions, greetingInstructions } from './instructions.js';
+import { composeInstructions, greetingInstructions, resumeInstructions } from './instructions.js';
 import { PhoneLine } from './phone-line.js';
+import { PhonePlayoutOutput } from './phone-playout.js';
 import { createRealtimeModel } from './realtime-model.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 
@@ -97,18 +98,27 @@ export async function startConversation<P>(
   let timeLimit: NodeJS.Timeout | undefined;
   let joinedAt: number | undefined;
   let firstSpokeAt: number | undefined;
-  let greetingRequested = false;
-  const requestGreeting = (call: CallContext) => {
-    greetingRequested = true;
-    session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
-    log.info('greeting requested');
+  let firstWordsRequested = false;
+  /** A replacement agent (re-dispatched mid-call) speaks first even with the greeting off. */
+  const wantsFirstWords = (call: CallContext) => config.greeting.enabled || call.resumed === true;
+  const requestFirstWords = (call: CallContext) => {
+    firstWordsRequested = true;
+    if (call.resumed) {
+      // Taking over a call under way: no fresh greeting, a short "where were we".
+      session.generateReply({ instructions: resumeInstructions(instructions) });
+      log.info({ historyLines: call.history?.length ?? 0 }, 'resuming the call');
+    } else {
+      session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
+      log.info('greeting requested');
+    }
   };
   /** Once both are known: how long the caller waited in the room for the agent's first words. */
   const reportFirstWords = () => {
     if (joinedAt === undefined || firstSpokeAt === undefined) return;
     const latencyMs = Math.max(0, firstSpokeAt - joinedAt);
-    log.info({ latencyMs }, 'agent first spoke');
-    metrics.report({ metric: 'greetingSeconds', value: latencyMs / 1000 });
+    log.info({ latencyMs, resumed: initialCall.resumed === true }, 'agent first spoke');
+    // A replacement agent's pick-up line is not a greeting: it would skew the greeting figures.
+    if (!initialCall.resumed) metrics.report({ metric: 'greetingSeconds', value: latencyMs / 1000 });
   };
 
   session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
@@ -167,11 +177,15 @@ export async function startConversation<P>(
     outputOptions: { transcriptionEnabled: true },
     record: false,
   });
-  // A bridge call's greeting is asked for at once, while the phone line is still coming up: the
-  // model's think time overlaps the call setup. Nothing is spoken into an empty room: LiveKit
+  // An interrupted reply is cut where the caller stopped hearing it, not where LiveKit did.
+  const roomAudio = session.output.audio;
+  if (phone && roomAudio)
+    session.output.audio = new PhonePlayoutOutput(roomAudio, (ms) => phone.playbackInterrupted(ms), log);
+  // A bridge call's first words are asked for at once, while the phone line is still coming up:
+  // the model's think time overlaps the call setup. Nothing is spoken into an empty room: LiveKit
   // Agents holds the agent's audio until a participant subscribes to its track, and the phone
   // subscribes once it joined, when the caller can hear.
-  if (caller.isPhone && config.greeting.enabled) requestGreeting(initialCall);
+  if (caller.isPhone && wantsFirstWords(initialCall)) requestFirstWords(initialCall);
 
   return {
     async callerJoined(call, at) {
@@ -190,7 +204,7 @@ export async function startConversation<P>(
         );
       }
       reportFirstWords();
-      if (config.greeting.enabled && !greetingRequested) requestGreeting(call);
+      if (wantsFirstWords(call) && !firstWordsRequested) requestFirstWords(call);
     },
     endNow: (reason) => ending.endNow(reason),
   };

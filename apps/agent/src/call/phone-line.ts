@@ -6,9 +6,12 @@
 import {
   PHONE_ATTRIBUTES,
   PHONE_CALL_STATUS,
+  playbackInterruptedReplySchema,
   RPC_METHODS,
   rpcOkSchema,
   type HangupRequest,
+  type PlaybackInterruptedReply,
+  type PlaybackInterruptedRequest,
   type RpcMethod,
   type TransferRequest,
 } from '@callbridge/room-contract';
@@ -16,6 +19,12 @@ import { RpcError, RoomEvent, type Participant, type Room } from '@livekit/rtc-n
 import type { Logger } from '../ops/logger.js';
 
 const RPC_TIMEOUT_MS = 5_000;
+/**
+ * The interrupted reply waits for this answer before its truncation point is known; past it the
+ * agent keeps its own playout position. The bridge answers at once (no I/O), so this is one round
+ * trip through LiveKit.
+ */
+const PLAYBACK_RPC_TIMEOUT_MS = 1_000;
 
 /** A transfer the bridge refused or could not perform; `message` is safe to tell the model. */
 export class TransferRefusedError extends Error {
@@ -76,6 +85,26 @@ export class PhoneLine implements PhoneControl {
     }
   }
 
+  /**
+   * Tells the bridge the agent's speech was interrupted; it stops the caller's playback and says
+   * how much of the utterance the caller heard. Undefined when it could not answer in time.
+   */
+  async playbackInterrupted(playedMs: number): Promise<PlaybackInterruptedReply | undefined> {
+    try {
+      const reply = await this.#rpc(
+        RPC_METHODS.playbackInterrupted,
+        { playedMs: Math.round(playedMs) } satisfies PlaybackInterruptedRequest,
+        PLAYBACK_RPC_TIMEOUT_MS,
+      );
+      const parsed = playbackInterruptedReplySchema.safeParse(JSON.parse(reply));
+      if (parsed.success) return parsed.data;
+      this.#logger.warn({ issue: parsed.error.issues[0]?.message }, 'playback reply refused');
+    } catch (err) {
+      this.#logger.warn({ err: describe(err) }, 'playback position request failed');
+    }
+    return undefined;
+  }
+
   /** Calls `onHangup` once when the bridge marks the call as hung up. Returns an unsubscribe. */
   onHangup(onHangup: () => void): () => void {
     const handler = (changed: Record<string, string>, participant: Participant) => {
@@ -91,14 +120,18 @@ export class PhoneLine implements PhoneControl {
     return () => this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
   }
 
-  async #rpc(method: RpcMethod, payload: HangupRequest | TransferRequest): Promise<string> {
+  async #rpc(
+    method: RpcMethod,
+    payload: HangupRequest | TransferRequest | PlaybackInterruptedRequest,
+    timeoutMs = RPC_TIMEOUT_MS,
+  ): Promise<string> {
     const local = this.#room.localParticipant;
     if (!local) throw new Error('not connected to the room');
     return local.performRpc({
       destinationIdentity: this.#identity,
       method,
       payload: JSON.stringify(payload),
-      responseTimeout: RPC_TIMEOUT_MS,
+      responseTimeout: timeoutMs,
     });
   }
 }

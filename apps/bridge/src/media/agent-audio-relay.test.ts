@@ -60,7 +60,7 @@ describe('AgentAudioRelay', () => {
     t.relay.onAgentState('listening');
     t.play(400, false);
     expect(t.sent).not.toContain('clear');
-    expect(t.sent.filter((s) => s.startsWith('mark:'))).toEqual(['mark:utterance-1']);
+    expect(t.sent.filter((s) => s.startsWith('mark:utterance-'))).toEqual(['mark:utterance-1']);
     expect(t.relay.unplayedMarks).toEqual(['utterance-1']);
     t.relay.onMarkEchoed('utterance-1');
     expect(t.relay.unplayedMarks).toEqual([]);
@@ -86,10 +86,13 @@ describe('AgentAudioRelay', () => {
     const t = setup();
     t.play(400, true);
     t.play(400, false);
-    expect(t.sent.filter((s) => s.startsWith('mark:'))).toEqual(['mark:utterance-1']);
+    expect(t.sent.filter((s) => s.startsWith('mark:utterance-'))).toEqual(['mark:utterance-1']);
     t.play(200, true);
     t.play(400, false);
-    expect(t.sent.filter((s) => s.startsWith('mark:'))).toEqual(['mark:utterance-1', 'mark:utterance-2']);
+    expect(t.sent.filter((s) => s.startsWith('mark:utterance-'))).toEqual([
+      'mark:utterance-1',
+      'mark:utterance-2',
+    ]);
     expect(t.sent).not.toContain('clear');
   });
 
@@ -103,12 +106,60 @@ describe('AgentAudioRelay', () => {
     t.play(60, true);
     t.play(400, false);
     expect(t.sent).not.toContain('clear');
-    expect(t.sent.filter((s) => s.startsWith('mark:'))).toEqual(['mark:utterance-1']);
+    expect(t.sent.filter((s) => s.startsWith('mark:utterance-'))).toEqual(['mark:utterance-1']);
     // A caller who speaks over the agent still clears it at once.
     t.relay.onAgentState('speaking');
     t.play(400, true);
     callerAt = 800;
     t.relay.onAgentState('listening');
     expect(t.sent.at(-1)).toBe('clear');
+  });
+
+  it('marks its progress through an utterance, and reports what the caller heard when the agent was interrupted', () => {
+    const t = setup();
+    t.relay.onAgentState('speaking');
+    t.play(1000, true);
+    const marks = t.sent.filter((s) => s.startsWith('mark:heard-1-')).map((s) => s.slice(5));
+    // One before the first frame, then one every 100 ms of audio sent.
+    expect(marks.slice(0, 4)).toEqual(['heard-1-0', 'heard-1-100', 'heard-1-200', 'heard-1-300']);
+    // Twilio had a burst buffered: the caller only reached 300 ms, 40 ms ago.
+    t.relay.onMarkEchoed('heard-1-0');
+    t.relay.onMarkEchoed('heard-1-100');
+    t.relay.onMarkEchoed('heard-1-300');
+    t.advance(40);
+    const report = t.relay.interruptedByAgent();
+    expect(t.sent.at(-1)).toBe('clear');
+    expect(report).toMatchObject({ utterance: 1, heardMs: 340 });
+    expect(report!.sentMs).toBeGreaterThanOrEqual(960);
+    // Marks Twilio flushes because of the clear are not playback; asking again gives the same answer.
+    t.relay.onMarkEchoed('heard-1-900');
+    expect(t.relay.interruptedByAgent()).toEqual(report);
+    expect(t.count('clear')).toBe(1);
+  });
+
+  it('does not clear an utterance the caller heard to its end, and stops extrapolating at the next mark', () => {
+    const t = setup();
+    t.relay.onAgentState('speaking');
+    t.play(400, true);
+    t.play(400, false);
+    t.relay.onAgentState('listening');
+    t.play(400, false);
+    expect(t.sent.filter((s) => s.startsWith('mark:utterance-'))).toEqual(['mark:utterance-1']);
+    // Its audio is still buffered at Twilio: an interruption now still clears it.
+    t.relay.onMarkEchoed('heard-1-200');
+    t.advance(5_000); // playback stalled after that mark: no more than the next mark is assumed heard
+    const report = t.relay.interruptedByAgent();
+    expect(report?.heardMs).toBe(300);
+    expect(t.count('clear')).toBe(1);
+
+    const heard = setup();
+    heard.relay.onAgentState('speaking');
+    heard.play(400, true);
+    heard.play(400, false);
+    heard.relay.onAgentState('listening');
+    heard.play(400, false);
+    heard.relay.onMarkEchoed('utterance-1');
+    expect(heard.relay.interruptedByAgent()).toBeUndefined();
+    expect(heard.sent).not.toContain('clear');
   });
 });

@@ -1,4 +1,5 @@
 import { muLawToBase64, type Downlink } from '@callbridge/audio';
+import { CallerPlayback, type HeardReport } from './caller-playback.js';
 
 /** Where the relay's output goes: the Twilio socket, as protocol-level actions. */
 export interface TwilioSink {
@@ -32,12 +33,17 @@ export interface AgentAudioRelayOptions {
   onConverted?: (micros: number) => void;
   /** Called when an utterance's first loud frame is about to be sent (what the caller hears begin). */
   onUtteranceStart?: () => void;
+  /** Called when the caller's playback is cleared, with what they heard of the utterance. */
+  onCleared?: (report: HeardReport) => void;
+  /** Called when the caller has heard an utterance to its end (its closing mark came back). */
+  onHeardAll?: () => void;
 }
 
 /**
  * Agent audio → Twilio: converts LiveKit PCM into 20 ms μ-law media messages as it arrives (LiveKit
- * delivers it in real time, so Twilio's buffer stays small), puts a `mark` after each utterance,
- * and sends `clear` the moment the agent is interrupted so the caller stops hearing it at once.
+ * delivers it in real time, so Twilio's buffer stays small), puts a `mark` after each utterance
+ * (and progress marks inside it, to know what the caller heard: {@link CallerPlayback}), and
+ * sends `clear` the moment the agent is interrupted so the caller stops hearing it at once.
  * Idle silence is not forwarded: there is nothing to play and it would only cost bandwidth.
  */
 export class AgentAudioRelay {
@@ -52,8 +58,8 @@ export class AgentAudioRelay {
   private agentStateKnown = false;
   private agentSpeaking = false;
   private lastLoudAt = Number.NEGATIVE_INFINITY;
-  private utterances = 0;
   private readonly pendingMarks = new Set<string>();
+  private readonly playback: CallerPlayback;
   framesSent = 0;
   clears = 0;
 
@@ -63,6 +69,7 @@ export class AgentAudioRelay {
     this.hangoverMs = opts.hangoverMs ?? 300;
     this.interruptWindowMs = opts.interruptWindowMs ?? 60;
     this.now = opts.now ?? (() => performance.now());
+    this.playback = new CallerPlayback(this.now);
   }
 
   /** Marks sent to Twilio that it has not echoed yet, i.e. audio still queued at the caller's end. */
@@ -85,6 +92,7 @@ export class AgentAudioRelay {
     if (!this.inUtterance) {
       if (!loud && !this.agentSpeaking) return;
       this.inUtterance = true;
+      this.opts.sink.sendMark(this.playback.startUtterance());
     }
     if (loud) {
       this.lastLoudAt = now;
@@ -117,14 +125,37 @@ export class AgentAudioRelay {
     }
   }
 
-  /** Twilio echoed a mark: the caller has heard everything up to it. */
+  /** Agent audio is still playing, or waiting to play, at the caller's end. */
+  get callerHearing(): boolean {
+    return this.inUtterance || this.playback.unplayed;
+  }
+
+  /** Twilio echoed a mark: the caller has heard everything up to it (unless we cleared). */
   onMarkEchoed(name: string): void {
     this.pendingMarks.delete(name);
+    const hearing = this.callerHearing;
+    this.playback.markEchoed(name);
+    if (hearing && !this.callerHearing) this.opts.onHeardAll?.();
+  }
+
+  /**
+   * The agent says it was interrupted (it knows for sure; the state-based guess above may not have
+   * fired yet): clear the caller's playback if any of the utterance is still unheard, and report
+   * what the caller heard of it. Undefined when there is nothing to cut (it was all heard).
+   */
+  interruptedByAgent(): HeardReport | undefined {
+    const done = this.playback.clearedReport;
+    if (done) return done;
+    if (!this.inUtterance && !this.playback.unplayed) return undefined;
+    this.interrupt();
+    return this.playback.clearedReport;
   }
 
   /** Cut the agent off at the caller: drop what Twilio has buffered and ignore the audio's tail. */
   interrupt(): void {
+    const report = this.playback.cleared();
     this.opts.sink.sendClear();
+    this.opts.onCleared?.(report);
     this.clears++;
     this.opts.downlink.reset();
     this.inUtterance = false;
@@ -136,7 +167,7 @@ export class AgentAudioRelay {
     this.send(this.opts.downlink.flush());
     this.inUtterance = false;
     this.utteranceHeard = false;
-    const name = `utterance-${++this.utterances}`;
+    const name = this.playback.endUtterance();
     this.pendingMarks.add(name);
     this.opts.sink.sendMark(name);
   }
@@ -145,6 +176,8 @@ export class AgentAudioRelay {
     for (const frame of frames) {
       this.opts.sink.sendMedia(muLawToBase64(frame));
       this.framesSent++;
+      const progress = this.playback.frameSent();
+      if (progress) this.opts.sink.sendMark(progress);
     }
   }
 }

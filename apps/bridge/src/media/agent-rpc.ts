@@ -1,15 +1,18 @@
 import {
   parseRpcPayload,
+  playbackInterruptedRequestSchema,
   RPC_ERROR_CODES,
   RPC_METHODS,
   RPC_OK,
   transferRequestSchema,
+  type PlaybackInterruptedReply,
 } from '@callbridge/room-contract';
 import type { CallOutcome } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import { PhoneRpcRefusal, type PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { TwilioControl } from '../twilio/control.js';
+import type { HeardReport } from './caller-playback.js';
 
 export interface AgentRpcDeps {
   config: Pick<BridgeConfig, 'transferAllowlist'>;
@@ -18,6 +21,8 @@ export interface AgentRpcDeps {
   callSid: string;
   /** The agent asked for a transfer to `to` and it was accepted (before the call ends). */
   onTransferred: (to: string) => void;
+  /** The agent was interrupted: clear the caller's playback if needed; what they heard, if cut. */
+  interrupted: () => HeardReport | undefined;
   end: (outcome: CallOutcome, reason: string) => void;
 }
 
@@ -25,6 +30,7 @@ export interface AgentRpcDeps {
  * The methods the agent may call on the phone participant (the room contract's RPC_METHODS):
  * `hangup` ends the call; `transfer` moves it to a number on TRANSFER_ALLOWLIST. Both answer
  * before the call ends, so the agent is not left waiting for a room that is going away.
+ * `playbackInterrupted` clears the caller's playback and says how much of the utterance they heard.
  */
 export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: AgentRpcDeps): void {
   const { config, twilio, log, callSid } = deps;
@@ -53,5 +59,17 @@ export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: Ag
     log.info({ callee: to }, 'call transferred');
     setTimeout(() => deps.end('transferred', 'transfer rpc'), 0);
     return JSON.stringify(RPC_OK);
+  });
+  phone.registerRpc(RPC_METHODS.playbackInterrupted, async (data) => {
+    const request = parseRpcPayload(playbackInterruptedRequestSchema, data.payload);
+    const report = deps.interrupted();
+    const reply: PlaybackInterruptedReply = report
+      ? { cut: true, heardMs: report.heardMs, sentMs: report.sentMs }
+      : { cut: false };
+    log.info(
+      { agentPlayedMs: request.ok ? request.value.playedMs : undefined, ...reply },
+      'agent interrupted: what the caller heard',
+    );
+    return JSON.stringify(reply);
   });
 }

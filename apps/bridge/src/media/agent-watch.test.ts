@@ -20,6 +20,10 @@ function setup() {
     removeParticipant: vi.fn(async () => undefined),
   };
   let live = true;
+  const history = [
+    { speaker: 'agent', text: 'Hello, I am calling about your appointment.' },
+    { speaker: 'caller', text: 'Yes, can we move it?' },
+  ] as const;
   const watch = new AgentWatch({
     config: {
       agentName: 'test-agent',
@@ -33,6 +37,8 @@ function setup() {
     call: CALL,
     phone: { agentCount: () => agents.present, unreachableAgents: () => agents.unreachable },
     isLive: () => live,
+    // What the call record holds for an outbound call placed through the API.
+    resumeFields: async () => ({ task: 'Confirm Tuesday', voice: 'ash', history: [...history] }),
     end: (outcome) => void ended.push(outcome),
   });
   return { watch, agents, ended, rooms, setLive: (v: boolean) => (live = v) };
@@ -50,20 +56,27 @@ describe('AgentWatch', () => {
     expect(t.ended).toEqual([]);
   });
 
-  it('re-dispatches after the grace period (taking out unreachable agents), then gives up', () => {
+  it('re-dispatches after the grace period (taking out unreachable agents), then gives up', async () => {
     const t = setup();
     t.agents.present = 0;
     t.agents.unreachable = ['agent-old'];
     t.watch.agentGone();
-    vi.advanceTimersByTime(1_999);
+    await vi.advanceTimersByTimeAsync(1_999);
     expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(t.rooms.removeParticipant).toHaveBeenCalledWith('call-y', 'agent-old');
+    // Everything the first dispatch carried, the conversation so far, and the re-dispatch flag.
     expect(t.rooms.dispatchAgent).toHaveBeenCalledWith('call-y', 'test-agent', {
       callSid: CALL.callSid,
       direction: 'outbound',
       from: CALL.from,
       to: CALL.to,
+      task: 'Confirm Tuesday',
+      voice: 'ash',
+      history: [
+        { speaker: 'agent', text: 'Hello, I am calling about your appointment.' },
+        { speaker: 'caller', text: 'Yes, can we move it?' },
+      ],
       resumed: true,
     });
     vi.advanceTimersByTime(12_999);

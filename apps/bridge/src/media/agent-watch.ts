@@ -18,13 +18,19 @@ export interface AgentWatchDeps {
   phone: Pick<PhoneLine, 'agentCount' | 'unreachableAgents'>;
   /** Whether the call is live (joined and not ended): only a live call gets a new agent. */
   isLive: () => boolean;
+  /**
+   * What the first dispatch carried beyond the call's facts (task, instructions, voice) and the
+   * transcript so far, for the replacement agent (read from the call record; never rejects).
+   */
+  resumeFields: () => Promise<Pick<DispatchMetadata, 'task' | 'instructions' | 'voice' | 'history'>>;
   end: (outcome: CallOutcome, reason: string) => void;
 }
 
 /**
  * Keeps an agent on a live call. The agent left, or LiveKit lost its connection, while the caller
  * is still on the line (its worker died, or it hung up without the RPC): give LiveKit a moment
- * (`agentRejoinGraceMs`) to bring it back, then dispatch a new one; if none arrives within
+ * (`agentRejoinGraceMs`) to bring it back, then dispatch a new one that continues the call (same
+ * task, instructions and voice, the transcript so far, `resumed`); if none arrives within
  * `agentRejoinTimeoutMs`, end the call (`agent_lost`) so Twilio plays the apology. Also bounds how
  * long the phone may be without LiveKit itself (`room_closed`).
  */
@@ -97,8 +103,16 @@ export class AgentWatch {
         .removeParticipant(call.room, identity)
         .catch((err: Error) => log.warn({ err: err.message, agent: identity }, 'could not remove agent'));
     const context = { callSid: call.callSid, direction: call.direction, from: call.from, to: call.to };
-    rooms
-      .dispatchAgent(call.room, config.agentName, { ...context, resumed: true } satisfies DispatchMetadata)
+    void this.deps
+      .resumeFields()
+      .then((fields) => {
+        log.info({ historyLines: fields.history?.length ?? 0 }, 'new agent continues the call');
+        return rooms.dispatchAgent(call.room, config.agentName, {
+          ...context,
+          ...fields,
+          resumed: true,
+        } satisfies DispatchMetadata);
+      })
       .catch((err: Error) => log.error({ err: err.message }, 'agent re-dispatch failed'));
   }
 }

@@ -4,6 +4,7 @@ import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { AgentAudioRelay } from './agent-audio-relay.js';
+import type { HeardReport } from './caller-playback.js';
 import { isLoud, type CallLatency } from './call-latency.js';
 import { UplinkMeter } from './uplink-meter.js';
 
@@ -28,8 +29,12 @@ export class CallAudio {
     log: Logger;
     /** Measures the greeting and each turn from what passes through here. */
     latency?: CallLatency;
+    /** The caller's playback was cleared, with what they heard of the utterance. */
+    onCleared?: (report: HeardReport) => void;
+    /** The caller heard an agent utterance to its end. */
+    onHeardAll?: () => void;
   }) {
-    const { streamSid, send, metrics, log, latency } = opts;
+    const { streamSid, send, metrics, log, latency, onCleared, onHeardAll } = opts;
     this.latency = latency;
     this.uplink = createUplink({ outputRate: LIVEKIT_RATE });
     this.downlink = createDownlink({ inputRate: LIVEKIT_RATE });
@@ -48,6 +53,8 @@ export class CallAudio {
       onConverted: (us) => metrics.conversionSeconds.observe({ direction: 'down' }, us / 1e6),
       onUtteranceStart: latency && (() => latency.agentUtteranceStarted()),
       callerActiveAt: latency && (() => latency.callerActiveAt),
+      onCleared,
+      onHeardAll,
     });
   }
 

@@ -182,7 +182,9 @@ describe('CallSession', () => {
     phone.finishJoin();
     await settle();
     expect(phone.dtmf).toEqual(['5']);
-    expect([...phone.rpc.keys()].sort()).toEqual([RPC_METHODS.hangup, RPC_METHODS.transfer].sort());
+    expect([...phone.rpc.keys()].sort()).toEqual(
+      [RPC_METHODS.hangup, RPC_METHODS.playbackInterrupted, RPC_METHODS.transfer].sort(),
+    );
 
     for (let chunk = 2; chunk < 12; chunk++) t.ws.message(mediaMessage(chunk));
     t.ws.message(mediaMessage(12, tonePayload(12, 0)));
@@ -359,5 +361,34 @@ describe('CallSession', () => {
     await settle();
     expect(t.released).toEqual(['transferred']);
     expect(t.endingAt()).toMatchObject({ outcome: 'transferred', transferTo: ALLOWED });
+  });
+
+  it("answers the agent's playbackInterrupted with what the caller heard, clearing Twilio's playback once", async () => {
+    const t = setup();
+    const phone = await t.live();
+    const interrupted = phone.rpc.get(RPC_METHODS.playbackInterrupted)!;
+    const ask = async () =>
+      JSON.parse(
+        await interrupted({ callerIdentity: 'agent-1', payload: JSON.stringify({ playedMs: 900 }) }),
+      );
+    // Nothing played yet: nothing to cut.
+    expect(await ask()).toEqual({ cut: false });
+    // The agent speaks a second of tone; Twilio echoes the marks up to 400 ms of it.
+    phone.opts.events.onAgentState('speaking', 'agent-1');
+    const tone = new Int16Array(960);
+    for (let i = 0; i < tone.length; i++)
+      tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 48_000));
+    for (let i = 0; i < 50; i++) phone.opts.events.onAgentAudio(tone, 48_000, 1);
+    const marks = t.ws.sentEvents('mark').map((m) => (m.mark as { name: string }).name);
+    expect(marks.slice(0, 2)).toEqual(['heard-1-0', 'heard-1-100']);
+    for (const name of ['heard-1-0', 'heard-1-100', 'heard-1-200', 'heard-1-300', 'heard-1-400'])
+      t.ws.message(markMessage(name));
+    const reply = await ask();
+    expect(reply).toMatchObject({ cut: true, heardMs: 400 });
+    expect(reply.sentMs).toBeGreaterThanOrEqual(960);
+    expect(t.ws.sentEvents('clear')).toHaveLength(1);
+    // Asked again (or cleared already by the bridge's own barge-in check): the same answer, no second clear.
+    expect(await ask()).toEqual(reply);
+    expect(t.ws.sentEvents('clear')).toHaveLength(1);
   });
 });

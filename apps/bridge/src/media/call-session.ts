@@ -18,6 +18,7 @@ import { registerAgentRpc } from './agent-rpc.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
 import { CallLatency } from './call-latency.js';
+import { HeardTranscript } from './heard-transcript.js';
 import { TwilioStream, type MediaSocket } from './twilio-stream.js';
 
 /** Caller frames kept while the phone line is being made (it normally takes a few ms): 2 s. */
@@ -51,6 +52,7 @@ export class CallSession {
   private watch?: AgentWatch;
   private audio?: CallAudio;
   private latency?: CallLatency;
+  private heard?: HeardTranscript;
   private startedAt = 0;
   private endPromise?: Promise<void>;
   private readonly pendingDtmf: string[] = [];
@@ -135,9 +137,18 @@ export class CallSession {
         void recorder?.turn(callSid, ms);
       },
     }));
+    // Agent lines go into the record as the caller heard them (cut where a barge-in cleared them).
+    const heard = (this.heard =
+      recorder &&
+      new HeardTranscript(
+        (line) => void recorder.transcript(callSid, line),
+        () => this.audio?.relay.callerHearing ?? false,
+      ));
     const audio = (this.audio = new CallAudio({
       ...{ streamSid, metrics, log: this.log, latency },
       send: (json) => this.stream.send(json),
+      onCleared: heard && ((report) => heard.cleared(report)),
+      onHeardAll: heard && (() => heard.release()),
     }));
     const relay = audio.relay;
 
@@ -176,7 +187,7 @@ export class CallSession {
           onReconnecting: () => this.watch?.reconnecting(),
           onReconnected: () => this.watch?.reconnected(),
           ...(recorder && {
-            onTranscript: (line) => void recorder.transcript(callSid, line),
+            onTranscript: (line) => heard?.line(line),
             onToolCall: (entry) => void recorder.toolCall(callSid, entry),
           }),
         },
@@ -186,6 +197,7 @@ export class CallSession {
       this.watch = new AgentWatch({
         ...{ config, rooms, metrics, log: this.log, call, phone },
         isLive: () => this.state === 'live',
+        resumeFields: async () => (await recorder?.resumeFields(callSid)) ?? {},
         end: (outcome, reason) => void this.end(outcome, reason),
       });
       await phone.join();
@@ -206,6 +218,7 @@ export class CallSession {
     registerAgentRpc(this.phone, {
       ...{ config, twilio: this.deps.twilio, log: this.log, callSid },
       onTransferred: (to) => (this.transferTo = to),
+      interrupted: () => this.audio?.relay.interruptedByAgent(),
       end: (outcome, reason) => void this.end(outcome, reason),
     });
     this.state = 'live';
@@ -271,6 +284,7 @@ export class CallSession {
       })
       .catch(() => undefined);
     this.audio?.close();
+    this.heard?.release();
     await this.deps.lifecycle.releaseCall(this.call, outcome, reason, {
       durationMs: wasLive ? Math.round(performance.now() - this.startedAt) : 0,
       framesIn: this.audio?.framesIn ?? 0,

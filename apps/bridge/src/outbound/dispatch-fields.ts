@@ -1,10 +1,22 @@
 import type { CallStore } from '../records/call-store.js';
+import type { CallRecord } from '../records/schema.js';
 
 /** What an outbound call's record adds to the agent dispatch: the agent reads these fields. */
 export interface OutboundDispatchFields {
   task?: string;
   instructions?: string;
   voice?: string;
+}
+
+/** The dispatch fields a call's record holds (set for outbound calls placed through the API). */
+export function dispatchFieldsOf(
+  record: Pick<CallRecord, 'task' | 'instructions' | 'voice'>,
+): OutboundDispatchFields {
+  const out: OutboundDispatchFields = {};
+  if (record.task) out.task = record.task;
+  if (record.instructions) out.instructions = record.instructions;
+  if (record.voice) out.voice = record.voice;
+  return out;
 }
 
 /**
@@ -20,13 +32,7 @@ export async function outboundDispatchFields(
   const deadline = Date.now() + waitMs;
   for (;;) {
     const record = await (await store).get(callSid);
-    if (record) {
-      const out: OutboundDispatchFields = {};
-      if (record.task) out.task = record.task;
-      if (record.instructions) out.instructions = record.instructions;
-      if (record.voice) out.voice = record.voice;
-      return out;
-    }
+    if (record) return dispatchFieldsOf(record);
     if (Date.now() >= deadline) return {};
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -1,6 +1,9 @@
+import type { DispatchMetadata } from '@callbridge/room-contract';
 import type { Logger } from '../logger.js';
+import { dispatchFieldsOf } from '../outbound/dispatch-fields.js';
 import type { CallEventHub } from './call-events.js';
 import type { CallStore } from './call-store.js';
+import { resumeHistory } from './resume-history.js';
 import type { CallStatusValue, RecordOutcome, ToolCallEntry, TranscriptLine } from './schema.js';
 
 const FINAL_TWILIO_STATUSES: Record<string, RecordOutcome> = {
@@ -178,6 +181,34 @@ export class CallRecorder {
     const record = await this.store.get(callSid);
     this.hub.publish({ type: 'status', callSid, status, outcome, at, detail: reason });
     if (record) this.hub.publish({ type: 'ended', callSid, record });
+  }
+
+  /**
+   * What a replacement agent needs to continue the call, from its record: the fields the first
+   * dispatch carried (task, instructions, voice) and the conversation so far (transcript and tool
+   * calls, most recent part).
+   * Waits for this call's queued writes first, so every line recorded before is in. Never throws:
+   * a database that cannot answer costs the new agent its memory, not the call its agent.
+   */
+  async resumeFields(
+    callSid: string,
+  ): Promise<Pick<DispatchMetadata, 'task' | 'instructions' | 'voice' | 'history'>> {
+    try {
+      await this.queues.get(callSid);
+      await this.ready;
+      const record = await this.store.get(callSid);
+      const history = resumeHistory(
+        await this.store.transcript(callSid),
+        await this.store.toolCalls(callSid),
+      );
+      return { ...(record ? dispatchFieldsOf(record) : {}), ...(history.length > 0 && { history }) };
+    } catch (err) {
+      this.log.error(
+        { callSid, err: (err as Error).message },
+        'could not read the call record for the new agent',
+      );
+      return {};
+    }
   }
 
   /** Waits for every queued write (shutdown, tests). */

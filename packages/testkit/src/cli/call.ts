@@ -3,7 +3,7 @@
  * hang up, and write what the caller heard. Prints a human summary, then one JSON line last.
  */
 import { rmsDbfs } from '../audio-fixtures/index.js';
-import { type SimulatedCall, TwilioSimulator } from '../twilio/index.js';
+import { isProgressMark, type SimulatedCall, TwilioSimulator } from '../twilio/index.js';
 import { type CallArgs, originRewriter, parseCallArgs, USAGE } from './_call-args.js';
 import { loadCallerAudio } from './_wav-input.js';
 
@@ -52,6 +52,8 @@ function report(
 ): void {
   const hasStream = call.streamSid !== null && !call.streamRefused;
   const heard = hasStream ? call.heardPcm() : new Int16Array(0);
+  // The bridge also marks its progress inside each utterance; count the utterances played out.
+  const utteranceMarks = call.marksEchoed.filter((m) => !isProgressMark(m)).length;
   const replyOnset = saidEndedAtMs === null ? undefined : call.audioOnsets.find((t) => t >= saidEndedAtMs);
   const webhook = call.webhook;
   const lines = [
@@ -68,7 +70,7 @@ function report(
     lines.push(
       `  stream ${call.streamSid}: sent ${(info.saidMs / 1000).toFixed(2)} s of audio${info.converted ? ' (converted with sox)' : ''}`,
       `  heard ${(heard.length / 8000).toFixed(2)} s at ${rmsDbfs(heard).toFixed(1)} dBFS; ` +
-        `${call.audioOnsets.length} audio onset(s), ${call.marksEchoed.length} mark(s), ${call.clears.length} clear(s)`,
+        `${call.audioOnsets.length} audio onset(s), ${utteranceMarks} utterance mark(s), ${call.clears.length} clear(s)`,
     );
     if (replyOnset !== undefined && saidEndedAtMs !== null) {
       lines.push(`  first audio after the caller finished: ${(replyOnset - saidEndedAtMs).toFixed(0)} ms`);
@@ -89,7 +91,7 @@ function report(
       reply_latency_ms:
         replyOnset !== undefined && saidEndedAtMs !== null ? Math.round(replyOnset - saidEndedAtMs) : null,
       audio_onsets: call.audioOnsets.length,
-      marks: call.marksEchoed.length,
+      marks: utteranceMarks,
       clears: call.clears.length,
       violations: call.violations.length,
     }),

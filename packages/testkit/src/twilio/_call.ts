@@ -135,6 +135,10 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   get bufferedPlaybackMs(): number {
     return this.stream?.bufferedPlaybackMs ?? 0;
   }
+  /** Server audio the caller has heard so far, in ms (the silence between utterances not counted). */
+  get playedAudioMs(): number {
+    return this.stream?.playedAudioMs ?? 0;
+  }
   /** performance.now() when `start` was sent; the heard timeline starts one tick (≤ 20 ms) later. */
   get streamStartedAtMs(): number {
     return this.stream?.startedAtMs ?? 0;
@@ -165,6 +169,11 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   /** The media connection dies without `stop` (Twilio then carries on with the next verb). */
   async dropSocket(): Promise<CloseInfo> {
     return this.requireStream('dropSocket').drop();
+  }
+
+  /** The network from the server to Twilio stalls for `ms`, then delivers its backlog at once. */
+  stallDownlink(ms: number): void {
+    this.requireStream('stallDownlink').stallDownlink(ms);
   }
 
   /** Sends arbitrary bytes on the media socket, for bad-input tests. */

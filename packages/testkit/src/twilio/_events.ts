@@ -20,6 +20,8 @@ export interface ClearEvent {
   droppedMs: number;
   /** Marks echoed because of this clear. */
   marks: string[];
+  /** Server audio played to the caller since the stream started, up to this clear, in ms. */
+  playedMs: number;
 }
 
 export interface CloseInfo {

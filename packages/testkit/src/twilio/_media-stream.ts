@@ -71,6 +71,8 @@ export class MediaStream {
   private lastSentSilent = true;
   /** Frames the caller heard as silence in the middle of an utterance (audio sent, no mark yet). */
   underrunFrames = 0;
+  /** Server audio played to the caller so far (queued audio, not the silence between), in samples. */
+  private playedSamples = 0;
   private utteranceOpen = false;
   /** performance.now() when `start` was sent, and when the first frame was played. */
   startedAtMs = 0;
@@ -146,6 +148,25 @@ export class MediaStream {
 
   get isOpen(): boolean {
     return !this.isClosed && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Server audio played to the caller so far, in ms (silence while nothing was queued not counted). */
+  get playedAudioMs(): number {
+    return this.playedSamples / SAMPLES_PER_MS;
+  }
+
+  /**
+   * The network between the server and Twilio stalls for `ms`: nothing the server sends arrives
+   * meanwhile (the socket is not read), then it all arrives at once, as TCP delivers a backlog.
+   * The caller hears the buffer run dry, then the burst is queued and played in real time, so
+   * that much audio sits in Twilio's buffer, ahead of the caller, from then on.
+   */
+  stallDownlink(ms: number): void {
+    if (!this.isOpen) return;
+    this.ws.pause();
+    setTimeout(() => {
+      if (this.isOpen) this.ws.resume();
+    }, ms);
   }
 
   /** Server audio queued at Twilio and not yet played, in ms. */
@@ -260,6 +281,7 @@ export class MediaStream {
   private playDown(dueMs: number): void {
     for (const name of this.playback.takeReachedMarks()) this.echoMark(name, dueMs, false);
     const audioBytes = this.playback.pullFrame(this.frame);
+    this.playedSamples += audioBytes;
     if (this.utteranceOpen && audioBytes < FRAME_SAMPLES) this.underrunFrames++;
     const heardMs = this.heard
       ? this.heard.length / SAMPLES_PER_MS
@@ -344,7 +366,7 @@ export class MediaStream {
         this.utteranceOpen = false;
         for (const name of marks) this.echoMark(name, atMs, true);
         this.clears.push(atMs);
-        this.opts.events.emit('clear', { atMs, droppedMs, marks });
+        this.opts.events.emit('clear', { atMs, droppedMs, marks, playedMs: this.playedAudioMs });
         break;
       }
     }

@@ -33,3 +33,6 @@ export {
 } from './_status-callbacks.js';
 export { FRAME_SAMPLES } from './_media-stream.js';
 export * from './rest/index.js';
+/** How often the bridge marks its progress through an utterance (for tests' tolerances). */
+export { PROGRESS_MARK_INTERVAL_MS } from '@callbridge/twilio-media';
+export { isProgressMark } from './played-out.js';

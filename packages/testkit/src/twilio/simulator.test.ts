@@ -317,9 +317,11 @@ describe('playback like a phone', () => {
     // Where the clear lands in the heard timeline: read when the simulator handles it.
     let heardAtClear = -1;
     let droppedMs = 0;
+    let playedAtClear = -1;
     call.on('clear', (c) => {
       heardAtClear = call.heardPcm().length;
       droppedMs = c.droppedMs;
+      playedAtClear = c.playedMs;
     });
 
     // Far more audio than the test lets play, so the clear always finds most of it still queued.
@@ -341,6 +343,8 @@ describe('playback like a phone', () => {
     expect(call.clears).toHaveLength(1);
     expect(marks.map((m) => m.atMs)).toEqual([call.clears[0], call.clears[0]]);
     expect(droppedMs).toBeGreaterThan(1000);
+    // What the caller heard of the tone before the clear: from its onset to the clear, whole frames.
+    expect(playedAtClear).toBe(heardAtClear / 8 - onset);
     await waitFor('300 ms heard after the clear', () => call.heardPcm().length >= heardAtClear + 2400);
     const heard = call.heardPcm();
     expect(rmsDbfs(heard, heardAtClear - 1600, heardAtClear)).toBeGreaterThan(-20); // tone before
@@ -349,6 +353,34 @@ describe('playback like a phone', () => {
       'mark echoes on the wire',
       () => inbound(conn).filter((m) => m.event === 'mark').length === 2,
     );
+    expect(call.violations).toEqual([]);
+    await call.hangup();
+  });
+
+  it('a stalled downlink delivers its backlog at once; it is played in real time, the mark echoed when reached', async () => {
+    app.twiml = connectTwiml();
+    const call = await sim.placeInboundCall({
+      voiceUrl: `${PUBLIC_HTTP}/voice`,
+      from: '+15017122661',
+      to: '+15558675310',
+    });
+    const conn = app.streams.at(-1) as StreamConnection;
+    const streamSid = call.streamSid as string;
+    const marks: MarkEcho[] = [];
+    call.on('mark', (m) => marks.push(m));
+    call.stallDownlink(600);
+    const stalledAt = performance.now();
+    sendAudioBack(conn, streamSid, tone({ frequency: 440, sampleRate: 8000, durationMs: 1000, dbfs: -12 }));
+    conn.socket.send(JSON.stringify({ event: 'mark', streamSid, mark: { name: 'after-burst' } }));
+    const onset = await new Promise<number>((resolve) => call.once('media', (o) => resolve(o.atMs)));
+    // Nothing arrives during the stall; then the whole second is buffered at once.
+    expect(onset - stalledAt).toBeGreaterThanOrEqual(600);
+    expect(call.bufferedPlaybackMs).toBeGreaterThan(900);
+    await waitFor('the mark after the burst', () => marks.length === 1);
+    expect(marks[0]).toMatchObject({ name: 'after-burst', cleared: false });
+    // Played in real time: one 20 ms frame per tick, so the mark comes back a second later.
+    expect(marks[0]!.atMs - onset).toBeGreaterThanOrEqual(980);
+    expect(call.playedAudioMs).toBe(1000);
     expect(call.violations).toEqual([]);
     await call.hangup();
   });
