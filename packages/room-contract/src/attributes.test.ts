@@ -3,6 +3,7 @@ import {
   AGENT_STATE_ATTRIBUTE,
   PHONE_ATTRIBUTES,
   phoneAttributes,
+  readTransferState,
   phoneAttributesSchema,
 } from './attributes.js';
 
@@ -33,5 +34,18 @@ describe('phone participant attributes', () => {
 
   it('names the agent state attribute as LiveKit Agents does', () => {
     expect(AGENT_STATE_ATTRIBUTE).toBe('lk.agent.state');
+  });
+});
+
+describe('callbridge.transfer', () => {
+  it('reads a transfer state and ignores anything else', () => {
+    const state = { attempt: 2, state: 'failed', to: '+15550001111', reason: 'no-answer' };
+    expect(readTransferState({ 'callbridge.transfer': JSON.stringify(state) })).toEqual(state);
+    expect(readTransferState({})).toBeUndefined();
+    expect(readTransferState({ 'callbridge.transfer': '{"state":"dialing"}' })).toBeUndefined();
+    expect(readTransferState({ 'callbridge.transfer': 'not json' })).toBeUndefined();
+    expect(
+      readTransferState({ 'callbridge.transfer': JSON.stringify({ ...state, reason: 'maybe' }) }),
+    ).toBeUndefined();
   });
 });

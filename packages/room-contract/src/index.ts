@@ -25,7 +25,12 @@ export {
   PHONE_CALL_STATUS,
   phoneAttributes,
   phoneAttributesSchema,
+  readTransferState,
+  TRANSFER_FAILURES,
+  transferStateSchema,
   type PhoneAttributes,
+  type TransferFailure,
+  type TransferState,
 } from './attributes.js';
 export {
   hangupRequestSchema,
@@ -35,6 +40,7 @@ export {
   RPC_OK,
   rpcOkSchema,
   transferRequestSchema,
+  TRANSFER_SUMMARY_MAX,
   type HangupRequest,
   type RpcMethod,
   type RpcOk,
