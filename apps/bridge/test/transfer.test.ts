@@ -11,7 +11,7 @@ import type { ConnectedParticipant } from '@callbridge/testkit/livekit';
 import type { DialCallee } from '@callbridge/testkit/twilio';
 import { RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { bridgeOnLiveKit, waitFor } from './_harness.js';
+import { bridgeOnLiveKit, metricValue, startTestBridge, waitFor } from './_harness.js';
 import { joinStandIn, speak } from './_stand-in.js';
 
 const HUMAN = '+15550001111';
@@ -99,7 +99,49 @@ describe('warm transfer', () => {
       async () => (await env.rooms.listRooms([`call-${call.callSid}`])).length === 0,
     );
     expect(env.tb.bridge.registry.get(call.callSid)).toBeUndefined();
+    expect(await metricValue(env.tb.bridge, 'callbridge_transfers_total', { result: 'accepted' })).toBe(1);
     await standIn.agent.disconnect();
+  });
+
+  it('with TRANSFER_CONFIRM=false connects the human once the summary has played, without asking for a key', async () => {
+    const tb = await startTestBridge(env.lk, { TRANSFER_ALLOWLIST: HUMAN, TRANSFER_CONFIRM: 'false' });
+    try {
+      const call = await tb.placeCall({ dialCallees: () => ({ kind: 'human', ringMs: 200, keys: null }) });
+      const standIn = await joinStandIn(env.lk, call.callSid);
+      const phone = await waitFor('phone participant', () =>
+        [...standIn.agent.room.remoteParticipants.values()].find((p) => p.identity.startsWith('phone-')),
+      );
+      await requestTransfer(standIn.agent, phone, { to: HUMAN, summary: SUMMARY });
+      await call.ended;
+      expect(call.dials[0]).toMatchObject({ status: 'completed', bridged: true, keysPressed: null });
+      expect(call.dials[0]!.whisperSaid).toEqual([SUMMARY]);
+      const store = await tb.bridge.store;
+      await waitFor('record ended', async () => (await store.get(call.callSid))?.outcome != null);
+      expect((await store.get(call.callSid))?.outcome).toBe('transferred');
+      await standIn.agent.disconnect();
+    } finally {
+      await tb.close();
+    }
+  });
+
+  it('ends the call when the caller hangs up while the human is still ringing', async () => {
+    const { call, standIn, phone, transfers } = await callWithAgent({ kind: 'human', ringMs: 60_000 });
+    try {
+      await requestTransfer(standIn.agent, phone, { to: HUMAN, summary: SUMMARY });
+      await waitFor('the human ringing', () => call.dialed.length > 0);
+      expect(transfers.map((t) => t.state)).toEqual(['dialing']);
+      await call.hangup();
+      const store = await env.tb.bridge.store;
+      await waitFor('record ended', async () => (await store.get(call.callSid))?.outcome != null);
+      expect((await store.get(call.callSid))?.outcome).toBe('caller_hung_up');
+      await waitFor(
+        'room deleted',
+        async () => (await env.rooms.listRooms([`call-${call.callSid}`])).length === 0,
+      );
+      expect(env.tb.bridge.registry.get(call.callSid)).toBeUndefined();
+    } finally {
+      await standIn.agent.disconnect();
+    }
   });
 
   it('brings the caller back to the same room on a new stream when nobody answers; the agent is told why and heard again', async () => {
@@ -142,6 +184,7 @@ describe('warm transfer', () => {
         expect.arrayContaining(['transfer-dialing', 'transfer-failed']),
       );
       expect((await statusesOf(call.callSid)).filter((s) => s === 'stream-started')).toHaveLength(2);
+      expect(await metricValue(env.tb.bridge, 'callbridge_transfers_total', { result: 'no-answer' })).toBe(1);
     } finally {
       await standIn.agent.disconnect();
       await call.hangup();

@@ -11,6 +11,7 @@ import {
   hangupTwiml,
   parseDialAction,
   parseGatherResult,
+  parseVoiceWebhook,
   sayAndHangupTwiml,
   whisperTwiml,
 } from '@callbridge/twilio-media';
@@ -78,7 +79,17 @@ export function transferWebhooks(deps: TransferWebhookDeps): Router {
   router.post('/whisper', ...guard, (req, res) => {
     const found = lookup(req, res);
     if (!found) return;
+    // The human's leg asks: its own CallSid, the caller's as ParentCallSid.
+    const form = parseVoiceWebhook(req.body ?? {});
+    if (!form.ok) {
+      metrics.rejected.inc({ reason: 'invalid_webhook' });
+      return void res.status(400).type('text/plain').send(form.error.message);
+    }
     const { call, transfer } = found;
+    if (call && form.value.ParentCallSid !== undefined && form.value.ParentCallSid !== call.callSid) {
+      metrics.rejected.inc({ reason: 'invalid_webhook' });
+      return void res.send(hangupTwiml());
+    }
     // A transfer no longer dialing (the caller hung up meanwhile): hang up on the human.
     if (!call || transfer.state !== 'dialing') return void res.send(hangupTwiml());
     const query = `call=${call.callSid}&attempt=${transfer.attempt}`;
@@ -142,6 +153,7 @@ export function transferWebhooks(deps: TransferWebhookDeps): Router {
     }
     transfer.state = 'failed';
     transfer.reason = outcome.reason;
+    metrics.transfers.inc({ result: outcome.reason });
     void recorder.transferStep(call.callSid, 'transfer-failed', outcome.reason);
     // Back to the agent: a new stream into the same room (the session still holds it).
     registry.armStreamTimer(call, config.streamStartTimeoutMs, () => {
@@ -155,6 +167,7 @@ export function transferWebhooks(deps: TransferWebhookDeps): Router {
   function accept(call: CallEntry, transfer: CallTransfer): void {
     log.info({ callSid: call.callSid, attempt: transfer.attempt }, 'transfer accepted');
     transfer.state = 'accepted';
+    metrics.transfers.inc({ result: 'accepted' });
     void recorder.transferStep(call.callSid, 'transfer-accepted', `attempt ${transfer.attempt}`);
     void call.end?.('transferred', 'transfer accepted');
   }
