@@ -70,6 +70,8 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   /** The URL of the TwiML document running (relative URLs in it resolve against this). */
   private documentUrl: string | null = null;
   private dialing: AbortController | null = null;
+  /** Counts REST redirects: a verb still running from a replaced document stops there. */
+  private generation = 0;
   rejected: 'busy' | 'rejected' | null = null;
   /** Verbs this simulator does not execute (recorded, skipped). */
   readonly unsupportedVerbs: string[] = [];
@@ -358,6 +360,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
     for (const c of verb.children) if (c.name === 'Number' || c.name === 'Sip') this.dialed.push(c.text);
     if (verb.children.length === 0) this.dialed.push(verb.text);
     this.dialing = new AbortController();
+    const generation = this.generation;
     const attempt = await runDial(verb, {
       authToken: this.setup.authToken,
       rewriteUrl: this.setup.rewriteUrl,
@@ -369,6 +372,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
     this.dialing = null;
     this.dials.push(attempt);
     if (this.callerHungUp) return this.end('completed');
+    if (generation !== this.generation) return; // replaced through the REST API meanwhile
     const action = verb.attributes.action;
     if (action === undefined) return this.execute(rest);
     return this.follow(action, dialActionParams(attempt));
@@ -403,12 +407,37 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
 
   private async awaitStreamThen(rest: TwimlNode[]): Promise<void> {
     const stream = this.stream as MediaStream;
+    const generation = this.generation;
     await stream.closed;
     if (this.streamInstruction && this.streamSid) {
       await this.streamStatus(this.streamInstruction, this.streamSid, 'stream-stopped', { ok: true });
     }
     if (this.callerHungUp) return this.end('completed');
+    // Replaced through the REST API: the new document runs instead of the rest of this one.
+    if (generation !== this.generation) return;
     await this.execute(rest);
+  }
+
+  /**
+   * The application replaced the call's TwiML through the REST API (`calls(sid).update({twiml})`):
+   * Twilio stops what the call is doing (a `<Connect><Stream>` gets `stop` and its socket closes)
+   * and runs the new document instead of the rest of the old one.
+   */
+  async redirect(twiml: string): Promise<void> {
+    if (this.hasEnded) return;
+    let parsed: ParsedTwiml;
+    try {
+      parsed = readTwiml(twiml);
+    } catch (err) {
+      this.twimlError = (err as Error).message;
+      return this.end('completed');
+    }
+    this.generation++;
+    this.dialing?.abort();
+    if (this.stream?.isOpen) await this.stream.hangup();
+    this.twiml = parsed;
+    this.documentUrl = null;
+    await this.execute(parsed.verbs);
   }
 
   private async streamStatus(
