@@ -124,6 +124,7 @@ function setup() {
     call,
     counter,
     start,
+    token,
     live,
     endingAt: () => endingAtClose,
   };
@@ -374,6 +375,50 @@ describe('CallSession', () => {
       payload: JSON.stringify({ to: ALLOWED }),
     }).catch((err: unknown) => err);
     expect((again as PhoneRpcRefusal).code).toBe(RPC_ERROR_CODES.refused);
+  });
+
+  /** A second stream for the call, as a failed transfer's <Connect><Stream> opens it. */
+  function secondStream(t: ReturnType<typeof setup>, sid: string): FakeSocket {
+    const ws = new FakeSocket();
+    new CallSession(ws, {
+      ...{ config: loadConfig({ STREAM_TOKEN_SECRET: SECRET, TWILIO_AUTH_TOKEN: 'x' }), rooms: t.rooms },
+      ...{ registry: t.registry, metrics: createMetrics(), log: pino({ level: 'silent' }), twilio: t.twilio },
+      lifecycle: new CallLifecycle({
+        registry: t.registry,
+        rooms: t.rooms,
+        metrics: createMetrics(),
+        recorder: { ended: async () => undefined },
+        log: pino({ level: 'silent' }),
+      }),
+      newPhoneLine: t.lines.newPhoneLine,
+    });
+    ws.message(startMessage(CONTEXT.callSid, t.token(), sid));
+    return ws;
+  }
+
+  it('does not replace an agent that leaves while the transfer rings, but does once the caller is back', async () => {
+    const t = setup();
+    const phone = await t.live();
+    phone.agentJoins('agent-1');
+    await phone.rpc.get(RPC_METHODS.transfer)!({
+      callerIdentity: 'agent-1',
+      payload: JSON.stringify({ to: ALLOWED }),
+    });
+    await settle();
+    phone.agentLeaves('agent-1');
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
+    expect(t.released).toEqual([]);
+    t.call.transfer!.state = 'failed';
+    t.call.transfer!.reason = 'busy';
+    secondStream(t, 'MZ' + '3'.repeat(32));
+    await settle();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(t.rooms.dispatchAgent).toHaveBeenCalledWith(
+      'call-x',
+      'callbridge-agent',
+      expect.objectContaining({ callSid: CONTEXT.callSid, resumed: true }),
+    );
   });
 
   it("hands a failed transfer's new stream to the session that carried the call: same phone, new audio path", async () => {

@@ -275,6 +275,8 @@ export class CallSession {
     this.audio = this.newAudio(streamSid);
     call.handover = undefined;
     this.state = 'live';
+    // An agent that left while the human's phone rang was not replaced (no caller to keep): now there is.
+    if (this.phone.agentCount() === 0) this.onAgentGone();
     const transfer = call.transfer;
     this.log.info({ attempt: transfer.attempt, reason: transfer.reason }, 'transfer failed, caller back');
     void recorder?.transferStep(call.callSid, 'stream-started', streamSid);
