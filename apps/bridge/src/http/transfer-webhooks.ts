@@ -135,6 +135,9 @@ export function transferWebhooks(deps: TransferWebhookDeps): Router {
       return void res.status(400).type('text/plain').send(form.error.message);
     }
     const { call, transfer } = found;
+    // The same request again (a retry) for a failure already handled: the same answer.
+    if (call && transfer.state === 'failed' && !call.streamSid)
+      return void res.send(connectCallTwiml(config, call.callSid));
     // Accepted earlier (the call is the human's and already ended here), or unknown: we are done.
     if (!call || transfer.state !== 'dialing') return void res.send(hangupTwiml());
     const callLog = log.child({ callSid: call.callSid });
