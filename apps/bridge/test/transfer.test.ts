@@ -8,10 +8,10 @@
 import { readTransferState, type TransferState } from '@callbridge/room-contract';
 import { decimate, rmsDbfs, segmentedCorrelation, speechPcm } from '@callbridge/testkit/audio-fixtures';
 import type { ConnectedParticipant } from '@callbridge/testkit/livekit';
-import type { DialCallee } from '@callbridge/testkit/twilio';
-import { RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
+import { postSignedForm, type DialCallee } from '@callbridge/testkit/twilio';
+import { RoomEvent, RpcError, type RemoteParticipant } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { bridgeOnLiveKit, metricValue, startTestBridge, waitFor } from './_harness.js';
+import { AUTH_TOKEN, bridgeOnLiveKit, metricValue, startTestBridge, waitFor } from './_harness.js';
 import { joinStandIn, speak } from './_stand-in.js';
 
 const HUMAN = '+15550001111';
@@ -40,15 +40,26 @@ function watchTransfer(agent: ConnectedParticipant, phoneIdentity: string): Tran
   return seen;
 }
 
+/**
+ * The agent's `transfer` RPC. The phone is visible in the room a moment before the bridge has
+ * registered its methods (it publishes its track first), so a call that early is retried.
+ */
 function requestTransfer(
   agent: ConnectedParticipant,
   phone: RemoteParticipant,
   body: object,
 ): Promise<string> {
-  return agent.room.localParticipant!.performRpc({
-    destinationIdentity: phone.identity,
-    method: 'transfer',
-    payload: JSON.stringify(body),
+  return waitFor('the phone to answer the transfer RPC', async () => {
+    try {
+      return await agent.room.localParticipant!.performRpc({
+        destinationIdentity: phone.identity,
+        method: 'transfer',
+        payload: JSON.stringify(body),
+      });
+    } catch (err) {
+      if (err instanceof RpcError && err.message === 'Method not supported at destination') return undefined;
+      throw err;
+    }
   });
 }
 
@@ -210,6 +221,53 @@ describe('warm transfer', () => {
       await call.waitForStream(3);
       await waitFor('second failure', () => transfers.find((t) => t.state === 'failed' && t.attempt === 2));
       expect(call.dials.map((d) => d.number)).toEqual([HUMAN, HUMAN]);
+    } finally {
+      await standIn.agent.disconnect();
+      await call.hangup();
+    }
+  });
+
+  it('refuses whisper, answer and dial-action requests Twilio did not sign, and stale ones for another attempt', async () => {
+    const { call, standIn, phone } = await callWithAgent({ kind: 'human', ringMs: 60_000 });
+    try {
+      await requestTransfer(standIn.agent, phone, { to: HUMAN, summary: SUMMARY });
+      await waitFor('the human ringing', () => call.dialed.length > 0);
+      const leg = {
+        AccountSid: env.tb.sim.accountSid,
+        ApiVersion: '2010-04-01',
+        CallSid: `CA${'7'.repeat(32)}`,
+        ParentCallSid: call.callSid,
+        CallStatus: 'in-progress',
+        Direction: 'outbound-dial',
+        From: '+15551230001',
+        To: HUMAN,
+      };
+      const post = (
+        path: string,
+        params: Record<string, string>,
+        signature: 'valid' | 'forged' | 'missing',
+      ) => postSignedForm({ url: `${env.tb.publicUrl}${path}`, authToken: AUTH_TOKEN, params, signature });
+      const current = `call=${call.callSid}&attempt=1`;
+      for (const path of [
+        '/twilio/transfer/whisper',
+        '/twilio/transfer/answer',
+        '/twilio/transfer/dial-ended',
+      ]) {
+        expect(await post(`${path}?${current}`, leg, 'forged')).toMatchObject({ ok: true, status: 403 });
+        expect(await post(`${path}?${current}`, leg, 'missing')).toMatchObject({ ok: true, status: 400 });
+      }
+      // Signed, but for an attempt this call never made: the human's leg is hung up, nothing else.
+      const stale = await post(
+        `/twilio/transfer/answer?call=${call.callSid}&attempt=2`,
+        { ...leg, Digits: '1' },
+        'valid',
+      );
+      expect(stale).toMatchObject({ ok: true, status: 200 });
+      expect(stale.ok && stale.body).toContain('<Hangup/>');
+      expect(env.tb.bridge.registry.get(call.callSid)?.transfer?.state).toBe('dialing');
+      // Signed, for the current attempt: the whisper carries the summary, escaped.
+      const whisper = await post(`/twilio/transfer/whisper?${current}`, leg, 'valid');
+      expect(whisper.ok && whisper.body).toContain('<Say>Ana Ruiz is calling about a refund');
     } finally {
       await standIn.agent.disconnect();
       await call.hangup();
