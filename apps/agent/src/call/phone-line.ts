@@ -97,9 +97,15 @@ export class PhoneLine implements PhoneControl {
     return () => this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
   }
 
-  /** Calls `onState` with each new `callbridge.transfer` state of the phone. Returns an unsubscribe. */
+  /**
+   * Calls `onState` with each new `callbridge.transfer` state of the phone, starting with the
+   * current one if a transfer is dialing as we start (a replacement agent). Returns an unsubscribe.
+   */
   onTransfer(onState: (state: TransferState) => void): () => void {
-    let last: string | undefined;
+    const now = this.#room.remoteParticipants.get(this.#identity);
+    const current = now ? readTransferState(now.attributes) : undefined;
+    let last: string | undefined = current ? JSON.stringify(current) : undefined;
+    if (current?.state === 'dialing') onState(current);
     const handler = (_changed: Record<string, string>, participant: Participant) => {
       if (participant.identity !== this.#identity) return;
       const state = readTransferState(participant.attributes);
