@@ -243,8 +243,18 @@ describe('agent worker with a phone participant', () => {
             arguments: { member_id: 'XY12', date_of_birth: '15/03/1985' },
           },
         },
-        4: { callTool: { name: 'transfer_call', arguments: { to: '+1 555 000 1111' } } },
-        5: { callTool: { name: 'transfer_call', arguments: { to: '+15559998888' } } },
+        4: {
+          callTool: {
+            name: 'transfer_call',
+            arguments: { to: '+1 555 000 1111', summary: 'Dana checked her coverage and wants billing.' },
+          },
+        },
+        5: {
+          callTool: {
+            name: 'transfer_call',
+            arguments: { to: '+15559998888', summary: 'Dana wants a number we do not transfer to.' },
+          },
+        },
       },
       afterToolOutput: { say: 'Thank you.' },
     });
@@ -274,12 +284,12 @@ describe('agent worker with a phone participant', () => {
     expect(invalid?.error).toContain('date_of_birth: the date of birth must be given as year-month-day');
     expect(transfer).toMatchObject({
       name: 'transfer_call',
-      result: { transferred: true, to: '+15550001111' },
+      result: { transferring: true, to: '+15550001111' },
     });
     expect(refused).toMatchObject({ name: 'transfer_call', error: expect.stringContaining('not allowed') });
     // Only the allow-listed transfer reached the bridge.
     expect(phone.rpcCalls.filter((c) => c.method === 'transfer').map((c) => JSON.parse(c.payload))).toEqual([
-      { to: '+15550001111' },
+      { to: '+15550001111', summary: 'Dana checked her coverage and wants billing.' },
     ]);
     // The model was given the same words (as function_call_output items) that were published.
     const mine = new Set(c.responses().map((r) => r.sessionId));

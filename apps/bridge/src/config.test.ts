@@ -38,6 +38,7 @@ describe('loadConfig (bridge)', () => {
       maxConcurrentCalls: 25,
       drainTimeoutMs: 600_000,
       transferAllowlist: [],
+      transfer: { ringTimeoutS: 20, confirm: true },
       busyMessage: 'Sorry, all of our lines are busy right now. Please call again in a few minutes. Goodbye.',
       errorMessage: 'Sorry, we cannot take your call right now. Please try again later. Goodbye.',
       agentLostMessage:

@@ -51,6 +51,10 @@ export const EnvSchema = z.object({
   MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(25),
   DRAIN_TIMEOUT_S: z.coerce.number().min(0).default(600),
   TRANSFER_ALLOWLIST: commaList().pipe(z.array(e164)),
+  /** How long a transfer rings the human before the caller comes back to the agent (`<Dial timeout>`). */
+  TRANSFER_RING_TIMEOUT_S: z.coerce.number().int().min(1).max(600).default(20),
+  /** Ask the human to press 1 after the summary (off: connect once it has played). */
+  TRANSFER_CONFIRM: z.stringbool().default(true),
   BUSY_MESSAGE: z
     .string()
     .default('Sorry, all of our lines are busy right now. Please call again in a few minutes. Goodbye.'),
@@ -163,6 +167,7 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     maxConcurrentCalls: e.MAX_CONCURRENT_CALLS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
     transferAllowlist: e.TRANSFER_ALLOWLIST,
+    transfer: { ringTimeoutS: e.TRANSFER_RING_TIMEOUT_S, confirm: e.TRANSFER_CONFIRM },
     busyMessage: e.BUSY_MESSAGE,
     errorMessage: e.ERROR_MESSAGE,
     agentLostMessage: e.AGENT_LOST_MESSAGE,

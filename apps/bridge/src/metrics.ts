@@ -86,6 +86,12 @@ export function createMetrics() {
       help: 'clear messages sent on barge-in',
       registers: [registry],
     }),
+    transfers: new Counter({
+      name: 'callbridge_transfers_total',
+      help: 'Warm transfers by result: accepted, or why the caller came back (no-answer, busy, failed, canceled, declined)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
   };
   return m;
 }

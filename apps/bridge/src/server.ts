@@ -9,6 +9,7 @@ import { CallRegistry } from './calls/registry.js';
 import type { BridgeConfig } from './config.js';
 import { opsRoutes } from './http/ops.js';
 import { requireTwilioSignature } from './http/twilio-signature.js';
+import { transferWebhooks } from './http/transfer-webhooks.js';
 import { twilioWebhooks } from './http/twilio-webhooks.js';
 import { createCallRooms, type CallRooms } from './livekit/call-rooms.js';
 import { newPhoneParticipant } from './livekit/phone-participant.js';
@@ -98,6 +99,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // attached to the webhook routes only.
   const guard = [urlencoded, requireTwilioSignature(config, metrics, log)];
   app.use('/twilio', twilioWebhooks({ ...deps, guard, store }));
+  app.use('/twilio/transfer', transferWebhooks({ ...deps, guard }));
   app.use('/api', callsApi({ apiKeys: config.apiKeys, store, hub, outbound, log }));
   app.use(opsRoutes({ registry, metrics }));
   // express-ws routes the socket inside ws's 'connection' event, in the same tick (no middleware on

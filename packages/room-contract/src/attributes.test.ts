@@ -4,6 +4,7 @@ import {
   isAgentSessionUp,
   PHONE_ATTRIBUTES,
   phoneAttributes,
+  readTransferState,
   phoneAttributesSchema,
 } from './attributes.js';
 
@@ -39,5 +40,18 @@ describe('phone participant attributes', () => {
   it('a session is up from listening on, not while initializing', () => {
     expect(['listening', 'thinking', 'speaking'].every(isAgentSessionUp)).toBe(true);
     expect([undefined, 'initializing', '', 'away'].some(isAgentSessionUp)).toBe(false);
+  });
+});
+
+describe('callbridge.transfer', () => {
+  it('reads a transfer state and ignores anything else', () => {
+    const state = { attempt: 2, state: 'failed', to: '+15550001111', reason: 'no-answer' };
+    expect(readTransferState({ 'callbridge.transfer': JSON.stringify(state) })).toEqual(state);
+    expect(readTransferState({})).toBeUndefined();
+    expect(readTransferState({ 'callbridge.transfer': '{"state":"dialing"}' })).toBeUndefined();
+    expect(readTransferState({ 'callbridge.transfer': 'not json' })).toBeUndefined();
+    expect(
+      readTransferState({ 'callbridge.transfer': JSON.stringify({ ...state, reason: 'maybe' }) }),
+    ).toBeUndefined();
   });
 });

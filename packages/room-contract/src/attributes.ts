@@ -18,12 +18,47 @@ export const PHONE_ATTRIBUTES = {
   /** `active` while the call is up; LiveKit SIP sets `hangup` when the caller hangs up. */
   callStatus: 'sip.callStatus',
   callDirection: 'sip.callDirection',
-  /** The Twilio Media Stream carrying the call's audio. */
+  /** The Twilio Media Stream carrying the call's audio (a new one after a failed transfer). */
   streamSid: 'callbridge.streamSid',
+  /** A warm transfer's progress, JSON of {@link TransferState}; absent until the first transfer. */
+  transfer: 'callbridge.transfer',
 } as const;
 
 /** Values of `sip.callStatus` this contract uses. */
 export const PHONE_CALL_STATUS = { active: 'active', hangup: 'hangup' } as const;
+
+/**
+ * Why a transfer did not connect: Twilio's DialCallStatus (`no-answer`, `busy`, `failed`,
+ * `canceled`), or `declined` when the human answered but did not accept (or hung up on the whisper).
+ */
+export const TRANSFER_FAILURES = ['no-answer', 'busy', 'failed', 'canceled', 'declined'] as const;
+export type TransferFailure = (typeof TRANSFER_FAILURES)[number];
+
+/**
+ * `callbridge.transfer` on the phone participant. `dialing`: the caller hears ringing while the
+ * human's phone rings (no caller audio meanwhile); `connected`: the human accepted, the call leaves
+ * the room; `failed`: the caller is back on a new stream in the same room, `reason` says why.
+ * `attempt` counts transfers of this call, so a second failure is a change too.
+ */
+export const transferStateSchema = z.object({
+  attempt: z.number().int().positive(),
+  state: z.enum(['dialing', 'connected', 'failed']),
+  to: z.string().min(1),
+  reason: z.enum(TRANSFER_FAILURES).optional(),
+});
+export type TransferState = z.infer<typeof transferStateSchema>;
+
+/** Reads `callbridge.transfer`; undefined when absent or not the contract's shape. */
+export function readTransferState(attributes: Record<string, string>): TransferState | undefined {
+  const raw = attributes[PHONE_ATTRIBUTES.transfer];
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = transferStateSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** LiveKit Agents' attribute on the agent participant: `listening`, `thinking`, `speaking`, … */
 export const AGENT_STATE_ATTRIBUTE = 'lk.agent.state';

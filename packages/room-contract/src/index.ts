@@ -29,7 +29,12 @@ export {
   PHONE_CALL_STATUS,
   phoneAttributes,
   phoneAttributesSchema,
+  readTransferState,
+  TRANSFER_FAILURES,
+  transferStateSchema,
   type PhoneAttributes,
+  type TransferFailure,
+  type TransferState,
 } from './attributes.js';
 export {
   hangupRequestSchema,
@@ -41,6 +46,7 @@ export {
   RPC_OK,
   rpcOkSchema,
   transferRequestSchema,
+  TRANSFER_SUMMARY_MAX,
   type HangupRequest,
   type PlaybackInterruptedReply,
   type PlaybackInterruptedRequest,

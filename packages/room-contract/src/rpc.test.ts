@@ -36,3 +36,17 @@ describe('RPC payloads', () => {
     expect(rpcOkSchema.safeParse({ ok: false }).success).toBe(false);
   });
 });
+
+describe('transfer summary', () => {
+  it('is optional, trimmed, and bounded', () => {
+    expect(
+      parseRpcPayload(transferRequestSchema, '{"to":"+15550001111","summary":" Ana, refund. "}'),
+    ).toEqual({
+      ok: true,
+      value: { to: '+15550001111', summary: 'Ana, refund.' },
+    });
+    expect(
+      parseRpcPayload(transferRequestSchema, JSON.stringify({ to: '+1', summary: 'x'.repeat(601) })).ok,
+    ).toBe(false);
+  });
+});

@@ -26,9 +26,17 @@ export const hangupRequestSchema = z.object({
 });
 export type HangupRequest = z.infer<typeof hangupRequestSchema>;
 
+/** Longest transfer summary the bridge accepts (it is read aloud to the human before connecting). */
+export const TRANSFER_SUMMARY_MAX = 600;
+
 export const transferRequestSchema = z.object({
   /** The number to transfer to, as listed in the bridge's TRANSFER_ALLOWLIST. */
   to: z.string().min(1),
+  /**
+   * What the human hears before being connected (a warm transfer): who is calling and what they
+   * need, in a sentence or two. Optional: without it they hear a generic line.
+   */
+  summary: z.string().trim().min(1).max(TRANSFER_SUMMARY_MAX).optional(),
 });
 export type TransferRequest = z.infer<typeof transferRequestSchema>;
 

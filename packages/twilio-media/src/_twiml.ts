@@ -96,6 +96,11 @@ export interface DialOptions {
   action?: string;
   /** Keep the caller hearing ringback until the target answers. */
   answerOnBridge?: boolean;
+  /**
+   * `<Number url>`: TwiML run on the called party's end after they answer and before the parties
+   * are connected (a whisper; it may `<Gather>` and `<Hangup>` to decline). Numbers only.
+   */
+  whisperUrl?: string;
 }
 
 const e164Pattern = /^\+[1-9][0-9]{1,14}$/;
@@ -112,6 +117,10 @@ export function dialTwiml(target: string, opts?: DialOptions): string {
     throw new TypeError(`dialTwiml: callerId "${opts.callerId}" is not an E.164 number`);
   }
   if (opts?.action !== undefined) assertHttpUrl('action', opts.action);
+  if (opts?.whisperUrl !== undefined) {
+    assertHttpUrl('whisperUrl', opts.whisperUrl);
+    if (isSip) throw new TypeError('dialTwiml: whisperUrl applies to <Number>, not to a sip: target');
+  }
   if (
     opts?.timeoutSeconds !== undefined &&
     !(Number.isInteger(opts.timeoutSeconds) && opts.timeoutSeconds > 0)
@@ -127,6 +136,7 @@ export function dialTwiml(target: string, opts?: DialOptions): string {
   if (opts?.answerOnBridge !== undefined) attributes.answerOnBridge = opts.answerOnBridge;
   const dial = response.dial(attributes);
   if (isSip) dial.sip(target);
+  else if (opts?.whisperUrl !== undefined) dial.number({ url: opts.whisperUrl, method: 'POST' }, target);
   else dial.number(target);
   return response.toString();
 }
@@ -151,7 +161,7 @@ export function assertStreamUrl(url: string): void {
   }
 }
 
-function assertHttpUrl(what: string, url: string): void {
+export function assertHttpUrl(what: string, url: string): void {
   const parsed = parseUrl(what, url);
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new TypeError(`${what} "${url}" must be an http(s) URL`);

@@ -87,6 +87,43 @@ export const StatusCallbackSchema = z.object({
 });
 export type StatusCallback = z.infer<typeof StatusCallbackSchema>;
 
+/** `DialCallStatus` values of a `<Dial>` action request (`answered` is for conferences). */
+export const DIAL_CALL_STATUSES = [
+  'completed',
+  'answered',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+] as const;
+export type DialCallStatus = (typeof DIAL_CALL_STATUSES)[number];
+
+/**
+ * POST to `<Dial action>` when the dialled call ends: the call's own fields (CallStatus is the
+ * caller's leg: `in-progress` while they are still on the line) plus the outcome of the dial.
+ */
+export const DialActionSchema = z.object({
+  ...callFields,
+  DialCallStatus: z.enum(DIAL_CALL_STATUSES),
+  DialCallSid: CallSidSchema.optional(),
+  /** Seconds the dialled call lasted, once it was answered. */
+  DialCallDuration: DecimalStringSchema.optional(),
+  /** Whether the dialled party was connected to the caller (false when a whisper hung them up). */
+  DialBridged: z.enum(['true', 'false']).optional(),
+});
+export type DialAction = z.infer<typeof DialActionSchema>;
+
+/** POST to `<Gather action>` (or a `<Redirect>`) on a leg: the call's fields plus the keys pressed. */
+export const GatherResultSchema = z.object({
+  ...callFields,
+  Digits: z
+    .string()
+    .regex(/^[0-9*#]*$/, 'Digits holds keypad keys only')
+    .optional(),
+  FinishedOnKey: optional,
+});
+export type GatherResult = z.infer<typeof GatherResultSchema>;
+
 export const STREAM_EVENTS = ['stream-started', 'stream-stopped', 'stream-error'] as const;
 export type StreamEvent = (typeof STREAM_EVENTS)[number];
 
@@ -123,6 +160,14 @@ export function parseVoiceWebhook(form: WebhookForm): WebhookParseResult<VoiceWe
 
 export function parseStatusCallback(form: WebhookForm): WebhookParseResult<StatusCallback> {
   return parseForm('status callback', StatusCallbackSchema, form);
+}
+
+export function parseDialAction(form: WebhookForm): WebhookParseResult<DialAction> {
+  return parseForm('dial action request', DialActionSchema, form);
+}
+
+export function parseGatherResult(form: WebhookForm): WebhookParseResult<GatherResult> {
+  return parseForm('gather result', GatherResultSchema, form);
 }
 
 export function parseStreamStatusCallback(form: WebhookForm): WebhookParseResult<StreamStatusCallback> {

@@ -61,6 +61,7 @@ export {
   type SayOptions,
   type DialOptions,
 } from './_twiml.js';
+export { whisperTwiml, emptyTwiml, type WhisperOptions } from './_transfer-twiml.js';
 export {
   CALL_STATUSES,
   CALL_DIRECTIONS,
@@ -71,6 +72,14 @@ export {
   parseVoiceWebhook,
   parseStatusCallback,
   parseStreamStatusCallback,
+  parseDialAction,
+  parseGatherResult,
+  DIAL_CALL_STATUSES,
+  DialActionSchema,
+  GatherResultSchema,
+  type DialAction,
+  type DialCallStatus,
+  type GatherResult,
   WebhookError,
   type CallStatus,
   type CallDirection,

@@ -19,6 +19,7 @@ import { PhoneLine } from './phone-line.js';
 import { PhonePlayoutOutput } from './phone-playout.js';
 import { createRealtimeModel } from './realtime-model.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
+import { watchTransfers } from './transfer-watch.js';
 
 const DTMF_INTER_DIGIT_MS = 1_500;
 const REPROMPT_INSTRUCTIONS =
@@ -157,12 +158,21 @@ export async function startConversation<P>(
   ctx.room.on(RoomEvent.DtmfReceived, onDtmf);
   ctx.room.on(RoomEvent.ParticipantDisconnected, onLeft);
   const stopHangupWatch = phone?.onHangup(() => ending.endNow('caller hung up'));
+  const stopTransferWatch =
+    phone &&
+    watchTransfers({
+      onTransfer: (onState) => phone.onTransfer(onState),
+      hold: (held) => watchdog.pause(held),
+      reply: (instructions) => session.generateReply({ instructions }),
+      log,
+    });
 
   ctx.addShutdownCallback(async () => {
     clearTimeout(timeLimit);
     watchdog.close();
     dtmf.close();
     stopHangupWatch?.();
+    stopTransferWatch?.();
     ctx.room.off(RoomEvent.DtmfReceived, onDtmf);
     ctx.room.off(RoomEvent.ParticipantDisconnected, onLeft);
     await recorder.flushed();

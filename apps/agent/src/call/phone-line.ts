@@ -7,6 +7,7 @@ import {
   PHONE_ATTRIBUTES,
   PHONE_CALL_STATUS,
   playbackInterruptedReplySchema,
+  readTransferState,
   RPC_METHODS,
   rpcOkSchema,
   type HangupRequest,
@@ -14,6 +15,7 @@ import {
   type PlaybackInterruptedRequest,
   type RpcMethod,
   type TransferRequest,
+  type TransferState,
 } from '@callbridge/room-contract';
 import { RpcError, RoomEvent, type Participant, type Room } from '@livekit/rtc-node';
 import type { Logger } from '../ops/logger.js';
@@ -34,7 +36,8 @@ export class TransferRefusedError extends Error {
 /** What tools may do with the line; PhoneLine implements it, tests can fake it. */
 export interface PhoneControl {
   hangup(reason: string): Promise<boolean>;
-  transfer(to: string): Promise<void>;
+  /** Starts a warm transfer; the human hears `summary` first. */
+  transfer(to: string, summary?: string): Promise<void>;
 }
 
 export class PhoneLine implements PhoneControl {
@@ -64,11 +67,14 @@ export class PhoneLine implements PhoneControl {
     }
   }
 
-  /** Asks the bridge to transfer the call; throws TransferRefusedError if it will not. */
-  async transfer(to: string): Promise<void> {
+  /**
+   * Asks the bridge for a warm transfer; throws TransferRefusedError if it will not. It answers as
+   * soon as the dial starts; how it goes comes later in `callbridge.transfer` ({@link onTransfer}).
+   */
+  async transfer(to: string, summary?: string): Promise<void> {
     let reply: string;
     try {
-      reply = await this.#rpc(RPC_METHODS.transfer, { to } satisfies TransferRequest);
+      reply = await this.#rpc(RPC_METHODS.transfer, { to, summary } satisfies TransferRequest);
     } catch (err) {
       throw new TransferRefusedError(
         err instanceof RpcError ? err.message : 'the phone system did not answer',
@@ -115,6 +121,27 @@ export class PhoneLine implements PhoneControl {
         return;
       this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
       onHangup();
+    };
+    this.#room.on(RoomEvent.ParticipantAttributesChanged, handler);
+    return () => this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
+  }
+
+  /**
+   * Calls `onState` with each new `callbridge.transfer` state of the phone, starting with the
+   * current one if a transfer is dialing as we start (a replacement agent). Returns an unsubscribe.
+   */
+  onTransfer(onState: (state: TransferState) => void): () => void {
+    const now = this.#room.remoteParticipants.get(this.#identity);
+    const current = now ? readTransferState(now.attributes) : undefined;
+    let last: string | undefined = current ? JSON.stringify(current) : undefined;
+    if (current?.state === 'dialing') onState(current);
+    const handler = (_changed: Record<string, string>, participant: Participant) => {
+      if (participant.identity !== this.#identity) return;
+      const state = readTransferState(participant.attributes);
+      const key = JSON.stringify(state);
+      if (!state || key === last) return;
+      last = key;
+      onState(state);
     };
     this.#room.on(RoomEvent.ParticipantAttributesChanged, handler);
     return () => this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);

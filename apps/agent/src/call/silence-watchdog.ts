@@ -23,6 +23,7 @@ export class SilenceWatchdog {
   #reprompts = 0;
   #timer: NodeJS.Timeout | undefined;
   #done = false;
+  #paused = false;
 
   constructor(opts: SilenceWatchdogOptions) {
     this.#opts = opts;
@@ -40,6 +41,13 @@ export class SilenceWatchdog {
     this.#rearm();
   }
 
+  /** While paused (e.g. the caller is on hold during a transfer) silence does not count. */
+  pause(paused: boolean): void {
+    this.#paused = paused;
+    if (!paused) this.#reprompts = 0;
+    this.#rearm();
+  }
+
   close(): void {
     this.#done = true;
     clearTimeout(this.#timer);
@@ -49,7 +57,7 @@ export class SilenceWatchdog {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const quiet = (this.#agent === 'listening' || this.#agent === 'idle') && this.#caller !== 'speaking';
-    if (this.#done || !quiet || this.#opts.silenceMs <= 0) return;
+    if (this.#done || this.#paused || !quiet || this.#opts.silenceMs <= 0) return;
     this.#timer = setTimeout(() => this.#fire(), this.#opts.silenceMs);
   }
 

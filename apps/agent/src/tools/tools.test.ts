@@ -138,15 +138,18 @@ describe('tool wrapper', () => {
 describe('transfer_call', () => {
   const phone = (result: 'ok' | 'refuse') => {
     const calls: string[] = [];
+    const summaries: (string | undefined)[] = [];
     const line: PhoneControl = {
-      transfer: async (to: string) => {
+      transfer: async (to: string, summary?: string) => {
         calls.push(to);
+        summaries.push(summary);
         if (result === 'refuse') throw new TransferRefusedError('destination not allowed');
       },
       hangup: async () => true,
     };
-    return { line, calls };
+    return { line, calls, summaries };
   };
+  const SUMMARY = 'Ana Ruiz wants a refund for order 1234.';
 
   it('normalises spoken numbers to E.164', () => {
     expect(normalisePhoneNumber('+1 (555) 000-1111')).toBe('+15550001111');
@@ -154,24 +157,32 @@ describe('transfer_call', () => {
     expect(normalisePhoneNumber('+44 20 7123 4567')).toBe('+442071234567');
   });
 
-  it('only asks the bridge for allow-listed numbers', async () => {
+  it('only asks the bridge for allow-listed numbers, passing the summary the human will hear', async () => {
+    const { line, calls, summaries } = phone('ok');
+    const rt = runtime({ phone: line, transferAllowlist: ['+15550001111'] });
+    expect(
+      (await callThroughWrapper(transferCall, { to: '555-000-1111', summary: SUMMARY }, rt)).output,
+    ).toMatchObject({ transferring: true, to: '+15550001111' });
+    expect(
+      (await callThroughWrapper(transferCall, { to: '+15559999999', summary: SUMMARY }, rt)).error,
+    ).toContain('not allowed');
+    expect(calls).toEqual(['+15550001111']);
+    expect(summaries).toEqual([SUMMARY]);
+  });
+
+  it('asks the model for a summary when it gives none', async () => {
     const { line, calls } = phone('ok');
     const rt = runtime({ phone: line, transferAllowlist: ['+15550001111'] });
-    expect((await callThroughWrapper(transferCall, { to: '555-000-1111' }, rt)).output).toMatchObject({
-      transferred: true,
-    });
-    expect((await callThroughWrapper(transferCall, { to: '+15559999999' }, rt)).error).toContain(
-      'not allowed',
-    );
-    expect(calls).toEqual(['+15550001111']);
+    expect((await callThroughWrapper(transferCall, { to: '+15550001111' }, rt)).error).toContain('summary');
+    expect(calls).toEqual([]);
   });
 
   it('reports a refusal by the bridge in words', async () => {
     const { line } = phone('refuse');
     const rt = runtime({ phone: line, transferAllowlist: ['+15550001111'] });
-    expect((await callThroughWrapper(transferCall, { to: '+15550001111' }, rt)).error).toContain(
-      'The transfer did not go through (destination not allowed)',
-    );
+    expect(
+      (await callThroughWrapper(transferCall, { to: '+15550001111', summary: SUMMARY }, rt)).error,
+    ).toContain('The transfer did not go through (destination not allowed)');
   });
 });
 

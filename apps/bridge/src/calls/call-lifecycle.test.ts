@@ -130,9 +130,9 @@ describe('CallRegistry', () => {
 
   it('keeps why a stream ended for the request after it, once', () => {
     const registry = new CallRegistry(1);
-    registry.recordEnding(CONTEXT.callSid, { outcome: 'transferred', transferTo: '+15550001111' }, 1000);
+    registry.recordEnding(CONTEXT.callSid, { outcome: 'agent_hung_up' }, 1000);
     expect(registry.hasEnding(CONTEXT.callSid)).toBe(true);
-    expect(registry.takeEnding(CONTEXT.callSid)).toMatchObject({ outcome: 'transferred' });
+    expect(registry.takeEnding(CONTEXT.callSid)).toMatchObject({ outcome: 'agent_hung_up' });
     expect(registry.takeEnding(CONTEXT.callSid)).toBeUndefined();
   });
 });

@@ -1,12 +1,12 @@
 import type { CallContext } from '../livekit/call-rooms.js';
 import type { CallOutcome } from './outcomes.js';
+import type { CallTransfer, StreamHandover } from './transfer.js';
 
 export type { CallOutcome } from './outcomes.js';
 
 /** How a stream ended, kept briefly for Twilio's `<Redirect>` after `<Connect>` asks what next. */
 export interface StreamEnding {
   outcome: CallOutcome;
-  transferTo?: string;
   atMs: number;
 }
 
@@ -24,6 +24,13 @@ export interface CallEntry extends CallContext {
   /** Fires if Twilio never opens the stream. */
   streamTimer?: NodeJS.Timeout;
   lastStatus?: string;
+  /** The latest warm transfer of this call (set by the session when the agent asks for one). */
+  transfer?: CallTransfer;
+  /**
+   * While a transfer dials, the session that carried the call (still in the room with the agent):
+   * a failed transfer's new stream is handed to it, so the call goes on in the same room.
+   */
+  handover?: StreamHandover;
 }
 
 /** Active calls and the capacity limit. Single source of truth for `active_calls`. */
@@ -67,6 +74,11 @@ export class CallRegistry {
     clearTimeout(call.streamTimer);
     call.streamTimer = undefined;
     return true;
+  }
+
+  /** The call's stream ended for a transfer: the call stays, a later stream may attach. */
+  detachStream(call: CallEntry): void {
+    call.streamSid = undefined;
   }
 
   /** Calls `onTimeout` if no stream attaches within `ms` (Twilio never opened it). */

@@ -1,7 +1,4 @@
 import {
-  connectStreamTwiml,
-  createStreamToken,
-  dialTwiml,
   hangupTwiml,
   parseStatusCallback,
   parseVoiceWebhook,
@@ -20,10 +17,12 @@ import type { BridgeMetrics } from '../metrics.js';
 import { outboundDispatchFields } from '../outbound/dispatch-fields.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
+import { connectCallTwiml } from './connect-twiml.js';
+import { transferDialTwiml } from './transfer-webhooks.js';
 
 const ENDED_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 /** Endings after which the caller is simply hung up on (no apology). */
-const HANGS_UP = new Set<CallOutcome>(['agent_hung_up', 'caller_hung_up', 'room_deleted']);
+const HANGS_UP = new Set<CallOutcome>(['agent_hung_up', 'caller_hung_up', 'room_deleted', 'transferred']);
 
 export function twilioWebhooks(deps: {
   config: BridgeConfig;
@@ -122,18 +121,7 @@ export function twilioWebhooks(deps: {
         if (readiness === 'cancelled') return void res.send(hangupTwiml());
       }
     }
-    const streamToken = createStreamToken({
-      secret: config.streamToken.secret,
-      callSid: form.CallSid,
-      ttlMs: config.streamToken.ttlMs,
-    });
-    res.send(
-      connectStreamTwiml({
-        streamUrl: config.streamUrl,
-        parameters: { callSid: form.CallSid, streamToken },
-        afterStreamUrl: `${config.publicUrl}/twilio/stream-ended`,
-      }),
-    );
+    res.send(connectCallTwiml(config, form.CallSid));
   });
 
   // Twilio continues after <Connect> when the stream closes with the call still up: decide then.
@@ -145,17 +133,21 @@ export function twilioWebhooks(deps: {
       return;
     }
     const callSid = parsed.value.CallSid;
+    const entry = registry.get(callSid);
+    // The agent asked for a transfer: the stream ended for it, the caller hears ringing now.
+    if (entry?.transfer?.state === 'dialing' && !entry.streamSid) {
+      log.info({ callSid, attempt: entry.transfer.attempt }, 'stream ended for a transfer: dialing');
+      return void res.type('text/xml').send(transferDialTwiml(config, callSid, entry.transfer));
+    }
     // Twilio asks this only after the stream ended. If we have not seen its socket close yet (the
     // request overtook the close), the stream dropped: end the call for that reason now, so the
     // outcome does not depend on which of the two arrived first.
-    const streaming = registry.get(callSid);
+    const streaming = entry;
     if (streaming?.end && !registry.hasEnding(callSid))
       void streaming.end('stream_dropped', 'Twilio reports the stream ended');
     const ending = registry.takeEnding(callSid);
     log.info({ callSid, outcome: ending?.outcome ?? 'unknown' }, 'stream ended, call still up');
     res.type('text/xml');
-    if (ending?.outcome === 'transferred' && ending.transferTo)
-      return void res.send(dialTwiml(ending.transferTo));
     if (ending && HANGS_UP.has(ending.outcome)) return void res.send(hangupTwiml());
     // Anything else is a failure on our side: tell the caller rather than leave them in silence.
     const message = ending?.outcome === 'agent_lost' ? config.agentLostMessage : config.errorMessage;

@@ -91,6 +91,8 @@ export interface PhoneLine {
   unreachableAgents(): string[];
   registerRpc(method: string, handler: (call: PhoneRpcCall) => Promise<string>): void;
   publishDtmf(digit: string): Promise<void>;
+  /** Updates some of the phone participant's attributes (the others stay). */
+  setAttributes(attributes: Record<string, string>): Promise<void>;
   /** Leaves at any stage, once; calling again returns the same promise. */
   leave(opts?: LeaveOptions): Promise<void>;
 }

@@ -11,16 +11,14 @@ import type { CallOutcome } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import { PhoneRpcRefusal, type PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
-import type { TwilioControl } from '../twilio/control.js';
 import type { HeardReport } from './caller-playback.js';
 
 export interface AgentRpcDeps {
   config: Pick<BridgeConfig, 'transferAllowlist'>;
-  twilio: TwilioControl;
   log: Logger;
   callSid: string;
-  /** The agent asked for a transfer to `to` and it was accepted (before the call ends). */
-  onTransferred: (to: string) => void;
+  /** Starts a warm transfer (allow-list already checked); false if the call cannot be transferred now. */
+  transfer: (to: string, summary: string | undefined) => boolean;
   /** The agent was interrupted: clear the caller's playback if needed; what they heard, if cut. */
   interrupted: () => HeardReport | undefined;
   end: (outcome: CallOutcome, reason: string) => void;
@@ -28,12 +26,13 @@ export interface AgentRpcDeps {
 
 /**
  * The methods the agent may call on the phone participant (the room contract's RPC_METHODS):
- * `hangup` ends the call; `transfer` moves it to a number on TRANSFER_ALLOWLIST. Both answer
- * before the call ends, so the agent is not left waiting for a room that is going away.
+ * `hangup` ends the call; `transfer` starts a warm transfer to a number on TRANSFER_ALLOWLIST (the
+ * phone stays in the room; `callbridge.transfer` tells how it goes). Both answer at once, so the
+ * agent is never left waiting on the phone system.
  * `playbackInterrupted` clears the caller's playback and says how much of the utterance they heard.
  */
 export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: AgentRpcDeps): void {
-  const { config, twilio, log, callSid } = deps;
+  const { config, log } = deps;
   phone.registerRpc(RPC_METHODS.hangup, async (data) => {
     log.info({ agent: data.callerIdentity }, 'agent hung up');
     setTimeout(() => deps.end('agent_hung_up', 'hangup rpc'), 0);
@@ -43,21 +42,22 @@ export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: Ag
     const request = parseRpcPayload(transferRequestSchema, data.payload);
     if (!request.ok) {
       log.warn({ agent: data.callerIdentity, issue: request.issue }, 'transfer payload refused');
-      throw new PhoneRpcRefusal(RPC_ERROR_CODES.badPayload, 'transfer payload must be JSON {"to": "+1..."}');
+      throw new PhoneRpcRefusal(
+        RPC_ERROR_CODES.badPayload,
+        `transfer payload must be JSON {"to": "+1...", "summary"?: "..."} (${request.issue})`,
+      );
     }
-    const { to } = request.value;
+    const { to, summary } = request.value;
     if (!config.transferAllowlist.includes(to)) {
       throw new PhoneRpcRefusal(
         RPC_ERROR_CODES.refused,
         `transfer target ${to} is not in TRANSFER_ALLOWLIST`,
       );
     }
-    // With API credentials Twilio is told at once; without, ending the stream makes Twilio ask
-    // /twilio/stream-ended, which answers with the <Dial>.
-    if (twilio.canControlCalls) await twilio.transfer(callSid, to);
-    deps.onTransferred(to);
-    log.info({ callee: to }, 'call transferred');
-    setTimeout(() => deps.end('transferred', 'transfer rpc'), 0);
+    if (!deps.transfer(to, summary)) {
+      throw new PhoneRpcRefusal(RPC_ERROR_CODES.refused, 'the call cannot be transferred right now');
+    }
+    log.info({ callee: to, summary: summary !== undefined }, 'transfer dialing');
     return JSON.stringify(RPC_OK);
   });
   phone.registerRpc(RPC_METHODS.playbackInterrupted, async (data) => {

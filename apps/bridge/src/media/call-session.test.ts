@@ -68,7 +68,6 @@ function setup() {
   const twilio = {
     canControlCalls: true,
     complete: vi.fn(async () => undefined),
-    transfer: vi.fn(async () => undefined),
   };
   const lines = fakePhoneLines();
   const call = lifecycle.answer(CONTEXT, 'call-x');
@@ -126,6 +125,7 @@ function setup() {
     call,
     counter,
     start,
+    token,
     live,
     endingAt: () => endingAtClose,
   };
@@ -337,7 +337,7 @@ describe('CallSession', () => {
     expect(phone.leaves.map((l) => l.callStatus)).toEqual(['hangup']);
   });
 
-  it('refuses a transfer outside the allow-list or with a bad payload, and transfers inside it', async () => {
+  it('refuses a transfer outside the allow-list or with a bad payload; inside it ends the stream but keeps the call and the phone', async () => {
     const t = setup();
     const phone = await t.live();
     const transfer = phone.rpc.get(RPC_METHODS.transfer)!;
@@ -350,17 +350,125 @@ describe('CallSession', () => {
     const bad = await transfer({ callerIdentity: 'agent-1', payload: 'nope' }).catch((err: unknown) => err);
     expect((bad as PhoneRpcRefusal).code).toBe(RPC_ERROR_CODES.badPayload);
     await vi.advanceTimersByTimeAsync(0);
-    expect(t.twilio.transfer).not.toHaveBeenCalled();
-    expect(t.released).toEqual([]);
+    expect(t.ws.closedWith).toBeUndefined();
 
+    const summary = 'Ana Ruiz, order 1234, wants a refund.';
     expect(
-      JSON.parse(await transfer({ callerIdentity: 'agent-1', payload: JSON.stringify({ to: ALLOWED }) })),
+      JSON.parse(
+        await transfer({ callerIdentity: 'agent-1', payload: JSON.stringify({ to: ALLOWED, summary }) }),
+      ),
     ).toEqual(RPC_OK);
-    expect(t.twilio.transfer).toHaveBeenCalledWith(CONTEXT.callSid, ALLOWED);
     await vi.advanceTimersByTimeAsync(0);
     await settle();
-    expect(t.released).toEqual(['transferred']);
-    expect(t.endingAt()).toMatchObject({ outcome: 'transferred', transferTo: ALLOWED });
+    // The stream ends (Twilio then asks what next and dials); the call, its room and phone stay.
+    expect(t.ws.closedWith).toEqual({ code: CloseCode.normal, reason: 'transfer' });
+    expect(t.released).toEqual([]);
+    expect(phone.leaves).toEqual([]);
+    expect(t.registry.get(CONTEXT.callSid)).toBe(t.call);
+    expect(t.call.streamSid).toBeUndefined();
+    expect(t.call.transfer).toEqual({ attempt: 1, to: ALLOWED, summary, state: 'dialing' });
+    expect(JSON.parse(phone.attributeUpdates.at(-1)![PHONE_ATTRIBUTES.transfer]!)).toEqual({
+      attempt: 1,
+      state: 'dialing',
+      to: ALLOWED,
+    });
+    // No second transfer while this one dials.
+    const again = await transfer({
+      callerIdentity: 'agent-1',
+      payload: JSON.stringify({ to: ALLOWED }),
+    }).catch((err: unknown) => err);
+    expect((again as PhoneRpcRefusal).code).toBe(RPC_ERROR_CODES.refused);
+  });
+
+  /** A second stream for the call, as a failed transfer's <Connect><Stream> opens it. */
+  function secondStream(t: ReturnType<typeof setup>, sid: string): FakeSocket {
+    const ws = new FakeSocket();
+    new CallSession(ws, {
+      ...{ config: loadConfig({ STREAM_TOKEN_SECRET: SECRET, TWILIO_AUTH_TOKEN: 'x' }), rooms: t.rooms },
+      ...{ registry: t.registry, metrics: createMetrics(), log: pino({ level: 'silent' }), twilio: t.twilio },
+      lifecycle: new CallLifecycle({
+        registry: t.registry,
+        rooms: t.rooms,
+        metrics: createMetrics(),
+        recorder: { ended: async () => undefined },
+        log: pino({ level: 'silent' }),
+      }),
+      newPhoneLine: t.lines.newPhoneLine,
+    });
+    ws.message(startMessage(CONTEXT.callSid, t.token(), sid));
+    return ws;
+  }
+
+  it('does not replace an agent that leaves while the transfer rings, but does once the caller is back', async () => {
+    const t = setup();
+    const phone = await t.live();
+    phone.agentJoins('agent-1');
+    await phone.rpc.get(RPC_METHODS.transfer)!({
+      callerIdentity: 'agent-1',
+      payload: JSON.stringify({ to: ALLOWED }),
+    });
+    await settle();
+    phone.agentLeaves('agent-1');
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
+    expect(t.released).toEqual([]);
+    t.call.transfer!.state = 'failed';
+    t.call.transfer!.reason = 'busy';
+    secondStream(t, 'MZ' + '3'.repeat(32));
+    await settle();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(t.rooms.dispatchAgent).toHaveBeenCalledWith(
+      'call-x',
+      'callbridge-agent',
+      expect.objectContaining({ callSid: CONTEXT.callSid, resumed: true }),
+    );
+  });
+
+  it("hands a failed transfer's new stream to the session that carried the call: same phone, new audio path", async () => {
+    const t = setup();
+    const phone = await t.live();
+    await phone.rpc.get(RPC_METHODS.transfer)!({
+      callerIdentity: 'agent-1',
+      payload: JSON.stringify({ to: ALLOWED }),
+    });
+    await settle();
+    const pushedBefore = phone.pushed.length;
+    // What the <Dial action> handler does when nobody answered.
+    t.call.transfer!.state = 'failed';
+    t.call.transfer!.reason = 'no-answer';
+    const ws2 = new FakeSocket();
+    new CallSession(ws2, {
+      ...{ config: loadConfig({ STREAM_TOKEN_SECRET: SECRET, TWILIO_AUTH_TOKEN: 'x' }), rooms: t.rooms },
+      ...{ registry: t.registry, metrics: createMetrics(), log: pino({ level: 'silent' }), twilio: t.twilio },
+      lifecycle: new CallLifecycle({
+        registry: t.registry,
+        rooms: t.rooms,
+        metrics: createMetrics(),
+        recorder: { ended: async () => undefined },
+        log: pino({ level: 'silent' }),
+      }),
+      newPhoneLine: t.lines.newPhoneLine,
+    });
+    const sid2 = 'MZ' + '2'.repeat(32);
+    const token2 = createStreamToken({ secret: SECRET, callSid: CONTEXT.callSid, ttlMs: 60_000 });
+    ws2.message(startMessage(CONTEXT.callSid, token2, sid2));
+    await settle();
+    expect(t.lines.made).toHaveLength(1); // no second phone: the same one in the same room
+    expect(t.call.streamSid).toBe(sid2);
+    expect(phone.attributeUpdates.at(-1)).toMatchObject({ [PHONE_ATTRIBUTES.streamSid]: sid2 });
+    expect(JSON.parse(phone.attributeUpdates.at(-1)![PHONE_ATTRIBUTES.transfer]!)).toEqual({
+      attempt: 1,
+      state: 'failed',
+      to: ALLOWED,
+      reason: 'no-answer',
+    });
+    ws2.message(mediaMessage(1, tonePayload(1), sid2));
+    expect(phone.pushed.length).toBe(pushedBefore + 1);
+    // The caller hanging up on the new stream ends the call once, through the first session.
+    ws2.message(stopMessage(CONTEXT.callSid, sid2));
+    await settle();
+    expect(t.released).toEqual(['caller_hung_up']);
+    expect(phone.leaves.map((l) => l.callStatus)).toEqual(['hangup']);
   });
 
   it("answers the agent's playbackInterrupted with what the caller heard, clearing Twilio's playback once", async () => {

@@ -1,5 +1,6 @@
 import { CloseCode, verifyStreamToken, type StartMessage } from '@callbridge/twilio-media';
 import {
+  PHONE_ATTRIBUTES,
   PHONE_CALL_STATUS,
   phoneAttributes,
   phoneIdentityFor,
@@ -15,11 +16,12 @@ import type { BridgeMetrics } from '../metrics.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { TwilioControl } from '../twilio/control.js';
 import { registerAgentRpc } from './agent-rpc.js';
+import { transferAttribute } from './transfer-attribute.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
 import { CallLatency } from './call-latency.js';
 import { HeardTranscript } from './heard-transcript.js';
-import { TwilioStream, type MediaSocket } from './twilio-stream.js';
+import { TwilioStream, type MediaSocket, type TwilioStreamEvents } from './twilio-stream.js';
 
 /** Caller frames kept while the phone line is being made (it normally takes a few ms): 2 s. */
 const EARLY_MEDIA_MAX = 100;
@@ -45,8 +47,10 @@ export interface CallSessionDeps {
  */
 export class CallSession {
   private log: Logger;
-  private state: 'awaiting_start' | 'joining' | 'live' | 'ended' = 'awaiting_start';
-  private readonly stream: TwilioStream;
+  /** `transferring`: the stream ended for a transfer; the phone stays in the room with the agent. */
+  private state: 'awaiting_start' | 'joining' | 'live' | 'transferring' | 'handed_over' | 'ended' =
+    'awaiting_start';
+  private stream: TwilioStream;
   private call?: CallEntry;
   private phone?: PhoneLine;
   private watch?: AgentWatch;
@@ -58,38 +62,41 @@ export class CallSession {
   private readonly pendingDtmf: string[] = [];
   /** Caller frames from before the phone line exists (its token is being made); bounded. */
   private earlyMedia: { payload: string; chunk: number }[] = [];
-  private transferTo?: string;
 
   constructor(
     ws: MediaSocket,
     private readonly deps: CallSessionDeps,
   ) {
     this.log = deps.log;
-    const guard = (fn: () => void) => this.guarded(fn);
     this.stream = new TwilioStream(ws, {
       metrics: deps.metrics,
       log: deps.log,
       maxMessageBytes: deps.config.maxMessageBytes,
-      guard,
-      events: {
-        onStart: (msg) => void this.start(msg),
-        onMedia: (payload, chunk) => this.onCallerMedia(payload, chunk),
-        onMark: (name) => this.audio?.relay.onMarkEchoed(name),
-        onDtmf: (digit) => {
-          this.log.info({ digit }, 'caller pressed a key');
-          this.latency?.callerKey();
-          // A key pressed while we are still joining the room is sent once we are in.
-          if (this.state === 'live') this.publishDtmf(digit);
-          else this.pendingDtmf.push(digit);
-        },
-        onStop: () => void this.end('caller_hung_up', 'twilio stop'),
-        // Once `start` arrived the caller was on the stream: it dropped, joined yet or not.
-        onSocketClosed: () =>
-          void this.end(this.state === 'awaiting_start' ? 'no_stream' : 'stream_dropped', 'socket closed'),
-        onProtocolError: (reason, closeCode) => void this.end('protocol_error', reason, closeCode),
-      },
+      guard: (fn) => this.guarded(fn),
+      events: this.streamEvents(),
     });
     this.stream.listen();
+  }
+
+  /** What this session does with its stream's messages (also a transfer's next stream's). */
+  private streamEvents(): TwilioStreamEvents {
+    return {
+      onStart: (msg) => void this.start(msg),
+      onMedia: (payload, chunk) => this.onCallerMedia(payload, chunk),
+      onMark: (name) => this.audio?.relay.onMarkEchoed(name),
+      onDtmf: (digit) => {
+        this.log.info({ digit }, 'caller pressed a key');
+        this.latency?.callerKey();
+        // A key pressed while we are still joining the room is sent once we are in.
+        if (this.state === 'live') this.publishDtmf(digit);
+        else this.pendingDtmf.push(digit);
+      },
+      onStop: () => void this.end('caller_hung_up', 'twilio stop'),
+      // Once `start` arrived the caller was on the stream: it dropped, joined yet or not.
+      onSocketClosed: () =>
+        void this.end(this.state === 'awaiting_start' ? 'no_stream' : 'stream_dropped', 'socket closed'),
+      onProtocolError: (reason, closeCode) => void this.end('protocol_error', reason, closeCode),
+    };
   }
 
   /** A bug in handling one call must end that call, not the process and every other call with it. */
@@ -118,6 +125,11 @@ export class CallSession {
       return refuse('stream_token_replayed', 'stream token already used');
     const call = registry.get(callSid);
     if (!call) return refuse('unknown_call', 'no answered call with this CallSid');
+    // A failed transfer's new stream: the session that carried the call (still in the room) takes it.
+    if (call.handover && !call.streamSid) {
+      if (call.handover(this.stream, streamSid)) return void (this.state = 'handed_over');
+      return refuse('unknown_call', 'the call ended before its stream came back');
+    }
     if (!registry.attachStream(call, streamSid, (outcome, reason) => this.end(outcome, reason)))
       return refuse('duplicate_stream', `call already streams as ${call.streamSid}`);
     this.call = call;
@@ -138,19 +150,13 @@ export class CallSession {
       },
     }));
     // Agent lines go into the record as the caller heard them (cut where a barge-in cleared them).
-    const heard = (this.heard =
+    this.heard =
       recorder &&
       new HeardTranscript(
         (line) => void recorder.transcript(callSid, line),
         () => this.audio?.relay.callerHearing ?? false,
-      ));
-    const audio = (this.audio = new CallAudio({
-      ...{ streamSid, metrics, log: this.log, latency },
-      send: (json) => this.stream.send(json),
-      onCleared: heard && ((report) => heard.cleared(report)),
-      onHeardAll: heard && (() => heard.release()),
-    }));
-    const relay = audio.relay;
+      );
+    const audio = (this.audio = this.newAudio(streamSid));
 
     // Named after the person on the line (the callee of an outbound call), as the agent expects.
     const identity = phoneIdentityFor(remotePartyOf(call), callSid);
@@ -167,8 +173,10 @@ export class CallSession {
         maxBacklogMs: 200,
         log: this.log,
         events: {
-          onAgentAudio: (pcm, rate, channels) => this.guarded(() => relay.onAgentAudio(pcm, rate, channels)),
-          onAgentState: (state) => this.guarded(() => relay.onAgentState(state)),
+          // Through this.audio: a failed transfer's new stream gets a new one (none while dialing).
+          onAgentAudio: (pcm, rate, channels) =>
+            this.guarded(() => this.audio?.relay.onAgentAudio(pcm, rate, channels)),
+          onAgentState: (state) => this.guarded(() => this.audio?.relay.onAgentState(state)),
           onAgentJoined: (agent) => {
             this.watch?.agentBack(agent);
             void recorder?.agentJoined(callSid, agent);
@@ -187,7 +195,7 @@ export class CallSession {
           onReconnecting: () => this.watch?.reconnecting(),
           onReconnected: () => this.watch?.reconnected(),
           ...(recorder && {
-            onTranscript: (line) => heard?.line(line),
+            onTranscript: (line) => this.heard?.line(line),
             onToolCall: (entry) => void recorder.toolCall(callSid, entry),
           }),
         },
@@ -216,8 +224,8 @@ export class CallSession {
       return;
     }
     registerAgentRpc(this.phone, {
-      ...{ config, twilio: this.deps.twilio, log: this.log, callSid },
-      onTransferred: (to) => (this.transferTo = to),
+      ...{ config, log: this.log, callSid },
+      transfer: (to, summary) => this.transferOut(to, summary),
       interrupted: () => this.audio?.relay.interruptedByAgent(),
       end: (outcome, reason) => void this.end(outcome, reason),
     });
@@ -230,6 +238,66 @@ export class CallSession {
   private onAgentGone(): void {
     this.audio?.relay.onAgentState('gone');
     this.watch?.agentGone();
+  }
+
+  private newAudio(streamSid: string): CallAudio {
+    const { metrics } = this.deps;
+    const heard = this.heard;
+    return new CallAudio({
+      ...{ streamSid, metrics, log: this.log, latency: this.latency },
+      send: (json) => this.stream.send(json),
+      onCleared: heard && ((report) => heard.cleared(report)),
+      onHeardAll: heard && (() => heard.release()),
+    });
+  }
+
+  /**
+   * The agent asked for a transfer (allow-list checked): end the stream but not the call. Twilio
+   * then asks /twilio/stream-ended, which dials; the phone stays in the room with the agent, told
+   * through `callbridge.transfer`. Refused (false) unless the call is live.
+   */
+  private transferOut(to: string, summary: string | undefined): boolean {
+    const call = this.call;
+    if (this.state !== 'live' || !call || !this.phone) return false;
+    const transfer = { attempt: (call.transfer?.attempt ?? 0) + 1, to, summary, state: 'dialing' as const };
+    call.transfer = transfer;
+    call.handover = (stream, streamSid) => this.takeStream(stream, streamSid);
+    this.state = 'transferring';
+    this.deps.registry.detachStream(call);
+    void this.deps.recorder?.transferStep(call.callSid, 'transfer-dialing', `attempt ${transfer.attempt}`);
+    void this.phone.setAttributes(transferAttribute(transfer)).catch((err: Error) => {
+      this.log.warn({ err: err.message }, 'could not publish the transfer state');
+    });
+    this.audio?.close();
+    this.audio = undefined;
+    // Its close is expected now: the socket's end must not end the call.
+    this.stream.silence();
+    this.stream.close(CloseCode.normal, 'transfer');
+    return true;
+  }
+
+  /** The transfer failed and Twilio opened a new stream: the caller is back with the agent. */
+  private takeStream(stream: TwilioStream, streamSid: string): boolean {
+    const call = this.call;
+    if (this.state !== 'transferring' || !call?.transfer || !this.phone) return false;
+    const { registry, recorder } = this.deps;
+    if (!registry.attachStream(call, streamSid, (outcome, reason) => this.end(outcome, reason))) return false;
+    this.log = this.deps.log.child({ callSid: call.callSid, streamSid });
+    this.stream = stream;
+    stream.handTo(this.streamEvents(), (fn) => this.guarded(fn), this.log);
+    stream.accept(streamSid);
+    this.audio = this.newAudio(streamSid);
+    call.handover = undefined;
+    this.state = 'live';
+    // An agent that left while the human's phone rang was not replaced (no caller to keep): now there is.
+    if (this.phone.agentCount() === 0) this.onAgentGone();
+    const transfer = call.transfer;
+    this.log.info({ attempt: transfer.attempt, reason: transfer.reason }, 'transfer failed, caller back');
+    void recorder?.transferStep(call.callSid, 'stream-started', streamSid);
+    void this.phone
+      .setAttributes({ [PHONE_ATTRIBUTES.streamSid]: streamSid, ...transferAttribute(transfer) })
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'could not publish the transfer state'));
+    return true;
   }
 
   private publishDtmf(digit: string): void {
@@ -263,12 +331,12 @@ export class CallSession {
   }
 
   private async teardown(outcome: CallOutcome, reason: string | undefined, closeCode: number): Promise<void> {
-    const wasLive = this.state === 'live' || this.state === 'joining';
+    const wasLive = this.state === 'live' || this.state === 'joining' || this.state === 'transferring';
     this.state = 'ended';
     this.watch?.stop();
     const { registry, rooms, twilio } = this.deps;
     // Before the socket closes: Twilio asks what next as soon as it sees the stream end.
-    if (this.call) registry.recordEnding(this.call.callSid, { outcome, transferTo: this.transferTo });
+    if (this.call) registry.recordEnding(this.call.callSid, { outcome });
     this.stream.close(closeCode, reason);
     if (!this.call) return; // never attached to a call: nothing else to free
     if (outcome === 'agent_hung_up' || outcome === 'room_deleted') {
@@ -277,6 +345,11 @@ export class CallSession {
       });
     }
     const room = this.call.room;
+    if (outcome === 'transferred' && this.call.transfer) {
+      // The agent sees the transfer connect before the phone leaves (sip.callStatus → hangup).
+      this.call.transfer.state = 'accepted';
+      await this.phone?.setAttributes(transferAttribute(this.call.transfer)).catch(() => undefined);
+    }
     await this.phone
       ?.leave({
         callStatus: PHONE_CALL_STATUS.hangup,

@@ -102,6 +102,12 @@ export class FakePhoneLine implements PhoneLine {
     this.dtmf.push(digit);
   }
 
+  /** Every attribute update, in order. */
+  readonly attributeUpdates: Record<string, string>[] = [];
+  async setAttributes(attributes: Record<string, string>): Promise<void> {
+    this.attributeUpdates.push(attributes);
+  }
+
   async leave(opts: LeaveOptions = {}): Promise<void> {
     this.leaves.push(opts);
   }

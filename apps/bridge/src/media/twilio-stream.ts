@@ -37,10 +37,21 @@ export interface TwilioStreamOptions {
   metrics: Pick<BridgeMetrics, 'rejected' | 'framesOut'>;
   log: Logger;
   maxMessageBytes: number;
+  /** Who hears this stream's events; {@link TwilioStream.handTo} changes it. */
   events: TwilioStreamEvents;
   /** Runs each message handler; a throw in one ends that call only. */
   guard: (fn: () => void) => void;
 }
+
+const IGNORED: TwilioStreamEvents = {
+  onStart() {},
+  onMedia() {},
+  onMark() {},
+  onDtmf() {},
+  onStop() {},
+  onSocketClosed() {},
+  onProtocolError() {},
+};
 
 /**
  * One Twilio Media Stream socket: decodes and checks every message (text frames, size, the order
@@ -83,6 +94,21 @@ export class TwilioStream {
   /** The `start` was accepted: from now on every message must carry this streamSid. */
   accept(streamSid: string): void {
     this.streamSid = streamSid;
+  }
+
+  /**
+   * From now on another session hears this stream (a failed transfer's new stream goes to the
+   * session that carried the call), with its own guard.
+   */
+  handTo(events: TwilioStreamEvents, guard: (fn: () => void) => void, log: Logger): void {
+    this.opts.events = events;
+    this.opts.guard = guard;
+    this.log = log;
+  }
+
+  /** Nobody hears this stream any more (it was ended for a transfer; its close is expected). */
+  silence(): void {
+    this.opts.events = IGNORED;
   }
 
   /** Counts and logs a refused message; with `close`, or after too many, the stream is given up. */

@@ -119,6 +119,15 @@ export class CallRecorder {
     });
   }
 
+  /**
+   * A step of a warm transfer, as a status event: `transfer-dialing`, `transfer-failed` (detail:
+   * why), `transfer-accepted`, and the caller's new stream after a failed one (`stream-started`).
+   */
+  transferStep(callSid: string, step: string, detail: string): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'transfer', () => this.status(callSid, step, detail, at));
+  }
+
   /** The bridge measured the call's greeting (stream start → first agent audio to the caller). */
   greeting(callSid: string, ms: number): Promise<void> {
     return this.write(callSid, 'greeting', () => this.store.update(callSid, { greetingMs: ms }));

@@ -1,11 +1,12 @@
-import { dialTwiml } from '@callbridge/twilio-media';
 import { createTwilioRestClient } from './rest-client.js';
 
-/** Call control through Twilio's REST API; a no-op without credentials (streams still end). */
+/**
+ * Call control through Twilio's REST API; a no-op without credentials (streams still end).
+ * Transfers need none: the bridge ends the stream and answers Twilio's next request with a `<Dial>`.
+ */
 export interface TwilioControl {
   readonly canControlCalls: boolean;
   complete(callSid: string): Promise<void>;
-  transfer(callSid: string, to: string): Promise<void>;
 }
 
 export function createTwilioControl(opts: {
@@ -17,9 +18,6 @@ export function createTwilioControl(opts: {
     return {
       canControlCalls: false,
       async complete() {},
-      async transfer() {
-        throw new Error('transfer needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
-      },
     };
   }
   const client = createTwilioRestClient({ ...opts, accountSid: opts.accountSid, authToken: opts.authToken });
@@ -27,9 +25,6 @@ export function createTwilioControl(opts: {
     canControlCalls: true,
     async complete(callSid) {
       await client.calls(callSid).update({ status: 'completed' });
-    },
-    async transfer(callSid, to) {
-      await client.calls(callSid).update({ twiml: dialTwiml(to) });
     },
   };
 }

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { CallStatus } from '@callbridge/twilio-media';
 import { writeWav } from '../audio-fixtures/index.js';
+import { dialActionParams, runDial, type DialAttempt, type DialCallees } from './_dial.js';
 import type { CloseInfo, SimulatedCallEvents } from './_events.js';
 import type { FrameClock } from './_frame-clock.js';
 import { MediaStream } from './_media-stream.js';
@@ -37,6 +38,8 @@ export interface CallSetup {
   keepHeard: boolean;
   /** Wait between the TwiML answer and the stream's connect (see InboundCallOptions). */
   streamGapMs?: number;
+  /** Who answers a `<Dial>`ed number (default: a human who answers after 300 ms and presses 1). */
+  dialCallees?: DialCallees;
 }
 
 export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
@@ -57,9 +60,18 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   /** Everything `<Say>` spoke, before and after the stream. */
   readonly said: string[] = [];
   readonly dialed: string[] = [];
+  /** Every `<Dial>` run, with its outcome and what the called party heard, in order. */
+  readonly dials: DialAttempt[] = [];
+  /** The StreamSid of every Media Stream opened, in order (a new one after each `<Connect>`). */
+  readonly streamSids: string[] = [];
   /** URLs of `<Redirect>`s followed, in order. */
   readonly redirects: string[] = [];
   private webhookForm: Record<string, string> = {};
+  /** The URL of the TwiML document running (relative URLs in it resolve against this). */
+  private documentUrl: string | null = null;
+  private dialing: AbortController | null = null;
+  /** Counts REST redirects: a verb still running from a replaced document stops there. */
+  private generation = 0;
   rejected: 'busy' | 'rejected' | null = null;
   /** Verbs this simulator does not execute (recorded, skipped). */
   readonly unsupportedVerbs: string[] = [];
@@ -162,8 +174,31 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   /** The caller hangs up: `stop`, socket closed, final status posted. Safe to call twice. */
   async hangup(): Promise<CallEnd> {
     this.callerHungUp = true;
-    if (this.stream) await this.stream.hangup();
+    // During a <Dial> the caller's leg has no stream: hanging up ends the dial (and the call).
+    if (this.dialing) this.dialing.abort();
+    else if (this.stream) await this.stream.hangup();
     return this.ended;
+  }
+
+  /**
+   * The application cancels the ringing dialled call through the REST API (`calls(DialCallSid)
+   * .update({status: 'canceled'})`): the `<Dial>` ends with DialCallStatus `canceled`.
+   */
+  cancelDial(): void {
+    this.dialing?.abort();
+  }
+
+  /** Resolves once `count` Media Streams have started on this call (e.g. 2 after a failed transfer). */
+  async waitForStream(count: number, timeoutMs = 20_000): Promise<string> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.streamSids.length < count) {
+      if (this.hasEnded || performance.now() > deadline)
+        throw new Error(
+          `call ${this.callSid}: stream ${count} did not start (${this.streamSids.length} so far)`,
+        );
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.streamSids[count - 1]!;
   }
 
   /** The media connection dies without `stop` (Twilio then carries on with the next verb). */
@@ -218,6 +253,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
    */
   async place(voiceUrl: string, form: Record<string, string>, signature: SignatureMode): Promise<void> {
     this.webhookForm = form;
+    this.documentUrl = voiceUrl;
     this.webhookSentAtMs = performance.now();
     this.webhook = await postSignedForm({
       url: voiceUrl,
@@ -270,33 +306,13 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
           break;
         case 'Hangup':
           return this.end('completed');
-        case 'Redirect': {
+        case 'Redirect':
           // Twilio requests the URL (POST unless method="GET") with the call's parameters and runs
           // the TwiML it gets back instead of the rest of this document.
-          const target = verb.text.trim();
-          this.redirects.push(target);
-          const res = await postSignedForm({
-            url: target,
-            authToken: this.setup.authToken,
-            params: { ...this.webhookForm, CallStatus: 'in-progress' },
-            signature: 'valid',
-            rewriteUrl: this.setup.rewriteUrl,
-          });
-          if (!res.ok || res.status < 200 || res.status >= 300) return this.end('completed');
-          try {
-            this.twiml = readTwiml(res.body);
-          } catch (err) {
-            this.twimlError = (err as Error).message;
-            return this.end('completed');
-          }
-          return this.execute(this.twiml.verbs);
-        }
+          this.redirects.push(verb.text.trim());
+          return this.follow(verb.text.trim());
         case 'Dial':
-          // The far leg is not simulated: record the transfer target and end this leg.
-          for (const c of verb.children)
-            if (c.name === 'Number' || c.name === 'Sip') this.dialed.push(c.text);
-          if (verb.children.length === 0) this.dialed.push(verb.text);
-          return this.end('completed');
+          return this.dial(verb, verbs.slice(i + 1));
         case 'Connect': {
           const streamNode = verb.children.find((c) => c.name === 'Stream');
           if (!streamNode) {
@@ -324,6 +340,53 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
     return this.end('completed');
   }
 
+  /** Requests a URL with the call's parameters and runs the TwiML it answers instead. */
+  private async follow(url: string, extra: Record<string, string> = {}): Promise<void> {
+    const target = this.documentUrl === null ? url : new URL(url, this.documentUrl).toString();
+    const res = await postSignedForm({
+      url: target,
+      authToken: this.setup.authToken,
+      params: { ...this.webhookForm, CallStatus: 'in-progress', ...extra },
+      signature: 'valid',
+      rewriteUrl: this.setup.rewriteUrl,
+    });
+    if (!res.ok || res.status < 200 || res.status >= 300) return this.end('completed');
+    try {
+      this.twiml = readTwiml(res.body);
+    } catch (err) {
+      this.twimlError = (err as Error).message;
+      return this.end('completed');
+    }
+    this.documentUrl = target;
+    return this.execute(this.twiml.verbs);
+  }
+
+  /**
+   * `<Dial>`: the caller waits while the number rings (see _dial.ts); then Twilio requests the
+   * `action` URL with the outcome and runs its TwiML, or without one goes on with the next verb.
+   */
+  private async dial(verb: TwimlNode, rest: TwimlNode[]): Promise<void> {
+    for (const c of verb.children) if (c.name === 'Number' || c.name === 'Sip') this.dialed.push(c.text);
+    if (verb.children.length === 0) this.dialed.push(verb.text);
+    this.dialing = new AbortController();
+    const generation = this.generation;
+    const attempt = await runDial(verb, {
+      authToken: this.setup.authToken,
+      rewriteUrl: this.setup.rewriteUrl,
+      parent: { callSid: this.callSid, accountSid: this.accountSid, from: this.from, to: this.to },
+      documentUrl: this.documentUrl,
+      callees: this.setup.dialCallees ?? (() => ({ kind: 'human' })),
+      signal: this.dialing.signal,
+    });
+    this.dialing = null;
+    this.dials.push(attempt);
+    if (this.callerHungUp) return this.end('completed');
+    if (generation !== this.generation) return; // replaced through the REST API meanwhile
+    const action = verb.attributes.action;
+    if (action === undefined) return this.execute(rest);
+    return this.follow(action, dialActionParams(attempt));
+  }
+
   private async openStream(instruction: StreamInstruction, signature: SignatureMode): Promise<boolean> {
     this.streamInstruction = instruction;
     const gap = this.setup.streamGapMs ?? 0;
@@ -344,6 +407,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
     });
     this.stream = stream;
     this.streamSid = streamSid;
+    this.streamSids.push(streamSid);
     void stream.closed.then((info) => this.resolveClosed(info));
     if (!outcome.ok) this.streamRefused = { httpStatus: outcome.httpStatus, error: outcome.error };
     void this.streamStatus(instruction, streamSid, outcome.ok ? 'stream-started' : 'stream-error', outcome);
@@ -352,12 +416,37 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
 
   private async awaitStreamThen(rest: TwimlNode[]): Promise<void> {
     const stream = this.stream as MediaStream;
+    const generation = this.generation;
     await stream.closed;
     if (this.streamInstruction && this.streamSid) {
       await this.streamStatus(this.streamInstruction, this.streamSid, 'stream-stopped', { ok: true });
     }
     if (this.callerHungUp) return this.end('completed');
+    // Replaced through the REST API: the new document runs instead of the rest of this one.
+    if (generation !== this.generation) return;
     await this.execute(rest);
+  }
+
+  /**
+   * The application replaced the call's TwiML through the REST API (`calls(sid).update({twiml})`):
+   * Twilio stops what the call is doing (a `<Connect><Stream>` gets `stop` and its socket closes)
+   * and runs the new document instead of the rest of the old one.
+   */
+  async redirect(twiml: string): Promise<void> {
+    if (this.hasEnded) return;
+    let parsed: ParsedTwiml;
+    try {
+      parsed = readTwiml(twiml);
+    } catch (err) {
+      this.twimlError = (err as Error).message;
+      return this.end('completed');
+    }
+    this.generation++;
+    this.dialing?.abort();
+    if (this.stream?.isOpen) await this.stream.hangup();
+    this.twiml = parsed;
+    this.documentUrl = null;
+    await this.execute(parsed.verbs);
   }
 
   private async streamStatus(

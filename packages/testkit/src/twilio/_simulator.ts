@@ -5,6 +5,7 @@
  */
 import { type CallStatus } from '@callbridge/twilio-media';
 import { type CallEnd, SimulatedCall } from './_call.js';
+import type { DialCallees } from './_dial.js';
 import type { FrameClock } from './_frame-clock.js';
 import { newSid } from './_sids.js';
 import type { FormPostResult, SignatureMode } from './_signed-post.js';
@@ -18,6 +19,8 @@ export interface TwilioSimulatorOptions {
   rewriteUrl?: (url: string) => string;
   /** Clock for media pacing; default is the process-wide 20 ms clock. */
   clock?: FrameClock;
+  /** Who answers numbers the application `<Dial>`s. Default: a human who answers after 300 ms and presses 1. */
+  dialCallees?: DialCallees;
 }
 
 export interface InboundCallOptions {
@@ -44,6 +47,8 @@ export interface InboundCallOptions {
    * setup). Default 0: the stream opens at once, the worst case for a bridge still setting up.
    */
   streamGapMs?: number;
+  /** Who answers numbers this call `<Dial>`s; overrides the simulator default. */
+  dialCallees?: DialCallees;
 }
 
 export interface DirectStreamOptions {
@@ -63,6 +68,7 @@ export class TwilioSimulator {
   readonly accountSid: string;
   private readonly rewriteUrl: (url: string) => string;
   private readonly clock: FrameClock | undefined;
+  private readonly dialCallees: DialCallees | undefined;
   private readonly live = new Set<SimulatedCall>();
 
   constructor(opts: TwilioSimulatorOptions) {
@@ -72,6 +78,7 @@ export class TwilioSimulator {
     this.accountSid = opts.accountSid ?? newSid('AC');
     this.rewriteUrl = opts.rewriteUrl ?? ((u) => u);
     this.clock = opts.clock;
+    this.dialCallees = opts.dialCallees;
   }
 
   /** Calls not yet ended. */
@@ -98,6 +105,7 @@ export class TwilioSimulator {
       rewriteUrl: opts.rewriteUrl,
       keepHeard: opts.keepHeard,
       streamGapMs: opts.streamGapMs,
+      dialCallees: opts.dialCallees,
     });
     const form = { ...voiceWebhookForm(call), ...opts.extraParams };
     await call.place(opts.voiceUrl, form, opts.signature ?? 'valid');
@@ -169,6 +177,7 @@ export class TwilioSimulator {
     rewriteUrl: ((url: string) => string) | undefined;
     keepHeard: boolean | undefined;
     streamGapMs?: number;
+    dialCallees?: DialCallees;
   }): SimulatedCall {
     const call = new SimulatedCall({
       identity: {
@@ -185,6 +194,7 @@ export class TwilioSimulator {
       clock: this.clock,
       keepHeard: opts.keepHeard ?? true,
       streamGapMs: opts.streamGapMs ?? 0,
+      dialCallees: opts.dialCallees ?? this.dialCallees,
     });
     this.live.add(call);
     void call.ended.then(() => this.live.delete(call));

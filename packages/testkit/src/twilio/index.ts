@@ -6,6 +6,7 @@ export {
   type DirectStreamOptions,
 } from './_simulator.js';
 export { SimulatedCall, type CallEnd } from './_call.js';
+export { type DialAttempt, type DialCallee, type DialCallees } from './_dial.js';
 export { playedOut } from './played-out.js';
 export type { AudioOnset, MarkEcho, ClearEvent, CloseInfo, SimulatedCallEvents } from './_events.js';
 export { FrameClock, sharedFrameClock, type FrameClockStats } from './_frame-clock.js';

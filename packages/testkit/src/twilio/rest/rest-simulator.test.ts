@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
+import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../wait/index.js';
 import { TwilioRestSimulator } from './twilio-rest-simulator.js';
@@ -13,6 +14,8 @@ let app: Server;
 let appUrl = '';
 const received: { path: string; form: Record<string, string>; signed: boolean }[] = [];
 let rest: TwilioRestSimulator;
+/** Media Streams events the application received, in order. */
+const streamEvents: string[] = [];
 
 function client(token = AUTH_TOKEN) {
   const c = twilio(rest.accountSid, token);
@@ -35,13 +38,23 @@ beforeAll(async () => {
         form,
       );
       received.push({ path: req.url ?? '', form, signed });
-      if (req.url === '/voice') {
+      if (req.url === '/voice' && form.To?.endsWith('3')) {
+        // Streams until someone changes the call's TwiML.
+        res
+          .writeHead(200, { 'content-type': 'text/xml' })
+          .end(
+            `<Response><Connect><Stream url="${appUrl.replace('http', 'ws')}/media"/></Connect><Say>Never said</Say></Response>`,
+          );
+      } else if (req.url === '/voice') {
         res
           .writeHead(200, { 'content-type': 'text/xml' })
           .end('<Response><Say>Hello from the app</Say><Hangup/></Response>');
       } else res.writeHead(204).end();
     });
   });
+  new WebSocketServer({ server: app }).on('connection', (ws) =>
+    ws.on('message', (m) => streamEvents.push(String((JSON.parse(String(m)) as { event: string }).event))),
+  );
   await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   rest = await new TwilioRestSimulator({
@@ -103,6 +116,18 @@ describe('Twilio REST simulator', () => {
     // No events were asked for: only the final status is sent, as Twilio does.
     expect(callbacksFor(created.sid)).toEqual(['busy']);
     expect(received.some((r) => r.path === '/voice' && r.form.CallSid === created.sid)).toBe(false);
+  });
+
+  it('runs TwiML given with calls(sid).update in place of the current document: the stream is stopped first', async () => {
+    const created = await client().calls.create({ to: '+15550002003', from: OURS, url: `${appUrl}/voice` });
+    const call = await rest.waitForCall(
+      (c) => c.request.callSid === created.sid && c.call?.streamSid != null,
+    );
+    await waitFor('the stream started', () => streamEvents.includes('start'));
+    await client().calls(created.sid).update({ twiml: '<Response><Say>Moved on</Say><Hangup/></Response>' });
+    expect(await call.finished).toBe('completed');
+    expect(streamEvents).toContain('stop');
+    expect(call.call?.said).toEqual(['Moved on']);
   });
 
   it('refuses bad credentials and bad numbers with Twilio error codes', async () => {

@@ -1,6 +1,6 @@
 /**
  * The REST side of Twilio's cloud for tests: `calls.create` (place an outbound call), `calls(sid)
- * .update` (hang up, or redirect to new TwiML such as `<Dial>`) and `calls(sid).fetch`, with HTTP
+ * .update` (hang up, or run new TwiML such as `<Dial>` in place of the current document) and `calls(sid).fetch`, with HTTP
  * Basic auth (AccountSid:AuthToken) like api.twilio.com. An answered call then runs exactly like a
  * simulated inbound one (signed voice webhook, TwiML, Media Streams) with `Direction=outbound-api`;
  * status callbacks follow Twilio's sequence (initiated, ringing, in-progress, then completed, busy,
@@ -11,9 +11,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { CallStatus } from '@callbridge/twilio-media';
 import { SimulatedCall } from '../_call.js';
+import type { DialCallees } from '../_dial.js';
 import { newSid } from '../_sids.js';
 import { postStatusCallback } from '../_status-callbacks.js';
-import { readTwiml } from '../_twiml-reader.js';
 import type { CalleeDirectory, CalleeScript, OutboundCallRequest } from './_callee.js';
 
 export interface TwilioRestSimulatorOptions {
@@ -24,6 +24,8 @@ export interface TwilioRestSimulatorOptions {
   callees?: CalleeDirectory;
   /** Numbers the account owns: `From` must be one of them (Twilio error 21212). Default: any. */
   ownedNumbers?: string[];
+  /** Who answers numbers an answered call `<Dial>`s (a transfer). Default: a human who presses 1. */
+  dialCallees?: DialCallees;
 }
 
 /** One call placed through the API, from request to final status. */
@@ -54,6 +56,7 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
   private port = 0;
   private readonly callees: CalleeDirectory;
   private readonly ownedNumbers: string[] | undefined;
+  private readonly dialCallees: DialCallees | undefined;
 
   constructor(opts: TwilioRestSimulatorOptions) {
     super();
@@ -61,6 +64,7 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
     this.accountSid = opts.accountSid ?? newSid('AC');
     this.callees = opts.callees ?? (() => ({ answer: 'human' }));
     this.ownedNumbers = opts.ownedNumbers;
+    this.dialCallees = opts.dialCallees;
   }
 
   /** http://127.0.0.1:<port>: what replaces https://api.twilio.com. */
@@ -175,13 +179,8 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
     if (status === 'completed' || status === 'canceled') {
       void rest.call?.hangup();
     } else if (twiml !== undefined) {
-      // A redirect (e.g. a transfer's <Dial>): the far leg is not simulated, only recorded.
-      const dial = readTwiml(twiml).verbs.find((v) => v.name === 'Dial');
-      if (dial && rest.call) {
-        for (const c of dial.children) rest.call.dialed.push(c.text);
-        if (dial.children.length === 0) rest.call.dialed.push(dial.text);
-      }
-      void rest.call?.hangup();
+      // New TwiML for the live call: it stops what it is doing and runs this instead.
+      void rest.call?.redirect(twiml);
     } else {
       return twilioError(res, 400, 20001, 'Update needs Status=completed or Twiml');
     }
@@ -223,6 +222,7 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
       rewriteUrl: (u) => u,
       clock: undefined,
       keepHeard: true,
+      dialCallees: this.dialCallees,
     });
     rest.call = call;
     const form: Record<string, string> = {
