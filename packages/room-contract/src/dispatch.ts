@@ -7,6 +7,7 @@
  * but also `anonymous`, `client:…` or `sip:…`. Whoever needs a phone number checks for one.
  */
 import { z } from 'zod';
+import { resultSchemaSchema } from './result-schema.js';
 
 export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
 export const callDirectionSchema = z.enum(CALL_DIRECTIONS);
@@ -32,6 +33,11 @@ export const dispatchMetadataSchema = roomMetadataSchema.extend({
   instructions: z.string().max(DISPATCH_LIMITS.instructions).optional(),
   /** Voice override for this call. */
   voice: z.string().min(1).max(DISPATCH_LIMITS.voice).optional(),
+  /**
+   * The shape of the task's result (a JSON Schema subset, see result-schema.ts): the agent offers
+   * the model a `report_result` tool with these parameters and reports through RPC `report_result`.
+   */
+  resultSchema: resultSchemaSchema.optional(),
   /** Set when the bridge dispatches a new agent because the first one left mid-call. */
   resumed: z.boolean().optional(),
 });

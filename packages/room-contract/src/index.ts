@@ -30,6 +30,8 @@ export {
 export {
   hangupRequestSchema,
   parseRpcPayload,
+  resultReportSchema,
+  type ResultReport,
   RPC_ERROR_CODES,
   RPC_METHODS,
   RPC_OK,
@@ -47,3 +49,10 @@ export {
   type ToolCallMessage,
 } from './topics.js';
 export { maskIdentity, maskPhoneNumber, personalDataRedaction } from './privacy.js';
+export {
+  RESULT_SCHEMA_LIMITS,
+  resultSchemaSchema,
+  resultSchemaToZod,
+  type ResultProperty,
+  type ResultSchema,
+} from './result-schema.js';

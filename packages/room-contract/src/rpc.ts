@@ -10,6 +10,12 @@ export const RPC_METHODS = {
   hangup: 'hangup',
   /** Transfer the caller to another number (it must be on the bridge's allow list). Payload: TransferRequest. */
   transfer: 'transfer',
+  /**
+   * The agent reports the task's result (outbound calls placed with a `result_schema`). Payload:
+   * ResultReport. The bridge validates it against the call's schema and stores it; a result that
+   * does not fit is refused (1400) with a message naming each problem, for the model to correct.
+   */
+  reportResult: 'report_result',
 } as const;
 export type RpcMethod = (typeof RPC_METHODS)[keyof typeof RPC_METHODS];
 
@@ -24,6 +30,12 @@ export const transferRequestSchema = z.object({
   to: z.string().min(1),
 });
 export type TransferRequest = z.infer<typeof transferRequestSchema>;
+
+export const resultReportSchema = z.object({
+  /** The result, as an object matching the call's result schema (see result-schema.ts). */
+  result: z.record(z.string(), z.unknown()),
+});
+export type ResultReport = z.infer<typeof resultReportSchema>;
 
 /** The bridge's reply to an RPC it accepted. */
 export const rpcOkSchema = z.object({ ok: z.literal(true) });

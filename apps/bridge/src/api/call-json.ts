@@ -27,6 +27,20 @@ export function callSummaryJson(r: CallRecord) {
     duration_ms: r.durationMs,
     greeting_ms: r.greetingMs,
     turn_latencies_ms: r.turnLatenciesMs,
+    result_schema: r.resultSchema,
+    result: r.result,
+    result_at: iso(r.resultAt),
+    no_result_reason: r.noResultReason,
+    callback: r.callbackUrl
+      ? {
+          url: r.callbackUrl,
+          state: r.callbackState,
+          attempts: r.callbackAttempts,
+          last_status: r.callbackLastStatus,
+          delivered_at: iso(r.callbackDeliveredAt),
+          last_error: r.callbackLastError,
+        }
+      : null,
   };
 }
 

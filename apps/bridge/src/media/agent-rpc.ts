@@ -3,6 +3,7 @@ import {
   RPC_ERROR_CODES,
   RPC_METHODS,
   RPC_OK,
+  resultReportSchema,
   transferRequestSchema,
 } from '@callbridge/room-contract';
 import type { CallOutcome } from '../calls/registry.js';
@@ -19,12 +20,14 @@ export interface AgentRpcDeps {
   /** The agent asked for a transfer to `to` and it was accepted (before the call ends). */
   onTransferred: (to: string) => void;
   end: (outcome: CallOutcome, reason: string) => void;
+  /** Validates and stores the task's result (the call recorder's `result`). */
+  reportResult?: (result: Record<string, unknown>) => Promise<{ ok: true } | { ok: false; message: string }>;
 }
 
 /**
  * The methods the agent may call on the phone participant (the room contract's RPC_METHODS):
- * `hangup` ends the call; `transfer` moves it to a number on TRANSFER_ALLOWLIST. Both answer
- * before the call ends, so the agent is not left waiting for a room that is going away.
+ * `hangup` ends the call; `transfer` moves it to a number on TRANSFER_ALLOWLIST; `report_result`
+ * stores the task's result once it fits the call's schema. Hangup and transfer answer before the call ends, so the agent is not left waiting for a room that is going away.
  */
 export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: AgentRpcDeps): void {
   const { config, twilio, log, callSid } = deps;
@@ -52,6 +55,20 @@ export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: Ag
     deps.onTransferred(to);
     log.info({ callee: to }, 'call transferred');
     setTimeout(() => deps.end('transferred', 'transfer rpc'), 0);
+    return JSON.stringify(RPC_OK);
+  });
+  phone.registerRpc(RPC_METHODS.reportResult, async (data) => {
+    const request = parseRpcPayload(resultReportSchema, data.payload);
+    if (!request.ok)
+      throw new PhoneRpcRefusal(RPC_ERROR_CODES.badPayload, 'report_result payload must be JSON {"result": {…}}');
+    const verdict = deps.reportResult
+      ? await deps.reportResult(request.value.result)
+      : { ok: false as const, message: 'this bridge does not record results' };
+    if (!verdict.ok) {
+      log.warn({ agent: data.callerIdentity, issue: verdict.message }, 'task result refused');
+      throw new PhoneRpcRefusal(RPC_ERROR_CODES.badPayload, verdict.message);
+    }
+    log.info({ agent: data.callerIdentity }, 'task result recorded');
     return JSON.stringify(RPC_OK);
   });
 }

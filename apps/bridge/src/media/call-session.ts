@@ -207,6 +207,7 @@ export class CallSession {
       ...{ config, twilio: this.deps.twilio, log: this.log, callSid },
       onTransferred: (to) => (this.transferTo = to),
       end: (outcome, reason) => void this.end(outcome, reason),
+      reportResult: recorder ? (result) => recorder.result(callSid, result) : undefined,
     });
     this.state = 'live';
     for (const digit of this.pendingDtmf.splice(0)) this.publishDtmf(digit);

@@ -1,3 +1,4 @@
+import type { ResultSchema } from '@callbridge/room-contract';
 import type { CallStore } from '../records/call-store.js';
 
 /** What an outbound call's record adds to the agent dispatch: the agent reads these fields. */
@@ -5,6 +6,7 @@ export interface OutboundDispatchFields {
   task?: string;
   instructions?: string;
   voice?: string;
+  resultSchema?: ResultSchema;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function outboundDispatchFields(
       if (record.task) out.task = record.task;
       if (record.instructions) out.instructions = record.instructions;
       if (record.voice) out.voice = record.voice;
+      if (record.resultSchema) out.resultSchema = record.resultSchema;
       return out;
     }
     if (Date.now() >= deadline) return {};
