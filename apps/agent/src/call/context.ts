@@ -12,6 +12,7 @@ import {
   remotePartyOf,
   roomMetadataSchema,
   maskPhoneNumber,
+  type ResultSchema,
 } from '@callbridge/room-contract';
 import { z } from 'zod';
 
@@ -34,6 +35,8 @@ export interface CallContext {
   instructions?: string;
   /** Voice override for this call (dispatch metadata). */
   voice?: string;
+  /** The shape of the task's result (dispatch metadata): the agent offers `report_result`. */
+  resultSchema?: ResultSchema;
   /**
    * The phone participant the bridge joins as (`phone-<digits>`, or `phone-<callSid>` for a withheld
    * number), when the metadata names the call; undefined for a room joined by hand.
@@ -120,6 +123,7 @@ export function callContextFromMetadata(dispatchMetadata: string, roomMetadata: 
     task: job.fields.task,
     instructions: job.fields.instructions,
     voice: job.fields.voice,
+    resultSchema: job.fields.resultSchema,
     phoneIdentity: bridgeCall.success
       ? phoneIdentityFor(remotePartyOf(bridgeCall.data), bridgeCall.data.callSid)
       : phoneIdentityFor(remoteNumber),

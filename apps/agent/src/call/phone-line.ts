@@ -9,6 +9,7 @@ import {
   RPC_METHODS,
   rpcOkSchema,
   type HangupRequest,
+  type ResultReport,
   type RpcMethod,
   type TransferRequest,
 } from '@callbridge/room-contract';
@@ -22,10 +23,17 @@ export class TransferRefusedError extends Error {
   override name = 'TransferRefusedError';
 }
 
+/** A task result the bridge refused (it does not fit the schema) or could not take; `message` is for the model. */
+export class ResultRefusedError extends Error {
+  override name = 'ResultRefusedError';
+}
+
 /** What tools may do with the line; PhoneLine implements it, tests can fake it. */
 export interface PhoneControl {
   hangup(reason: string): Promise<boolean>;
   transfer(to: string): Promise<void>;
+  /** Hands the task's result to the bridge, which validates and records it; throws ResultRefusedError. */
+  reportResult(result: Record<string, unknown>): Promise<void>;
 }
 
 export class PhoneLine implements PhoneControl {
@@ -76,6 +84,23 @@ export class PhoneLine implements PhoneControl {
     }
   }
 
+  async reportResult(result: Record<string, unknown>): Promise<void> {
+    let reply: string;
+    try {
+      reply = await this.#rpc(RPC_METHODS.reportResult, { result } satisfies ResultReport);
+    } catch (err) {
+      throw new ResultRefusedError(err instanceof RpcError ? err.message : 'the phone system did not answer');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(reply);
+    } catch {
+      json = undefined;
+    }
+    if (!rpcOkSchema.safeParse(json).success)
+      throw new ResultRefusedError('the phone system did not confirm the result');
+  }
+
   /** Calls `onHangup` once when the bridge marks the call as hung up. Returns an unsubscribe. */
   onHangup(onHangup: () => void): () => void {
     const handler = (changed: Record<string, string>, participant: Participant) => {
@@ -91,7 +116,7 @@ export class PhoneLine implements PhoneControl {
     return () => this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
   }
 
-  async #rpc(method: RpcMethod, payload: HangupRequest | TransferRequest): Promise<string> {
+  async #rpc(method: RpcMethod, payload: HangupRequest | TransferRequest | ResultReport): Promise<string> {
     const local = this.#room.localParticipant;
     if (!local) throw new Error('not connected to the room');
     return local.performRpc({
