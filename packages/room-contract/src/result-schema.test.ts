@@ -68,7 +68,9 @@ describe('result schema subset', () => {
   it('travels in the dispatch metadata', () => {
     const room = { callSid: 'CA1', direction: 'outbound', from: '+15551234567', to: '+15557654321' };
     expect(dispatchMetadataSchema.parse({ ...room, resultSchema: booking }).resultSchema).toEqual(booking);
-    expect(dispatchMetadataSchema.safeParse({ ...room, resultSchema: { type: 'array' } }).success).toBe(false);
+    expect(dispatchMetadataSchema.safeParse({ ...room, resultSchema: { type: 'array' } }).success).toBe(
+      false,
+    );
   });
 });
 

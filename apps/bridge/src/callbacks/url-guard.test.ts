@@ -96,7 +96,10 @@ describe('checkCallbackUrl', () => {
       'https://[::ffff:127.0.0.1]/',
       'https://169.254.169.254/latest/meta-data/',
     ]) {
-      expect(refusal(() => checkCallbackUrl(url, listed)), url).toMatch(/not a public address/);
+      expect(
+        refusal(() => checkCallbackUrl(url, listed)),
+        url,
+      ).toMatch(/not a public address/);
     }
   });
 
@@ -125,7 +128,11 @@ describe('resolveCallbackTarget', () => {
 
   it('refuses a name that resolves to a private address, or to one among public ones', async () => {
     await expect(
-      resolveCallbackTarget('https://hooks.example.com/', strict, answers({ 'hooks.example.com': ['10.0.0.5'] })),
+      resolveCallbackTarget(
+        'https://hooks.example.com/',
+        strict,
+        answers({ 'hooks.example.com': ['10.0.0.5'] }),
+      ),
     ).rejects.toThrow(/resolves to 10\.0\.0\.5, not public/);
     await expect(
       resolveCallbackTarget(

@@ -60,7 +60,10 @@ export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: Ag
   phone.registerRpc(RPC_METHODS.reportResult, async (data) => {
     const request = parseRpcPayload(resultReportSchema, data.payload);
     if (!request.ok)
-      throw new PhoneRpcRefusal(RPC_ERROR_CODES.badPayload, 'report_result payload must be JSON {"result": {…}}');
+      throw new PhoneRpcRefusal(
+        RPC_ERROR_CODES.badPayload,
+        'report_result payload must be JSON {"result": {…}}',
+      );
     const verdict = deps.reportResult
       ? await deps.reportResult(request.value.result)
       : { ok: false as const, message: 'this bridge does not record results' };

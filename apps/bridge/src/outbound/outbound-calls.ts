@@ -87,7 +87,11 @@ export class OutboundCalls {
     let callbackUrl: string | null = null;
     if (req.callback_url !== undefined) {
       if (config.callbacks.allowedHosts.length === 0 || !config.callbacks.secret)
-        return refuse(403, 'callbacks_off', 'callbacks are off: set CALLBACK_ALLOWED_HOSTS and CALLBACK_SECRET');
+        return refuse(
+          403,
+          'callbacks_off',
+          'callbacks are off: set CALLBACK_ALLOWED_HOSTS and CALLBACK_SECRET',
+        );
       try {
         callbackUrl = checkCallbackUrl(req.callback_url, config.callbacks).href;
       } catch (err) {

@@ -152,7 +152,10 @@ export class CallRecorder {
    * The agent reported the task's result: validated against the call's result schema, stored and
    * published. Resolves with what to answer the agent (a refusal names each problem).
    */
-  result(callSid: string, raw: Record<string, unknown>): Promise<{ ok: true } | { ok: false; message: string }> {
+  result(
+    callSid: string,
+    raw: Record<string, unknown>,
+  ): Promise<{ ok: true } | { ok: false; message: string }> {
     let verdict: { ok: true } | { ok: false; message: string } = {
       ok: false,
       message: 'the result could not be recorded',

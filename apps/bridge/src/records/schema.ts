@@ -138,7 +138,12 @@ export interface CallFilter {
 }
 
 /** Record fields stored as JSON text. */
-export const JSON_FIELDS = new Set<keyof CallRecord>(['metadata', 'turnLatenciesMs', 'resultSchema', 'result']);
+export const JSON_FIELDS = new Set<keyof CallRecord>([
+  'metadata',
+  'turnLatenciesMs',
+  'resultSchema',
+  'result',
+]);
 /** Record fields stored as BIGINT/INTEGER (PostgreSQL returns BIGINT as text). */
 export const NUMBER_FIELDS = new Set<keyof CallRecord>([
   'createdAt',

@@ -13,7 +13,13 @@ describe('noResultReason', () => {
   });
 
   it('a machine or fax verdict is voicemail whatever the ending', () => {
-    for (const verdict of ['machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax'])
+    for (const verdict of [
+      'machine_start',
+      'machine_end_beep',
+      'machine_end_silence',
+      'machine_end_other',
+      'fax',
+    ])
       expect(noResultReason('agent_hung_up', verdict)).toBe('voicemail');
     expect(noResultReason('agent_hung_up', 'unknown')).toBe('agent_gave_up');
   });
