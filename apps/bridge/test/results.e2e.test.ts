@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
-import type { ResponseContext } from '@callbridge/testkit/openai-realtime';
+import type { ResponseContext } from '@callbridge/testkit/realtime';
 import { TwilioRestSimulator } from '@callbridge/testkit/twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, TWILIO_AUTH_TOKEN, type Stack } from '../../../scripts/lib/stack.js';
