@@ -54,6 +54,8 @@ describe('loadConfig (bridge)', () => {
         limits: { perNumberHour: 5, perNumberDay: 20, globalHour: 20, globalDay: 100 },
         machineDetection: 'off',
         ringTimeoutS: 30,
+        machineDetectionAsync: true,
+        voicemail: { action: 'hang_up', message: undefined },
       },
       callbacks: {
         secret: undefined,

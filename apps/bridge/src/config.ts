@@ -90,6 +90,10 @@ export const EnvSchema = z.object({
   OUTBOUND_LIMIT_GLOBAL_DAY: z.coerce.number().int().min(0).default(100),
   OUTBOUND_MACHINE_DETECTION: z.enum(['off', 'Enable', 'DetectMessageEnd']).default('off'),
   OUTBOUND_RING_TIMEOUT_S: z.coerce.number().int().min(5).max(600).default(30),
+  /** Asynchronous detection: the call connects at once, the verdict reaches the agent mid-call. */
+  OUTBOUND_MACHINE_DETECTION_ASYNC: z.stringbool().default(true),
+  VOICEMAIL_ACTION: z.enum(['leave_message', 'hang_up']).default('hang_up'),
+  VOICEMAIL_MESSAGE: z.string().min(1).max(1000).optional(),
   // Task results POSTed to the API caller's callback_url (src/callbacks).
   CALLBACK_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
   CALLBACK_ALLOWED_HOSTS: commaList().pipe(
@@ -213,6 +217,9 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
       },
       machineDetection: e.OUTBOUND_MACHINE_DETECTION,
       ringTimeoutS: e.OUTBOUND_RING_TIMEOUT_S,
+      machineDetectionAsync: e.OUTBOUND_MACHINE_DETECTION_ASYNC,
+      /** Default for calls whose request names no `voicemail`. */
+      voicemail: { action: e.VOICEMAIL_ACTION, message: e.VOICEMAIL_MESSAGE },
     },
     /** Result callbacks; an empty host list turns them off. */
     callbacks: {

@@ -13,6 +13,15 @@ export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
 export const callDirectionSchema = z.enum(CALL_DIRECTIONS);
 export type CallDirection = z.infer<typeof callDirectionSchema>;
 
+export const VOICEMAIL_ACTIONS = ['leave_message', 'hang_up'] as const;
+/** On a machine verdict: leave `message` after the beep then hang up, or hang up at once. */
+export const voicemailPlanSchema = z.object({
+  action: z.enum(VOICEMAIL_ACTIONS),
+  /** The words to leave; without one the agent composes a short message from its task. */
+  message: z.string().min(1).max(1000).optional(),
+});
+export type VoicemailPlan = z.infer<typeof voicemailPlanSchema>;
+
 /** The room metadata: who is calling whom, on which Twilio call. */
 export const roomMetadataSchema = z.object({
   callSid: z.string().min(1),
@@ -38,6 +47,14 @@ export const dispatchMetadataSchema = roomMetadataSchema.extend({
    * the model a `report_result` tool with these parameters and reports through RPC `report_result`.
    */
   resultSchema: resultSchemaSchema.optional(),
+  /**
+   * The call was placed with answering machine detection: a verdict will arrive in the phone
+   * participant's `callbridge.answeredBy` attribute. The agent holds its greeting (and does not
+   * listen) until it does, so it never talks over a voicemail greeting.
+   */
+  machineDetection: z.boolean().optional(),
+  /** What to do when a machine answers (the API request's `voicemail`, or the bridge's defaults). */
+  voicemail: voicemailPlanSchema.optional(),
   /** Set when the bridge dispatches a new agent because the first one left mid-call. */
   resumed: z.boolean().optional(),
 });

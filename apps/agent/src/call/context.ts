@@ -13,6 +13,7 @@ import {
   roomMetadataSchema,
   maskPhoneNumber,
   type ResultSchema,
+  type VoicemailPlan,
 } from '@callbridge/room-contract';
 import { z } from 'zod';
 
@@ -37,6 +38,10 @@ export interface CallContext {
   voice?: string;
   /** The shape of the task's result (dispatch metadata): the agent offers `report_result`. */
   resultSchema?: ResultSchema;
+  /** Answering machine detection runs on this call: its verdict arrives in `callbridge.answeredBy`. */
+  machineDetection?: boolean;
+  /** What to do when a machine answers (dispatch metadata). */
+  voicemail?: VoicemailPlan;
   /**
    * The phone participant the bridge joins as (`phone-<digits>`, or `phone-<callSid>` for a withheld
    * number), when the metadata names the call; undefined for a room joined by hand.
@@ -124,6 +129,8 @@ export function callContextFromMetadata(dispatchMetadata: string, roomMetadata: 
     instructions: job.fields.instructions,
     voice: job.fields.voice,
     resultSchema: job.fields.resultSchema,
+    machineDetection: job.fields.machineDetection,
+    voicemail: job.fields.voicemail,
     phoneIdentity: bridgeCall.success
       ? phoneIdentityFor(remotePartyOf(bridgeCall.data), bridgeCall.data.callSid)
       : phoneIdentityFor(remoteNumber),

@@ -15,6 +15,7 @@ import { CallEnding } from './call-ending.js';
 import type { CallContext } from './context.js';
 import { DtmfCollector, dtmfUserInput } from './dtmf.js';
 import { composeInstructions, greetingInstructions } from './instructions.js';
+import { actionFor, voicemailInstructions, waitForVerdict } from './machine-verdict.js';
 import { PhoneLine } from './phone-line.js';
 import { createRealtimeModel } from './realtime-model.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
@@ -97,10 +98,13 @@ export async function startConversation<P>(
   let timeLimit: NodeJS.Timeout | undefined;
   let joinedAt: number | undefined;
   let greeted = false;
+  /** Waiting for answering machine detection's verdict: neither speaking nor listening. */
+  let holding = false;
+  let cancelVerdictWait: (() => void) | undefined;
 
   session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
-    // Silence only counts once there is a caller to be silent.
-    if (joinedAt !== undefined) watchdog.agentState(ev.newState);
+    // Silence only counts once there is a caller to be silent (and the agent is talking to them).
+    if (joinedAt !== undefined && !holding) watchdog.agentState(ev.newState);
     if (ev.newState === 'speaking' && !greeted && joinedAt !== undefined) {
       greeted = true;
       const latencyMs = Date.now() - joinedAt;
@@ -139,6 +143,7 @@ export async function startConversation<P>(
 
   ctx.addShutdownCallback(async () => {
     clearTimeout(timeLimit);
+    cancelVerdictWait?.();
     watchdog.close();
     dtmf.close();
     stopHangupWatch?.();
@@ -166,17 +171,40 @@ export async function startConversation<P>(
         instructions = updated;
         await agent.updateInstructions(instructions);
       }
-      watchdog.agentState(session.agentState);
       if (config.maxCallDurationMs > 0) {
         timeLimit = setTimeout(
           () => ending.sayGoodbyeAndEnd(TIME_LIMIT_INSTRUCTIONS, 'time limit'),
           config.maxCallDurationMs,
         );
       }
-      if (config.greeting.enabled) {
-        session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
-        log.info('greeting requested');
-      }
+      const converse = () => {
+        watchdog.agentState(session.agentState);
+        if (config.greeting.enabled) {
+          session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
+          log.info('greeting requested');
+        }
+      };
+      if (!(call.machineDetection && call.direction === 'outbound' && phone)) return converse();
+      // Answering machine detection runs: hold (deaf and silent) until its verdict.
+      holding = true;
+      session.input.setAudioEnabled(false);
+      log.info('waiting for the machine detection verdict');
+      cancelVerdictWait = waitForVerdict({
+        onAnsweredBy: (cb) => phone.onAnsweredBy(cb),
+        onVerdict: (verdict) => {
+          holding = false;
+          const action = actionFor(verdict ?? 'unknown', call.voicemail);
+          log.info({ answeredBy: verdict ?? 'none in time', action }, 'machine detection verdict');
+          if (action === 'hang_up') return ending.hangUpNow('voicemail: hung up');
+          if (action === 'leave_message')
+            return ending.sayGoodbyeAndEnd(
+              voicemailInstructions(call.voicemail, call),
+              'voicemail: message left',
+            );
+          session.input.setAudioEnabled(true);
+          converse();
+        },
+      });
     },
     endNow: (reason) => ending.endNow(reason),
   };

@@ -101,6 +101,28 @@ export class PhoneLine implements PhoneControl {
       throw new ResultRefusedError('the phone system did not confirm the result');
   }
 
+  /**
+   * Calls `onVerdict` with answering machine detection's verdict (`callbridge.answeredBy`): at once
+   * if the phone already carries it, else when the bridge sets it mid-call. Returns an unsubscribe.
+   */
+  onAnsweredBy(onVerdict: (verdict: string) => void): () => void {
+    const current = this.#room.remoteParticipants.get(this.#identity)?.attributes[
+      PHONE_ATTRIBUTES.answeredBy
+    ];
+    if (current) {
+      onVerdict(current);
+      return () => undefined;
+    }
+    const handler = (changed: Record<string, string>, participant: Participant) => {
+      const verdict = changed[PHONE_ATTRIBUTES.answeredBy];
+      if (participant.identity !== this.#identity || !verdict) return;
+      this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
+      onVerdict(verdict);
+    };
+    this.#room.on(RoomEvent.ParticipantAttributesChanged, handler);
+    return () => this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
+  }
+
   /** Calls `onHangup` once when the bridge marks the call as hung up. Returns an unsubscribe. */
   onHangup(onHangup: () => void): () => void {
     const handler = (changed: Record<string, string>, participant: Participant) => {

@@ -24,6 +24,10 @@ export interface CallEntry extends CallContext {
   /** Fires if Twilio never opens the stream. */
   streamTimer?: NodeJS.Timeout;
   lastStatus?: string;
+  /** Answering machine detection's verdict (outbound calls placed with detection), once known. */
+  answeredBy?: string;
+  /** Set while the call is live: relays a verdict that arrives mid-call to the room. */
+  onAnsweredBy?: (verdict: string) => void;
 }
 
 /** Active calls and the capacity limit. Single source of truth for `active_calls`. */

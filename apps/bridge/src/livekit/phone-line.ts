@@ -91,6 +91,8 @@ export interface PhoneLine {
   unreachableAgents(): string[];
   registerRpc(method: string, handler: (call: PhoneRpcCall) => Promise<string>): void;
   publishDtmf(digit: string): Promise<void>;
+  /** Changes the phone participant's attributes (e.g. a machine detection verdict mid-call). */
+  setAttributes(attributes: Record<string, string>): Promise<void>;
   /** Leaves at any stage, once; calling again returns the same promise. */
   leave(opts?: LeaveOptions): Promise<void>;
 }

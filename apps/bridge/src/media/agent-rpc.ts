@@ -10,6 +10,7 @@ import type { CallOutcome } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import { PhoneRpcRefusal, type PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
+import { isMachineVerdict } from '../results/no-result-reason.js';
 import type { TwilioControl } from '../twilio/control.js';
 
 export interface AgentRpcDeps {
@@ -20,6 +21,8 @@ export interface AgentRpcDeps {
   /** The agent asked for a transfer to `to` and it was accepted (before the call ends). */
   onTransferred: (to: string) => void;
   end: (outcome: CallOutcome, reason: string) => void;
+  /** Answering machine detection's verdict so far (a machine makes the agent's hang-up `voicemail`). */
+  answeredBy?: () => string | undefined;
   /** Validates and stores the task's result (the call recorder's `result`). */
   reportResult?: (result: Record<string, unknown>) => Promise<{ ok: true } | { ok: false; message: string }>;
 }
@@ -32,8 +35,9 @@ export interface AgentRpcDeps {
 export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: AgentRpcDeps): void {
   const { config, twilio, log, callSid } = deps;
   phone.registerRpc(RPC_METHODS.hangup, async (data) => {
-    log.info({ agent: data.callerIdentity }, 'agent hung up');
-    setTimeout(() => deps.end('agent_hung_up', 'hangup rpc'), 0);
+    const machine = isMachineVerdict(deps.answeredBy?.());
+    log.info({ agent: data.callerIdentity, machine }, 'agent hung up');
+    setTimeout(() => deps.end(machine ? 'voicemail' : 'agent_hung_up', 'hangup rpc'), 0);
     return JSON.stringify(RPC_OK);
   });
   phone.registerRpc(RPC_METHODS.transfer, async (data) => {

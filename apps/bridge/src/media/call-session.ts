@@ -1,5 +1,6 @@
 import { CloseCode, verifyStreamToken, type StartMessage } from '@callbridge/twilio-media';
 import {
+  PHONE_ATTRIBUTES,
   PHONE_CALL_STATUS,
   phoneAttributes,
   phoneIdentityFor,
@@ -208,8 +209,17 @@ export class CallSession {
       onTransferred: (to) => (this.transferTo = to),
       end: (outcome, reason) => void this.end(outcome, reason),
       reportResult: recorder ? (result) => recorder.result(callSid, result) : undefined,
+      answeredBy: () => call.answeredBy,
     });
     this.state = 'live';
+    // A machine detection verdict that came while we joined, and every later one, reach the room.
+    const relayVerdict = (verdict: string) =>
+      void this.phone?.setAttributes({ [PHONE_ATTRIBUTES.answeredBy]: verdict }).catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'could not relay the machine detection verdict');
+      });
+    call.onAnsweredBy = relayVerdict;
+    if (call.answeredBy && call.answeredBy !== attributes[PHONE_ATTRIBUTES.answeredBy])
+      relayVerdict(call.answeredBy);
     for (const digit of this.pendingDtmf.splice(0)) this.publishDtmf(digit);
     this.log.info({ room: call.room, identity, chain: audio.uplink.describe() }, 'call live');
   }

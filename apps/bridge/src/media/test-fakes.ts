@@ -59,6 +59,7 @@ export class FakeSocket extends EventEmitter implements MediaSocket {
 export class FakePhoneLine implements PhoneLine {
   readonly pushed: Int16Array[] = [];
   readonly dtmf: string[] = [];
+  readonly attributeChanges: Record<string, string>[] = [];
   readonly rpc = new Map<string, (call: PhoneRpcCall) => Promise<string>>();
   readonly agents = new Set<string>();
   readonly unreachable = new Set<string>();
@@ -100,6 +101,10 @@ export class FakePhoneLine implements PhoneLine {
 
   async publishDtmf(digit: string): Promise<void> {
     this.dtmf.push(digit);
+  }
+
+  async setAttributes(attributes: Record<string, string>): Promise<void> {
+    this.attributeChanges.push(attributes);
   }
 
   async leave(opts: LeaveOptions = {}): Promise<void> {

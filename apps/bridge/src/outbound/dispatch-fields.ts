@@ -1,4 +1,5 @@
-import type { ResultSchema } from '@callbridge/room-contract';
+import type { ResultSchema, VoicemailPlan } from '@callbridge/room-contract';
+import type { BridgeConfig } from '../config.js';
 import type { CallStore } from '../records/call-store.js';
 
 /** What an outbound call's record adds to the agent dispatch: the agent reads these fields. */
@@ -7,6 +8,8 @@ export interface OutboundDispatchFields {
   instructions?: string;
   voice?: string;
   resultSchema?: ResultSchema;
+  machineDetection?: boolean;
+  voicemail?: VoicemailPlan;
 }
 
 /**
@@ -17,6 +20,7 @@ export interface OutboundDispatchFields {
 export async function outboundDispatchFields(
   store: Promise<CallStore>,
   callSid: string,
+  outbound: Pick<BridgeConfig['outbound'], 'machineDetection' | 'voicemail'>,
   waitMs = 3000,
 ): Promise<OutboundDispatchFields> {
   const deadline = Date.now() + waitMs;
@@ -28,6 +32,13 @@ export async function outboundDispatchFields(
       if (record.instructions) out.instructions = record.instructions;
       if (record.voice) out.voice = record.voice;
       if (record.resultSchema) out.resultSchema = record.resultSchema;
+      if (outbound.machineDetection !== 'off') {
+        // The request's plan, its missing message filled from VOICEMAIL_MESSAGE.
+        const plan = record.voicemail ?? { action: outbound.voicemail.action };
+        const message = plan.message ?? outbound.voicemail.message;
+        out.machineDetection = true;
+        out.voicemail = message ? { action: plan.action, message } : { action: plan.action };
+      }
       return out;
     }
     if (Date.now() >= deadline) return {};

@@ -1,4 +1,4 @@
-import { resultSchemaSchema } from '@callbridge/room-contract';
+import { resultSchemaSchema, voicemailPlanSchema } from '@callbridge/room-contract';
 import { z } from 'zod';
 import { CallbackTargetRefused, checkCallbackUrl } from '../callbacks/url-guard.js';
 import type { BridgeConfig } from '../config.js';
@@ -29,6 +29,8 @@ export const OutboundRequest = z
     result_schema: resultSchemaSchema.optional(),
     /** Where the result is POSTed when the call ends (https, a host on CALLBACK_ALLOWED_HOSTS). */
     callback_url: z.string().max(2048).optional(),
+    /** When a machine answers: `{action: "leave_message"|"hang_up", message?}`; default VOICEMAIL_*. */
+    voicemail: voicemailPlanSchema.strict().optional(),
   })
   .strict();
 export type OutboundRequest = z.infer<typeof OutboundRequest>;
@@ -115,6 +117,7 @@ export class OutboundCalls {
         statusCallback: `${config.publicUrl}/twilio/status`,
         ringTimeoutS: outbound.ringTimeoutS,
         machineDetection: outbound.machineDetection,
+        asyncAmdCallback: outbound.machineDetectionAsync ? `${config.publicUrl}/twilio/amd` : undefined,
       });
     } catch (err) {
       const e = err as TwilioCallError;
@@ -140,6 +143,7 @@ export class OutboundCalls {
       resultSchema: req.result_schema ?? null,
       callbackUrl,
       callbackState: callbackUrl ? 'pending' : null,
+      voicemail: req.voicemail ?? null,
       createdAt: now,
     });
     await store.addStatusEvent(placed.sid, { status: 'queued', detail: 'placed through the API', at: now });

@@ -180,6 +180,17 @@ export class CallRecorder {
     }).then(() => verdict);
   }
 
+  /** Asynchronous answering machine detection's verdict (`POST /twilio/amd`). */
+  answeredBy(callSid: string, verdict: string, detectionMs: number | null): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'answered_by', async () => {
+      if (!(await this.store.get(callSid))) return;
+      await this.store.update(callSid, { answeredBy: verdict });
+      const detail = detectionMs === null ? verdict : `${verdict} after ${detectionMs} ms`;
+      await this.status(callSid, 'machine-detection', detail, at);
+    });
+  }
+
   /** A Twilio status callback (initiated, ringing, in-progress, completed, busy, no-answer, …). */
   twilioStatus(callSid: string, status: string, extras: { answeredBy?: string } = {}): Promise<void> {
     const at = Date.now();

@@ -127,6 +127,7 @@ export class SqlCallStore implements CallStore {
       callbackLastStatus: null,
       callbackDeliveredAt: null,
       callbackLastError: null,
+      voicemail: null,
       ...record,
     };
     const columns = FIELDS.map((f) => CALL_COLUMNS[f]);

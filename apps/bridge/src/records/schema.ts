@@ -4,7 +4,7 @@
  */
 
 import type { CallStatus } from '@callbridge/twilio-media';
-import type { ResultSchema } from '@callbridge/room-contract';
+import type { ResultSchema, VoicemailPlan } from '@callbridge/room-contract';
 import type { RecordOutcome } from '../calls/outcomes.js';
 import type { NoResultReason } from '../results/no-result-reason.js';
 
@@ -58,6 +58,8 @@ export interface CallRecord {
   callbackLastStatus: number | null;
   callbackDeliveredAt: number | null;
   callbackLastError: string | null;
+  /** What the agent does if a machine answers (`voicemail` of `POST /api/calls`); null: the defaults. */
+  voicemail: VoicemailPlan | null;
 }
 
 /** `pending` until the call ends and delivery is tried; `delivered` (2xx) or `failed` (given up). */
@@ -143,6 +145,7 @@ export const JSON_FIELDS = new Set<keyof CallRecord>([
   'turnLatenciesMs',
   'resultSchema',
   'result',
+  'voicemail',
 ]);
 /** Record fields stored as BIGINT/INTEGER (PostgreSQL returns BIGINT as text). */
 export const NUMBER_FIELDS = new Set<keyof CallRecord>([
@@ -194,6 +197,7 @@ export const CALL_COLUMNS = {
   callbackLastStatus: 'callback_last_status',
   callbackDeliveredAt: 'callback_delivered_at',
   callbackLastError: 'callback_last_error',
+  voicemail: 'voicemail',
 } as const satisfies Record<keyof CallRecord, string>;
 
 /**
@@ -284,6 +288,8 @@ export const MIGRATIONS: readonly { version: number; sql: string[] }[] = [
       'ALTER TABLE calls ADD COLUMN callback_delivered_at BIGINT',
       'ALTER TABLE calls ADD COLUMN callback_last_error TEXT',
       `CREATE INDEX calls_callback_idx ON calls (callback_state, instance_id)`,
+      // What to do when a machine answers (JSON {action, message?}).
+      'ALTER TABLE calls ADD COLUMN voicemail TEXT',
     ],
   },
 ];

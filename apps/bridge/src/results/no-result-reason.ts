@@ -32,6 +32,7 @@ const BY_OUTCOME: Record<RecordOutcome, NoResultReason> = {
   room_deleted: 'agent_gave_up',
   transferred: 'agent_gave_up',
   agent_lost: 'agent_gave_up',
+  voicemail: 'voicemail',
   busy_rejected: 'failed',
   failed: 'failed',
   no_stream: 'failed',
