@@ -49,20 +49,21 @@ export interface VerdictWaitDeps {
 /** Waits for the verdict, once; `undefined` when none came in time. Returns a cancel. */
 export function waitForVerdict(deps: VerdictWaitDeps): () => void {
   let done = false;
-  let unsubscribe: (() => void) | undefined;
+  // Filled once subscribed; a verdict already there is reported before that returns.
+  const subscription: { off?: () => void } = {};
   const finish = (verdict: string | undefined) => {
     if (done) return;
     done = true;
     clearTimeout(timer);
-    unsubscribe?.();
+    subscription.off?.();
     deps.onVerdict(verdict);
   };
   const timer = setTimeout(() => finish(undefined), deps.waitMs ?? VERDICT_WAIT_MS);
-  unsubscribe = deps.onAnsweredBy((v) => finish(v));
-  if (done) unsubscribe();
+  subscription.off = deps.onAnsweredBy((v) => finish(v));
+  if (done) subscription.off();
   return () => {
     done = true;
     clearTimeout(timer);
-    unsubscribe?.();
+    subscription.off?.();
   };
 }
