@@ -21,6 +21,8 @@ import { createRealtimeModel } from './realtime-model.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 
 const DTMF_INTER_DIGIT_MS = 1_500;
+/** After a human verdict, the agent listens again once its greeting plays, or after this at the latest. */
+const GREETING_START_TIMEOUT_MS = 5_000;
 const REPROMPT_INSTRUCTIONS =
   'The caller has been silent for a while. Ask briefly, in one short sentence, whether they are still there.';
 const SILENCE_GOODBYE_INSTRUCTIONS =
@@ -201,8 +203,19 @@ export async function startConversation<P>(
               voicemailInstructions(call.voicemail, call),
               'voicemail: message left',
             );
-          session.input.setAudioEnabled(true);
           converse();
+          // What the callee said during detection ("Hello?", perhaps delivered late by the bridge,
+          // which holds caller audio until an agent listens) is not a turn to answer: listen again
+          // once the greeting is playing (or at once without one).
+          if (!config.greeting.enabled) return session.input.setAudioEnabled(true);
+          const listen = () => {
+            clearTimeout(fallback);
+            session.off(voice.AgentSessionEventTypes.AgentStateChanged, onState);
+            session.input.setAudioEnabled(true);
+          };
+          const onState = (ev: voice.AgentStateChangedEvent) => ev.newState === 'speaking' && listen();
+          const fallback = setTimeout(listen, GREETING_START_TIMEOUT_MS);
+          session.on(voice.AgentSessionEventTypes.AgentStateChanged, onState);
         },
       });
     },

@@ -15,6 +15,7 @@ export function callSummaryJson(r: CallRecord) {
     room: r.room,
     agent_identity: r.agentIdentity,
     answered_by: r.answeredBy,
+    voicemail: r.voicemail,
     task: r.task,
     instructions: r.instructions,
     voice: r.voice,
