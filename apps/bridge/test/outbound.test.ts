@@ -24,7 +24,8 @@ beforeAll(async () => {
           : to === FAILS
             ? { outcome: 'failed' }
             : { answer: 'human', ringMs: 200 },
-    env: { OUTBOUND_MACHINE_DETECTION: 'Enable' },
+    // Synchronous detection here (its verdict comes with the webhook); voicemail.e2e covers async.
+    env: { OUTBOUND_MACHINE_DETECTION: 'Enable', OUTBOUND_MACHINE_DETECTION_ASYNC: 'false' },
   });
 }, 60_000);
 
@@ -81,6 +82,8 @@ describe('outbound calls through POST /api/calls', () => {
       task: 'Remind the patient of tomorrow 9 am appointment.',
       instructions: 'Be brief.',
       voice: 'marin',
+      machineDetection: true,
+      voicemail: { action: 'hang_up' },
     });
 
     // A stand-in agent publishes what LiveKit Agents would: transcripts of both sides, a tool call.
