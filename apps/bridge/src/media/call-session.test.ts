@@ -181,7 +181,9 @@ describe('CallSession', () => {
     phone.finishJoin();
     await settle();
     expect(phone.dtmf).toEqual(['5']);
-    expect([...phone.rpc.keys()].sort()).toEqual([RPC_METHODS.hangup, RPC_METHODS.transfer].sort());
+    expect([...phone.rpc.keys()].sort()).toEqual(
+      [RPC_METHODS.hangup, RPC_METHODS.transfer, RPC_METHODS.reportResult].sort(),
+    );
 
     for (let chunk = 2; chunk < 12; chunk++) t.ws.message(mediaMessage(chunk));
     t.ws.message(mediaMessage(12, tonePayload(12, 0)));
@@ -315,6 +317,40 @@ describe('CallSession', () => {
     await settle();
     expect(t.released).toEqual(['agent_hung_up']);
     expect(t.twilio.complete).toHaveBeenCalledWith(CONTEXT.callSid);
+  });
+
+  it('relays a machine detection verdict known at join in the attributes, and one arriving mid-call as a change', async () => {
+    const t = setup();
+    t.call.answeredBy = 'human';
+    const phone = await t.live();
+    expect(t.rooms.phoneToken).toHaveBeenCalledWith(
+      'call-x',
+      expect.any(String),
+      expect.objectContaining({ [PHONE_ATTRIBUTES.answeredBy]: 'human' }),
+    );
+    expect(phone.attributeChanges).toEqual([]);
+    t.call.onAnsweredBy?.('machine_end_beep');
+    expect(phone.attributeChanges).toEqual([{ [PHONE_ATTRIBUTES.answeredBy]: 'machine_end_beep' }]);
+  });
+
+  it('relays a verdict that came while the phone was joining once it is live', async () => {
+    const t = setup();
+    const phone = await t.start();
+    t.call.answeredBy = 'machine_end_silence'; // /twilio/amd before the join finished
+    phone.finishJoin();
+    await settle();
+    expect(phone.attributeChanges).toEqual([{ [PHONE_ATTRIBUTES.answeredBy]: 'machine_end_silence' }]);
+  });
+
+  it('ends as voicemail when the agent hangs up after a machine verdict', async () => {
+    const t = setup();
+    const phone = await t.live();
+    t.call.onAnsweredBy?.('machine_end_beep');
+    t.call.answeredBy = 'machine_end_beep';
+    await phone.rpc.get(RPC_METHODS.hangup)!({ callerIdentity: 'agent-1', payload: '' });
+    await vi.advanceTimersByTimeAsync(0);
+    await settle();
+    expect(t.released).toEqual(['voicemail']);
   });
 
   it('ends as room_deleted when the room is deleted through the server API (a LiveKit SIP hang-up), completing the call through Twilio', async () => {
