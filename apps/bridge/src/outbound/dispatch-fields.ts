@@ -33,15 +33,22 @@ export async function outboundDispatchFields(
       if (record.voice) out.voice = record.voice;
       if (record.resultSchema) out.resultSchema = record.resultSchema;
       if (outbound.machineDetection !== 'off') {
-        // The request's plan, its missing message filled from VOICEMAIL_MESSAGE.
-        const plan = record.voicemail ?? { action: outbound.voicemail.action };
-        const message = plan.message ?? outbound.voicemail.message;
         out.machineDetection = true;
-        out.voicemail = message ? { action: plan.action, message } : { action: plan.action };
+        out.voicemail = voicemailPlanFor(record.voicemail, outbound.voicemail);
       }
       return out;
     }
     if (Date.now() >= deadline) return {};
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The request's voicemail plan, or VOICEMAIL_ACTION; a missing message is VOICEMAIL_MESSAGE's. */
+export function voicemailPlanFor(
+  requested: VoicemailPlan | null,
+  defaults: { action: VoicemailPlan['action']; message?: string },
+): VoicemailPlan {
+  const action = requested?.action ?? defaults.action;
+  const message = requested?.message ?? defaults.message;
+  return message ? { action, message } : { action };
 }

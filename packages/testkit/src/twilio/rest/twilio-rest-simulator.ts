@@ -334,7 +334,7 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
       api_version: '2010-04-01',
       date_created: now,
       date_updated: now,
-      answered_by: null,
+      answered_by: rest.amd?.answeredBy ?? null,
       uri: `/2010-04-01/Accounts/${this.accountSid}/Calls/${r.callSid}.json`,
     };
   }
