@@ -1,8 +1,8 @@
+import { FIELDS, json, parseJson, toRecord } from './record-rows.js';
 import {
   CALL_COLUMNS,
   JSON_FIELDS,
   MIGRATIONS,
-  NUMBER_FIELDS,
   type CallEnding,
   type CallFilter,
   type CallPatch,
@@ -12,7 +12,7 @@ import {
   type ToolCallEntry,
   type TranscriptLine,
 } from './schema.js';
-import type { SqlDriver, SqlRow, SqlValue } from './sql-driver.js';
+import type { SqlDriver, SqlValue } from './sql-driver.js';
 
 /** Where call records live. Every write is its own small statement, made while the call runs. */
 export interface CallStore {
@@ -37,27 +37,6 @@ export interface CallStore {
   /** Ends this instance's unfinished calls as `interrupted`; returns their CallSids. */
   interruptUnfinished(instanceId: string, nowMs: number): Promise<string[]>;
   close(): Promise<void>;
-}
-
-const FIELDS = Object.keys(CALL_COLUMNS) as (keyof CallRecord)[];
-
-function toRecord(row: SqlRow): CallRecord {
-  const out: Record<string, unknown> = {};
-  for (const field of FIELDS) {
-    const value = row[CALL_COLUMNS[field]] ?? null;
-    if (JSON_FIELDS.has(field)) out[field] = parseJson(value);
-    else if (NUMBER_FIELDS.has(field) && value !== null) out[field] = Number(value);
-    else out[field] = value;
-  }
-  return out as unknown as CallRecord;
-}
-
-function json(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-function parseJson(value: unknown): unknown {
-  return typeof value === 'string' ? (JSON.parse(value) as unknown) : null;
 }
 
 /** The call store over any SqlDriver: the same statements for SQLite and PostgreSQL. */

@@ -14,6 +14,8 @@
  * and `MachineDetectionDuration` (ms). Without it, the webhook waits for the verdict.
  */
 import { speechPcm, tone } from '../../audio-fixtures/index.js';
+import type { SimulatedCall } from '../_call.js';
+import { postSignedForm } from '../_signed-post.js';
 
 export interface AmdSettings {
   mode: 'Enable' | 'DetectMessageEnd';
@@ -83,4 +85,48 @@ export function detect(audio: CalleeAudio, s: AmdSettings): Verdict {
   if (s.mode === 'Enable') return { answeredBy: 'machine_start', atMs: s.speechThresholdMs };
   if (audio.beepEndMs !== null) return { answeredBy: 'machine_end_beep', atMs: audio.beepEndMs };
   return { answeredBy: 'machine_end_silence', atMs: audio.speechMs + s.speechEndThresholdMs };
+}
+
+/** The verdict as posted to `AsyncAmdStatusCallback` (`atMs`: when it was sent, performance clock). */
+export interface AmdPosted {
+  answeredBy: Verdict['answeredBy'];
+  atMs: number;
+  httpStatus: number | null;
+}
+
+/**
+ * Asynchronous detection on a connected call: the callee plays its voice into the stream while
+ * detection listens, then the signed verdict is posted. Nothing is posted once the call is over.
+ */
+export async function runAsyncAmd(opts: {
+  call: SimulatedCall;
+  settings: AmdSettings;
+  voice: CalleeVoice;
+  accountSid: string;
+  authToken: string;
+}): Promise<AmdPosted | null> {
+  const { call, settings } = opts;
+  const audio = calleeAudio(opts.voice);
+  const verdict = detect(audio, settings);
+  const startedAt = performance.now();
+  const playing = audio.pcm.length > 0 ? call.sendAudio(audio.pcm).catch(() => undefined) : Promise.resolve();
+  // A verdict at the end of the audio waits for it to be played out, so it never comes early.
+  const atEnd = verdict.answeredBy === 'machine_end_beep';
+  const hungUp = await Promise.race([
+    call.ended.then(() => true),
+    (atEnd ? playing : new Promise((r) => setTimeout(r, verdict.atMs))).then(() => false),
+  ]);
+  if (hungUp || settings.asyncCallback === null) return null;
+  const sentAtMs = performance.now();
+  const result = await postSignedForm({
+    url: settings.asyncCallback,
+    authToken: opts.authToken,
+    params: {
+      AccountSid: opts.accountSid,
+      CallSid: call.callSid,
+      AnsweredBy: verdict.answeredBy,
+      MachineDetectionDuration: String(Math.round(sentAtMs - startedAt)),
+    },
+  });
+  return { answeredBy: verdict.answeredBy, atMs: sentAtMs, httpStatus: result.ok ? result.status : null };
 }

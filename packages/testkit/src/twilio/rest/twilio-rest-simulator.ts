@@ -12,10 +12,10 @@ import type { AddressInfo } from 'node:net';
 import type { CallStatus } from '@callbridge/twilio-media';
 import { SimulatedCall } from '../_call.js';
 import { newSid } from '../_sids.js';
-import { postSignedForm } from '../_signed-post.js';
 import { postStatusCallback } from '../_status-callbacks.js';
 import { readTwiml } from '../_twiml-reader.js';
-import { amdSettings, calleeAudio, detect } from './_amd.js';
+import { amdSettings, runAsyncAmd } from './_amd.js';
+import type { AmdPosted } from './_amd.js';
 import type { CalleeDirectory, CalleeScript, OutboundCallRequest } from './_callee.js';
 
 export interface TwilioRestSimulatorOptions {
@@ -37,7 +37,7 @@ export interface RestCall {
   /** Every status callback posted, in order. */
   callbacks: { status: CallStatus; httpStatus: number | null }[];
   /** Asynchronous machine detection's verdict, once posted (`atMs`: when it was sent, performance clock). */
-  amd: { answeredBy: string; atMs: number; httpStatus: number | null } | null;
+  amd: AmdPosted | null;
   /** Resolves with the final status once the final callback was posted. */
   finished: Promise<CallStatus>;
 }
@@ -250,46 +250,13 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
     });
     await call.place(request.url ?? '', form, 'valid');
     this.emit('answered', rest);
-    if (amd?.async) void this.runAsyncAmd(rest, call, amd, callee.voice ?? {});
+    if (amd?.async) {
+      const identity = { accountSid: this.accountSid, authToken: this.authToken };
+      void runAsyncAmd({ call, settings: amd, voice: callee.voice ?? {}, ...identity }).then(
+        (posted) => (rest.amd = posted),
+      );
+    }
     if (callee.onAnswer) await callee.onAnswer(call);
-  }
-
-  /** The callee plays its voice into the stream while detection listens; the verdict is posted. */
-  private async runAsyncAmd(
-    rest: RestCall,
-    call: SimulatedCall,
-    settings: NonNullable<ReturnType<typeof amdSettings>>,
-    voice: NonNullable<Extract<CalleeScript, { answer: unknown }>['voice']>,
-  ): Promise<void> {
-    const audio = calleeAudio(voice);
-    const verdict = detect(audio, settings);
-    const startedAt = performance.now();
-    const playing =
-      audio.pcm.length > 0 ? call.sendAudio(audio.pcm).catch(() => undefined) : Promise.resolve();
-    // A verdict at the end of the audio waits for it to be played out, so it never comes early.
-    const atEnd = verdict.answeredBy === 'machine_end_beep';
-    const hungUp = await Promise.race([
-      call.ended.then(() => true),
-      (atEnd ? playing : sleep(verdict.atMs)).then(() => false),
-    ]);
-    if (hungUp || settings.asyncCallback === null) return;
-    const sentAtMs = performance.now();
-    const durationMs = Math.round(sentAtMs - startedAt);
-    const result = await postSignedForm({
-      url: settings.asyncCallback,
-      authToken: this.authToken,
-      params: {
-        AccountSid: this.accountSid,
-        CallSid: rest.request.callSid,
-        AnsweredBy: verdict.answeredBy,
-        MachineDetectionDuration: String(durationMs),
-      },
-    });
-    rest.amd = {
-      answeredBy: verdict.answeredBy,
-      atMs: sentAtMs,
-      httpStatus: result.ok ? result.status : null,
-    };
   }
 
   private async callback(rest: RestCall, status: CallStatus): Promise<void> {
