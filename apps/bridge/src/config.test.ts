@@ -56,6 +56,17 @@ describe('loadConfig (bridge)', () => {
         limits: { perNumberHour: 5, perNumberDay: 20, globalHour: 20, globalDay: 100 },
         machineDetection: 'off',
         ringTimeoutS: 30,
+        machineDetectionAsync: true,
+        voicemail: { action: 'hang_up', message: undefined },
+      },
+      callbacks: {
+        secret: undefined,
+        allowedHosts: [],
+        allowInsecure: false,
+        maxAttempts: 6,
+        retryBaseMs: 2000,
+        retryMaxMs: 300_000,
+        timeoutMs: 10_000,
       },
     });
   });
@@ -132,5 +143,29 @@ describe('loadConfig (bridge)', () => {
       'refusing to start:\n  OUTBOUND_ALLOWLIST is set, so outbound calls are on: they also need OUTBOUND_FROM ' +
         '(your Twilio number), TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
     );
+  });
+
+  it('refuses callbacks without a signing secret, and insecure callback targets in production', () => {
+    expect(errorOf({ TWILIO_AUTH_TOKEN: 'token', CALLBACK_ALLOWED_HOSTS: 'hooks.example.com' })).toBe(
+      'refusing to start:\n  CALLBACK_ALLOWED_HOSTS is set, so callbacks are on: they also need CALLBACK_SECRET to sign them',
+    );
+    expect(
+      errorOf({
+        NODE_ENV: 'production',
+        TWILIO_AUTH_TOKEN: 'token',
+        PUBLIC_URL: 'https://bridge.example.com',
+        LIVEKIT_API_SECRET: 'x'.repeat(32),
+        CALLBACK_ALLOW_INSECURE: 'true',
+      }),
+    ).toMatch(/^refusing to start:\n {2}CALLBACK_ALLOW_INSECURE=true is refused when NODE_ENV=production/);
+    expect(errorOf({ TWILIO_AUTH_TOKEN: 'token', CALLBACK_ALLOWED_HOSTS: 'https://x.example.com/' })).toMatch(
+      /CALLBACK_ALLOWED_HOSTS\.0: entries are host names/,
+    );
+    const c = loadConfig({
+      TWILIO_AUTH_TOKEN: 'token',
+      CALLBACK_SECRET: 'c'.repeat(32),
+      CALLBACK_ALLOWED_HOSTS: 'hooks.example.com, *.example.org,127.0.0.1',
+    });
+    expect(c.callbacks.allowedHosts).toEqual(['hooks.example.com', '*.example.org', '127.0.0.1']);
   });
 });

@@ -96,6 +96,28 @@ export const EnvSchema = z.object({
   OUTBOUND_LIMIT_GLOBAL_DAY: z.coerce.number().int().min(0).default(100),
   OUTBOUND_MACHINE_DETECTION: z.enum(['off', 'Enable', 'DetectMessageEnd']).default('off'),
   OUTBOUND_RING_TIMEOUT_S: z.coerce.number().int().min(5).max(600).default(30),
+  /** Asynchronous detection: the call connects at once, the verdict reaches the agent mid-call. */
+  OUTBOUND_MACHINE_DETECTION_ASYNC: z.stringbool().default(true),
+  VOICEMAIL_ACTION: z.enum(['leave_message', 'hang_up']).default('hang_up'),
+  VOICEMAIL_MESSAGE: z.string().min(1).max(1000).optional(),
+  // Task results POSTed to the API caller's callback_url (src/callbacks).
+  CALLBACK_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+  CALLBACK_ALLOWED_HOSTS: commaList().pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^(\*\.)?[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:.]+\]?$/,
+          'entries are host names, *.domain wildcards or IP addresses (no scheme, port or path)',
+        ),
+    ),
+  ),
+  CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  CALLBACK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(2000),
+  CALLBACK_RETRY_MAX_MS: z.coerce.number().int().min(10).default(300_000),
+  CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** http and loopback/private/link-local callback targets: tests and local development only. */
+  CALLBACK_ALLOW_INSECURE: z.stringbool().default(false),
 });
 
 /** The names of the bridge's settings (its environment variables). */
@@ -137,6 +159,18 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
       'OUTBOUND_ALLOWLIST is set, so outbound calls are on: they also need OUTBOUND_FROM (your Twilio number), ' +
         'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
     );
+  }
+  if (production && e.CALLBACK_ALLOW_INSECURE) {
+    refuse(
+      'CALLBACK_ALLOW_INSECURE=true is refused when NODE_ENV=production (it lets callbacks reach http ' +
+        'and internal addresses)',
+    );
+  }
+  if (e.CALLBACK_ALLOWED_HOSTS.length > 0 && !e.CALLBACK_SECRET) {
+    refuse('CALLBACK_ALLOWED_HOSTS is set, so callbacks are on: they also need CALLBACK_SECRET to sign them');
+  }
+  if (e.CALLBACK_RETRY_MAX_MS < e.CALLBACK_RETRY_BASE_MS) {
+    refuse('CALLBACK_RETRY_MAX_MS must be at least CALLBACK_RETRY_BASE_MS');
   }
 
   /** Public base URL without a trailing slash, e.g. https://bridge.example.com. */
@@ -191,6 +225,19 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
       },
       machineDetection: e.OUTBOUND_MACHINE_DETECTION,
       ringTimeoutS: e.OUTBOUND_RING_TIMEOUT_S,
+      machineDetectionAsync: e.OUTBOUND_MACHINE_DETECTION_ASYNC,
+      /** Default for calls whose request names no `voicemail`. */
+      voicemail: { action: e.VOICEMAIL_ACTION, message: e.VOICEMAIL_MESSAGE },
+    },
+    /** Result callbacks; an empty host list turns them off. */
+    callbacks: {
+      secret: e.CALLBACK_SECRET,
+      allowedHosts: e.CALLBACK_ALLOWED_HOSTS,
+      allowInsecure: e.CALLBACK_ALLOW_INSECURE,
+      maxAttempts: e.CALLBACK_MAX_ATTEMPTS,
+      retryBaseMs: e.CALLBACK_RETRY_BASE_MS,
+      retryMaxMs: e.CALLBACK_RETRY_MAX_MS,
+      timeoutMs: e.CALLBACK_TIMEOUT_MS,
     },
   };
 });

@@ -4,6 +4,7 @@ import { CloseCode, SIGNATURE_HEADER, validateStreamUpgradeSignature } from '@ca
 import express, { type NextFunction, type Request, type Response } from 'express';
 import expressWs from 'express-ws';
 import { callsApi } from './api/calls-router.js';
+import { CallbackDelivery } from './callbacks/delivery.js';
 import { CallLifecycle } from './calls/call-lifecycle.js';
 import { CallRegistry } from './calls/registry.js';
 import type { BridgeConfig } from './config.js';
@@ -32,6 +33,8 @@ export interface Bridge {
   /** Call records; resolves once the database is open and migrated. */
   store: Promise<CallStore>;
   recorder: CallRecorder;
+  /** Result callbacks of ended calls. */
+  callbacks: CallbackDelivery;
   /** Starts listening; resolves with the bound port (config.port 0 picks a free one). */
   listen(): Promise<number>;
   /** Stops taking calls (busy TwiML), waits for active calls up to the drain timeout, then ends the rest. */
@@ -56,7 +59,10 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   const store = overrides.store ?? openCallStore(config.records);
   store.catch(() => undefined); // reported by listen()
   const hub = new CallEventHub();
-  const recorder = new CallRecorder(store, hub, log, config.records.instanceId);
+  const callbacks = new CallbackDelivery({ store, settings: config.callbacks, log });
+  const recorder = new CallRecorder(store, hub, log, config.records.instanceId, (callSid) =>
+    callbacks.deliver(callSid),
+  );
   const { accountSid, authToken, apiBaseUrl } = config.twilio;
   const outbound = new OutboundCalls({
     config,
@@ -151,11 +157,14 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     log,
     store,
     recorder,
+    callbacks,
     async listen() {
       // Calls this instance was serving when it last stopped cannot be live any more.
       const interrupted = await (await store).interruptUnfinished(config.records.instanceId, Date.now());
       if (interrupted.length > 0)
         log.warn({ calls: interrupted }, 'call records left unfinished by the last run marked interrupted');
+      // Their callbacks, and any the last run had not finished delivering, go out now.
+      await callbacks.resume(config.records.instanceId);
       return new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
@@ -177,6 +186,8 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         server.closeAllConnections(); // open SSE streams would otherwise hold close() forever
       });
       await recorder.flushed();
+      callbacks.close();
+      await callbacks.settled();
       await (await store.catch(() => undefined))?.close();
     },
   };

@@ -2,7 +2,8 @@ import { dispose } from '@livekit/rtc-node';
 import { connectParticipant, startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from './_harness.js';
+import { computeTwilioSignature } from '@callbridge/twilio-media';
+import { AUTH_TOKEN, waitFor } from './_harness.js';
 import { OUR_NUMBER, readSse, startOutboundBridge } from './_records-harness.js';
 
 const CALLEE = '+15554440001';
@@ -24,7 +25,8 @@ beforeAll(async () => {
           : to === FAILS
             ? { outcome: 'failed' }
             : { answer: 'human', ringMs: 200 },
-    env: { OUTBOUND_MACHINE_DETECTION: 'Enable' },
+    // Synchronous detection here (its verdict comes with the webhook); voicemail.e2e covers async.
+    env: { OUTBOUND_MACHINE_DETECTION: 'Enable', OUTBOUND_MACHINE_DETECTION_ASYNC: 'false' },
   });
 }, 60_000);
 
@@ -81,6 +83,8 @@ describe('outbound calls through POST /api/calls', () => {
       task: 'Remind the patient of tomorrow 9 am appointment.',
       instructions: 'Be brief.',
       voice: 'marin',
+      machineDetection: true,
+      voicemail: { action: 'hang_up' },
     });
 
     // A stand-in agent publishes what LiveKit Agents would: transcripts of both sides, a tool call.
@@ -216,6 +220,43 @@ describe('outbound calls through POST /api/calls', () => {
     expect(final.status_events.at(-1).status).toBe(status);
     await sse.closed;
     expect(sse.events.at(-1)).toMatchObject({ event: 'ended', data: { outcome } });
+  });
+});
+
+describe('POST /twilio/amd', () => {
+  const post = (form: Record<string, string>, signature: string | null) =>
+    fetch(`${ob.tb.publicUrl}/twilio/amd`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(signature ? { 'x-twilio-signature': signature } : {}),
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+  const sign = (form: Record<string, string>) =>
+    computeTwilioSignature(AUTH_TOKEN, `${ob.tb.publicUrl}/twilio/amd`, form);
+
+  it('needs Twilio signature and a verdict Twilio sends; a good one is recorded with the call', async () => {
+    const placed = await ob.api.request('POST', '/api/calls', { to: NO_ANSWER, task: 'x' });
+    const sid: string = placed.body.sid;
+    await ob.api.waitForCall(sid, (c) => c.outcome !== null);
+    const form = { AccountSid: ob.rest.accountSid, CallSid: sid, AnsweredBy: 'machine_end_beep' };
+    expect((await post(form, null)).status).toBe(400);
+    expect((await post(form, sign({ ...form, AnsweredBy: 'human' }))).status).toBe(403);
+    const bad = { ...form, AnsweredBy: 'robot' };
+    const refused = await post(bad, sign(bad));
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/AnsweredBy/);
+    const good = { ...form, MachineDetectionDuration: '4210' };
+    expect((await post(good, sign(good))).status).toBe(204);
+    const record = await ob.api.waitForCall(sid, (c) =>
+      c.status_events.some((e: { status: string }) => e.status === 'machine-detection'),
+    );
+    expect(record.answered_by).toBe('machine_end_beep');
+    expect(record.status_events.at(-1)).toMatchObject({
+      status: 'machine-detection',
+      detail: 'machine_end_beep after 4210 ms',
+    });
   });
 });
 

@@ -236,4 +236,62 @@ describe.each(['sqlite', 'postgres'] as const)('call store (%s)', (backend) => {
     // An inbound call without a record line yet: nothing to add, and no error.
     expect(await recorder.resumeFields('CR-unknown')).toEqual({});
   });
+
+  it('keeps a result schema, the result and the callback delivery, and finds pending callbacks', async () => {
+    const schema = {
+      type: 'object' as const,
+      properties: { ok: { type: 'boolean' as const } },
+      required: ['ok'],
+    };
+    const t0 = Date.now();
+    for (const callSid of ['CD01', 'CD02']) {
+      await store.create({
+        callSid,
+        direction: 'outbound',
+        from: '+15550000001',
+        to: '+15550000002',
+        instanceId: 'cb',
+        status: 'queued',
+        resultSchema: schema,
+        callbackUrl: 'https://hooks.example.com/cb',
+        callbackState: 'pending',
+        createdAt: t0,
+      });
+    }
+    expect(await store.get('CD01')).toMatchObject({
+      resultSchema: schema,
+      result: null,
+      callbackAttempts: 0,
+      callbackState: 'pending',
+    });
+    await store.update('CD01', { result: { ok: true, note: 'ABC' }, resultAt: t0 + 5 });
+    await store.end('CD01', {
+      outcome: 'agent_hung_up',
+      reason: null,
+      endedAt: t0 + 10,
+      status: 'completed',
+    });
+    await store.update('CD02', { streamStartedAt: t0 + 1 }); // still live: its callback is not due
+    expect(await store.pendingCallbacks('cb')).toEqual(['CD01']);
+    await store.update('CD01', {
+      callbackState: 'delivered',
+      callbackAttempts: 2,
+      callbackLastStatus: 200,
+      callbackDeliveredAt: t0 + 20,
+      callbackLastError: null,
+    });
+    expect(await store.get('CD01')).toMatchObject({
+      result: { ok: true, note: 'ABC' },
+      resultAt: t0 + 5,
+      callbackState: 'delivered',
+      callbackAttempts: 2,
+      callbackLastStatus: 200,
+      callbackDeliveredAt: t0 + 20,
+    });
+    expect(await store.pendingCallbacks('cb')).toEqual([]);
+    // A call the bridge died during: interrupted, no result and why, and its callback due at start.
+    expect(await store.interruptUnfinished('cb', t0 + 30)).toEqual(['CD02']);
+    expect(await store.get('CD02')).toMatchObject({ outcome: 'interrupted', noResultReason: 'failed' });
+    expect(await store.pendingCallbacks('cb')).toEqual(['CD02']);
+  });
 });

@@ -33,6 +33,13 @@ describe('phone participant attributes', () => {
     expect(phoneAttributesSchema.safeParse(bad).error?.issues[0]?.path).toEqual(['sip.callDirection']);
   });
 
+  it('carries a machine detection verdict already known when the phone joins, and none otherwise', () => {
+    const withVerdict = phoneAttributes({ ...call, direction: 'outbound', answeredBy: 'machine_end_beep' });
+    expect(withVerdict[PHONE_ATTRIBUTES.answeredBy]).toBe('machine_end_beep');
+    expect(phoneAttributesSchema.parse(withVerdict)).toEqual(withVerdict);
+    expect(PHONE_ATTRIBUTES.answeredBy in phoneAttributes({ ...call, direction: 'outbound' })).toBe(false);
+  });
+
   it('names the agent state attribute as LiveKit Agents does', () => {
     expect(AGENT_STATE_ATTRIBUTE).toBe('lk.agent.state');
   });

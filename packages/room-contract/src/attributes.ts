@@ -22,6 +22,13 @@ export const PHONE_ATTRIBUTES = {
   streamSid: 'callbridge.streamSid',
   /** A warm transfer's progress, JSON of {@link TransferState}; absent until the first transfer. */
   transfer: 'callbridge.transfer',
+  /**
+   * Answering machine detection's verdict (`human`, `machine_start`, `machine_end_beep`,
+   * `machine_end_silence`, `machine_end_other`, `fax`, `unknown`) on outbound calls placed with
+   * detection. Set when the phone joins if the verdict is already known, else changed mid-call
+   * when Twilio's asynchronous callback brings it; absent until then.
+   */
+  answeredBy: 'callbridge.answeredBy',
 } as const;
 
 /** Values of `sip.callStatus` this contract uses. */
@@ -79,6 +86,7 @@ export const phoneAttributesSchema = z.object({
   [PHONE_ATTRIBUTES.callStatus]: z.string().min(1),
   [PHONE_ATTRIBUTES.callDirection]: callDirectionSchema,
   [PHONE_ATTRIBUTES.streamSid]: z.string().min(1),
+  [PHONE_ATTRIBUTES.answeredBy]: z.string().min(1).optional(),
 });
 export type PhoneAttributes = z.infer<typeof phoneAttributesSchema>;
 
@@ -89,6 +97,8 @@ export function phoneAttributes(call: {
   from: string;
   to: string;
   streamSid: string;
+  /** Answering machine detection's verdict, when already known as the phone joins. */
+  answeredBy?: string;
 }): PhoneAttributes {
   return {
     [PHONE_ATTRIBUTES.phoneNumber]: remotePartyOf(call),
@@ -98,5 +108,6 @@ export function phoneAttributes(call: {
     [PHONE_ATTRIBUTES.callStatus]: PHONE_CALL_STATUS.active,
     [PHONE_ATTRIBUTES.callDirection]: call.direction,
     [PHONE_ATTRIBUTES.streamSid]: call.streamSid,
+    ...(call.answeredBy ? { [PHONE_ATTRIBUTES.answeredBy]: call.answeredBy } : {}),
   };
 }

@@ -26,6 +26,13 @@ describe('room and dispatch metadata', () => {
     expect(dispatchMetadataSchema.safeParse({ ...room, voice: '' }).success).toBe(false);
     expect(dispatchMetadataSchema.safeParse({ ...room, resumed: 'yes' }).success).toBe(false);
   });
+
+  it('carries machine detection and the voicemail plan', () => {
+    const plan = { action: 'leave_message', message: 'Please call us back.' } as const;
+    const parsed = dispatchMetadataSchema.parse({ ...room, machineDetection: true, voicemail: plan });
+    expect(parsed).toMatchObject({ machineDetection: true, voicemail: plan });
+    expect(dispatchMetadataSchema.safeParse({ ...room, voicemail: { action: 'sing' } }).success).toBe(false);
+  });
 });
 
 describe('the conversation so far, for a replacement agent', () => {

@@ -7,10 +7,20 @@
  * but also `anonymous`, `client:…` or `sip:…`. Whoever needs a phone number checks for one.
  */
 import { z } from 'zod';
+import { resultSchemaSchema } from './result-schema.js';
 
 export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
 export const callDirectionSchema = z.enum(CALL_DIRECTIONS);
 export type CallDirection = z.infer<typeof callDirectionSchema>;
+
+export const VOICEMAIL_ACTIONS = ['leave_message', 'hang_up'] as const;
+/** On a machine verdict: leave `message` after the beep then hang up, or hang up at once. */
+export const voicemailPlanSchema = z.object({
+  action: z.enum(VOICEMAIL_ACTIONS),
+  /** The words to leave; without one the agent composes a short message from its task. */
+  message: z.string().min(1).max(1000).optional(),
+});
+export type VoicemailPlan = z.infer<typeof voicemailPlanSchema>;
 
 /** The room metadata: who is calling whom, on which Twilio call. */
 export const roomMetadataSchema = z.object({
@@ -75,6 +85,19 @@ export const dispatchMetadataSchema = roomMetadataSchema.extend({
   instructions: z.string().max(DISPATCH_LIMITS.instructions).optional(),
   /** Voice override for this call. */
   voice: z.string().min(1).max(DISPATCH_LIMITS.voice).optional(),
+  /**
+   * The shape of the task's result (a JSON Schema subset, see result-schema.ts): the agent offers
+   * the model a `report_result` tool with these parameters and reports through RPC `report_result`.
+   */
+  resultSchema: resultSchemaSchema.optional(),
+  /**
+   * The call was placed with answering machine detection: a verdict will arrive in the phone
+   * participant's `callbridge.answeredBy` attribute. The agent holds its greeting (and does not
+   * listen) until it does, so it never talks over a voicemail greeting.
+   */
+  machineDetection: z.boolean().optional(),
+  /** What to do when a machine answers (the API request's `voicemail`, or the bridge's defaults). */
+  voicemail: voicemailPlanSchema.optional(),
   /** Set when the bridge dispatches a new agent because the first one left mid-call. */
   resumed: z.boolean().optional(),
   /**

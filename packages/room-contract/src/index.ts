@@ -10,6 +10,9 @@ export {
   historyLineSchema,
   recentHistory,
   roomMetadataSchema,
+  VOICEMAIL_ACTIONS,
+  voicemailPlanSchema,
+  type VoicemailPlan,
   type CallDirection,
   type DispatchMetadata,
   type HistoryLine,
@@ -41,6 +44,8 @@ export {
   parseRpcPayload,
   playbackInterruptedReplySchema,
   playbackInterruptedRequestSchema,
+  resultReportSchema,
+  type ResultReport,
   RPC_ERROR_CODES,
   RPC_METHODS,
   RPC_OK,
@@ -62,3 +67,10 @@ export {
 } from './topics.js';
 export { maskIdentity, maskPhoneNumber, personalDataRedaction } from './privacy.js';
 export { heardTranscript } from './heard.js';
+export {
+  RESULT_SCHEMA_LIMITS,
+  resultSchemaSchema,
+  resultSchemaToZod,
+  type ResultProperty,
+  type ResultSchema,
+} from './result-schema.js';

@@ -17,6 +17,12 @@ export const RPC_METHODS = {
    * Payload: PlaybackInterruptedRequest.
    */
   playbackInterrupted: 'playbackInterrupted',
+  /**
+   * The agent reports the task's result (outbound calls placed with a `result_schema`). Payload:
+   * ResultReport. The bridge validates it against the call's schema and stores it; a result that
+   * does not fit is refused (1400) with a message naming each problem, for the model to correct.
+   */
+  reportResult: 'report_result',
 } as const;
 export type RpcMethod = (typeof RPC_METHODS)[keyof typeof RPC_METHODS];
 
@@ -57,6 +63,11 @@ export const playbackInterruptedReplySchema = z.discriminatedUnion('cut', [
   }),
 ]);
 export type PlaybackInterruptedReply = z.infer<typeof playbackInterruptedReplySchema>;
+export const resultReportSchema = z.object({
+  /** The result, as an object matching the call's result schema (see result-schema.ts). */
+  result: z.record(z.string(), z.unknown()),
+});
+export type ResultReport = z.infer<typeof resultReportSchema>;
 
 /** The bridge's reply to an RPC it accepted. */
 export const rpcOkSchema = z.object({ ok: z.literal(true) });

@@ -139,6 +139,31 @@ export const StreamStatusCallbackSchema = z.object({
 });
 export type StreamStatusCallback = z.infer<typeof StreamStatusCallbackSchema>;
 
+/** Answering machine detection's verdicts (`AnsweredBy`), as Twilio's AMD docs list them. */
+export const ANSWERED_BY = [
+  'human',
+  'machine_start',
+  'machine_end_beep',
+  'machine_end_silence',
+  'machine_end_other',
+  'fax',
+  'unknown',
+] as const;
+export type AnsweredBy = (typeof ANSWERED_BY)[number];
+
+/**
+ * POST to `AsyncAmdStatusCallback` when asynchronous answering machine detection has a verdict
+ * (the call is already connected and running its TwiML by then).
+ */
+export const AmdStatusCallbackSchema = z.object({
+  AccountSid: AccountSidSchema,
+  CallSid: CallSidSchema,
+  AnsweredBy: z.enum(ANSWERED_BY),
+  /** Milliseconds detection took. */
+  MachineDetectionDuration: DecimalStringSchema.optional(),
+});
+export type AmdStatusCallback = z.infer<typeof AmdStatusCallbackSchema>;
+
 /** A webhook form that does not match what Twilio sends. Not retryable. */
 export class WebhookError extends Error {
   readonly code = 'invalid_webhook';
@@ -168,6 +193,10 @@ export function parseDialAction(form: WebhookForm): WebhookParseResult<DialActio
 
 export function parseGatherResult(form: WebhookForm): WebhookParseResult<GatherResult> {
   return parseForm('gather result', GatherResultSchema, form);
+}
+
+export function parseAmdStatusCallback(form: WebhookForm): WebhookParseResult<AmdStatusCallback> {
+  return parseForm('answering machine detection callback', AmdStatusCallbackSchema, form);
 }
 
 export function parseStreamStatusCallback(form: WebhookForm): WebhookParseResult<StreamStatusCallback> {

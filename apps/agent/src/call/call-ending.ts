@@ -60,6 +60,12 @@ export class CallEnding {
     }
   }
 
+  /** A machine answered and the plan is to hang up: ask the bridge to hang up without speaking. */
+  hangUpNow(reason: string): void {
+    if (!this.#begin(reason)) return;
+    void this.#hangUp(reason);
+  }
+
   /** The caller or the bridge is already gone: close at once, without speaking or hanging up. */
   endNow(reason: string): void {
     this.#reason ??= reason;

@@ -13,6 +13,8 @@ import {
   remotePartyOf,
   roomMetadataSchema,
   maskPhoneNumber,
+  type ResultSchema,
+  type VoicemailPlan,
 } from '@callbridge/room-contract';
 import { z } from 'zod';
 
@@ -39,6 +41,12 @@ export interface CallContext {
   resumed?: boolean;
   /** With `resumed`: the conversation so far as the bridge recorded it (oldest first). */
   history?: HistoryLine[];
+  /** The shape of the task's result (dispatch metadata): the agent offers `report_result`. */
+  resultSchema?: ResultSchema;
+  /** Answering machine detection runs on this call: its verdict arrives in `callbridge.answeredBy`. */
+  machineDetection?: boolean;
+  /** What to do when a machine answers (dispatch metadata). */
+  voicemail?: VoicemailPlan;
   /**
    * The phone participant the bridge joins as (`phone-<digits>`, or `phone-<callSid>` for a withheld
    * number), when the metadata names the call; undefined for a room joined by hand.
@@ -127,6 +135,9 @@ export function callContextFromMetadata(dispatchMetadata: string, roomMetadata: 
     voice: job.fields.voice,
     ...(job.fields.resumed && { resumed: true }),
     ...(job.fields.history && job.fields.history.length > 0 && { history: job.fields.history }),
+    resultSchema: job.fields.resultSchema,
+    machineDetection: job.fields.machineDetection,
+    voicemail: job.fields.voicemail,
     phoneIdentity: bridgeCall.success
       ? phoneIdentityFor(remotePartyOf(bridgeCall.data), bridgeCall.data.callSid)
       : phoneIdentityFor(remoteNumber),

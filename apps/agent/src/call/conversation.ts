@@ -15,6 +15,7 @@ import { CallEnding } from './call-ending.js';
 import type { CallContext } from './context.js';
 import { DtmfCollector, dtmfUserInput } from './dtmf.js';
 import { composeInstructions, greetingInstructions, resumeInstructions } from './instructions.js';
+import { actionFor, voicemailInstructions, waitForVerdict } from './machine-verdict.js';
 import { PhoneLine } from './phone-line.js';
 import { PhonePlayoutOutput } from './phone-playout.js';
 import { createRealtimeModel } from './realtime-model.js';
@@ -22,6 +23,8 @@ import { SilenceWatchdog } from './silence-watchdog.js';
 import { watchTransfers } from './transfer-watch.js';
 
 const DTMF_INTER_DIGIT_MS = 1_500;
+/** After a human verdict, the agent listens again once its greeting plays, or after this at the latest. */
+const GREETING_START_TIMEOUT_MS = 5_000;
 const REPROMPT_INSTRUCTIONS =
   'The caller has been silent for a while. Ask briefly, in one short sentence, whether they are still there.';
 const SILENCE_GOODBYE_INSTRUCTIONS =
@@ -113,6 +116,12 @@ export async function startConversation<P>(
       log.info('greeting requested');
     }
   };
+  /** Answering machine detection runs on this outbound call: the agent holds until its verdict. */
+  const holdsForVerdict = (call: CallContext) =>
+    call.machineDetection === true && call.direction === 'outbound' && phone !== undefined;
+  /** Waiting for answering machine detection's verdict: neither speaking nor listening. */
+  let holding = false;
+  let cancelVerdictWait: (() => void) | undefined;
   /** Once both are known: how long the caller waited in the room for the agent's first words. */
   const reportFirstWords = () => {
     if (joinedAt === undefined || firstSpokeAt === undefined) return;
@@ -123,8 +132,8 @@ export async function startConversation<P>(
   };
 
   session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
-    // Silence only counts once there is a caller to be silent.
-    if (joinedAt !== undefined) watchdog.agentState(ev.newState);
+    // Silence only counts once there is a caller to be silent (and the agent is talking to them).
+    if (joinedAt !== undefined && !holding) watchdog.agentState(ev.newState);
     if (ev.newState === 'speaking' && firstSpokeAt === undefined) {
       firstSpokeAt = Date.now();
       reportFirstWords();
@@ -169,6 +178,7 @@ export async function startConversation<P>(
 
   ctx.addShutdownCallback(async () => {
     clearTimeout(timeLimit);
+    cancelVerdictWait?.();
     watchdog.close();
     dtmf.close();
     stopHangupWatch?.();
@@ -195,7 +205,9 @@ export async function startConversation<P>(
   // the model's think time overlaps the call setup. Nothing is spoken into an empty room: LiveKit
   // Agents holds the agent's audio until a participant subscribes to its track, and the phone
   // subscribes once it joined, when the caller can hear.
-  if (caller.isPhone && wantsFirstWords(initialCall)) requestFirstWords(initialCall);
+  // (Not while answering machine detection runs: then the first words wait for its verdict.)
+  if (caller.isPhone && wantsFirstWords(initialCall) && !holdsForVerdict(initialCall))
+    requestFirstWords(initialCall);
 
   return {
     async callerJoined(call, at) {
@@ -206,7 +218,6 @@ export async function startConversation<P>(
         instructions = updated;
         await agent.updateInstructions(instructions);
       }
-      watchdog.agentState(session.agentState);
       if (config.maxCallDurationMs > 0) {
         timeLimit = setTimeout(
           () => ending.sayGoodbyeAndEnd(TIME_LIMIT_INSTRUCTIONS, 'time limit'),
@@ -214,7 +225,42 @@ export async function startConversation<P>(
         );
       }
       reportFirstWords();
-      if (wantsFirstWords(call) && !firstWordsRequested) requestFirstWords(call);
+      const converse = () => {
+        watchdog.agentState(session.agentState);
+        if (wantsFirstWords(call) && !firstWordsRequested) requestFirstWords(call);
+      };
+      if (!holdsForVerdict(call) || !phone) return converse();
+      // Answering machine detection runs: hold (deaf and silent) until its verdict.
+      holding = true;
+      session.input.setAudioEnabled(false);
+      log.info('waiting for the machine detection verdict');
+      cancelVerdictWait = waitForVerdict({
+        onAnsweredBy: (cb) => phone.onAnsweredBy(cb),
+        onVerdict: (verdict) => {
+          holding = false;
+          const action = actionFor(verdict ?? 'unknown', call.voicemail);
+          log.info({ answeredBy: verdict ?? 'none in time', action }, 'machine detection verdict');
+          if (action === 'hang_up') return ending.hangUpNow('voicemail: hung up');
+          if (action === 'leave_message')
+            return ending.sayGoodbyeAndEnd(
+              voicemailInstructions(call.voicemail, call),
+              'voicemail: message left',
+            );
+          converse();
+          // What the callee said during detection ("Hello?", perhaps delivered late by the bridge,
+          // which holds caller audio until an agent listens) is not a turn to answer: listen again
+          // once the greeting is playing (or at once without one).
+          if (!config.greeting.enabled) return session.input.setAudioEnabled(true);
+          const listen = () => {
+            clearTimeout(fallback);
+            session.off(voice.AgentSessionEventTypes.AgentStateChanged, onState);
+            session.input.setAudioEnabled(true);
+          };
+          const onState = (ev: voice.AgentStateChangedEvent) => ev.newState === 'speaking' && listen();
+          const fallback = setTimeout(listen, GREETING_START_TIMEOUT_MS);
+          session.on(voice.AgentSessionEventTypes.AgentStateChanged, onState);
+        },
+      });
     },
     endNow: (reason) => ending.endNow(reason),
   };

@@ -16,6 +16,11 @@ export function composeInstructions(persona: string, call: CallContext, now: Dat
   facts.push(`Today is ${now.toISOString().slice(0, 10)} (UTC).`);
   const sections = [persona.trim(), `Call facts: ${facts.join(' ')}`];
   if (call.task) sections.push(`Your task on this call: ${call.task.trim()}`);
+  if (call.resultSchema)
+    sections.push(
+      'When you have the result of your task, call report_result with it before you end the call. ' +
+        'If you cannot get a result, end the call without reporting one; never invent a result.',
+    );
   if (call.instructions) sections.push(call.instructions.trim());
   if (call.resumed) sections.push(resumedSection(call));
   return sections.join('\n\n');

@@ -13,6 +13,7 @@ import {
   type HangupRequest,
   type PlaybackInterruptedReply,
   type PlaybackInterruptedRequest,
+  type ResultReport,
   type RpcMethod,
   type TransferRequest,
   type TransferState,
@@ -33,11 +34,18 @@ export class TransferRefusedError extends Error {
   override name = 'TransferRefusedError';
 }
 
+/** A task result the bridge refused (it does not fit the schema) or could not take; `message` is for the model. */
+export class ResultRefusedError extends Error {
+  override name = 'ResultRefusedError';
+}
+
 /** What tools may do with the line; PhoneLine implements it, tests can fake it. */
 export interface PhoneControl {
   hangup(reason: string): Promise<boolean>;
   /** Starts a warm transfer; the human hears `summary` first. */
   transfer(to: string, summary?: string): Promise<void>;
+  /** Hands the task's result to the bridge, which validates and records it; throws ResultRefusedError. */
+  reportResult(result: Record<string, unknown>): Promise<void>;
 }
 
 export class PhoneLine implements PhoneControl {
@@ -111,6 +119,45 @@ export class PhoneLine implements PhoneControl {
     return undefined;
   }
 
+  async reportResult(result: Record<string, unknown>): Promise<void> {
+    let reply: string;
+    try {
+      reply = await this.#rpc(RPC_METHODS.reportResult, { result } satisfies ResultReport);
+    } catch (err) {
+      throw new ResultRefusedError(err instanceof RpcError ? err.message : 'the phone system did not answer');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(reply);
+    } catch {
+      json = undefined;
+    }
+    if (!rpcOkSchema.safeParse(json).success)
+      throw new ResultRefusedError('the phone system did not confirm the result');
+  }
+
+  /**
+   * Calls `onVerdict` with answering machine detection's verdict (`callbridge.answeredBy`): at once
+   * if the phone already carries it, else when the bridge sets it mid-call. Returns an unsubscribe.
+   */
+  onAnsweredBy(onVerdict: (verdict: string) => void): () => void {
+    const current = this.#room.remoteParticipants.get(this.#identity)?.attributes[
+      PHONE_ATTRIBUTES.answeredBy
+    ];
+    if (current) {
+      onVerdict(current);
+      return () => undefined;
+    }
+    const handler = (changed: Record<string, string>, participant: Participant) => {
+      const verdict = changed[PHONE_ATTRIBUTES.answeredBy];
+      if (participant.identity !== this.#identity || !verdict) return;
+      this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
+      onVerdict(verdict);
+    };
+    this.#room.on(RoomEvent.ParticipantAttributesChanged, handler);
+    return () => this.#room.off(RoomEvent.ParticipantAttributesChanged, handler);
+  }
+
   /** Calls `onHangup` once when the bridge marks the call as hung up. Returns an unsubscribe. */
   onHangup(onHangup: () => void): () => void {
     const handler = (changed: Record<string, string>, participant: Participant) => {
@@ -149,7 +196,7 @@ export class PhoneLine implements PhoneControl {
 
   async #rpc(
     method: RpcMethod,
-    payload: HangupRequest | TransferRequest | PlaybackInterruptedRequest,
+    payload: HangupRequest | TransferRequest | PlaybackInterruptedRequest | ResultReport,
     timeoutMs = RPC_TIMEOUT_MS,
   ): Promise<string> {
     const local = this.#room.localParticipant;

@@ -1,7 +1,8 @@
-/** The tools a call offers the model: call control (end, transfer) plus the business tools. */
+/** The tools a call offers the model: call control (end, transfer), report_result, the business tools. */
 import type { llm } from '@livekit/agents';
 import { toFunctionTool, type CallTool, type ToolRuntime } from './define.js';
 import { endCall } from './end-call.js';
+import { reportResultTool } from './report-result.js';
 import type { ToolCallRecorder } from './tool-call-log.js';
 import { transferCall } from './transfer-call.js';
 
@@ -18,6 +19,8 @@ export function callTools(
       description: `${transferCall.description} Allowed numbers: ${runtime.transferAllowlist.join(', ')}.`,
     });
   }
+  // A call placed with a result schema reports its task's result in that shape.
+  if (runtime.call.resultSchema) tools.push(reportResultTool(runtime.call.resultSchema));
   tools.push(...business);
   const names = new Set<string>();
   for (const tool of tools) {

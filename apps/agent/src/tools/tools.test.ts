@@ -2,7 +2,7 @@ import { llm, type voice } from '@livekit/agents';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { TransferRefusedError, type PhoneControl } from '../call/phone-line.js';
+import { ResultRefusedError, TransferRefusedError, type PhoneControl } from '../call/phone-line.js';
 import { EligibilityService } from '../services/eligibility.js';
 import { checkEligibilityTool } from './business/check-eligibility.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from './define.js';
 import { businessTools, callTools } from './index.js';
 import type { ToolCallRecord } from './tool-call-log.js';
+import { reportResultTool } from './report-result.js';
 import { normalisePhoneNumber, transferCall } from './transfer-call.js';
 
 const silent = pino({ level: 'silent' });
@@ -146,6 +147,7 @@ describe('transfer_call', () => {
         if (result === 'refuse') throw new TransferRefusedError('destination not allowed');
       },
       hangup: async () => true,
+      reportResult: async () => undefined,
     };
     return { line, calls, summaries };
   };
@@ -183,6 +185,79 @@ describe('transfer_call', () => {
     expect(
       (await callThroughWrapper(transferCall, { to: '+15550001111', summary: SUMMARY }, rt)).error,
     ).toContain('The transfer did not go through (destination not allowed)');
+  });
+});
+
+describe('report_result', () => {
+  const schema = {
+    type: 'object',
+    description: 'Whether the table is booked.',
+    properties: {
+      confirmed: { type: 'boolean', description: 'The restaurant confirmed the booking' },
+      code: { type: 'string', maxLength: 12 },
+    },
+    required: ['confirmed'],
+  } as const;
+  const phone = (refuse?: string) => {
+    const reports: Record<string, unknown>[] = [];
+    const line: PhoneControl = {
+      transfer: async () => undefined,
+      hangup: async () => true,
+      reportResult: async (result) => {
+        if (refuse) throw new ResultRefusedError(refuse);
+        reports.push(result);
+      },
+    };
+    return { line, reports };
+  };
+  const tool = reportResultTool({ ...schema, properties: { ...schema.properties }, required: ['confirmed'] });
+
+  it('offers the schema to the model as its parameters, descriptions included', () => {
+    const json = toolJsonSchema(tool.parameters) as {
+      properties: Record<string, { type: string; description?: string }>;
+      required: string[];
+    };
+    expect(json.properties.confirmed).toMatchObject({
+      type: 'boolean',
+      description: schema.properties.confirmed.description,
+    });
+    expect(json.required).toEqual(['confirmed']);
+    expect(tool.description).toContain('Whether the table is booked.');
+  });
+
+  it('hands a valid result to the bridge; an invalid one goes back to the model in words', async () => {
+    const { line, reports } = phone();
+    const rt = runtime({ phone: line });
+    expect((await callThroughWrapper(tool, { confirmed: true, code: 'ABC123' }, rt)).output).toContain(
+      'The result is recorded',
+    );
+    const invalid = await callThroughWrapper(tool, { confirmed: 'yes' }, rt);
+    expect(invalid.error).toContain('confirmed:');
+    expect(reports).toEqual([{ confirmed: true, code: 'ABC123' }]);
+  });
+
+  it('tells the model when the bridge refuses, and when there is no phone line', async () => {
+    const refused = await callThroughWrapper(
+      tool,
+      { confirmed: true },
+      runtime({ phone: phone('too late').line }),
+    );
+    expect(refused.error).toBe(
+      'The result was not recorded: too late. Correct it and call report_result again.',
+    );
+    expect((await callThroughWrapper(tool, { confirmed: true })).error).toContain('no phone system');
+  });
+
+  it('is offered only on calls with a result schema', () => {
+    const recorder = { record: () => undefined };
+    expect(callTools(runtime(), recorder).map((t) => t.name)).toEqual(['end_call']);
+    const withSchema = runtime({
+      call: {
+        issues: [],
+        resultSchema: { ...schema, properties: { ...schema.properties }, required: ['confirmed'] },
+      },
+    });
+    expect(callTools(withSchema, recorder).map((t) => t.name)).toEqual(['end_call', 'report_result']);
   });
 });
 

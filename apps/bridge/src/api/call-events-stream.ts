@@ -23,6 +23,8 @@ function sendEvent(res: Response, e: CallEvent): void {
       return send(res, 'transcript', transcriptLineJson(e.line));
     case 'tool_call':
       return send(res, 'tool_call', toolCallJson(e.toolCall));
+    case 'result':
+      return send(res, 'result', { result: e.result, at: new Date(e.at).toISOString() });
     case 'ended':
       return send(res, 'ended', callSummaryJson(e.record));
   }
@@ -30,7 +32,7 @@ function sendEvent(res: Response, e: CallEvent): void {
 
 /**
  * `GET /api/calls/:sid/events`: Server-Sent Events. First a `snapshot` (the record so far, its
- * transcript, tool calls and status history), then live `status`, `transcript`, `tool_call` events,
+ * transcript, tool calls and status history), then live `status`, `transcript`, `tool_call`, `result` events,
  * and `ended` with the final record, after which the stream closes. Live events come from the
  * bridge instance serving the request (see the README for several instances).
  */
@@ -85,6 +87,7 @@ export async function streamCallEvents(
     ...transcript.map((l) => `t|${l.at}|${l.text}`),
     ...toolCalls.map((t) => `c|${t.startedAt}|${t.name}`),
     ...statuses.map((s) => `s|${s.at}|${s.status}`),
+    ...(record.resultAt !== null ? [`r|${record.resultAt}`] : []),
   ]);
   const key = (e: CallEvent) =>
     e.type === 'transcript'
@@ -93,7 +96,9 @@ export async function streamCallEvents(
         ? `c|${e.toolCall.startedAt}|${e.toolCall.name}`
         : e.type === 'status'
           ? `s|${e.at}|${e.status}`
-          : 'ended';
+          : e.type === 'result'
+            ? `r|${e.at}`
+            : 'ended';
   live = (e) => {
     sendEvent(res, e);
     if (e.type === 'ended') finish();

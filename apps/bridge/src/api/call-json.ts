@@ -15,6 +15,7 @@ export function callSummaryJson(r: CallRecord) {
     room: r.room,
     agent_identity: r.agentIdentity,
     answered_by: r.answeredBy,
+    voicemail: r.voicemail,
     task: r.task,
     instructions: r.instructions,
     voice: r.voice,
@@ -27,6 +28,20 @@ export function callSummaryJson(r: CallRecord) {
     duration_ms: r.durationMs,
     greeting_ms: r.greetingMs,
     turn_latencies_ms: r.turnLatenciesMs,
+    result_schema: r.resultSchema,
+    result: r.result,
+    result_at: iso(r.resultAt),
+    no_result_reason: r.noResultReason,
+    callback: r.callbackUrl
+      ? {
+          url: r.callbackUrl,
+          state: r.callbackState,
+          attempts: r.callbackAttempts,
+          last_status: r.callbackLastStatus,
+          delivered_at: iso(r.callbackDeliveredAt),
+          last_error: r.callbackLastError,
+        }
+      : null,
   };
 }
 

@@ -20,6 +20,8 @@ export const CALL_OUTCOMES = [
   'protocol_error',
   /** The agent left mid-call and none came back in time: the caller heard an apology. */
   'agent_lost',
+  /** Answering machine detection reported a machine; the agent left its message or hung up at once. */
+  'voicemail',
   'shutdown',
 ] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];

@@ -31,6 +31,10 @@ export interface CallEntry extends CallContext {
    * a failed transfer's new stream is handed to it, so the call goes on in the same room.
    */
   handover?: StreamHandover;
+  /** Answering machine detection's verdict (outbound calls placed with detection), once known. */
+  answeredBy?: string;
+  /** Set while the call is live: relays a verdict that arrives mid-call to the room. */
+  onAnsweredBy?: (verdict: string) => void;
 }
 
 /** Active calls and the capacity limit. Single source of truth for `active_calls`. */

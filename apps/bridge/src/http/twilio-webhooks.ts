@@ -1,5 +1,6 @@
 import {
   hangupTwiml,
+  parseAmdStatusCallback,
   parseStatusCallback,
   parseVoiceWebhook,
   sayAndHangupTwiml,
@@ -22,7 +23,13 @@ import { transferDialTwiml } from './transfer-webhooks.js';
 
 const ENDED_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 /** Endings after which the caller is simply hung up on (no apology). */
-const HANGS_UP = new Set<CallOutcome>(['agent_hung_up', 'caller_hung_up', 'room_deleted', 'transferred']);
+const HANGS_UP = new Set<CallOutcome>([
+  'agent_hung_up',
+  'caller_hung_up',
+  'room_deleted',
+  'transferred',
+  'voicemail',
+]);
 
 export function twilioWebhooks(deps: {
   config: BridgeConfig;
@@ -83,9 +90,13 @@ export function twilioWebhooks(deps: {
         // An outbound call we placed carries its task to the agent (read before the webhook's own
         // write, which would otherwise create a record without it).
         const task =
-          form.Direction === 'outbound-api' ? await outboundDispatchFields(deps.store, form.CallSid) : {};
-        // Answering machine detection's verdict comes with the webhook of an outbound call.
+          form.Direction === 'outbound-api'
+            ? await outboundDispatchFields(deps.store, form.CallSid, config.outbound)
+            : {};
+        // Synchronous answering machine detection's verdict comes with the webhook of an outbound
+        // call (asynchronous detection's comes later, to /twilio/amd).
         const answeredBy = (req.body as Record<string, unknown>).AnsweredBy;
+        if (typeof answeredBy === 'string' && answeredBy) entry.answeredBy = answeredBy.slice(0, 40);
         void recorder.webhookAnswered(
           { ...context, room },
           typeof answeredBy === 'string' ? answeredBy : undefined,
@@ -152,6 +163,29 @@ export function twilioWebhooks(deps: {
     // Anything else is a failure on our side: tell the caller rather than leave them in silence.
     const message = ending?.outcome === 'agent_lost' ? config.agentLostMessage : config.errorMessage;
     res.send(sayAndHangupTwiml(message));
+  });
+
+  // Asynchronous answering machine detection's verdict, mid-call: recorded, and relayed to the agent
+  // through the phone participant's `callbridge.answeredBy` attribute.
+  router.post('/amd', ...guard, async (req, res) => {
+    const parsed = parseAmdStatusCallback(req.body ?? {});
+    if (!parsed.ok) {
+      metrics.rejected.inc({ reason: 'invalid_amd_callback' });
+      res.status(400).type('text/plain').send(parsed.error.message);
+      return;
+    }
+    const { CallSid: callSid, AnsweredBy: verdict, MachineDetectionDuration: took } = parsed.value;
+    const call = registry.get(callSid);
+    log.info(
+      { callSid, answeredBy: verdict, detectionMs: took, live: Boolean(call) },
+      'machine detection verdict',
+    );
+    if (call) {
+      call.answeredBy = verdict;
+      call.onAnsweredBy?.(verdict);
+    }
+    await recorder.answeredBy(callSid, verdict, took === undefined ? null : Number(took));
+    res.status(204).end();
   });
 
   router.post('/status', ...guard, async (req, res) => {

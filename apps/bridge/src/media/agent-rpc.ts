@@ -4,6 +4,7 @@ import {
   RPC_ERROR_CODES,
   RPC_METHODS,
   RPC_OK,
+  resultReportSchema,
   transferRequestSchema,
   type PlaybackInterruptedReply,
 } from '@callbridge/room-contract';
@@ -12,6 +13,7 @@ import type { BridgeConfig } from '../config.js';
 import { PhoneRpcRefusal, type PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { HeardReport } from './caller-playback.js';
+import { isMachineVerdict } from '../results/no-result-reason.js';
 
 export interface AgentRpcDeps {
   config: Pick<BridgeConfig, 'transferAllowlist'>;
@@ -22,20 +24,26 @@ export interface AgentRpcDeps {
   /** The agent was interrupted: clear the caller's playback if needed; what they heard, if cut. */
   interrupted: () => HeardReport | undefined;
   end: (outcome: CallOutcome, reason: string) => void;
+  /** Answering machine detection's verdict so far (a machine makes the agent's hang-up `voicemail`). */
+  answeredBy?: () => string | undefined;
+  /** Validates and stores the task's result (the call recorder's `result`). */
+  reportResult?: (result: Record<string, unknown>) => Promise<{ ok: true } | { ok: false; message: string }>;
 }
 
 /**
  * The methods the agent may call on the phone participant (the room contract's RPC_METHODS):
  * `hangup` ends the call; `transfer` starts a warm transfer to a number on TRANSFER_ALLOWLIST (the
  * phone stays in the room; `callbridge.transfer` tells how it goes). Both answer at once, so the
- * agent is never left waiting on the phone system.
- * `playbackInterrupted` clears the caller's playback and says how much of the utterance they heard.
+ * agent is never left waiting on the phone system. `report_result` stores the task's result once it
+ * fits the call's schema. `playbackInterrupted` clears the caller's playback and says how much of
+ * the utterance they heard.
  */
 export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: AgentRpcDeps): void {
   const { config, log } = deps;
   phone.registerRpc(RPC_METHODS.hangup, async (data) => {
-    log.info({ agent: data.callerIdentity }, 'agent hung up');
-    setTimeout(() => deps.end('agent_hung_up', 'hangup rpc'), 0);
+    const machine = isMachineVerdict(deps.answeredBy?.());
+    log.info({ agent: data.callerIdentity, machine }, 'agent hung up');
+    setTimeout(() => deps.end(machine ? 'voicemail' : 'agent_hung_up', 'hangup rpc'), 0);
     return JSON.stringify(RPC_OK);
   });
   phone.registerRpc(RPC_METHODS.transfer, async (data) => {
@@ -71,5 +79,22 @@ export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: Ag
       'agent interrupted: what the caller heard',
     );
     return JSON.stringify(reply);
+  });
+  phone.registerRpc(RPC_METHODS.reportResult, async (data) => {
+    const request = parseRpcPayload(resultReportSchema, data.payload);
+    if (!request.ok)
+      throw new PhoneRpcRefusal(
+        RPC_ERROR_CODES.badPayload,
+        'report_result payload must be JSON {"result": {…}}',
+      );
+    const verdict = deps.reportResult
+      ? await deps.reportResult(request.value.result)
+      : { ok: false as const, message: 'this bridge does not record results' };
+    if (!verdict.ok) {
+      log.warn({ agent: data.callerIdentity, issue: verdict.message }, 'task result refused');
+      throw new PhoneRpcRefusal(RPC_ERROR_CODES.badPayload, verdict.message);
+    }
+    log.info({ agent: data.callerIdentity }, 'task result recorded');
+    return JSON.stringify(RPC_OK);
   });
 }

@@ -183,7 +183,12 @@ describe('CallSession', () => {
     await settle();
     expect(phone.dtmf).toEqual(['5']);
     expect([...phone.rpc.keys()].sort()).toEqual(
-      [RPC_METHODS.hangup, RPC_METHODS.playbackInterrupted, RPC_METHODS.transfer].sort(),
+      [
+        RPC_METHODS.hangup,
+        RPC_METHODS.playbackInterrupted,
+        RPC_METHODS.transfer,
+        RPC_METHODS.reportResult,
+      ].sort(),
     );
 
     for (let chunk = 2; chunk < 12; chunk++) t.ws.message(mediaMessage(chunk));
@@ -320,6 +325,40 @@ describe('CallSession', () => {
     expect(t.twilio.complete).toHaveBeenCalledWith(CONTEXT.callSid);
   });
 
+  it('relays a machine detection verdict known at join in the attributes, and one arriving mid-call as a change', async () => {
+    const t = setup();
+    t.call.answeredBy = 'human';
+    const phone = await t.live();
+    expect(t.rooms.phoneToken).toHaveBeenCalledWith(
+      'call-x',
+      expect.any(String),
+      expect.objectContaining({ [PHONE_ATTRIBUTES.answeredBy]: 'human' }),
+    );
+    expect(phone.attributeChanges).toEqual([]);
+    t.call.onAnsweredBy?.('machine_end_beep');
+    expect(phone.attributeChanges).toEqual([{ [PHONE_ATTRIBUTES.answeredBy]: 'machine_end_beep' }]);
+  });
+
+  it('relays a verdict that came while the phone was joining once it is live', async () => {
+    const t = setup();
+    const phone = await t.start();
+    t.call.answeredBy = 'machine_end_silence'; // /twilio/amd before the join finished
+    phone.finishJoin();
+    await settle();
+    expect(phone.attributeChanges).toEqual([{ [PHONE_ATTRIBUTES.answeredBy]: 'machine_end_silence' }]);
+  });
+
+  it('ends as voicemail when the agent hangs up after a machine verdict', async () => {
+    const t = setup();
+    const phone = await t.live();
+    t.call.onAnsweredBy?.('machine_end_beep');
+    t.call.answeredBy = 'machine_end_beep';
+    await phone.rpc.get(RPC_METHODS.hangup)!({ callerIdentity: 'agent-1', payload: '' });
+    await vi.advanceTimersByTimeAsync(0);
+    await settle();
+    expect(t.released).toEqual(['voicemail']);
+  });
+
   it('ends as room_deleted when the room is deleted through the server API (a LiveKit SIP hang-up), completing the call through Twilio', async () => {
     const t = setup();
     const phone = await t.live();
@@ -367,7 +406,7 @@ describe('CallSession', () => {
     expect(t.registry.get(CONTEXT.callSid)).toBe(t.call);
     expect(t.call.streamSid).toBeUndefined();
     expect(t.call.transfer).toEqual({ attempt: 1, to: ALLOWED, summary, state: 'dialing' });
-    expect(JSON.parse(phone.attributeUpdates.at(-1)![PHONE_ATTRIBUTES.transfer]!)).toEqual({
+    expect(JSON.parse(phone.attributeChanges.at(-1)![PHONE_ATTRIBUTES.transfer]!)).toEqual({
       attempt: 1,
       state: 'dialing',
       to: ALLOWED,
@@ -455,8 +494,8 @@ describe('CallSession', () => {
     await settle();
     expect(t.lines.made).toHaveLength(1); // no second phone: the same one in the same room
     expect(t.call.streamSid).toBe(sid2);
-    expect(phone.attributeUpdates.at(-1)).toMatchObject({ [PHONE_ATTRIBUTES.streamSid]: sid2 });
-    expect(JSON.parse(phone.attributeUpdates.at(-1)![PHONE_ATTRIBUTES.transfer]!)).toEqual({
+    expect(phone.attributeChanges.at(-1)).toMatchObject({ [PHONE_ATTRIBUTES.streamSid]: sid2 });
+    expect(JSON.parse(phone.attributeChanges.at(-1)![PHONE_ATTRIBUTES.transfer]!)).toEqual({
       attempt: 1,
       state: 'failed',
       to: ALLOWED,

@@ -228,8 +228,18 @@ export class CallSession {
       transfer: (to, summary) => this.transferOut(to, summary),
       interrupted: () => this.audio?.relay.interruptedByAgent(),
       end: (outcome, reason) => void this.end(outcome, reason),
+      reportResult: recorder ? (result) => recorder.result(callSid, result) : undefined,
+      answeredBy: () => call.answeredBy,
     });
     this.state = 'live';
+    // A machine detection verdict that came while we joined, and every later one, reach the room.
+    const relayVerdict = (verdict: string) =>
+      void this.phone?.setAttributes({ [PHONE_ATTRIBUTES.answeredBy]: verdict }).catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'could not relay the machine detection verdict');
+      });
+    call.onAnsweredBy = relayVerdict;
+    if (call.answeredBy && call.answeredBy !== attributes[PHONE_ATTRIBUTES.answeredBy])
+      relayVerdict(call.answeredBy);
     for (const digit of this.pendingDtmf.splice(0)) this.publishDtmf(digit);
     this.log.info({ room: call.room, identity, chain: audio.uplink.describe() }, 'call live');
   }

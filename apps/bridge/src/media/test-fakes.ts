@@ -59,6 +59,7 @@ export class FakeSocket extends EventEmitter implements MediaSocket {
 export class FakePhoneLine implements PhoneLine {
   readonly pushed: Int16Array[] = [];
   readonly dtmf: string[] = [];
+  readonly attributeChanges: Record<string, string>[] = [];
   readonly rpc = new Map<string, (call: PhoneRpcCall) => Promise<string>>();
   readonly agents = new Set<string>();
   readonly unreachable = new Set<string>();
@@ -102,10 +103,8 @@ export class FakePhoneLine implements PhoneLine {
     this.dtmf.push(digit);
   }
 
-  /** Every attribute update, in order. */
-  readonly attributeUpdates: Record<string, string>[] = [];
   async setAttributes(attributes: Record<string, string>): Promise<void> {
-    this.attributeUpdates.push(attributes);
+    this.attributeChanges.push(attributes);
   }
 
   async leave(opts: LeaveOptions = {}): Promise<void> {

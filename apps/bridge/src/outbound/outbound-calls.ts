@@ -1,4 +1,6 @@
+import { resultSchemaSchema, voicemailPlanSchema } from '@callbridge/room-contract';
 import { z } from 'zod';
+import { CallbackTargetRefused, checkCallbackUrl } from '../callbacks/url-guard.js';
 import type { BridgeConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CallEventHub } from '../records/call-events.js';
@@ -23,6 +25,12 @@ export const OutboundRequest = z
       .record(z.string(), z.unknown())
       .refine((m) => JSON.stringify(m).length <= 8192, 'metadata must be at most 8 KB of JSON')
       .optional(),
+    /** The shape of the task's result: a JSON Schema subset (README, "Task results"). */
+    result_schema: resultSchemaSchema.optional(),
+    /** Where the result is POSTed when the call ends (https, a host on CALLBACK_ALLOWED_HOSTS). */
+    callback_url: z.string().max(2048).optional(),
+    /** When a machine answers: `{action: "leave_message"|"hang_up", message?}`; default VOICEMAIL_*. */
+    voicemail: voicemailPlanSchema.strict().optional(),
   })
   .strict();
 export type OutboundRequest = z.infer<typeof OutboundRequest>;
@@ -70,9 +78,29 @@ export class OutboundCalls {
       const detail = parsed.error.issues.map((i) =>
         i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message,
       );
-      return refuse(400, 'invalid_request', detail.join('; '));
+      const schemaHelp = parsed.error.issues.some((i) => i.path[0] === 'result_schema')
+        ? ` (result_schema supports: {"type":"object","properties":{…},"required":[…]} with properties of type ` +
+          'string (enum, minLength, maxLength), number or integer (enum, minimum, maximum), boolean, array of ' +
+          'those (items, maxItems) or object (the same rules), each with an optional description)'
+        : '';
+      return refuse(400, 'invalid_request', detail.join('; ') + schemaHelp);
     }
     const req = parsed.data;
+    let callbackUrl: string | null = null;
+    if (req.callback_url !== undefined) {
+      if (config.callbacks.allowedHosts.length === 0 || !config.callbacks.secret)
+        return refuse(
+          403,
+          'callbacks_off',
+          'callbacks are off: set CALLBACK_ALLOWED_HOSTS and CALLBACK_SECRET',
+        );
+      try {
+        callbackUrl = checkCallbackUrl(req.callback_url, config.callbacks).href;
+      } catch (err) {
+        if (!(err instanceof CallbackTargetRefused)) throw err;
+        return refuse(400, 'invalid_callback_url', err.message);
+      }
+    }
     if (!isAllowedDestination(req.to, outbound.allowlist)) {
       return refuse(403, 'destination_not_allowed', `${req.to} is not in OUTBOUND_ALLOWLIST`);
     }
@@ -89,6 +117,7 @@ export class OutboundCalls {
         statusCallback: `${config.publicUrl}/twilio/status`,
         ringTimeoutS: outbound.ringTimeoutS,
         machineDetection: outbound.machineDetection,
+        asyncAmdCallback: outbound.machineDetectionAsync ? `${config.publicUrl}/twilio/amd` : undefined,
       });
     } catch (err) {
       const e = err as TwilioCallError;
@@ -111,6 +140,10 @@ export class OutboundCalls {
       instructions: req.instructions ?? null,
       voice: req.voice ?? null,
       metadata: req.metadata ?? null,
+      resultSchema: req.result_schema ?? null,
+      callbackUrl,
+      callbackState: callbackUrl ? 'pending' : null,
+      voicemail: req.voicemail ?? null,
       createdAt: now,
     });
     await store.addStatusEvent(placed.sid, { status: 'queued', detail: 'placed through the API', at: now });

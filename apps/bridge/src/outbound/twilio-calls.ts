@@ -8,6 +8,8 @@ export interface PlaceCallParams {
   statusCallback: string;
   ringTimeoutS: number;
   machineDetection: 'off' | 'Enable' | 'DetectMessageEnd';
+  /** Asynchronous detection: the call connects at once and the verdict is POSTed here. */
+  asyncAmdCallback?: string;
 }
 
 /** Twilio refused to place the call (bad number, unverified caller ID, account limits, …). */
@@ -46,6 +48,13 @@ export function createTwilioCalls(opts: {
           statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
           timeout: p.ringTimeoutS,
           ...(p.machineDetection === 'off' ? {} : { machineDetection: p.machineDetection }),
+          ...(p.machineDetection !== 'off' && p.asyncAmdCallback
+            ? {
+                asyncAmd: 'true',
+                asyncAmdStatusCallback: p.asyncAmdCallback,
+                asyncAmdStatusCallbackMethod: 'POST',
+              }
+            : {}),
         });
         return { sid: call.sid, status: call.status };
       } catch (err) {

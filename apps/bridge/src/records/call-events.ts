@@ -13,6 +13,7 @@ export type CallEvent =
     }
   | { type: 'transcript'; callSid: string; line: TranscriptLine }
   | { type: 'tool_call'; callSid: string; toolCall: ToolCallEntry }
+  | { type: 'result'; callSid: string; result: Record<string, unknown>; at: number }
   | { type: 'ended'; callSid: string; record: CallRecord };
 
 /**

@@ -1,6 +1,7 @@
-import type { DispatchMetadata } from '@callbridge/room-contract';
+import { resultSchemaToZod, type DispatchMetadata } from '@callbridge/room-contract';
 import type { Logger } from '../logger.js';
 import { dispatchFieldsOf } from '../outbound/dispatch-fields.js';
+import { noResultReason } from '../results/no-result-reason.js';
 import type { CallEventHub } from './call-events.js';
 import type { CallStore } from './call-store.js';
 import { resumeHistory } from './resume-history.js';
@@ -29,6 +30,8 @@ export class CallRecorder {
     private readonly hub: CallEventHub,
     private readonly log: Logger,
     readonly instanceId: string,
+    /** Called once per call, after its ending is written (the result callback is sent from here). */
+    private readonly onEnded: (callSid: string) => void = () => undefined,
   ) {
     this.ready = store.then((s) => {
       this.store = s;
@@ -156,6 +159,49 @@ export class CallRecorder {
     });
   }
 
+  /**
+   * The agent reported the task's result: validated against the call's result schema, stored and
+   * published. Resolves with what to answer the agent (a refusal names each problem).
+   */
+  result(
+    callSid: string,
+    raw: Record<string, unknown>,
+  ): Promise<{ ok: true } | { ok: false; message: string }> {
+    let verdict: { ok: true } | { ok: false; message: string } = {
+      ok: false,
+      message: 'the result could not be recorded',
+    };
+    const at = Date.now();
+    return this.write(callSid, 'result', async () => {
+      const record = await this.store.get(callSid);
+      if (!record?.resultSchema) {
+        verdict = { ok: false, message: 'this call has no result schema: there is no result to report' };
+        return;
+      }
+      const parsed = resultSchemaToZod(record.resultSchema).safeParse(raw);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'result'}: ${i.message}`);
+        verdict = { ok: false, message: `the result does not fit the schema (${problems.join('; ')})` };
+        return;
+      }
+      const result = parsed.data as Record<string, unknown>;
+      await this.store.update(callSid, { result, resultAt: at });
+      this.hub.publish({ type: 'result', callSid, result, at });
+      verdict = { ok: true };
+    }).then(() => verdict);
+  }
+
+  /** Asynchronous answering machine detection's verdict (`POST /twilio/amd`). */
+  answeredBy(callSid: string, verdict: string, detectionMs: number | null): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'answered_by', async () => {
+      if (!(await this.store.get(callSid))) return;
+      await this.store.update(callSid, { answeredBy: verdict });
+      const detail = detectionMs === null ? verdict : `${verdict} after ${detectionMs} ms`;
+      await this.status(callSid, 'machine-detection', detail, at);
+    });
+  }
+
   /** A Twilio status callback (initiated, ringing, in-progress, completed, busy, no-answer, …). */
   twilioStatus(callSid: string, status: string, extras: { answeredBy?: string } = {}): Promise<void> {
     const at = Date.now();
@@ -187,9 +233,14 @@ export class CallRecorder {
   ): Promise<void> {
     const first = await this.store.end(callSid, { outcome, reason, endedAt: at, status });
     if (!first) return;
-    const record = await this.store.get(callSid);
+    let record = await this.store.get(callSid);
+    if (record?.resultSchema && record.result === null) {
+      await this.store.update(callSid, { noResultReason: noResultReason(outcome, record.answeredBy) });
+      record = await this.store.get(callSid);
+    }
     this.hub.publish({ type: 'status', callSid, status, outcome, at, detail: reason });
     if (record) this.hub.publish({ type: 'ended', callSid, record });
+    if (record?.callbackUrl) this.onEnded(callSid);
   }
 
   /**

@@ -1,5 +1,7 @@
+import { FIELDS, json, parseJson, toRecord } from './record-rows.js';
 import {
   CALL_COLUMNS,
+  JSON_FIELDS,
   MIGRATIONS,
   type CallEnding,
   type CallFilter,
@@ -10,7 +12,7 @@ import {
   type ToolCallEntry,
   type TranscriptLine,
 } from './schema.js';
-import type { SqlDriver, SqlRow, SqlValue } from './sql-driver.js';
+import type { SqlDriver, SqlValue } from './sql-driver.js';
 
 /** Where call records live. Every write is its own small statement, made while the call runs. */
 export interface CallStore {
@@ -30,38 +32,11 @@ export interface CallStore {
   statusEvents(callSid: string): Promise<StatusEvent[]>;
   /** Outbound calls created since `sinceMs`, to one number or (without `to`) in all. */
   countOutboundSince(sinceMs: number, to?: string): Promise<number>;
+  /** This instance's ended calls whose callback is not yet delivered or given up (resumed at start). */
+  pendingCallbacks(instanceId: string): Promise<string[]>;
   /** Ends this instance's unfinished calls as `interrupted`; returns their CallSids. */
   interruptUnfinished(instanceId: string, nowMs: number): Promise<string[]>;
   close(): Promise<void>;
-}
-
-const FIELDS = Object.keys(CALL_COLUMNS) as (keyof CallRecord)[];
-
-function toRecord(row: SqlRow): CallRecord {
-  const out: Record<string, unknown> = {};
-  for (const field of FIELDS) out[field] = row[CALL_COLUMNS[field]] ?? null;
-  out.metadata = typeof out.metadata === 'string' ? (JSON.parse(out.metadata) as unknown) : null;
-  out.turnLatenciesMs = parseJson(out.turnLatenciesMs);
-  for (const f of [
-    'createdAt',
-    'webhookAt',
-    'streamStartedAt',
-    'agentJoinedAt',
-    'endedAt',
-    'durationMs',
-    'greetingMs',
-  ]) {
-    if (out[f] !== null) out[f] = Number(out[f]);
-  }
-  return out as unknown as CallRecord;
-}
-
-function json(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-function parseJson(value: unknown): unknown {
-  return typeof value === 'string' ? (JSON.parse(value) as unknown) : null;
 }
 
 /** The call store over any SqlDriver: the same statements for SQLite and PostgreSQL. */
@@ -121,11 +96,22 @@ export class SqlCallStore implements CallStore {
       durationMs: null,
       greetingMs: null,
       turnLatenciesMs: null,
+      resultSchema: null,
+      result: null,
+      resultAt: null,
+      noResultReason: null,
+      callbackUrl: null,
+      callbackState: null,
+      callbackAttempts: 0,
+      callbackLastStatus: null,
+      callbackDeliveredAt: null,
+      callbackLastError: null,
+      voicemail: null,
       ...record,
     };
     const columns = FIELDS.map((f) => CALL_COLUMNS[f]);
     const values = FIELDS.map((f) =>
-      f === 'metadata' || f === 'turnLatenciesMs' ? json(full[f] ?? undefined) : (full[f] as SqlValue),
+      JSON_FIELDS.has(f) ? json(full[f] ?? undefined) : (full[f] as SqlValue),
     );
     await this.db.query(
       `INSERT INTO calls (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
@@ -137,7 +123,10 @@ export class SqlCallStore implements CallStore {
   async update(callSid: string, patch: CallPatch): Promise<void> {
     const entries = Object.entries(patch)
       .filter(([, v]) => v !== undefined)
-      .map(([f, v]) => [f, f === 'turnLatenciesMs' ? json(v) : v]) as [keyof CallPatch, SqlValue][];
+      .map(([f, v]) => [f, JSON_FIELDS.has(f as keyof CallPatch) ? json(v) : v]) as [
+      keyof CallPatch,
+      SqlValue,
+    ][];
     if (entries.length === 0) return;
     const sets = entries.map(([field], i) => `${CALL_COLUMNS[field]} = $${i + 2}`);
     await this.db.query(`UPDATE calls SET ${sets.join(', ')} WHERE call_sid = $1`, [
@@ -276,9 +265,19 @@ export class SqlCallStore implements CallStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  async pendingCallbacks(instanceId: string): Promise<string[]> {
+    const rows = await this.db.query(
+      `SELECT call_sid FROM calls WHERE callback_state IN ('pending', 'delivering')
+         AND instance_id = $1 AND ended_at IS NOT NULL ORDER BY ended_at`,
+      [instanceId],
+    );
+    return rows.map((r) => String(r.call_sid));
+  }
+
   async interruptUnfinished(instanceId: string, nowMs: number): Promise<string[]> {
     const rows = await this.db.query(
       `UPDATE calls SET outcome = 'interrupted', outcome_reason = $2, ended_at = $3,
+         no_result_reason = CASE WHEN result_schema IS NOT NULL AND result IS NULL THEN 'failed' END,
          duration_ms = COALESCE(
            (SELECT MAX(at) FROM transcript_lines t WHERE t.call_sid = calls.call_sid),
            stream_started_at, webhook_at, created_at) - COALESCE(stream_started_at, webhook_at, created_at)

@@ -4,7 +4,9 @@
  */
 
 import type { CallStatus } from '@callbridge/twilio-media';
+import type { ResultSchema, VoicemailPlan } from '@callbridge/room-contract';
 import type { RecordOutcome } from '../calls/outcomes.js';
+import type { NoResultReason } from '../results/no-result-reason.js';
 
 /** How a call ended: declared once, with the bridge's own outcomes, in calls/outcomes.ts. */
 export { RECORD_OUTCOMES, type RecordOutcome } from '../calls/outcomes.js';
@@ -41,7 +43,27 @@ export interface CallRecord {
   greetingMs: number | null;
   /** Per answered turn: the caller's last loud frame to the first agent audio of the answer. */
   turnLatenciesMs: number[] | null;
+  /** The shape of the task's result (`result_schema` of `POST /api/calls`). */
+  resultSchema: ResultSchema | null;
+  /** What the agent reported, validated against `resultSchema`. */
+  result: Record<string, unknown> | null;
+  resultAt: number | null;
+  /** Why a call that asked for a result ended without one. */
+  noResultReason: NoResultReason | null;
+  /** Where the result is POSTed when the call ends, and how that went. */
+  callbackUrl: string | null;
+  callbackState: CallbackState | null;
+  callbackAttempts: number;
+  /** HTTP status of the last attempt (null: no answer, e.g. a refused connection or a timeout). */
+  callbackLastStatus: number | null;
+  callbackDeliveredAt: number | null;
+  callbackLastError: string | null;
+  /** What the agent does if a machine answers (`voicemail` of `POST /api/calls`); null: the defaults. */
+  voicemail: VoicemailPlan | null;
 }
+
+/** `pending` until the call ends and delivery is tried; `delivered` (2xx) or `failed` (given up). */
+export type CallbackState = 'pending' | 'delivering' | 'delivered' | 'failed';
 
 export interface TranscriptLine {
   speaker: 'caller' | 'agent';
@@ -86,6 +108,14 @@ export type CallPatch = Partial<
     | 'agentJoinedAt'
     | 'greetingMs'
     | 'turnLatenciesMs'
+    | 'result'
+    | 'resultAt'
+    | 'noResultReason'
+    | 'callbackState'
+    | 'callbackAttempts'
+    | 'callbackLastStatus'
+    | 'callbackDeliveredAt'
+    | 'callbackLastError'
   >
 >;
 
@@ -108,6 +138,29 @@ export interface CallFilter {
   /** Keyset cursor: calls strictly older than this (createdAt, callSid). */
   before?: { createdAt: number; callSid: string };
 }
+
+/** Record fields stored as JSON text. */
+export const JSON_FIELDS = new Set<keyof CallRecord>([
+  'metadata',
+  'turnLatenciesMs',
+  'resultSchema',
+  'result',
+  'voicemail',
+]);
+/** Record fields stored as BIGINT/INTEGER (PostgreSQL returns BIGINT as text). */
+export const NUMBER_FIELDS = new Set<keyof CallRecord>([
+  'createdAt',
+  'webhookAt',
+  'streamStartedAt',
+  'agentJoinedAt',
+  'endedAt',
+  'durationMs',
+  'greetingMs',
+  'resultAt',
+  'callbackAttempts',
+  'callbackLastStatus',
+  'callbackDeliveredAt',
+]);
 
 /** Column name ↔ record field, the one mapping both stores use. */
 export const CALL_COLUMNS = {
@@ -134,6 +187,17 @@ export const CALL_COLUMNS = {
   durationMs: 'duration_ms',
   greetingMs: 'greeting_ms',
   turnLatenciesMs: 'turn_latencies_ms',
+  resultSchema: 'result_schema',
+  result: 'result',
+  resultAt: 'result_at',
+  noResultReason: 'no_result_reason',
+  callbackUrl: 'callback_url',
+  callbackState: 'callback_state',
+  callbackAttempts: 'callback_attempts',
+  callbackLastStatus: 'callback_last_status',
+  callbackDeliveredAt: 'callback_delivered_at',
+  callbackLastError: 'callback_last_error',
+  voicemail: 'voicemail',
 } as const satisfies Record<keyof CallRecord, string>;
 
 /**
@@ -207,6 +271,25 @@ export const MIGRATIONS: readonly { version: number; sql: string[] }[] = [
       'ALTER TABLE calls ADD COLUMN greeting_ms BIGINT',
       // A JSON array of milliseconds, one per answered turn.
       'ALTER TABLE calls ADD COLUMN turn_latencies_ms TEXT',
+    ],
+  },
+  {
+    // Task results (JSON) and their delivery to the API caller's callback URL.
+    version: 5,
+    sql: [
+      'ALTER TABLE calls ADD COLUMN result_schema TEXT',
+      'ALTER TABLE calls ADD COLUMN result TEXT',
+      'ALTER TABLE calls ADD COLUMN result_at BIGINT',
+      'ALTER TABLE calls ADD COLUMN no_result_reason TEXT',
+      'ALTER TABLE calls ADD COLUMN callback_url TEXT',
+      'ALTER TABLE calls ADD COLUMN callback_state TEXT',
+      'ALTER TABLE calls ADD COLUMN callback_attempts INTEGER NOT NULL DEFAULT 0',
+      'ALTER TABLE calls ADD COLUMN callback_last_status INTEGER',
+      'ALTER TABLE calls ADD COLUMN callback_delivered_at BIGINT',
+      'ALTER TABLE calls ADD COLUMN callback_last_error TEXT',
+      `CREATE INDEX calls_callback_idx ON calls (callback_state, instance_id)`,
+      // What to do when a machine answers (JSON {action, message?}).
+      'ALTER TABLE calls ADD COLUMN voicemail TEXT',
     ],
   },
 ];

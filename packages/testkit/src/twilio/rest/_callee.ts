@@ -1,4 +1,5 @@
 import type { SimulatedCall } from '../_call.js';
+import type { CalleeVoice } from './_amd.js';
 
 /** Who the simulated callee is: someone who answers, or a line that never connects. */
 export type CalleeScript =
@@ -7,6 +8,12 @@ export type CalleeScript =
       answer: 'human' | 'machine';
       /** How long it rings before being picked up. Default 300 ms. */
       ringMs?: number;
+      /**
+       * What the callee plays when the call is answered with asynchronous machine detection on:
+       * a person's short "Hello?", or a voicemail box's greeting and beep. Detection judges this
+       * audio (see _amd.ts).
+       */
+      voice?: CalleeVoice;
       /** Runs once the call streams to the application: speak, listen, hang up. */
       onAnswer?: (call: SimulatedCall) => void | Promise<void>;
     }

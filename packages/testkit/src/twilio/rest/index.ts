@@ -5,3 +5,4 @@ export {
   type RestCall,
 } from './twilio-rest-simulator.js';
 export type { CalleeScript, CalleeDirectory, OutboundCallRequest } from './_callee.js';
+export { BEEP, type CalleeVoice } from './_amd.js';

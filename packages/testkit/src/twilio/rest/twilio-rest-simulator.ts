@@ -14,6 +14,9 @@ import { SimulatedCall } from '../_call.js';
 import type { DialCallees } from '../_dial.js';
 import { newSid } from '../_sids.js';
 import { postStatusCallback } from '../_status-callbacks.js';
+import { readTwiml } from '../_twiml-reader.js';
+import { amdSettings, runAsyncAmd } from './_amd.js';
+import type { AmdPosted } from './_amd.js';
 import type { CalleeDirectory, CalleeScript, OutboundCallRequest } from './_callee.js';
 
 export interface TwilioRestSimulatorOptions {
@@ -36,6 +39,8 @@ export interface RestCall {
   call: SimulatedCall | null;
   /** Every status callback posted, in order. */
   callbacks: { status: CallStatus; httpStatus: number | null }[];
+  /** Asynchronous machine detection's verdict, once posted (`atMs`: when it was sent, performance clock). */
+  amd: AmdPosted | null;
   /** Resolves with the final status once the final callback was posted. */
   finished: Promise<CallStatus>;
 }
@@ -166,6 +171,7 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
       status: 'queued',
       call: null,
       callbacks: [],
+      amd: null,
       finished: new Promise((r) => (finish = r)),
     };
     this.calls.set(request.callSid, rest);
@@ -236,13 +242,21 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
       From: request.from,
       To: request.to,
     };
-    if (request.machineDetection) form.AnsweredBy = callee.answer === 'machine' ? 'machine_start' : 'human';
+    const amd = amdSettings(request.form);
+    // Synchronous detection answers the webhook with the verdict; asynchronous posts it later.
+    if (amd && !amd.async) form.AnsweredBy = callee.answer === 'machine' ? 'machine_start' : 'human';
     void call.ended.then((end) => {
       rest.callbacks.push({ status: end.status, httpStatus: null });
       this.finished(rest, end.status, finish);
     });
     await call.place(request.url ?? '', form, 'valid');
     this.emit('answered', rest);
+    if (amd?.async) {
+      const identity = { accountSid: this.accountSid, authToken: this.authToken };
+      void runAsyncAmd({ call, settings: amd, voice: callee.voice ?? {}, ...identity }).then(
+        (posted) => (rest.amd = posted),
+      );
+    }
     if (callee.onAnswer) await callee.onAnswer(call);
   }
 
@@ -288,7 +302,7 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
       api_version: '2010-04-01',
       date_created: now,
       date_updated: now,
-      answered_by: null,
+      answered_by: rest.amd?.answeredBy ?? null,
       uri: `/2010-04-01/Accounts/${this.accountSid}/Calls/${r.callSid}.json`,
     };
   }
