@@ -14,7 +14,6 @@ import { SimulatedCall } from '../_call.js';
 import type { DialCallees } from '../_dial.js';
 import { newSid } from '../_sids.js';
 import { postStatusCallback } from '../_status-callbacks.js';
-import { readTwiml } from '../_twiml-reader.js';
 import { amdSettings, runAsyncAmd } from './_amd.js';
 import type { AmdPosted } from './_amd.js';
 import type { CalleeDirectory, CalleeScript, OutboundCallRequest } from './_callee.js';
