@@ -1,7 +1,13 @@
 import type { Request, Response } from 'express';
 import type { CallEvent, CallEventHub } from '../records/call-events.js';
 import type { CallStore } from '../records/call-store.js';
-import { callSummaryJson, statusEventJson, toolCallJson, transcriptLineJson } from './call-json.js';
+import {
+  callSummaryJson,
+  operatorActionJson,
+  statusEventJson,
+  toolCallJson,
+  transcriptLineJson,
+} from './call-json.js';
 
 /** Keeps proxies from closing an idle stream during a quiet call. */
 const HEARTBEAT_MS = 15_000;
@@ -23,6 +29,8 @@ function sendEvent(res: Response, e: CallEvent): void {
       return send(res, 'transcript', transcriptLineJson(e.line));
     case 'tool_call':
       return send(res, 'tool_call', toolCallJson(e.toolCall));
+    case 'operator_action':
+      return send(res, 'operator_action', operatorActionJson(e.action));
     case 'ended':
       return send(res, 'ended', callSummaryJson(e.record));
   }
@@ -30,8 +38,8 @@ function sendEvent(res: Response, e: CallEvent): void {
 
 /**
  * `GET /api/calls/:sid/events`: Server-Sent Events. First a `snapshot` (the record so far, its
- * transcript, tool calls and status history), then live `status`, `transcript`, `tool_call` events,
- * and `ended` with the final record, after which the stream closes. Live events come from the
+ * transcript, tool calls, status history, operator actions), then live `status`, `transcript`,
+ * `tool_call`, `operator_action` events, and `ended` with the final record, after which the stream closes. Live events come from the
  * bridge instance serving the request (see the README for several instances).
  */
 export async function streamCallEvents(
@@ -50,10 +58,11 @@ export async function streamCallEvents(
     unsubscribe();
     return false;
   }
-  const [transcript, toolCalls, statuses] = await Promise.all([
+  const [transcript, toolCalls, statuses, actions] = await Promise.all([
     store.transcript(sid),
     store.toolCalls(sid),
     store.statusEvents(sid),
+    store.operatorActions(sid),
   ]);
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -67,6 +76,7 @@ export async function streamCallEvents(
     transcript: transcript.map(transcriptLineJson),
     tool_calls: toolCalls.map(toolCallJson),
     status_events: statuses.map(statusEventJson),
+    operator_actions: actions.map(operatorActionJson),
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
   heartbeat.unref();
@@ -85,6 +95,7 @@ export async function streamCallEvents(
     ...transcript.map((l) => `t|${l.at}|${l.text}`),
     ...toolCalls.map((t) => `c|${t.startedAt}|${t.name}`),
     ...statuses.map((s) => `s|${s.at}|${s.status}`),
+    ...actions.map((a) => `o|${a.at}|${a.action}`),
   ]);
   const key = (e: CallEvent) =>
     e.type === 'transcript'
@@ -93,7 +104,9 @@ export async function streamCallEvents(
         ? `c|${e.toolCall.startedAt}|${e.toolCall.name}`
         : e.type === 'status'
           ? `s|${e.at}|${e.status}`
-          : 'ended';
+          : e.type === 'operator_action'
+            ? `o|${e.action.at}|${e.action.action}`
+            : 'ended';
   live = (e) => {
     sendEvent(res, e);
     if (e.type === 'ended') finish();

@@ -21,6 +21,8 @@ export interface CallEntry extends CallContext {
   streamSid?: string;
   /** Ends the call from outside the socket (status callback, shutdown). */
   end?: (outcome: CallOutcome, reason?: string) => Promise<void>;
+  /** Transfers the call the way the agent's `transfer` RPC does (set while the call is live). */
+  transfer?: (to: string) => Promise<void>;
   /** Fires if Twilio never opens the stream. */
   streamTimer?: NodeJS.Timeout;
   lastStatus?: string;

@@ -22,7 +22,7 @@ import type { CallStore } from '../records/call-store.js';
 
 const ENDED_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 /** Endings after which the caller is simply hung up on (no apology). */
-const HANGS_UP = new Set<CallOutcome>(['agent_hung_up', 'caller_hung_up', 'room_deleted']);
+const HANGS_UP = new Set<CallOutcome>(['agent_hung_up', 'caller_hung_up', 'room_deleted', 'operator_ended']);
 
 export function twilioWebhooks(deps: {
   config: BridgeConfig;

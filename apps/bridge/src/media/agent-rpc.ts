@@ -27,7 +27,7 @@ export interface AgentRpcDeps {
  * before the call ends, so the agent is not left waiting for a room that is going away.
  */
 export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: AgentRpcDeps): void {
-  const { config, twilio, log, callSid } = deps;
+  const { log } = deps;
   phone.registerRpc(RPC_METHODS.hangup, async (data) => {
     log.info({ agent: data.callerIdentity }, 'agent hung up');
     setTimeout(() => deps.end('agent_hung_up', 'hangup rpc'), 0);
@@ -39,19 +39,24 @@ export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: Ag
       log.warn({ agent: data.callerIdentity, issue: request.issue }, 'transfer payload refused');
       throw new PhoneRpcRefusal(RPC_ERROR_CODES.badPayload, 'transfer payload must be JSON {"to": "+1..."}');
     }
-    const { to } = request.value;
-    if (!config.transferAllowlist.includes(to)) {
-      throw new PhoneRpcRefusal(
-        RPC_ERROR_CODES.refused,
-        `transfer target ${to} is not in TRANSFER_ALLOWLIST`,
-      );
-    }
-    // With API credentials Twilio is told at once; without, ending the stream makes Twilio ask
-    // /twilio/stream-ended, which answers with the <Dial>.
-    if (twilio.canControlCalls) await twilio.transfer(callSid, to);
-    deps.onTransferred(to);
-    log.info({ callee: to }, 'call transferred');
-    setTimeout(() => deps.end('transferred', 'transfer rpc'), 0);
+    await transferCall(deps, request.value.to, 'transfer rpc');
     return JSON.stringify(RPC_OK);
   });
+}
+
+/**
+ * Moves the call to `to` if it is on TRANSFER_ALLOWLIST (else throws a PhoneRpcRefusal): the agent's
+ * `transfer` RPC and the operator console's transfer both come here.
+ */
+export async function transferCall(deps: AgentRpcDeps, to: string, reason: string): Promise<void> {
+  const { config, twilio, log, callSid } = deps;
+  if (!config.transferAllowlist.includes(to)) {
+    throw new PhoneRpcRefusal(RPC_ERROR_CODES.refused, `transfer target ${to} is not in TRANSFER_ALLOWLIST`);
+  }
+  // With API credentials Twilio is told at once; without, ending the stream makes Twilio ask
+  // /twilio/stream-ended, which answers with the <Dial>.
+  if (twilio.canControlCalls) await twilio.transfer(callSid, to);
+  deps.onTransferred(to);
+  log.info({ callee: to }, 'call transferred');
+  setTimeout(() => deps.end('transferred', reason), 0);
 }

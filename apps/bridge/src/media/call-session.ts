@@ -14,7 +14,8 @@ import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { TwilioControl } from '../twilio/control.js';
-import { registerAgentRpc } from './agent-rpc.js';
+import type { LiveCalls } from '../calls/live-calls.js';
+import { registerAgentRpc, transferCall, type AgentRpcDeps } from './agent-rpc.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
 import { CallLatency } from './call-latency.js';
@@ -36,6 +37,8 @@ export interface CallSessionDeps {
   lifecycle: CallLifecycle;
   /** Makes the call's phone line (the server passes the LiveKit participant; tests a fake). */
   newPhoneLine: NewPhoneLine;
+  /** The operator console's view of active calls (stream start, agent state, latencies). */
+  live?: Pick<LiveCalls, 'update' | 'addTurn'>;
 }
 
 /**
@@ -122,17 +125,20 @@ export class CallSession {
     this.stream.accept(streamSid);
     this.startedAt = performance.now();
     void recorder?.streamStarted(callSid, streamSid);
+    this.deps.live?.update(callSid, { streamStartedAt: Date.now() });
 
     const latency = (this.latency = new CallLatency(this.startedAt, {
       onGreeting: (ms) => {
         this.log.info({ greetingMs: ms }, 'first agent audio');
         metrics.greetingSeconds.observe(ms / 1000);
         void recorder?.greeting(callSid, ms);
+        this.deps.live?.update(callSid, { greetingMs: ms });
       },
       onTurn: (ms) => {
         this.log.info({ turnMs: ms, turn: latency.turnsMs.length }, 'agent answered');
         metrics.turnSeconds.observe(ms / 1000);
         void recorder?.turn(callSid, ms);
+        this.deps.live?.addTurn(callSid, ms);
       },
     }));
     const audio = (this.audio = new CallAudio({
@@ -157,7 +163,11 @@ export class CallSession {
         log: this.log,
         events: {
           onAgentAudio: (pcm, rate, channels) => this.guarded(() => relay.onAgentAudio(pcm, rate, channels)),
-          onAgentState: (state) => this.guarded(() => relay.onAgentState(state)),
+          onAgentState: (state) =>
+            this.guarded(() => {
+              relay.onAgentState(state);
+              this.deps.live?.update(callSid, { agentState: state });
+            }),
           onAgentJoined: (agent) => {
             this.watch?.agentBack(agent);
             void recorder?.agentJoined(callSid, agent);
@@ -203,11 +213,13 @@ export class CallSession {
       });
       return;
     }
-    registerAgentRpc(this.phone, {
+    const rpcDeps: AgentRpcDeps = {
       ...{ config, twilio: this.deps.twilio, log: this.log, callSid },
       onTransferred: (to) => (this.transferTo = to),
       end: (outcome, reason) => void this.end(outcome, reason),
-    });
+    };
+    registerAgentRpc(this.phone, rpcDeps);
+    call.transfer = (to) => transferCall(rpcDeps, to, 'operator transfer');
     this.state = 'live';
     for (const digit of this.pendingDtmf.splice(0)) this.publishDtmf(digit);
     this.log.info({ room: call.room, identity, chain: audio.uplink.describe() }, 'call live');
@@ -258,7 +270,7 @@ export class CallSession {
     if (this.call) registry.recordEnding(this.call.callSid, { outcome, transferTo: this.transferTo });
     this.stream.close(closeCode, reason);
     if (!this.call) return; // never attached to a call: nothing else to free
-    if (outcome === 'agent_hung_up' || outcome === 'room_deleted') {
+    if (outcome === 'agent_hung_up' || outcome === 'room_deleted' || outcome === 'operator_ended') {
       await twilio.complete(this.call.callSid).catch((err: Error) => {
         this.log.warn({ err: err.message }, 'could not complete the call through the Twilio API');
       });

@@ -1,7 +1,13 @@
 import type { Logger } from '../logger.js';
 import type { CallEventHub } from './call-events.js';
 import type { CallStore } from './call-store.js';
-import type { CallStatusValue, RecordOutcome, ToolCallEntry, TranscriptLine } from './schema.js';
+import type {
+  CallStatusValue,
+  OperatorAction,
+  RecordOutcome,
+  ToolCallEntry,
+  TranscriptLine,
+} from './schema.js';
 
 const FINAL_TWILIO_STATUSES: Record<string, RecordOutcome> = {
   busy: 'busy',
@@ -141,6 +147,14 @@ export class CallRecorder {
     return this.write(callSid, 'tool_call', async () => {
       await this.store.addToolCall(callSid, entry);
       this.hub.publish({ type: 'tool_call', callSid, toolCall: entry });
+    });
+  }
+
+  /** An operator acted on the call from the console (written whether the action worked or not). */
+  operatorAction(callSid: string, action: OperatorAction): Promise<void> {
+    return this.write(callSid, 'operator_action', async () => {
+      await this.store.addOperatorAction(callSid, action);
+      this.hub.publish({ type: 'operator_action', callSid, action });
     });
   }
 
