@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import express, { Router } from 'express';
 
 /**
@@ -7,8 +7,9 @@ import express, { Router } from 'express';
  * are cached for good; every other path under /console/ answers the app's index.html, whose router
  * shows the page. Without a build, a plain answer says how to make one.
  */
-export function consoleStatic(dir: string): Router {
+export function consoleStatic(consoleDir: string): Router {
   const router = Router();
+  const dir = resolve(consoleDir);
   const index = join(dir, 'index.html');
   router.use(
     '/assets',
