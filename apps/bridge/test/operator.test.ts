@@ -5,14 +5,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dispose, Room } from '@livekit/rtc-node';
+import {
+  AudioSource,
+  dispose,
+  LocalAudioTrack,
+  Room,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
+import { tone } from '@callbridge/testkit/audio-fixtures';
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startPostgres, type PostgresServer } from '@callbridge/testkit/postgres';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBridge, waitFor, type TestBridge } from './_harness.js';
 import { API_KEY, apiClient, readSse } from './_records-harness.js';
-import { joinStandIn } from './_stand-in.js';
+import { joinStandIn, speak } from './_stand-in.js';
 
 let lk: LiveKitServer;
 let pg: PostgresServer;
@@ -234,6 +242,100 @@ describe.each(['sqlite', 'postgres'] as const)('operator actions on live calls (
       await standIn.agent.disconnect();
     } finally {
       feed.stop();
+      await tb.close();
+    }
+  });
+});
+
+/** Power of one frequency in 8 kHz PCM (Goertzel), normalised by length. */
+function powerAt(pcm: Int16Array, hz: number): number {
+  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of pcm) {
+    const s0 = x / 32768 + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return (s1 * s1 + s2 * s2 - k * s1 * s2) / pcm.length;
+}
+
+/** Which of two tones the caller heard in the last 300 ms, if one is 10× (10 dB) the other. */
+function hearing(call: { heardPcm(): Int16Array }, a: number, b: number): number | undefined {
+  const pcm = call.heardPcm();
+  const last = pcm.subarray(Math.max(0, pcm.length - 2400));
+  if (last.length < 2400) return undefined;
+  const [pa, pb] = [powerAt(last, a), powerAt(last, b)];
+  if (pa > 10 * pb && pa > 1e-4) return a;
+  if (pb > 10 * pa && pb > 1e-4) return b;
+  return undefined;
+}
+
+/** Plays a tone in a loop into `source` until stop() is called. */
+function keepPlaying(source: AudioSource, hz: number) {
+  const chunk = tone({ frequency: hz, sampleRate: 48_000, durationMs: 200, dbfs: -12 });
+  let on = true;
+  const done = (async () => {
+    while (on) await speak(source, chunk);
+  })();
+  return async () => {
+    on = false;
+    await done;
+  };
+}
+
+describe('operator take-over', () => {
+  it('the caller hears the operator instead of the agent until the operator hands back by leaving', async () => {
+    const tb = await consoleBridge();
+    const op = operator(tb.publicUrl);
+    await op.login();
+    const stops: (() => Promise<void>)[] = [];
+    try {
+      const call = await tb.placeCall();
+      const standIn = await joinStandIn(lk, call.callSid);
+      await standIn.setState('speaking');
+      const stopAgent = keepPlaying(standIn.source, 440);
+      stops.push(stopAgent);
+      await waitFor('the caller hears the agent', () => hearing(call, 440, 1000) === 440, {
+        timeoutMs: 10_000,
+      });
+
+      const t = await op.request('POST', `/api/operator/calls/${call.callSid}/token`, { mode: 'takeover' });
+      expect(t.status).toBe(200);
+      const operatorRoom = new Room();
+      await operatorRoom.connect(t.body.url, t.body.token, { autoSubscribe: true, dynacast: false });
+      const source = new AudioSource(48_000, 1, 100);
+      const publish = new TrackPublishOptions();
+      publish.source = TrackSource.SOURCE_MICROPHONE;
+      await operatorRoom.localParticipant!.publishTrack(
+        LocalAudioTrack.createAudioTrack('mic', source),
+        publish,
+      );
+      const stopOperator = keepPlaying(source, 1000);
+      stops.push(stopOperator);
+      // The agent keeps talking in the room; the caller hears only the operator.
+      await waitFor('the caller hears the operator', () => hearing(call, 440, 1000) === 1000, {
+        timeoutMs: 10_000,
+      });
+      expect(tb.bridge.live.all()[0]?.agentState).toBe('operator');
+      const during = call.heardPcm().length;
+      await waitFor('a second more of the operator', () => call.heardPcm().length >= during + 8000);
+      const second = call.heardPcm().subarray(during, during + 8000);
+      expect(powerAt(second, 1000)).toBeGreaterThan(100 * powerAt(second, 440));
+
+      // Hand back: the operator leaves, and the agent has the call again.
+      await stopOperator();
+      await operatorRoom.disconnect();
+      await source.close();
+      await waitFor('the caller hears the agent again', () => hearing(call, 440, 1000) === 440, {
+        timeoutMs: 10_000,
+      });
+      expect(tb.bridge.live.all()[0]?.agentState).toBe('speaking');
+      await stopAgent();
+      await call.hangup();
+      await standIn.agent.disconnect();
+    } finally {
+      for (const stop of stops) await stop();
       await tb.close();
     }
   });

@@ -21,6 +21,8 @@ export {
 } from './identity.js';
 export {
   AGENT_STATE_ATTRIBUTE,
+  OPERATOR_ATTRIBUTE,
+  OPERATOR_MODES,
   PHONE_ATTRIBUTES,
   PHONE_CALL_STATUS,
   phoneAttributes,

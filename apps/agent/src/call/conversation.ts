@@ -17,6 +17,7 @@ import { DtmfCollector, dtmfUserInput } from './dtmf.js';
 import { composeInstructions, greetingInstructions } from './instructions.js';
 import { PhoneLine } from './phone-line.js';
 import { createRealtimeModel } from './realtime-model.js';
+import { OperatorHold } from './operator-hold.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 
 const DTMF_INTER_DIGIT_MS = 1_500;
@@ -76,18 +77,24 @@ export async function startConversation<P>(
     tools: callTools(runtime, recorder, businessTools(config.businessTools)),
   });
 
+  // While an operator has taken the call over from the console, nothing may make the agent speak.
+  let hold: OperatorHold | undefined = undefined;
   const watchdog = new SilenceWatchdog({
     silenceMs: config.silenceRepromptMs,
     maxReprompts: config.silenceMaxReprompts,
     onReprompt: (attempt) => {
+      if (hold?.active) return;
       log.info({ attempt }, 'caller silent, reprompting');
       session.generateReply({ instructions: REPROMPT_INSTRUCTIONS });
     },
-    onGiveUp: () => ending.sayGoodbyeAndEnd(SILENCE_GOODBYE_INSTRUCTIONS, 'caller silent'),
+    onGiveUp: () => {
+      if (!hold?.active) ending.sayGoodbyeAndEnd(SILENCE_GOODBYE_INSTRUCTIONS, 'caller silent');
+    },
   });
   const dtmf = new DtmfCollector({
     interDigitTimeoutMs: DTMF_INTER_DIGIT_MS,
     onEntry: (keys) => {
+      if (hold?.active) return;
       log.info({ keys: keys.length }, 'keypad entry');
       // Keys are the caller talking: they interrupt the agent like speech would.
       void session.interrupt();
@@ -142,6 +149,7 @@ export async function startConversation<P>(
     watchdog.close();
     dtmf.close();
     stopHangupWatch?.();
+    hold?.close();
     ctx.room.off(RoomEvent.DtmfReceived, onDtmf);
     ctx.room.off(RoomEvent.ParticipantDisconnected, onLeft);
     await recorder.flushed();
@@ -156,6 +164,7 @@ export async function startConversation<P>(
     outputOptions: { transcriptionEnabled: true },
     record: false,
   });
+  hold = new OperatorHold(ctx.room, session, log);
 
   return {
     async callerJoined(call, at) {

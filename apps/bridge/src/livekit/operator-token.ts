@@ -1,3 +1,4 @@
+import { OPERATOR_ATTRIBUTE } from '@callbridge/room-contract';
 import { AccessToken, TrackSource } from 'livekit-server-sdk';
 
 /** `listen`: hidden, subscribe-only. `takeover`: may also publish a microphone into the call. */
@@ -16,7 +17,7 @@ export async function operatorToken(
     identity: opts.identity,
     name: opts.name,
     ttl: opts.ttlS,
-    attributes: { 'callbridge.operator': opts.mode },
+    attributes: { [OPERATOR_ATTRIBUTE]: opts.mode },
   });
   const listen = opts.mode === 'listen';
   at.addGrant({

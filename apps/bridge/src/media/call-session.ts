@@ -18,6 +18,7 @@ import type { LiveCalls } from '../calls/live-calls.js';
 import { registerAgentRpc, transferCall, type AgentRpcDeps } from './agent-rpc.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
+import { CallControl } from './call-control.js';
 import { CallLatency } from './call-latency.js';
 import { TwilioStream, type MediaSocket } from './twilio-stream.js';
 
@@ -146,6 +147,7 @@ export class CallSession {
       send: (json) => this.stream.send(json),
     }));
     const relay = audio.relay;
+    const control = new CallControl({ callSid, relay, live: this.deps.live, log: this.log });
 
     // Named after the person on the line (the callee of an outbound call), as the agent expects.
     const identity = phoneIdentityFor(remotePartyOf(call), callSid);
@@ -163,11 +165,8 @@ export class CallSession {
         log: this.log,
         events: {
           onAgentAudio: (pcm, rate, channels) => this.guarded(() => relay.onAgentAudio(pcm, rate, channels)),
-          onAgentState: (state) =>
-            this.guarded(() => {
-              relay.onAgentState(state);
-              this.deps.live?.update(callSid, { agentState: state });
-            }),
+          onAgentState: (state) => this.guarded(() => control.agentStateChanged(state)),
+          onTakeover: (operator) => this.guarded(() => control.takeoverChanged(operator)),
           onAgentJoined: (agent) => {
             this.watch?.agentBack(agent);
             void recorder?.agentJoined(callSid, agent);
