@@ -13,14 +13,14 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
-import { tone } from '@callbridge/testkit/audio-fixtures';
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startPostgres, type PostgresServer } from '@callbridge/testkit/postgres';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBridge, waitFor, type TestBridge } from './_harness.js';
 import { API_KEY, apiClient, readSse } from './_records-harness.js';
-import { joinStandIn, speak } from './_stand-in.js';
+import { joinStandIn } from './_stand-in.js';
+import { keepPlaying, lastHeard, powerAt } from './_tones.js';
 
 let lk: LiveKitServer;
 let pg: PostgresServer;
@@ -247,41 +247,14 @@ describe.each(['sqlite', 'postgres'] as const)('operator actions on live calls (
   });
 });
 
-/** Power of one frequency in 8 kHz PCM (Goertzel), normalised by length. */
-function powerAt(pcm: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of pcm) {
-    const s0 = x / 32768 + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / pcm.length;
-}
-
 /** Which of two tones the caller heard in the last 300 ms, if one is 10× (10 dB) the other. */
 function hearing(call: { heardPcm(): Int16Array }, a: number, b: number): number | undefined {
-  const pcm = call.heardPcm();
-  const last = pcm.subarray(Math.max(0, pcm.length - 2400));
-  if (last.length < 2400) return undefined;
+  const last = lastHeard(call, 300);
+  if (!last) return undefined;
   const [pa, pb] = [powerAt(last, a), powerAt(last, b)];
   if (pa > 10 * pb && pa > 1e-4) return a;
   if (pb > 10 * pa && pb > 1e-4) return b;
   return undefined;
-}
-
-/** Plays a tone in a loop into `source` until stop() is called. */
-function keepPlaying(source: AudioSource, hz: number) {
-  const chunk = tone({ frequency: hz, sampleRate: 48_000, durationMs: 200, dbfs: -12 });
-  let on = true;
-  const done = (async () => {
-    while (on) await speak(source, chunk);
-  })();
-  return async () => {
-    on = false;
-    await done;
-  };
 }
 
 describe('operator take-over', () => {

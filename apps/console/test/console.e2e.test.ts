@@ -6,7 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOOL_CALLS_TOPIC, TRANSCRIPTION_TOPIC } from '@callbridge/room-contract';
-import { speechPcm, tone } from '@callbridge/testkit/audio-fixtures';
+import {
+  decimate,
+  segmentedCorrelation,
+  speechPcm,
+  tone,
+  writeWav,
+} from '@callbridge/testkit/audio-fixtures';
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { dispose } from '@livekit/rtc-node';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -15,11 +21,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBridge, waitFor, type TestBridge } from '../../bridge/test/_harness.js';
 import { API_KEY, apiClient } from '../../bridge/test/_records-harness.js';
 import { joinStandIn, speak, type StandIn } from '../../bridge/test/_stand-in.js';
+import { keepPlaying, lastHeard, toneProminence } from '../../bridge/test/_tones.js';
 
 const consoleRoot = join(import.meta.dirname, '..');
 const dist = join(consoleRoot, 'dist');
 const shots = join(consoleRoot, '..', '..', '.artifacts', 'console');
 const PASSWORD = 'correct horse battery staple';
+/** What the operator says into Chromium's fake microphone (looped by Chromium). */
+const OPERATOR_SPEECH = speechPcm({
+  text: 'Hello, this is Dana from the front desk. I can help you.',
+  sampleRate: 16_000,
+});
 
 let lk: LiveKitServer;
 let tb: TestBridge;
@@ -28,13 +40,22 @@ let browser: Browser;
 beforeAll(async () => {
   // The console under test is the source in this checkout, built now.
   await build({ root: consoleRoot, logLevel: 'warn' });
+  mkdirSync(shots, { recursive: true });
   lk = await startLiveKitServer();
   tb = await startTestBridge(lk, { API_KEY, CONSOLE_USERS: `alice:${PASSWORD}`, CONSOLE_DIR: dist });
+  const micWav = join(shots, 'operator-mic.wav');
+  writeWav(micWav, OPERATOR_SPEECH, 16_000);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--autoplay-policy=no-user-gesture-required',
+      // The operator's microphone for take-over: a spoken WAV, no permission prompt.
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${micWav}`,
+    ],
   });
-  mkdirSync(shots, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -208,6 +229,73 @@ describe('the operator console in Chromium', () => {
       expect(errors).toEqual([]);
     } finally {
       await page.close();
+    }
+  });
+
+  it('takes a call over: the caller hears the operator microphone, not the agent, until hand-back', async () => {
+    // The operator allowed the console to use the microphone.
+    const context = await browser.newContext();
+    await context.grantPermissions(['microphone']);
+    const page = await context.newPage();
+    const stops: (() => Promise<void>)[] = [];
+    try {
+      await page.goto(`${tb.publicUrl}/console/`);
+      await page.fill('input[name=name]', 'alice');
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('button[type=submit]');
+      await page.getByRole('heading', { name: /Live calls/ }).waitFor();
+      const call = await tb.placeCall({ from: '+15551230043' });
+      const standIn = await joinStandIn(lk, call.callSid);
+      await standIn.setState('speaking');
+      stops.push(keepPlaying(standIn.source, 440)); // the agent talks on and on
+      // A steady tone stands out of its neighbourhood by orders of magnitude; speech does not.
+      const hearsAgent = () => {
+        const last = lastHeard(call, 500);
+        return last !== undefined && toneProminence(last, 440) > 100;
+      };
+      await waitFor('the caller hears the agent', hearsAgent);
+
+      await page.locator(`tr[data-sid="${call.callSid}"]`).click();
+      await page.getByRole('button', { name: 'Take over' }).click();
+      await page.locator('[data-testid=listen][data-state=on][data-mode=takeover]').waitFor();
+      const from = call.heardPcm().length;
+      const seconds = OPERATOR_SPEECH.length / 16_000 + 1;
+      await waitFor(
+        'the operator speaking to the caller',
+        () => call.heardPcm().length >= from + seconds * 8000,
+        {
+          timeoutMs: (seconds + 10) * 1000,
+        },
+      );
+      const heard = call.heardPcm().subarray(from, from + seconds * 8000);
+      // The operator's words reach the caller (the WAV loops, so each segment is found somewhere)…
+      const match = segmentedCorrelation(decimate(OPERATOR_SPEECH, 2), heard, 2000);
+      expect(match.peaks.length).toBeGreaterThan(5);
+      expect(match.median).toBeGreaterThan(0.5);
+      // …and the agent's voice does not, though it keeps talking in the room (its tone would stand
+      // out of the speech around it by orders of magnitude).
+      const prominence = toneProminence(heard.subarray(8000), 440);
+      console.log(JSON.stringify({ takeover_speech_match: match.median, agent_tone_prominence: prominence }));
+      expect(prominence).toBeLessThan(10);
+      await page.screenshot({ path: join(shots, 'takeover.png') });
+
+      await page.getByRole('button', { name: 'Hand back' }).click();
+      await waitFor('the caller hears the agent again', hearsAgent);
+      const record = await apiClient(tb.publicUrl).waitForCall(
+        call.callSid,
+        (c) => c.operator_actions.length > 0,
+      );
+      expect(record.operator_actions[0]).toMatchObject({
+        operator: 'alice',
+        action: 'takeover',
+        result: 'ok',
+      });
+      for (const stop of stops.splice(0)) await stop();
+      await call.hangup();
+      await standIn.agent.disconnect();
+    } finally {
+      for (const stop of stops) await stop();
+      await context.close();
     }
   });
 });
