@@ -18,8 +18,9 @@ import { dispose } from '@livekit/rtc-node';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBridge, waitFor, type TestBridge } from '../../bridge/test/_harness.js';
-import { API_KEY, apiClient } from '../../bridge/test/_records-harness.js';
+import { waitFor, type TestBridge } from '../../bridge/test/_harness.js';
+import { apiClient, startOutboundBridge } from '../../bridge/test/_records-harness.js';
+import type { TwilioRestSimulator } from '@callbridge/testkit/twilio';
 import { joinStandIn, speak, type StandIn } from '../../bridge/test/_stand-in.js';
 import { keepPlaying, lastHeard, toneProminence } from '../../bridge/test/_tones.js';
 
@@ -35,6 +36,8 @@ const OPERATOR_SPEECH = speechPcm({
 
 let lk: LiveKitServer;
 let tb: TestBridge;
+let rest: TwilioRestSimulator;
+let closeBridge: () => Promise<void>;
 let browser: Browser;
 
 beforeAll(async () => {
@@ -42,7 +45,12 @@ beforeAll(async () => {
   await build({ root: consoleRoot, logLevel: 'warn' });
   mkdirSync(shots, { recursive: true });
   lk = await startLiveKitServer();
-  tb = await startTestBridge(lk, { API_KEY, CONSOLE_USERS: `alice:${PASSWORD}`, CONSOLE_DIR: dist });
+  // The API on, and outbound calls (to +1555444…) through a Twilio REST simulator.
+  const ob = await startOutboundBridge(lk, {
+    env: { CONSOLE_USERS: `alice:${PASSWORD}`, CONSOLE_DIR: dist },
+  });
+  ({ tb, rest } = ob);
+  closeBridge = ob.close;
   const micWav = join(shots, 'operator-mic.wav');
   writeWav(micWav, OPERATOR_SPEECH, 16_000);
   browser = await chromium.launch({
@@ -60,7 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await tb?.close();
+  await closeBridge?.();
   await lk?.stop();
   await dispose();
 });
@@ -296,6 +304,41 @@ describe('the operator console in Chromium', () => {
     } finally {
       for (const stop of stops) await stop();
       await context.close();
+    }
+  });
+
+  it('places an outbound call from the form, and shows the refusal of a number off the allow-list', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${tb.publicUrl}/console/place`);
+      await page.fill('input[name=name]', 'alice');
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('button[type=submit]');
+      await page.getByRole('heading', { name: 'Place a call' }).waitFor();
+      await page.fill('input[name=to]', '+15550000000');
+      await page.fill('textarea[name=task]', 'Remind the patient of their appointment tomorrow.');
+      await page.getByRole('button', { name: 'Call' }).click();
+      await page.getByRole('alert').getByText('destination_not_allowed').waitFor();
+      expect(rest.calls.size).toBe(0);
+
+      await page.fill('input[name=to]', '+15554440001');
+      await page.getByRole('button', { name: 'Call' }).click();
+      await page.getByTestId('call-header').waitFor(); // the new call's page
+      const sid = /\/calls\/(CA[0-9a-f]{32})$/.exec(new URL(page.url()).pathname)?.[1];
+      expect(sid).toBeDefined();
+      expect([...rest.calls.values()].map((c) => c.request.to)).toEqual(['+15554440001']); // Twilio was asked
+      await page
+        .getByTestId('call-header')
+        .getByText('Remind the patient of their appointment tomorrow.')
+        .waitFor();
+      const record = await apiClient(tb.publicUrl).waitForCall(sid!, (c) => c.operator_actions.length > 0);
+      expect(record.operator_actions[0]).toMatchObject({
+        operator: 'alice',
+        action: 'place_call',
+        detail: { to: '+15554440001', task: 'Remind the patient of their appointment tomorrow.' },
+      });
+    } finally {
+      await page.close();
     }
   });
 });
