@@ -200,6 +200,15 @@ describe.each(['sqlite', 'postgres'] as const)('operator actions on live calls (
       expect(speaking.data).toHaveProperty('greeting_ms');
       expect(speaking.data.turn_latencies_ms).toEqual([]);
 
+      // Keys the caller presses show in the call's events (the digits themselves are not kept).
+      await call.sendDtmf('12');
+      await api.waitForCall(
+        call.callSid,
+        (c) => c.status_events.filter((e: any) => e.status === 'dtmf').length === 2,
+      );
+      const withKeys = await api.waitForCall(call.callSid, () => true);
+      expect(JSON.stringify(withKeys.status_events)).not.toMatch(/"detail":"[12]"/);
+
       // The per-call stream carries operator actions too.
       const events = await readSse(`${tb.publicUrl}/api/calls/${call.callSid}/events`, { cookie: op.cookie });
       await waitFor('snapshot', () => events.events.find((e) => e.event === 'snapshot'));

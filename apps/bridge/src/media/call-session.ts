@@ -79,6 +79,7 @@ export class CallSession {
         onMark: (name) => this.audio?.relay.onMarkEchoed(name),
         onDtmf: (digit) => {
           this.log.info({ digit }, 'caller pressed a key');
+          if (this.call) void deps.recorder?.dtmf(this.call.callSid);
           this.latency?.callerKey();
           // A key pressed while we are still joining the room is sent once we are in.
           if (this.state === 'live') this.publishDtmf(digit);

@@ -150,6 +150,12 @@ export class CallRecorder {
     });
   }
 
+  /** The caller pressed a key: a `dtmf` status event (the digit itself is not kept: PINs, card numbers). */
+  dtmf(callSid: string): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'dtmf', () => this.status(callSid, 'dtmf', 'the caller pressed a key', at));
+  }
+
   /** An operator acted on the call from the console (written whether the action worked or not). */
   operatorAction(callSid: string, action: OperatorAction): Promise<void> {
     return this.write(callSid, 'operator_action', async () => {
