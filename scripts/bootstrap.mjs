@@ -7,6 +7,7 @@
 //   --lk        the pinned lk CLI and the PortAudio headers it links (unless LK_BIN is set)
 //   --sound     espeak-ng (test speech) and sox (conversions, the reference μ-law codec)
 //   --postgres  the PostgreSQL server binaries (call-record tests)
+//   --browser   Debian's chromium, driven by playwright-core in the console's browser test
 // Every step is idempotent and cheap when already done, so a second run starts its script at once;
 // without `run` (npm run setup) the dependencies are always reinstalled.
 // Zero dependencies on purpose: it runs before anything is installed.
@@ -86,6 +87,14 @@ function ensurePostgres() {
   if (status !== 0) process.exit(status);
 }
 
+function ensureBrowser() {
+  // The console's browser test drives the system Chromium (never a downloaded browser build).
+  if (has('chromium')) return;
+  if (sh('bash', [join(root, 'scripts', 'lib', 'apt-install.sh'), 'chromium']) === 0) return;
+  say('chromium missing; install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_BIN');
+  process.exit(1);
+}
+
 /**
  * What the installed node_modules were made from: the lockfile, every workspace manifest, the
  * patches, and the pnpm and Node versions. The same stamp as the last install means nothing to do.
@@ -137,6 +146,7 @@ if (flags.has('--sound')) ensureSoundTools();
 if (flags.has('--livekit') && !process.env.LIVEKIT_SERVER_BIN) setupLiveKit('--server');
 if (flags.has('--lk') && !process.env.LK_BIN) setupLiveKit('--lk');
 if (flags.has('--postgres')) ensurePostgres();
+if (flags.has('--browser') && !process.env.CHROMIUM_BIN) ensureBrowser();
 await dependencies;
 
 let status = 0;

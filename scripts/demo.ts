@@ -4,6 +4,9 @@
 // heard, and ends with one JSON line.
 // The apps' and SDKs' logs stay out of the way: `npm run demo -- --verbose` (or DEMO_LOG_LEVEL=debug,
 // info, …) prints them as they come; on a failure the last lines of each app are printed anyway.
+// The bridge also serves the operator console (built first): its URL and a one-run login are
+// printed; `npm run demo -- --console` keeps the stack up after the call until Ctrl-C to browse it.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
@@ -11,6 +14,7 @@ import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { observeTranscripts } from '@callbridge/testkit/livekit';
 import { playedOut } from '@callbridge/testkit/twilio';
 import { logLevelFrom, setRtcNodeLogLevel } from '@callbridge/testkit/process';
+import { buildConsole } from './lib/build-console.js';
 import { appLogTail, repoRoot, startStack } from './lib/stack.js';
 
 const CALLER_TURNS = [
@@ -36,13 +40,17 @@ function speechEndMs(pcm: Int16Array, sampleRate: number): number {
   return (last / sampleRate) * 1000;
 }
 
+say('callbridge demo: building the operator console…');
+const consoleDir = await buildConsole();
+const consolePassword = randomBytes(12).toString('base64url');
+const keepConsole = process.argv.includes('--console');
 say(
   `callbridge demo: starting livekit-server, ${realOpenAI ? 'OpenAI Realtime' : 'the Realtime simulator'}, agent worker and bridge…`,
 );
 const stack = await startStack({
   openaiApiKey: realOpenAI ? process.env.OPENAI_API_KEY : undefined,
   echo: verbose ? (app, line) => say(`[${app}] ${line}`) : undefined,
-  bridgeEnv: { LOG_LEVEL: appLogLevel },
+  bridgeEnv: { LOG_LEVEL: appLogLevel, CONSOLE_USERS: `demo:${consolePassword}`, CONSOLE_DIR: consoleDir },
   agentEnv: { LOG_LEVEL: appLogLevel },
   script: {
     greeting: {
@@ -56,7 +64,9 @@ const stack = await startStack({
 });
 let exitCode = 0;
 try {
-  say(`bridge ${stack.bridgeUrl}, livekit ${stack.livekit.url}; placing a call…`);
+  const consoleUrl = `${stack.bridgeUrl}/console/`;
+  say(`bridge ${stack.bridgeUrl}, livekit ${stack.livekit.url}`);
+  say(`operator console ${consoleUrl} (log in as demo / ${consolePassword}); placing a call…`);
   const call = await stack.placeCall();
   const callStart = call.streamStartedAtMs;
   const transcript = await observeTranscripts(stack.livekit, `call-${call.callSid}`, (line) =>
@@ -111,8 +121,13 @@ try {
       turn_latency_ms: latencies,
       ...(stackMs.length > 0 && { turn_stack_ms: stackMs }),
       heard_wav: heardWav,
+      console_url: consoleUrl,
     }),
   );
+  if (keepConsole) {
+    say(`the stack stays up for the console at ${consoleUrl}; Ctrl-C stops it`);
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+  }
 } catch (err) {
   say(`demo failed: ${(err as Error).message}`);
   if (!verbose) say(appLogTail(stack));

@@ -2,11 +2,17 @@
  * The agent worker as a real process: real livekit-server, the Realtime simulator standing in for
  * OpenAI, and an rtc-node participant standing in for the bridge's phone participant.
  */
-import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
+import { connectParticipant, startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startRealtimeSimulator, type RealtimeSimulator, type SimEvent } from '@callbridge/testkit/realtime';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { rmsDbfs, speechPcm, writeWav } from '@callbridge/testkit/audio-fixtures';
+import {
+  decimate,
+  rmsDbfs,
+  segmentedCorrelation,
+  speechPcm,
+  writeWav,
+} from '@callbridge/testkit/audio-fixtures';
 import { waitFor } from '@callbridge/testkit/wait';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findUtterance, matchAt, onsetIndex } from './_audio.js';
@@ -413,5 +419,35 @@ describe('agent worker with a phone participant', () => {
     );
     expect(truncatedMs).toBeGreaterThan(3_000);
     expect(truncatedMs).toBeLessThan(greetingMs - 500);
+  });
+
+  it('stays silent while an operator has taken the call over, and answers again once they hand back', async () => {
+    const REPLY = 'Welcome back. How can I help?';
+    const TO_OPERATOR = 'Can I speak to a person please? I have a question about my bill.';
+    const TO_AGENT = 'Thank you. I would like to book an appointment for next week.';
+    sim.setScript({ greeting: { say: 'Hi there.' }, turns: { 1: { say: REPLY } } });
+    const c = await call();
+    const { phone } = c;
+    await phone.nextUtterance(0);
+    // The console's take-over participant (the bridge's token gives it this attribute).
+    const operator = await connectParticipant(livekit, c.room, 'operator-alice-0a1b2c', {
+      'callbridge.operator': 'takeover',
+    });
+    await phone.say(speech(TO_OPERATOR)); // said to the operator
+    await operator.disconnect(); // hand back
+    await phone.say(speech(TO_AGENT));
+    const reply = await c.response(REPLY);
+    // The one user turn is what was said after the hand-back; what was said to the operator never
+    // reached the model (by content: it would be in the model's input before the second question).
+    expect(reply.trigger).toBe('user_turn');
+    expect(c.responses().filter((r) => r.trigger === 'user_turn')).toHaveLength(1);
+    const input = decimate(sim.sessions.find((s) => s.id === reply.sessionId)!.inputAudio(), 3);
+    const heard = (text: string) =>
+      segmentedCorrelation(speechPcm({ text, sampleRate: 8000 }), input, 2000).median;
+    console.log(
+      `take-over: model input match, to operator ${heard(TO_OPERATOR).toFixed(2)}, to agent ${heard(TO_AGENT).toFixed(2)}`,
+    );
+    expect(heard(TO_AGENT)).toBeGreaterThan(0.6);
+    expect(heard(TO_OPERATOR)).toBeLessThan(0.5);
   });
 });

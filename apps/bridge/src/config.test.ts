@@ -16,8 +16,17 @@ function errorOf(env: Record<string, string>): string {
 
 describe('loadConfig (bridge)', () => {
   it('applies safe local defaults to every setting', () => {
-    const { streamToken, ...config } = loadConfig({ TWILIO_AUTH_TOKEN: 'token' });
+    const { streamToken, console: consoleConfig, ...config } = loadConfig({ TWILIO_AUTH_TOKEN: 'token' });
     expect(streamToken).toMatchObject({ ttlMs: 60_000, generated: true });
+    expect(consoleConfig).toMatchObject({
+      users: new Map(),
+      sessionTtlMs: 43_200_000,
+      listenTokenTtlS: 60,
+      browserLivekitUrl: 'ws://127.0.0.1:7880',
+      secureCookie: false,
+    });
+    expect(consoleConfig.sessionSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(consoleConfig.dir).toMatch(/apps\/console\/dist$/);
     expect(streamToken.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(config).toEqual({
       production: false,
@@ -136,6 +145,28 @@ describe('loadConfig (bridge)', () => {
         LIVEKIT_API_SECRET: 'x'.repeat(32),
       }),
     ).toBe('refusing to start:\n  PUBLIC_URL must be https in production (Twilio media streams need wss://)');
+  });
+
+  it('refuses the console in production without a strong session secret', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      TWILIO_AUTH_TOKEN: 'token',
+      PUBLIC_URL: 'https://bridge.example.com',
+      LIVEKIT_API_SECRET: 'x'.repeat(32),
+      CONSOLE_USERS: 'alice:a-long-password',
+    };
+    expect(errorOf(prod)).toBe(
+      'refusing to start:\n  CONSOLE_USERS is set, so the operator console is on: in production it needs ' +
+        'CONSOLE_SESSION_SECRET (at least 32 characters, e.g. openssl rand -hex 32)',
+    );
+    expect(errorOf({ ...prod, CONSOLE_SESSION_SECRET: 'short' })).toMatch(
+      /CONSOLE_SESSION_SECRET: must be at least 32 characters/,
+    );
+    expect(errorOf({ TWILIO_AUTH_TOKEN: 'token', CONSOLE_USERS: 'alice:short' })).toMatch(
+      /the password at least 12 characters/,
+    );
+    const ok = loadConfig({ ...prod, CONSOLE_SESSION_SECRET: 's'.repeat(32) }).console;
+    expect(ok).toMatchObject({ users: new Map([['alice', 'a-long-password']]), secureCookie: true });
   });
 
   it('refuses outbound calls without a caller ID and Twilio credentials', () => {

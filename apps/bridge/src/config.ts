@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { MIN_STREAM_TOKEN_SECRET_BYTES } from '@callbridge/twilio-media';
 import { z } from 'zod';
 
@@ -118,6 +119,32 @@ export const EnvSchema = z.object({
   CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** http and loopback/private/link-local callback targets: tests and local development only. */
   CALLBACK_ALLOW_INSECURE: z.stringbool().default(false),
+  // The operator console (apps/console, src/api/operator): see apps/bridge/README.md#the-operator-console.
+  CONSOLE_USERS: commaList().pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9._-]{1,64}:.{12,}$/,
+          'entries are name:password, the password at least 12 characters',
+        ),
+    ),
+  ),
+  CONSOLE_SESSION_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (openssl rand -hex 32)')
+    .optional(),
+  CONSOLE_SESSION_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(43_200),
+  /** The LiveKit URL operators' browsers connect to (listen-in, take-over); empty: LIVEKIT_URL. */
+  CONSOLE_LIVEKIT_URL: z.url({ protocol: /^(wss?|https?)$/ }).optional(),
+  CONSOLE_LISTEN_TOKEN_TTL_S: z.coerce.number().int().min(10).max(3600).default(60),
+  /** The built console; empty: apps/console/dist of this checkout. */
+  CONSOLE_DIR: z.string().min(1).optional(),
 });
 
 /** The names of the bridge's settings (its environment variables). */
@@ -171,6 +198,13 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
   }
   if (e.CALLBACK_RETRY_MAX_MS < e.CALLBACK_RETRY_BASE_MS) {
     refuse('CALLBACK_RETRY_MAX_MS must be at least CALLBACK_RETRY_BASE_MS');
+  }
+
+  if (production && e.CONSOLE_USERS.length > 0 && !e.CONSOLE_SESSION_SECRET) {
+    refuse(
+      'CONSOLE_USERS is set, so the operator console is on: in production it needs CONSOLE_SESSION_SECRET ' +
+        '(at least 32 characters, e.g. openssl rand -hex 32)',
+    );
   }
 
   /** Public base URL without a trailing slash, e.g. https://bridge.example.com. */
@@ -238,6 +272,18 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
       retryBaseMs: e.CALLBACK_RETRY_BASE_MS,
       retryMaxMs: e.CALLBACK_RETRY_MAX_MS,
       timeoutMs: e.CALLBACK_TIMEOUT_MS,
+    },
+    console: {
+      /** name → password; empty turns the console's login off. */
+      users: new Map(e.CONSOLE_USERS.map((u) => [u.slice(0, u.indexOf(':')), u.slice(u.indexOf(':') + 1)])),
+      sessionSecret: e.CONSOLE_SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+      sessionTtlMs: e.CONSOLE_SESSION_TTL_S * 1000,
+      listenTokenTtlS: e.CONSOLE_LISTEN_TOKEN_TTL_S,
+      browserLivekitUrl: e.CONSOLE_LIVEKIT_URL ?? e.LIVEKIT_URL,
+      /** The built console (static files), served at /console/. */
+      dir: e.CONSOLE_DIR ?? fileURLToPath(new URL('../../console/dist', import.meta.url)),
+      /** Session cookies carry `Secure` (HTTPS only) in production. */
+      secureCookie: production,
     },
   };
 });

@@ -5,6 +5,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import expressWs from 'express-ws';
 import { callsApi } from './api/calls-router.js';
 import { CallbackDelivery } from './callbacks/delivery.js';
+import { operatorApi } from './api/operator/router.js';
+import { consoleStatic } from './http/console-static.js';
+import { LiveCalls } from './calls/live-calls.js';
 import { CallLifecycle } from './calls/call-lifecycle.js';
 import { CallRegistry } from './calls/registry.js';
 import type { BridgeConfig } from './config.js';
@@ -35,6 +38,8 @@ export interface Bridge {
   recorder: CallRecorder;
   /** Result callbacks of ended calls. */
   callbacks: CallbackDelivery;
+  /** Active calls as the operator console sees them. */
+  live: LiveCalls;
   /** Starts listening; resolves with the bound port (config.port 0 picks a free one). */
   listen(): Promise<number>;
   /** Stops taking calls (busy TwiML), waits for active calls up to the drain timeout, then ends the rest. */
@@ -98,15 +103,31 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     },
   });
 
-  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log });
-  const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle };
+  const live = new LiveCalls();
+  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live });
+  const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle, live };
   const urlencoded = express.urlencoded({ extended: false, limit: '32kb' });
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
   // attached to the webhook routes only.
   const guard = [urlencoded, requireTwilioSignature(config, metrics, log)];
   app.use('/twilio', twilioWebhooks({ ...deps, guard, store }));
   app.use('/twilio/transfer', transferWebhooks({ ...deps, guard }));
-  app.use('/api', callsApi({ apiKeys: config.apiKeys, store, hub, outbound, log }));
+  const operatorAuth = config.console;
+  app.use(
+    '/api/operator',
+    operatorApi({
+      ...{ auth: operatorAuth, live, registry, lifecycle, recorder, store, log },
+      livekit: config.livekit,
+      browserLivekitUrl: config.console.browserLivekitUrl,
+      listenTokenTtlS: config.console.listenTokenTtlS,
+    }),
+  );
+  app.use(
+    '/api',
+    callsApi({ apiKeys: config.apiKeys, store, hub, outbound, log, console: operatorAuth, recorder }),
+  );
+  app.use('/console', consoleStatic(config.console.dir));
+  app.get('/', (_req, res) => res.redirect(302, '/console/'));
   app.use(opsRoutes({ registry, metrics }));
   // express-ws routes the socket inside ws's 'connection' event, in the same tick (no middleware on
   // this path waits), so the session listens before ws reads the first frame, even one that came
@@ -158,6 +179,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     store,
     recorder,
     callbacks,
+    live,
     async listen() {
       // Calls this instance was serving when it last stopped cannot be live any more.
       const interrupted = await (await store).interruptUnfinished(config.records.instanceId, Date.now());

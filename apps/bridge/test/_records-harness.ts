@@ -108,11 +108,17 @@ export function apiClient(base: string): ApiClient {
   };
 }
 
-/** Reads a Server-Sent Events stream into parsed events until it closes or `stop()` is called. */
-export async function readSse(url: string, key = API_KEY) {
+/**
+ * Reads a Server-Sent Events stream into parsed events until it closes or `stop()` is called.
+ * Authenticates with the API key, or with `{ cookie }` (an operator's console session).
+ */
+export async function readSse(url: string, key: string | { cookie: string } = API_KEY) {
   const controller = new AbortController();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
-  const events: { event: string; data: any }[] = [];
+  const headers: Record<string, string> =
+    typeof key === 'string' ? { authorization: `Bearer ${key}` } : { cookie: key.cookie };
+  const res = await fetch(url, { headers, signal: controller.signal });
+  /** Each event with the time it arrived (epoch ms). */
+  const events: { event: string; data: any; receivedAt: number }[] = [];
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   void (async () => {
@@ -127,7 +133,7 @@ export async function readSse(url: string, key = API_KEY) {
           buffer = buffer.slice(end + 2);
           const event = /^event: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
+          if (event && data) events.push({ event, data: JSON.parse(data), receivedAt: Date.now() });
         }
       }
     } catch {

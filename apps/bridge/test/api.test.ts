@@ -128,6 +128,12 @@ describe.each(['sqlite', 'postgres'] as const)('call records of inbound calls (%
         `/api/calls?since=${new Date(Date.now() + 60_000).toISOString()}`,
       );
       expect(future.body.calls).toEqual([]);
+      // Search in what was said: case-insensitive, LIKE's wildcards taken literally.
+      const said = await ob.api.request('GET', `/api/calls?text=${encodeURIComponent('HELLO +15551230002')}`);
+      expect(said.body.calls.map((c: { sid: string }) => c.sid)).toEqual([calls[1]!.callSid]);
+      expect((await ob.api.request('GET', '/api/calls?text=how%20can')).body.calls).toHaveLength(3);
+      expect((await ob.api.request('GET', '/api/calls?text=%25')).body.calls).toEqual([]);
+      expect((await ob.api.request('GET', '/api/calls?text=h_w')).body.calls).toEqual([]);
 
       const badQuery = await ob.api.request('GET', '/api/calls?status=sleeping&limit=1000');
       expect(badQuery.status).toBe(400);

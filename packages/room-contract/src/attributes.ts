@@ -77,6 +77,14 @@ export function isAgentSessionUp(state: string | undefined): boolean {
   return state !== undefined && SESSION_UP_STATES.has(state);
 }
 
+/**
+ * On an operator's console participant (set by the token the bridge issues): `listen` (hidden,
+ * subscribe-only) or `takeover`. While a `takeover` participant is in the room the caller hears it
+ * instead of the agent, and the agent stays silent; when it leaves, the agent has the call again.
+ */
+export const OPERATOR_ATTRIBUTE = 'callbridge.operator';
+export const OPERATOR_MODES = { listen: 'listen', takeover: 'takeover' } as const;
+
 /** The phone participant's attributes as the bridge sets them. */
 export const phoneAttributesSchema = z.object({
   [PHONE_ATTRIBUTES.phoneNumber]: z.string(),

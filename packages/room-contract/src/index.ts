@@ -28,6 +28,8 @@ export {
 export {
   AGENT_STATE_ATTRIBUTE,
   isAgentSessionUp,
+  OPERATOR_ATTRIBUTE,
+  OPERATOR_MODES,
   PHONE_ATTRIBUTES,
   PHONE_CALL_STATUS,
   phoneAttributes,

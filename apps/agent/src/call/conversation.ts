@@ -19,6 +19,7 @@ import { actionFor, voicemailInstructions, waitForVerdict } from './machine-verd
 import { PhoneLine } from './phone-line.js';
 import { PhonePlayoutOutput } from './phone-playout.js';
 import { createRealtimeModel } from './realtime-model.js';
+import { OperatorHold } from './operator-hold.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 import { watchTransfers } from './transfer-watch.js';
 
@@ -81,18 +82,24 @@ export async function startConversation<P>(
     tools: callTools(runtime, recorder, businessTools(config.businessTools)),
   });
 
+  // While an operator has taken the call over from the console, nothing may make the agent speak.
+  let hold: OperatorHold | undefined = undefined;
   const watchdog = new SilenceWatchdog({
     silenceMs: config.silenceRepromptMs,
     maxReprompts: config.silenceMaxReprompts,
     onReprompt: (attempt) => {
+      if (hold?.active) return;
       log.info({ attempt }, 'caller silent, reprompting');
       session.generateReply({ instructions: REPROMPT_INSTRUCTIONS });
     },
-    onGiveUp: () => ending.sayGoodbyeAndEnd(SILENCE_GOODBYE_INSTRUCTIONS, 'caller silent'),
+    onGiveUp: () => {
+      if (!hold?.active) ending.sayGoodbyeAndEnd(SILENCE_GOODBYE_INSTRUCTIONS, 'caller silent');
+    },
   });
   const dtmf = new DtmfCollector({
     interDigitTimeoutMs: DTMF_INTER_DIGIT_MS,
     onEntry: (keys) => {
+      if (hold?.active) return;
       log.info({ keys: keys.length }, 'keypad entry');
       // Keys are the caller talking: they interrupt the agent like speech would.
       void session.interrupt();
@@ -183,6 +190,7 @@ export async function startConversation<P>(
     dtmf.close();
     stopHangupWatch?.();
     stopTransferWatch?.();
+    hold?.close();
     ctx.room.off(RoomEvent.DtmfReceived, onDtmf);
     ctx.room.off(RoomEvent.ParticipantDisconnected, onLeft);
     await recorder.flushed();
@@ -197,6 +205,7 @@ export async function startConversation<P>(
     outputOptions: { transcriptionEnabled: true },
     record: false,
   });
+  hold = new OperatorHold(ctx.room, session, log);
   // An interrupted reply is cut where the caller stopped hearing it, not where LiveKit did.
   const roomAudio = session.output.audio;
   if (phone && roomAudio)

@@ -1,7 +1,13 @@
 import type { Request, Response } from 'express';
 import type { CallEvent, CallEventHub } from '../records/call-events.js';
 import type { CallStore } from '../records/call-store.js';
-import { callSummaryJson, statusEventJson, toolCallJson, transcriptLineJson } from './call-json.js';
+import {
+  callSummaryJson,
+  operatorActionJson,
+  statusEventJson,
+  toolCallJson,
+  transcriptLineJson,
+} from './call-json.js';
 
 /** Keeps proxies from closing an idle stream during a quiet call. */
 const HEARTBEAT_MS = 15_000;
@@ -25,6 +31,8 @@ function sendEvent(res: Response, e: CallEvent): void {
       return send(res, 'tool_call', toolCallJson(e.toolCall));
     case 'result':
       return send(res, 'result', { result: e.result, at: new Date(e.at).toISOString() });
+    case 'operator_action':
+      return send(res, 'operator_action', operatorActionJson(e.action));
     case 'ended':
       return send(res, 'ended', callSummaryJson(e.record));
   }
@@ -32,8 +40,8 @@ function sendEvent(res: Response, e: CallEvent): void {
 
 /**
  * `GET /api/calls/:sid/events`: Server-Sent Events. First a `snapshot` (the record so far, its
- * transcript, tool calls and status history), then live `status`, `transcript`, `tool_call`, `result` events,
- * and `ended` with the final record, after which the stream closes. Live events come from the
+ * transcript, tool calls, status history, operator actions), then live `status`, `transcript`,
+ * `tool_call`, `result`, `operator_action` events, and `ended` with the final record, after which the stream closes. Live events come from the
  * bridge instance serving the request (see the README for several instances).
  */
 export async function streamCallEvents(
@@ -52,10 +60,11 @@ export async function streamCallEvents(
     unsubscribe();
     return false;
   }
-  const [transcript, toolCalls, statuses] = await Promise.all([
+  const [transcript, toolCalls, statuses, actions] = await Promise.all([
     store.transcript(sid),
     store.toolCalls(sid),
     store.statusEvents(sid),
+    store.operatorActions(sid),
   ]);
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -69,6 +78,7 @@ export async function streamCallEvents(
     transcript: transcript.map(transcriptLineJson),
     tool_calls: toolCalls.map(toolCallJson),
     status_events: statuses.map(statusEventJson),
+    operator_actions: actions.map(operatorActionJson),
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
   heartbeat.unref();
@@ -88,6 +98,7 @@ export async function streamCallEvents(
     ...toolCalls.map((t) => `c|${t.startedAt}|${t.name}`),
     ...statuses.map((s) => `s|${s.at}|${s.status}`),
     ...(record.resultAt !== null ? [`r|${record.resultAt}`] : []),
+    ...actions.map((a) => `o|${a.at}|${a.action}`),
   ]);
   const key = (e: CallEvent) =>
     e.type === 'transcript'
@@ -98,7 +109,9 @@ export async function streamCallEvents(
           ? `s|${e.at}|${e.status}`
           : e.type === 'result'
             ? `r|${e.at}`
-            : 'ended';
+            : e.type === 'operator_action'
+              ? `o|${e.action.at}|${e.action.action}`
+              : 'ended';
   live = (e) => {
     sendEvent(res, e);
     if (e.type === 'ended') finish();

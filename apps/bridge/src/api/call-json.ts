@@ -1,4 +1,10 @@
-import type { CallRecord, StatusEvent, ToolCallEntry, TranscriptLine } from '../records/schema.js';
+import type {
+  CallRecord,
+  OperatorAction,
+  StatusEvent,
+  ToolCallEntry,
+  TranscriptLine,
+} from '../records/schema.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -63,4 +69,8 @@ export function toolCallJson(t: ToolCallEntry) {
 
 export function statusEventJson(e: StatusEvent) {
   return { status: e.status, detail: e.detail, at: iso(e.at) };
+}
+
+export function operatorActionJson(a: OperatorAction) {
+  return { operator: a.operator, action: a.action, detail: a.detail, result: a.result, at: iso(a.at) };
 }

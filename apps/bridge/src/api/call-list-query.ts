@@ -22,6 +22,8 @@ const ListQuery = z
       .optional(),
     since: date('since').optional(),
     until: date('until').optional(),
+    /** Search in what was said (case-insensitive). */
+    text: z.string().min(1).max(200).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().max(200).optional(),
   })

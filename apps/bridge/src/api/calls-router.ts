@@ -2,9 +2,17 @@ import express, { Router } from 'express';
 import type { Logger } from '../logger.js';
 import type { OutboundCalls } from '../outbound/outbound-calls.js';
 import type { CallEventHub } from '../records/call-events.js';
+import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
 import { requireApiKey } from './api-key-auth.js';
-import { callSummaryJson, statusEventJson, toolCallJson, transcriptLineJson } from './call-json.js';
+import type { OperatorAuth } from './operator/auth.js';
+import {
+  callSummaryJson,
+  operatorActionJson,
+  statusEventJson,
+  toolCallJson,
+  transcriptLineJson,
+} from './call-json.js';
 import { streamCallEvents } from './call-events-stream.js';
 import { encodeCursor, parseListQuery } from './call-list-query.js';
 import { sendError } from './errors.js';
@@ -18,9 +26,12 @@ export function callsApi(deps: {
   hub: CallEventHub;
   outbound: OutboundCalls;
   log: Logger;
+  /** Operators logged in to the console may use this API with their session cookie too. */
+  console?: OperatorAuth;
+  recorder?: CallRecorder;
 }): Router {
   const router = Router();
-  router.use(requireApiKey(deps.apiKeys));
+  router.use(requireApiKey(deps.apiKeys, deps.console));
   router.use(express.json({ limit: '64kb' }));
 
   router.get('/calls', async (req, res) => {
@@ -42,16 +53,18 @@ export function callsApi(deps: {
     const store = await deps.store;
     const record = await store.get(req.params.sid);
     if (!record) return sendError(res, 404, 'not_found', `no call record for ${req.params.sid}`);
-    const [transcript, toolCalls, statuses] = await Promise.all([
+    const [transcript, toolCalls, statuses, actions] = await Promise.all([
       store.transcript(record.callSid),
       store.toolCalls(record.callSid),
       store.statusEvents(record.callSid),
+      store.operatorActions(record.callSid),
     ]);
     res.json({
       ...callSummaryJson(record),
       transcript: transcript.map(transcriptLineJson),
       tool_calls: toolCalls.map(toolCallJson),
       status_events: statuses.map(statusEventJson),
+      operator_actions: actions.map(operatorActionJson),
     });
   });
 
@@ -65,6 +78,13 @@ export function callsApi(deps: {
   router.post('/calls', async (req, res) => {
     const result = await deps.outbound.place(req.body);
     if (!result.ok) return sendError(res, result.status, result.code, result.message);
+    const operator = res.locals.operator as string | undefined;
+    if (operator !== undefined) {
+      const { to, task } = result.record;
+      await deps.recorder?.operatorAction(result.record.callSid, {
+        ...{ operator, action: 'place_call', detail: { to, task }, result: 'ok', at: Date.now() },
+      });
+    }
     res.status(201).location(`/api/calls/${result.record.callSid}`).json(callSummaryJson(result.record));
   });
 

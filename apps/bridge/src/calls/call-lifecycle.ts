@@ -10,6 +10,7 @@ import type { CallRooms } from '../livekit/call-rooms.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { CallRecorder } from '../records/call-recorder.js';
+import type { LiveCalls } from './live-calls.js';
 import type { CallEntry, CallRegistry } from './registry.js';
 import type { CallOutcome } from './outcomes.js';
 
@@ -19,6 +20,8 @@ export interface CallLifecycleDeps {
   metrics: Pick<BridgeMetrics, 'activeCalls' | 'callsEnded' | 'callDuration'>;
   recorder: Pick<CallRecorder, 'ended'>;
   log: Logger;
+  /** The operator console's view of active calls. */
+  live?: Pick<LiveCalls, 'add' | 'remove'>;
 }
 
 /** What the media session knows about a call it carried, for the "call ended" line. */
@@ -42,6 +45,7 @@ export class CallLifecycle {
     const entry: CallEntry = { ...context, room, answeredAt: nowMs };
     this.#deps.registry.add(entry);
     this.#deps.metrics.activeCalls.set(this.#deps.registry.active);
+    this.#deps.live?.add({ ...context, room, answeredAt: nowMs });
     return entry;
   }
 
@@ -64,6 +68,7 @@ export class CallLifecycle {
     this.#released.add(call);
     const { registry, rooms, metrics, recorder, log } = this.#deps;
     if (registry.get(call.callSid) === call) registry.remove(call.callSid);
+    this.#deps.live?.remove(call.callSid, outcome);
     metrics.activeCalls.set(registry.active);
     metrics.callsEnded.inc({ outcome });
     metrics.callDuration.observe((details.durationMs ?? 0) / 1000);

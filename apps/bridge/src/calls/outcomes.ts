@@ -12,6 +12,8 @@ export const CALL_OUTCOMES = [
    */
   'room_deleted',
   'transferred',
+  /** An operator ended the call from the console (the operator action is in the record). */
+  'operator_ended',
   'busy_rejected',
   'failed',
   'stream_dropped',

@@ -21,6 +21,8 @@ export interface CallEntry extends CallContext {
   streamSid?: string;
   /** Ends the call from outside the socket (status callback, shutdown). */
   end?: (outcome: CallOutcome, reason?: string) => Promise<void>;
+  /** The operator console's transfer: the agent's warm transfer and allow-list (set while live). */
+  operatorTransfer?: (to: string) => Promise<void>;
   /** Fires if Twilio never opens the stream. */
   streamTimer?: NodeJS.Timeout;
   lastStatus?: string;

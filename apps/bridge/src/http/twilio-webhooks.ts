@@ -29,6 +29,7 @@ const HANGS_UP = new Set<CallOutcome>([
   'room_deleted',
   'transferred',
   'voicemail',
+  'operator_ended',
 ]);
 
 export function twilioWebhooks(deps: {

@@ -32,6 +32,11 @@ export interface PhoneLineEvents {
   onTranscript?: (line: TranscriptLine) => void;
   /** A tool call message of the agent (already validated against the room contract). */
   onToolCall?: (entry: ToolCallEntry) => void;
+  /**
+   * An operator took the call over from the console (the caller now hears only them), or, with
+   * null, handed it back by leaving.
+   */
+  onTakeover?: (operator: string | null) => void;
 }
 
 export interface PhoneLineOptions {

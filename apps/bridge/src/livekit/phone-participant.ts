@@ -25,6 +25,7 @@ import {
   type PhoneRpcCall,
 } from './phone-line.js';
 import { releaseRoom, removeRemoteParticipants } from './release-room.js';
+import { TakeoverGate } from './takeover-gate.js';
 import { CallerUplink } from './caller-uplink.js';
 import { readRoomText } from './room-text.js';
 
@@ -47,6 +48,8 @@ export class PhoneParticipant implements PhoneLine {
   private readonly rpcMethods = new Set<string>();
   /** Agents still in the room whose connection LiveKit reports lost. */
   private readonly unreachable = new Set<string>();
+  /** While an operator has taken the call over, only their audio reaches the caller. */
+  private readonly takeover: TakeoverGate;
 
   /** The join in flight (or done): leave() waits for it, so nothing it creates outlives the call. */
   private joining?: Promise<void>;
@@ -56,6 +59,7 @@ export class PhoneParticipant implements PhoneLine {
 
   constructor(private readonly opts: PhoneLineOptions) {
     this.uplink = new CallerUplink(opts);
+    this.takeover = new TakeoverGate((operator) => opts.events.onTakeover?.(operator));
   }
 
   /** Caller frames dropped so far: over the backlog bound, or held too long before anyone listened. */
@@ -116,6 +120,7 @@ export class PhoneParticipant implements PhoneLine {
       .on(RoomEvent.TrackSubscribed, (track, _pub, participant) => this.onTrack(track, participant))
       .on(RoomEvent.TrackUnsubscribed, (track) => this.stopReading(track.sid ?? ''))
       .on(RoomEvent.ParticipantAttributesChanged, (changed, participant) => {
+        this.takeover.note(participant.identity, participant.attributes);
         const state = changed[AGENT_STATE_ATTRIBUTE];
         if (state !== undefined && participant.identity !== room.localParticipant?.identity) {
           this.agentStates.set(participant.identity, state);
@@ -129,6 +134,7 @@ export class PhoneParticipant implements PhoneLine {
         this.maybeRelease();
       })
       .on(RoomEvent.ParticipantDisconnected, (p) => {
+        this.takeover.left(p.identity);
         // An unreachable agent was already reported gone; leaving now changes nothing for the call.
         if (isAgent(p) && !this.unreachable.delete(p.identity)) opts.events.onAgentLeft(p.identity);
       })
@@ -167,6 +173,7 @@ export class PhoneParticipant implements PhoneLine {
 
   /** A participant already in the room (or just arrived) may be mid-utterance: report its state. */
   private onParticipant(p: RemoteParticipant): void {
+    this.takeover.note(p.identity, p.attributes);
     if (isAgent(p)) this.opts.events.onAgentJoined(p.identity);
     const state = p.attributes[AGENT_STATE_ATTRIBUTE];
     if (state !== undefined) {
@@ -248,6 +255,7 @@ export class PhoneParticipant implements PhoneLine {
         for (;;) {
           const { value, done } = await reader.read();
           if (done || !value || this.closed) break;
+          if (!this.takeover.passes(participant.identity)) continue;
           this.opts.events.onAgentAudio(value.data, value.sampleRate, value.channels);
         }
       } catch {

@@ -2,6 +2,7 @@ import { CloseCode, verifyStreamToken, type StartMessage } from '@callbridge/twi
 import {
   PHONE_ATTRIBUTES,
   PHONE_CALL_STATUS,
+  RPC_ERROR_CODES,
   phoneAttributes,
   phoneIdentityFor,
   remotePartyOf,
@@ -10,15 +11,17 @@ import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import type { CallRooms } from '../livekit/call-rooms.js';
-import type { NewPhoneLine, PhoneLine } from '../livekit/phone-line.js';
+import { PhoneRpcRefusal, type NewPhoneLine, type PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { TwilioControl } from '../twilio/control.js';
 import { registerAgentRpc } from './agent-rpc.js';
 import { transferAttribute } from './transfer-attribute.js';
+import type { LiveCalls } from '../calls/live-calls.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
+import { CallControl } from './call-control.js';
 import { CallLatency } from './call-latency.js';
 import { HeardTranscript } from './heard-transcript.js';
 import { TwilioStream, type MediaSocket, type TwilioStreamEvents } from './twilio-stream.js';
@@ -39,6 +42,8 @@ export interface CallSessionDeps {
   lifecycle: CallLifecycle;
   /** Makes the call's phone line (the server passes the LiveKit participant; tests a fake). */
   newPhoneLine: NewPhoneLine;
+  /** The operator console's view of active calls (stream start, agent state, latencies). */
+  live?: Pick<LiveCalls, 'update' | 'addTurn'>;
 }
 
 /**
@@ -86,6 +91,7 @@ export class CallSession {
       onMark: (name) => this.audio?.relay.onMarkEchoed(name),
       onDtmf: (digit) => {
         this.log.info({ digit }, 'caller pressed a key');
+        if (this.call) void this.deps.recorder?.dtmf(this.call.callSid);
         this.latency?.callerKey();
         // A key pressed while we are still joining the room is sent once we are in.
         if (this.state === 'live') this.publishDtmf(digit);
@@ -136,17 +142,20 @@ export class CallSession {
     this.stream.accept(streamSid);
     this.startedAt = performance.now();
     void recorder?.streamStarted(callSid, streamSid);
+    this.deps.live?.update(callSid, { streamStartedAt: Date.now() });
 
     const latency = (this.latency = new CallLatency(this.startedAt, {
       onGreeting: (ms) => {
         this.log.info({ greetingMs: ms }, 'first agent audio');
         metrics.greetingSeconds.observe(ms / 1000);
         void recorder?.greeting(callSid, ms);
+        this.deps.live?.update(callSid, { greetingMs: ms });
       },
       onTurn: (ms) => {
         this.log.info({ turnMs: ms, turn: latency.turnsMs.length }, 'agent answered');
         metrics.turnSeconds.observe(ms / 1000);
         void recorder?.turn(callSid, ms);
+        this.deps.live?.addTurn(callSid, ms);
       },
     }));
     // Agent lines go into the record as the caller heard them (cut where a barge-in cleared them).
@@ -157,6 +166,16 @@ export class CallSession {
         () => this.audio?.relay.callerHearing ?? false,
       );
     const audio = (this.audio = this.newAudio(streamSid));
+    // Whoever has the caller's ear (agent or operator), on whichever stream carries the call now.
+    const control = new CallControl({
+      callSid,
+      relay: {
+        interrupt: () => this.audio?.relay.interrupt(),
+        onAgentState: (state) => this.audio?.relay.onAgentState(state),
+      },
+      live: this.deps.live,
+      log: this.log,
+    });
 
     // Named after the person on the line (the callee of an outbound call), as the agent expects.
     const identity = phoneIdentityFor(remotePartyOf(call), callSid);
@@ -176,7 +195,8 @@ export class CallSession {
           // Through this.audio: a failed transfer's new stream gets a new one (none while dialing).
           onAgentAudio: (pcm, rate, channels) =>
             this.guarded(() => this.audio?.relay.onAgentAudio(pcm, rate, channels)),
-          onAgentState: (state) => this.guarded(() => this.audio?.relay.onAgentState(state)),
+          onAgentState: (state) => this.guarded(() => control.agentStateChanged(state)),
+          onTakeover: (operator) => this.guarded(() => control.takeoverChanged(operator)),
           onAgentJoined: (agent) => {
             this.watch?.agentBack(agent);
             void recorder?.agentJoined(callSid, agent);
@@ -231,6 +251,16 @@ export class CallSession {
       reportResult: recorder ? (result) => recorder.result(callSid, result) : undefined,
       answeredBy: () => call.answeredBy,
     });
+    // The console's transfer: the same warm transfer and allow-list as the agent's `transfer` RPC.
+    call.operatorTransfer = async (to) => {
+      if (!config.transferAllowlist.includes(to))
+        throw new PhoneRpcRefusal(
+          RPC_ERROR_CODES.refused,
+          `transfer target ${to} is not in TRANSFER_ALLOWLIST`,
+        );
+      if (!this.transferOut(to, 'An operator is transferring this call to you.'))
+        throw new Error('the call cannot be transferred right now');
+    };
     this.state = 'live';
     // A machine detection verdict that came while we joined, and every later one, reach the room.
     const relayVerdict = (verdict: string) =>
@@ -349,7 +379,7 @@ export class CallSession {
     if (this.call) registry.recordEnding(this.call.callSid, { outcome });
     this.stream.close(closeCode, reason);
     if (!this.call) return; // never attached to a call: nothing else to free
-    if (outcome === 'agent_hung_up' || outcome === 'room_deleted') {
+    if (outcome === 'agent_hung_up' || outcome === 'room_deleted' || outcome === 'operator_ended') {
       await twilio.complete(this.call.callSid).catch((err: Error) => {
         this.log.warn({ err: err.message }, 'could not complete the call through the Twilio API');
       });

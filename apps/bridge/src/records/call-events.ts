@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CallRecord, ToolCallEntry, TranscriptLine } from './schema.js';
+import type { CallRecord, OperatorAction, ToolCallEntry, TranscriptLine } from './schema.js';
 
 /** What the SSE stream of a call carries, in the order it happened. */
 export type CallEvent =
@@ -14,6 +14,7 @@ export type CallEvent =
   | { type: 'transcript'; callSid: string; line: TranscriptLine }
   | { type: 'tool_call'; callSid: string; toolCall: ToolCallEntry }
   | { type: 'result'; callSid: string; result: Record<string, unknown>; at: number }
+  | { type: 'operator_action'; callSid: string; action: OperatorAction }
   | { type: 'ended'; callSid: string; record: CallRecord };
 
 /**

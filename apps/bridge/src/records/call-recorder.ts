@@ -5,7 +5,13 @@ import { noResultReason } from '../results/no-result-reason.js';
 import type { CallEventHub } from './call-events.js';
 import type { CallStore } from './call-store.js';
 import { resumeHistory } from './resume-history.js';
-import type { CallStatusValue, RecordOutcome, ToolCallEntry, TranscriptLine } from './schema.js';
+import type {
+  CallStatusValue,
+  OperatorAction,
+  RecordOutcome,
+  ToolCallEntry,
+  TranscriptLine,
+} from './schema.js';
 
 const FINAL_TWILIO_STATUSES: Record<string, RecordOutcome> = {
   busy: 'busy',
@@ -199,6 +205,20 @@ export class CallRecorder {
       await this.store.update(callSid, { answeredBy: verdict });
       const detail = detectionMs === null ? verdict : `${verdict} after ${detectionMs} ms`;
       await this.status(callSid, 'machine-detection', detail, at);
+    });
+  }
+
+  /** The caller pressed a key: a `dtmf` status event (the digit itself is not kept: PINs, card numbers). */
+  dtmf(callSid: string): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'dtmf', () => this.status(callSid, 'dtmf', 'the caller pressed a key', at));
+  }
+
+  /** An operator acted on the call from the console (written whether the action worked or not). */
+  operatorAction(callSid: string, action: OperatorAction): Promise<void> {
+    return this.write(callSid, 'operator_action', async () => {
+      await this.store.addOperatorAction(callSid, action);
+      this.hub.publish({ type: 'operator_action', callSid, action });
     });
   }
 

@@ -8,6 +8,7 @@ import {
   type CallPatch,
   type CallRecord,
   type NewCallRecord,
+  type OperatorAction,
   type StatusEvent,
   type ToolCallEntry,
   type TranscriptLine,
@@ -25,11 +26,13 @@ export interface CallStore {
   addTranscriptLine(callSid: string, line: TranscriptLine): Promise<void>;
   addToolCall(callSid: string, entry: ToolCallEntry): Promise<void>;
   addStatusEvent(callSid: string, event: StatusEvent): Promise<void>;
+  addOperatorAction(callSid: string, action: OperatorAction): Promise<void>;
   get(callSid: string): Promise<CallRecord | undefined>;
   list(filter: CallFilter): Promise<CallRecord[]>;
   transcript(callSid: string): Promise<TranscriptLine[]>;
   toolCalls(callSid: string): Promise<ToolCallEntry[]>;
   statusEvents(callSid: string): Promise<StatusEvent[]>;
+  operatorActions(callSid: string): Promise<OperatorAction[]>;
   /** Outbound calls created since `sinceMs`, to one number or (without `to`) in all. */
   countOutboundSince(sinceMs: number, to?: string): Promise<number>;
   /** This instance's ended calls whose callback is not yet delivered or given up (resumed at start). */
@@ -178,6 +181,27 @@ export class SqlCallStore implements CallStore {
     );
   }
 
+  async addOperatorAction(callSid: string, a: OperatorAction): Promise<void> {
+    await this.db.query(
+      'INSERT INTO operator_actions (call_sid, operator, action, detail, result, at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [callSid, a.operator, a.action, json(a.detail ?? undefined), a.result, a.at],
+    );
+  }
+
+  async operatorActions(callSid: string): Promise<OperatorAction[]> {
+    const rows = await this.db.query(
+      'SELECT operator, action, detail, result, at FROM operator_actions WHERE call_sid = $1 ORDER BY id',
+      [callSid],
+    );
+    return rows.map((r) => ({
+      operator: String(r.operator),
+      action: String(r.action),
+      detail: parseJson(r.detail),
+      result: String(r.result),
+      at: Number(r.at),
+    }));
+  }
+
   async get(callSid: string): Promise<CallRecord | undefined> {
     const rows = await this.db.query('SELECT * FROM calls WHERE call_sid = $1', [callSid]);
     return rows[0] ? toRecord(rows[0]) : undefined;
@@ -199,6 +223,14 @@ export class SqlCallStore implements CallStore {
     }
     if (filter.since !== undefined) add((p) => `created_at >= ${p}`, filter.since);
     if (filter.until !== undefined) add((p) => `created_at < ${p}`, filter.until);
+    if (filter.text) {
+      const pattern = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      add(
+        (p) =>
+          `EXISTS (SELECT 1 FROM transcript_lines t WHERE t.call_sid = calls.call_sid AND LOWER(t.text) LIKE ${p} ESCAPE '\\')`,
+        pattern,
+      );
+    }
     if (filter.before) {
       params.push(filter.before.createdAt, filter.before.callSid);
       const [a, b] = [params.length - 1, params.length];

@@ -89,6 +89,19 @@ export interface StatusEvent {
   detail: string | null;
 }
 
+/** Something an operator did to a call from the console: who, what, when, and how it went. */
+export interface OperatorAction {
+  /** The operator's login name (CONSOLE_USERS). */
+  operator: string;
+  /** `end`, `transfer`, `listen`, `takeover`, `place_call`. */
+  action: string;
+  /** What the action was given (e.g. `{"to": "+1…"}`), or null. */
+  detail: unknown;
+  /** `ok`, or the refusal's error code. */
+  result: string;
+  at: number;
+}
+
 export type NewCallRecord = Pick<
   CallRecord,
   'callSid' | 'direction' | 'from' | 'to' | 'instanceId' | 'status'
@@ -134,6 +147,8 @@ export interface CallFilter {
   number?: string;
   since?: number;
   until?: number;
+  /** Words said in the call: a case-insensitive substring of a transcript line. */
+  text?: string;
   limit: number;
   /** Keyset cursor: calls strictly older than this (createdAt, callSid). */
   before?: { createdAt: number; callSid: string };
@@ -290,6 +305,22 @@ export const MIGRATIONS: readonly { version: number; sql: string[] }[] = [
       `CREATE INDEX calls_callback_idx ON calls (callback_state, instance_id)`,
       // What to do when a machine answers (JSON {action, message?}).
       'ALTER TABLE calls ADD COLUMN voicemail TEXT',
+    ],
+  },
+  {
+    // Operator console actions (apps/bridge/src/api/operator).
+    version: 6,
+    sql: [
+      `CREATE TABLE operator_actions (
+        id {{ID}},
+        call_sid TEXT NOT NULL REFERENCES calls (call_sid) ON DELETE CASCADE,
+        operator TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT,
+        result TEXT NOT NULL,
+        at BIGINT NOT NULL
+      )`,
+      `CREATE INDEX operator_actions_call_idx ON operator_actions (call_sid, id)`,
     ],
   },
 ];

@@ -17,6 +17,8 @@ export const NO_RESULT_REASONS = [
   'agent_gave_up',
   /** The call could not be carried: Twilio failed it, the stream never opened, the bridge stopped. */
   'failed',
+  /** An operator ended the call from the console. */
+  'operator_ended',
 ] as const;
 export type NoResultReason = (typeof NO_RESULT_REASONS)[number];
 
@@ -33,6 +35,7 @@ const BY_OUTCOME: Record<RecordOutcome, NoResultReason> = {
   transferred: 'agent_gave_up',
   agent_lost: 'agent_gave_up',
   voicemail: 'voicemail',
+  operator_ended: 'operator_ended',
   busy_rejected: 'failed',
   failed: 'failed',
   no_stream: 'failed',
