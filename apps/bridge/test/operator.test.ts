@@ -332,7 +332,7 @@ describe('operator transfer and listen-in token', () => {
     try {
       const call = await tb.placeCall();
       const standIn = await joinStandIn(lk, call.callSid);
-      await waitFor('call live', () => tb.bridge.registry.get(call.callSid)?.transfer);
+      await waitFor('call live', () => tb.bridge.registry.get(call.callSid)?.operatorTransfer);
       const refused = await op.request('POST', `/api/operator/calls/${call.callSid}/transfer`, {
         to: '+15550000000',
       });
@@ -348,7 +348,7 @@ describe('operator transfer and listen-in token', () => {
       });
       expect(ok.status).toBe(200);
       await call.ended;
-      expect(call.dialed).toEqual([TRANSFER_TO]); // Twilio ran the <Dial> the bridge answered
+      expect(call.dialed).toEqual([TRANSFER_TO]); // Twilio ran the warm transfer's <Dial>
       const record = await api.waitForCall(
         call.callSid,
         (c) => c.outcome !== null && c.operator_actions.length === 2,
