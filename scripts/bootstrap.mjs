@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Entry point of every root script: makes a fresh clone ready with what that script needs, then
 // runs the named workspace script through pnpm.
-// Usage: node scripts/bootstrap.mjs [--livekit] [--lk] [--sound] [--postgres] [run <script> [args...]]
+// Usage: node scripts/bootstrap.mjs [--livekit] [--lk] [--sound] [--postgres] [--redis] [run <script> [args...]]
 //   always      pinned pnpm (.tools/pnpm) and the workspace dependencies
 //   --livekit   the pinned livekit-server (built with Go into .tools/bin unless LIVEKIT_SERVER_BIN is set)
 //   --lk        the pinned lk CLI and the PortAudio headers it links (unless LK_BIN is set)
 //   --sound     espeak-ng (test speech) and sox (conversions, the reference μ-law codec)
 //   --postgres  the PostgreSQL server binaries (call-record tests)
+//   --redis     redis-server (the LiveKit multi-node test starts its own on a free port)
 // Every step is idempotent and cheap when already done, so a second run starts its script at once;
 // without `run` (npm run setup) the dependencies are always reinstalled.
 // Zero dependencies on purpose: it runs before anything is installed.
@@ -75,6 +76,17 @@ function ensureSoundTools() {
   process.exit(1);
 }
 
+function ensureRedis() {
+  // Two livekit-server nodes share a real Redis in the multi-node test (testkit starts its own).
+  if (has('redis-server') || process.env.REDIS_SERVER_BIN) return;
+  if (sh('bash', [join(root, 'scripts', 'lib', 'apt-install.sh'), 'redis-server']) === 0) return;
+  say(
+    'redis-server missing; install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) ' +
+      'or set REDIS_SERVER_BIN',
+  );
+  process.exit(1);
+}
+
 function setupLiveKit(flag) {
   const status = sh('bash', [join(root, 'scripts', 'setup-livekit.sh'), flag]);
   if (status !== 0) process.exit(status);
@@ -137,6 +149,7 @@ if (flags.has('--sound')) ensureSoundTools();
 if (flags.has('--livekit') && !process.env.LIVEKIT_SERVER_BIN) setupLiveKit('--server');
 if (flags.has('--lk') && !process.env.LK_BIN) setupLiveKit('--lk');
 if (flags.has('--postgres')) ensurePostgres();
+if (flags.has('--redis')) ensureRedis();
 await dependencies;
 
 let status = 0;
