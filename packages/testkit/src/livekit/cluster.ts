@@ -38,10 +38,16 @@ export interface StartLiveKitClusterOptions {
 }
 
 /** Waits until livekit-server has registered itself in Redis and returns its node id. */
-async function registeredNodeId(redis: RedisServer, known: Set<string>, node: LiveKitServer): Promise<string> {
+async function registeredNodeId(
+  redis: RedisServer,
+  known: Set<string>,
+  node: LiveKitServer,
+): Promise<string> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const ids = Object.keys(hashReply(await redis.command('HGETALL', 'nodes'))).filter((id) => !known.has(id));
+    const ids = Object.keys(hashReply(await redis.command('HGETALL', 'nodes'))).filter(
+      (id) => !known.has(id),
+    );
     if (ids.length === 1) return ids[0]!;
     if (ids.length > 1) throw new Error(`more than one new LiveKit node in Redis: ${ids.join(', ')}`);
     if (Date.now() > deadline) throw new Error(`livekit-server did not register in Redis:\n${node.logs()}`);
@@ -51,7 +57,10 @@ async function registeredNodeId(redis: RedisServer, known: Set<string>, node: Li
 
 export async function startLiveKitCluster(opts: StartLiveKitClusterOptions = {}): Promise<LiveKitCluster> {
   const redis = await startRedis();
-  const keys = { apiKey: `API${randomBytes(6).toString('hex')}`, apiSecret: randomBytes(32).toString('base64url') };
+  const keys = {
+    apiKey: `API${randomBytes(6).toString('hex')}`,
+    apiSecret: randomBytes(32).toString('base64url'),
+  };
   const nodes: LiveKitNode[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));

@@ -51,14 +51,22 @@ async function startOnce(readyTimeoutMs: number): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'callbridge-redis-'));
   // Everything on the command line: no config file, no snapshots, no append-only file.
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', 'no',
-    '--daemonize', 'no',
-    '--protected-mode', 'yes',
-    '--loglevel', 'notice',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
+    '--loglevel',
+    'notice',
   ];
   let output = '';
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
