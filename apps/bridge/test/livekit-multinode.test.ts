@@ -247,8 +247,10 @@ describe('LiveKit multi-node (two livekit-server nodes on one redis-server)', ()
     }
     for (const p of placed) if (!calls.some((c) => c.room === p.room)) await p.call.hangup();
 
+    // Speech both ways on the two calls that cross nodes (the third is a one-node call, as in
+    // bridge.integration.test.ts; its tones are checked before the kill).
     const matches = [];
-    for (const c of calls) {
+    for (const c of calls.filter((x) => x.agentNode === 1)) {
       const up = await callerToAgent(c, 'I would like to book an appointment for Tuesday.');
       const down = await agentToCaller(c, 'Thanks for calling. Your appointment is confirmed.');
       matches.push({ host: c.node + 1, agent_via: c.agentNode + 1, up, down });
@@ -270,7 +272,7 @@ describe('LiveKit multi-node (two livekit-server nodes on one redis-server)', ()
       expect(m.median).toBeGreaterThan(0.75);
       expect(m.inOrder).toBe(true);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('kill -9 of node 2: the call with nothing on it goes on; calls whose agent used it end with the apology', async () => {
     expect(calls).toHaveLength(3);
@@ -347,5 +349,5 @@ describe('LiveKit multi-node (two livekit-server nodes on one redis-server)', ()
     expect(results[2]!.agent_sdk).toEqual([]);
     await local.standIn.agent.disconnect();
     await local.call.hangup();
-  }, 120_000);
+  }, 180_000);
 });
