@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Entry point of every root script: makes a fresh clone ready with what that script needs, then
 // runs the named workspace script through pnpm.
-// Usage: node scripts/bootstrap.mjs [--livekit] [--lk] [--sound] [--postgres] [run <script> [args...]]
+// Usage: node scripts/bootstrap.mjs [--livekit] [--lk] [--sound] [--postgres] [--redis] [run <script> [args...]]
 //   always      pinned pnpm (.tools/pnpm) and the workspace dependencies
 //   --livekit   the pinned livekit-server (built with Go into .tools/bin unless LIVEKIT_SERVER_BIN is set)
 //   --lk        the pinned lk CLI and the PortAudio headers it links (unless LK_BIN is set)
 //   --sound     espeak-ng (test speech) and sox (conversions, the reference μ-law codec)
 //   --postgres  the PostgreSQL server binaries (call-record tests)
 //   --browser   Debian's chromium, driven by playwright-core in the console's browser test
+//   --redis     redis-server (the LiveKit multi-node test starts its own on a free port)
 // Every step is idempotent and cheap when already done, so a second run starts its script at once;
 // without `run` (npm run setup) the dependencies are always reinstalled.
 // Zero dependencies on purpose: it runs before anything is installed.
@@ -72,6 +73,17 @@ function ensureSoundTools() {
   say(
     `${missing.join(' and ')} missing; install them ` +
       '(Debian/Ubuntu: apt-get install espeak-ng sox; macOS: brew install espeak-ng sox)',
+  );
+  process.exit(1);
+}
+
+function ensureRedis() {
+  // Two livekit-server nodes share a real Redis in the multi-node test (testkit starts its own).
+  if (has('redis-server') || process.env.REDIS_SERVER_BIN) return;
+  if (sh('bash', [join(root, 'scripts', 'lib', 'apt-install.sh'), 'redis-server']) === 0) return;
+  say(
+    'redis-server missing; install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) ' +
+      'or set REDIS_SERVER_BIN',
   );
   process.exit(1);
 }
@@ -147,6 +159,7 @@ if (flags.has('--livekit') && !process.env.LIVEKIT_SERVER_BIN) setupLiveKit('--s
 if (flags.has('--lk') && !process.env.LK_BIN) setupLiveKit('--lk');
 if (flags.has('--postgres')) ensurePostgres();
 if (flags.has('--browser') && !process.env.CHROMIUM_BIN) ensureBrowser();
+if (flags.has('--redis')) ensureRedis();
 await dependencies;
 
 let status = 0;

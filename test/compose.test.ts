@@ -78,8 +78,14 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('runs livekit, redis, bridge and agent', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['agent', 'bridge', 'livekit', 'redis']);
+  it('runs livekit, redis, bridge and agent, and a second LiveKit node with the multinode profile', () => {
+    const always = Object.keys(compose.services).filter((name) => !compose.services[name]!.profiles);
+    expect(always.sort()).toEqual(['agent', 'bridge', 'livekit', 'redis']);
+    const second = compose.services['livekit-2']!;
+    expect(second.profiles).toEqual(['multinode']);
+    expect(second.image).toBe(compose.services.livekit!.image);
+    expect(env('livekit-2').REDIS_HOST).toBe(env('livekit').REDIS_HOST);
+    expect(env('livekit-2').LIVEKIT_KEYS).toBe(env('livekit').LIVEKIT_KEYS);
   });
 
   it('runs the pinned official LiveKit image with livekit.yaml mounted and its three ports', () => {

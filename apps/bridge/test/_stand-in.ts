@@ -18,14 +18,25 @@ export interface StandIn {
   setState(state: 'speaking' | 'listening'): Promise<void>;
 }
 
-/** Joins the call's room (`call-<CallSid>`) once the bridge has created it. */
-export async function joinStandIn(lk: LiveKitServer, callSid: string): Promise<StandIn> {
+/**
+ * Joins the call's room (`call-<CallSid>`) once the bridge has created it. `kind: 'agent'` joins as
+ * an agent worker does, so the bridge watches it like one (agent left, unreachable, redispatch).
+ */
+export async function joinStandIn(
+  lk: LiveKitServer,
+  callSid: string,
+  opts: { kind?: 'agent' } = {},
+): Promise<StandIn> {
   const room = `call-${callSid}`;
   const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
   await waitFor('call room', async () => (await rooms.listRooms([room])).length > 0);
-  const agent = await connectParticipant(lk, room, `agent-standin-${callSid.slice(-6)}`, {
-    'lk.agent.state': 'listening',
-  });
+  const agent = await connectParticipant(
+    lk,
+    room,
+    `agent-standin-${callSid.slice(-6)}`,
+    { 'lk.agent.state': 'listening' },
+    opts.kind,
+  );
   const source = await agent.publishMicrophone({ queueMs: 100 });
   return {
     agent,

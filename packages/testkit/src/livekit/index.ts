@@ -17,3 +17,9 @@ export { measureLoopbackLatency, type LoopbackLatency } from './latency.js';
 export { observeTranscripts, type TranscriptLine, type TranscriptObserver } from './transcripts.js';
 export { startEcho, type EchoParticipant } from './echo.js';
 export { EchoPool, type CollectedEcho } from './echo-pool.js';
+export {
+  startLiveKitCluster,
+  type LiveKitCluster,
+  type LiveKitNode,
+  type StartLiveKitClusterOptions,
+} from './cluster.js';

@@ -32,8 +32,11 @@ export async function participantToken(
   roomName: string,
   identity: string,
   attributes?: Record<string, string>,
+  /** `agent` joins as LiveKit Agents' workers do (ParticipantKind AGENT); default a standard participant. */
+  kind?: 'agent',
 ): Promise<string> {
   const at = new AccessToken(server.apiKey, server.apiSecret, { identity, ttl: '10m', attributes });
+  if (kind) at.kind = kind;
   at.addGrant({
     room: roomName,
     roomJoin: true,
@@ -51,9 +54,10 @@ export async function connectParticipant(
   roomName: string,
   identity: string,
   attributes?: Record<string, string>,
+  kind?: 'agent',
 ): Promise<ConnectedParticipant> {
   const room = new Room();
-  await room.connect(server.url, await participantToken(server, roomName, identity, attributes), {
+  await room.connect(server.url, await participantToken(server, roomName, identity, attributes, kind), {
     autoSubscribe: true,
     dynacast: false,
   });
