@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeTcpPort, freeUdpPort } from './ports.js';
+import { stopChild } from '../process/stop-child.js';
 
 export interface LiveKitServer {
   /** WebSocket URL for SDK clients, e.g. ws://127.0.0.1:41234. */
@@ -122,12 +123,7 @@ async function startOnce(opts: StartLiveKitOptions): Promise<LiveKitServer> {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child, exited);
     running.delete(child);
     rmSync(dir, { recursive: true, force: true });
   };

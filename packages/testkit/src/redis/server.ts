@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeTcpPort } from '../livekit/ports.js';
 import { redisCommand, type RedisReply } from './resp.js';
+import { stopChild } from '../process/stop-child.js';
 
 export interface RedisServer {
   /** host:port, as livekit-server's `redis: address:` wants it. */
@@ -84,12 +85,7 @@ async function startOnce(readyTimeoutMs: number): Promise<RedisServer> {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child, exited);
     running.delete(child);
     rmSync(dir, { recursive: true, force: true });
   };
