@@ -430,11 +430,30 @@ describe('agent worker with a phone participant', () => {
     const { phone } = c;
     await phone.nextUtterance(0);
     // The console's take-over participant (the bridge's token gives it this attribute).
+    const greeting = await waitFor('the greeting response', () =>
+      c.responses().find((r) => r.trigger === 'greeting'),
+    );
+    const session = sim.sessions.find((s) => s.id === greeting.sessionId)!;
+    const agentLog = (msg: string) => (e: Record<string, unknown>) => e.msg === msg && e.room === c.room;
     const operator = await connectParticipant(livekit, c.room, 'operator-alice-0a1b2c', {
       'callbridge.operator': 'takeover',
     });
+    await worker.waitForLog(
+      'the agent to see the take-over',
+      agentLog('operator took the call over: agent silent'),
+    );
     await phone.say(speech(TO_OPERATOR)); // said to the operator
     await operator.disconnect(); // hand back
+    await worker.waitForLog(
+      'the agent to take the call back',
+      agentLog('operator handed the call back: agent listening'),
+    );
+    // The caller's line reaches the model again (the phone sends silence between words): only then
+    // is the next sentence said to the agent, as a caller would after the operator says goodbye.
+    const inputBefore = session.inputAudio().length;
+    await waitFor('caller audio reaching the model again', () =>
+      session.inputAudio().length > inputBefore + 4_800 ? true : undefined,
+    );
     await phone.say(speech(TO_AGENT));
     const reply = await c.response(REPLY);
     // The one user turn is what was said after the hand-back; what was said to the operator never
@@ -448,6 +467,10 @@ describe('agent worker with a phone participant', () => {
       `take-over: model input match, to operator ${heard(TO_OPERATOR).toFixed(2)}, to agent ${heard(TO_AGENT).toFixed(2)}`,
     );
     expect(heard(TO_AGENT)).toBeGreaterThan(0.6);
-    expect(heard(TO_OPERATOR)).toBeLessThan(0.5);
-  });
+    // Speech that reached the model scores > 0.9 (the sentence after the hand-back); other speech
+    // against the same reference scores up to ~0.45 (measured: 0.26-0.42 here), so < 0.6 is "absent".
+    expect(heard(TO_OPERATOR)).toBeLessThan(0.6);
+    // Two spoken sentences in real time, an operator joining and leaving, and the reply: more
+    // real-time work than the file's other tests.
+  }, 120_000);
 });
