@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeTcpPort, freeUdpPort } from './ports.js';
-import { stopChild } from '../process/stop-child.js';
+import { spawnServer } from '../process/server-process.js';
 
 export interface LiveKitServer {
   /** WebSocket URL for SDK clients, e.g. ws://127.0.0.1:41234. */
@@ -38,13 +37,6 @@ export interface StartLiveKitOptions {
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const running = new Set<ChildProcess>();
-
-// A test runner that exits (or a test that times out and tears the worker down) must not leave a
-// server behind holding ports: kill whatever is still running when this process goes away.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 export function resolveLiveKitBinary(explicit?: string): string {
   const candidates = [
@@ -105,32 +97,13 @@ async function startOnce(opts: StartLiveKitOptions): Promise<LiveKitServer> {
     ].join('\n'),
   );
 
-  let output = '';
-  const child = spawn(binary, ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  const append = (chunk: Buffer) => {
-    output += chunk.toString();
-    // Keep memory bounded on long benchmarks; the start of the log is what explains failures.
-    if (output.length > 2_000_000) output = output.slice(0, 200_000) + '\n…\n' + output.slice(-1_000_000);
-  };
-  child.stdout.on('data', append);
-  child.stderr.on('data', append);
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child, exited);
-    running.delete(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const server = spawnServer(binary, ['--config', configPath], dir);
+  const { child, stop } = server;
 
   const httpUrl = `http://127.0.0.1:${ports.http}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
   for (;;) {
+    const spawnError = server.spawnError();
     if (spawnError) {
       await stop();
       throw new Error(
@@ -139,7 +112,9 @@ async function startOnce(opts: StartLiveKitOptions): Promise<LiveKitServer> {
     }
     if (child.exitCode !== null) {
       await stop();
-      throw new Error(`livekit-server exited with code ${child.exitCode} before answering:\n${output}`);
+      throw new Error(
+        `livekit-server exited with code ${child.exitCode} before answering:\n${server.output()}`,
+      );
     }
     try {
       const res = await fetch(httpUrl, { signal: AbortSignal.timeout(500) });
@@ -149,7 +124,7 @@ async function startOnce(opts: StartLiveKitOptions): Promise<LiveKitServer> {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`livekit-server did not answer on ${httpUrl} in time:\n${output}`);
+      throw new Error(`livekit-server did not answer on ${httpUrl} in time:\n${server.output()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -162,7 +137,7 @@ async function startOnce(opts: StartLiveKitOptions): Promise<LiveKitServer> {
     port: ports.http,
     ports,
     pid: child.pid ?? -1,
-    logs: () => output,
+    logs: server.output,
     stop,
   };
 }

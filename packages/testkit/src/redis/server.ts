@@ -3,13 +3,12 @@
  * with `scripts/bootstrap.mjs --redis`): a free loopback port, no persistence (no RDB, no AOF), its
  * working directory in the temp dir, stopped with the test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeTcpPort } from '../livekit/ports.js';
 import { redisCommand, type RedisReply } from './resp.js';
-import { stopChild } from '../process/stop-child.js';
+import { spawnServer } from '../process/server-process.js';
 
 export interface RedisServer {
   /** host:port, as livekit-server's `redis: address:` wants it. */
@@ -22,11 +21,6 @@ export interface RedisServer {
   /** Stops the server (SIGTERM, then SIGKILL) and removes its directory. Safe to call twice. */
   stop(): Promise<void>;
 }
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 /** REDIS_SERVER_BIN, else redis-server on PATH (Debian puts it in /usr/bin). */
 export function resolveRedisBinary(): string {
@@ -69,29 +63,12 @@ async function startOnce(readyTimeoutMs: number): Promise<RedisServer> {
     '--loglevel',
     'notice',
   ];
-  let output = '';
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  const append = (chunk: Buffer) => {
-    if (output.length < 200_000) output += chunk.toString();
-  };
-  child.stdout.on('data', append);
-  child.stderr.on('data', append);
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child, exited);
-    running.delete(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const server = spawnServer(binary, args, dir);
+  const { child, stop } = server;
 
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
+    const spawnError = server.spawnError();
     if (spawnError) {
       await stop();
       throw new Error(
@@ -101,7 +78,9 @@ async function startOnce(readyTimeoutMs: number): Promise<RedisServer> {
     }
     if (child.exitCode !== null) {
       await stop();
-      throw new Error(`redis-server exited with code ${child.exitCode} before answering:\n${output}`);
+      throw new Error(
+        `redis-server exited with code ${child.exitCode} before answering:\n${server.output()}`,
+      );
     }
     try {
       if ((await redisCommand(port, ['PING'])) === 'PONG') break;
@@ -110,7 +89,7 @@ async function startOnce(readyTimeoutMs: number): Promise<RedisServer> {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`redis-server did not answer on 127.0.0.1:${port} in time:\n${output}`);
+      throw new Error(`redis-server did not answer on 127.0.0.1:${port} in time:\n${server.output()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -120,7 +99,7 @@ async function startOnce(readyTimeoutMs: number): Promise<RedisServer> {
     port,
     pid: child.pid ?? -1,
     command: (...cmd) => redisCommand(port, cmd),
-    logs: () => output,
+    logs: server.output,
     stop,
   };
 }
