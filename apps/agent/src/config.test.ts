@@ -1,20 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { messageThrownBy } from '@callbridge/testkit';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_INSTRUCTIONS, loadConfig } from './config.js';
 
 const required = { LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'secret', OPENAI_API_KEY: 'sk-x' };
 
-function errorOf(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (env: Record<string, string>): string => messageThrownBy(() => loadConfig(env), ConfigError);
 
 describe('loadConfig', () => {
   it('applies safe local defaults', () => {

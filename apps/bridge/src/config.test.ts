@@ -1,18 +1,11 @@
 import { hostname } from 'node:os';
+import { messageThrownBy } from '@callbridge/testkit';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
 const DEV_SECRET = 'secret-for-local-development-only-change-me';
 
-function errorOf(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (env: Record<string, string>): string => messageThrownBy(() => loadConfig(env), ConfigError);
 
 describe('loadConfig (bridge)', () => {
   it('applies safe local defaults to every setting', () => {

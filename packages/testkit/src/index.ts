@@ -1,1 +1,1 @@
-export {};
+export { messageThrownBy } from './thrown.js';
