@@ -20,8 +20,8 @@ const SUMMARY = 'Ana Ruiz is calling about a refund for order 1234; she already 
 const env = bridgeOnLiveKit({ TRANSFER_ALLOWLIST: HUMAN, TRANSFER_RING_TIMEOUT_S: '2' });
 
 /** A call whose transfers reach a callee who behaves like `callee`, with the stand-in agent in its room. */
-async function callWithAgent(callee: DialCallee) {
-  const call = await env.tb.placeCall({ dialCallees: () => callee });
+async function callWithAgent(callee: DialCallee, tb = env.tb) {
+  const call = await tb.placeCall({ dialCallees: () => callee });
   const standIn = await joinStandIn(env.lk, call.callSid);
   const phone = await waitFor('phone participant', () =>
     [...standIn.agent.room.remoteParticipants.values()].find((p) => p.identity.startsWith('phone-')),
@@ -69,6 +69,8 @@ async function statusesOf(callSid: string): Promise<string[]> {
 
 describe('warm transfer', () => {
   it('whispers the agent summary to the human, who accepts: the call is theirs and its record ends transferred', async () => {
+    const accepted = () => metricValue(env.tb.bridge, 'callbridge_transfers_total', { result: 'accepted' });
+    const acceptedBefore = await accepted();
     const { call, standIn, phone, transfers } = await callWithAgent({
       kind: 'human',
       ringMs: 300,
@@ -110,7 +112,7 @@ describe('warm transfer', () => {
       async () => (await env.rooms.listRooms([`call-${call.callSid}`])).length === 0,
     );
     expect(env.tb.bridge.registry.get(call.callSid)).toBeUndefined();
-    expect(await metricValue(env.tb.bridge, 'callbridge_transfers_total', { result: 'accepted' })).toBe(1);
+    expect((await accepted()) - acceptedBefore).toBe(1);
     await standIn.agent.disconnect();
   });
 
@@ -136,28 +138,36 @@ describe('warm transfer', () => {
   });
 
   it('ends the call when the caller hangs up while the human is still ringing', async () => {
-    const { call, standIn, phone, transfers } = await callWithAgent({ kind: 'human', ringMs: 60_000 });
+    // Its own bridge with a long ring, so the caller hangs up well before the Dial's timeout.
+    const tb = await startTestBridge(env.lk, { TRANSFER_ALLOWLIST: HUMAN, TRANSFER_RING_TIMEOUT_S: '120' });
+    const { call, standIn, phone, transfers } = await callWithAgent({ kind: 'human', ringMs: 600_000 }, tb);
     try {
       await requestTransfer(standIn.agent, phone, { to: HUMAN, summary: SUMMARY });
       await waitFor('the human ringing', () => call.dialed.length > 0);
+      // The state reaches the agent through livekit-server; the simulator's dial is in-process.
+      await waitFor('the agent told the human is ringing', () => transfers.length > 0);
       expect(transfers.map((t) => t.state)).toEqual(['dialing']);
       await call.hangup();
-      const store = await env.tb.bridge.store;
+      const store = await tb.bridge.store;
       await waitFor('record ended', async () => (await store.get(call.callSid))?.outcome != null);
       expect((await store.get(call.callSid))?.outcome).toBe('caller_hung_up');
       await waitFor(
         'room deleted',
         async () => (await env.rooms.listRooms([`call-${call.callSid}`])).length === 0,
       );
-      expect(env.tb.bridge.registry.get(call.callSid)).toBeUndefined();
+      expect(tb.bridge.registry.get(call.callSid)).toBeUndefined();
     } finally {
       await standIn.agent.disconnect();
+      await call.hangup();
+      await tb.close();
     }
   });
 
   it('brings the caller back to the same room on a new stream when nobody answers; the agent is told why and heard again', async () => {
     const { call, standIn, phone, transfers } = await callWithAgent({ kind: 'no-answer' });
     const firstStream = call.streamSids[0];
+    const noAnswers = () => metricValue(env.tb.bridge, 'callbridge_transfers_total', { result: 'no-answer' });
+    const noAnswersBefore = await noAnswers();
     try {
       await requestTransfer(standIn.agent, phone, { to: HUMAN, summary: SUMMARY });
       const failed = await waitFor('the agent told the transfer failed', () =>
@@ -197,7 +207,7 @@ describe('warm transfer', () => {
         expect.arrayContaining(['transfer-dialing', 'transfer-failed']),
       );
       expect((await statusesOf(call.callSid)).filter((s) => s === 'stream-started')).toHaveLength(2);
-      expect(await metricValue(env.tb.bridge, 'callbridge_transfers_total', { result: 'no-answer' })).toBe(1);
+      expect((await noAnswers()) - noAnswersBefore).toBe(1);
     } finally {
       await standIn.agent.disconnect();
       await call.hangup();
