@@ -24,6 +24,8 @@ describe('loadConfig', () => {
       silenceDurationMs: 500,
     });
     expect(c.maxCallsPerWorker).toBe(8);
+    expect(c.processInitTimeoutMs).toBe(30_000);
+    expect(loadConfig({ ...required, AGENT_PROCESS_INIT_TIMEOUT_S: '45' }).processInitTimeoutMs).toBe(45_000);
     expect(c.transferAllowlist).toEqual([]);
     expect(c.businessTools).toEqual([]);
     expect(c.aecWarmupMs).toBeUndefined();

@@ -66,6 +66,7 @@ export const envSchema = z
     AEC_WARMUP_MS: z.coerce.number().int().min(0).optional(),
     MAX_CALLS_PER_WORKER: z.coerce.number().int().min(1).default(8),
     AGENT_IDLE_PROCESSES: z.coerce.number().int().min(1).default(1),
+    AGENT_PROCESS_INIT_TIMEOUT_S: z.coerce.number().min(1).default(30),
     DRAIN_TIMEOUT_S: seconds(1800),
     TRANSFER_ALLOWLIST: z.string().default(''),
     AGENT_TOOLS: z.string().default(''),
@@ -175,6 +176,8 @@ const configSchema = envSchema.transform((e, ctx) => {
     aecWarmupMs: e.AEC_WARMUP_MS,
     maxCallsPerWorker: e.MAX_CALLS_PER_WORKER,
     idleProcesses: e.AGENT_IDLE_PROCESSES,
+    /** How long a call process may take to load before LiveKit Agents kills it and starts another. */
+    processInitTimeoutMs: e.AGENT_PROCESS_INIT_TIMEOUT_S * 1000,
     drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
     transferAllowlist: splitList(e.TRANSFER_ALLOWLIST),
     /** Business tools offered on every call (AGENT_TOOLS); none by default. */

@@ -87,6 +87,9 @@ export async function startWorker(config: AgentConfig, logger: Logger): Promise<
       loadFunc: async (): Promise<number> => capacity.load(),
       loadThreshold: 1,
       numIdleProcesses: config.idleProcesses,
+      // LiveKit Agents' default is 10 s: on a CPU-starved host a process that needs 12 s to load is
+      // killed and replaced by one that needs as long, and no call process is ever ready.
+      initializeProcessTimeout: config.processInitTimeoutMs,
       drainTimeout: config.drainTimeoutMs,
       // The framework's own status server is internal; ours (HEALTH_PORT) is the public one.
       host: '127.0.0.1',
