@@ -94,7 +94,7 @@ describe('an outbound call end to end', () => {
     const lines = record.transcript.map((l: { speaker: string; text: string }) => `${l.speaker}: ${l.text}`);
     // (The simulator may still answer the end_call tool output while the line closes; that line,
     // if the room delivered it, is recorded after these.)
-    expect(lines.slice(0, 3)).toEqual([
+    expect(lines.slice(0, 3), JSON.stringify(lines)).toEqual([
       `agent: ${OPENING}`,
       'caller: Yes, I will be there.',
       `agent: ${GOODBYE}`,
@@ -116,7 +116,7 @@ describe('an outbound call end to end', () => {
     // The SSE stream carried the conversation live and ended with the record.
     await sse.closed;
     const live = sse.events.filter((e) => e.event === 'transcript').map((e) => e.data.text);
-    expect(live.slice(0, 3)).toEqual([OPENING, 'Yes, I will be there.', GOODBYE]);
+    expect(live.slice(0, 3), JSON.stringify(live)).toEqual([OPENING, 'Yes, I will be there.', GOODBYE]);
     expect(sse.events.some((e) => e.event === 'tool_call' && e.data.name === 'end_call')).toBe(true);
     expect(sse.events.at(-1)).toMatchObject({ event: 'ended', data: { outcome: 'agent_hung_up' } });
   }, 150_000);
