@@ -1,5 +1,5 @@
 // Overload degrades instead of collapsing: a real stall of the bridge's event loop (its process
-// busy in 150 ms slices) makes /health say `saturated` and the next caller hear the busy message,
+// busy in 120 ms slices) makes /health say `saturated` and the next caller hear the busy message,
 // while the call already up keeps its audio both ways; once the stall ends, calls are taken again.
 import { recordRemoteAudio } from '@callbridge/testkit/livekit';
 import { describe, expect, it } from 'vitest';
@@ -9,11 +9,11 @@ import { joinStandIn } from './_stand-in.js';
 
 const API_KEY = 'admission-test-api-key-0123456789';
 /** The stall's slices: p99 loop delay about this, far over the mark below (normal delay: a few ms). */
-const STALL_SLICE_MS = 150;
+const STALL_SLICE_MS = 120;
 
 const ctx = bridgeOnLiveKit({
   ADMISSION_ADAPTIVE: 'true',
-  ADMISSION_MAX_LOOP_LAG_MS: '100',
+  ADMISSION_MAX_LOOP_LAG_MS: '80',
   // This process also runs the simulated phone, the stand-in agent and livekit-server's clients:
   // its CPU is not the bridge's alone (the CPU signal is unit-tested in src/calls/admission.test.ts).
   ADMISSION_MAX_CPU_PCT: '0',
@@ -34,11 +34,12 @@ const health = async () => {
 /** Blocks this process's event loop in slices of `sliceMs`, with a short break between; returns stop(). */
 function stallEventLoop(sliceMs: number, breakMs: number): () => void {
   let on = true;
-  let spins = 0;
   const slice = () => {
     if (!on) return;
     const end = performance.now() + sliceMs;
-    while (performance.now() < end) spins++;
+    while (performance.now() < end) {
+      // busy: nothing else in this process runs until the slice is over
+    }
     setTimeout(slice, breakMs);
   };
   setTimeout(slice, 0);
@@ -86,7 +87,7 @@ describe('adaptive admission', () => {
       );
       took = { saturated_after_ms: Math.round(performance.now() - stalledAt) };
       expect(saturated.saturated).toContain('loop_lag');
-      expect(saturated.signals?.loop_lag_ms).toBeGreaterThan(100);
+      expect(saturated.signals?.loop_lag_ms).toBeGreaterThan(80);
       expect(await metricValue(tb.bridge, 'callbridge_admission_saturated', { reason: 'loop_lag' })).toBe(1);
       // Liveness stays 200: restarting a saturated bridge would drop its calls.
       expect((await fetch(`${tb.publicUrl}/healthz`)).status).toBe(200);
