@@ -211,12 +211,16 @@ async function runStep(n: number) {
   const cpuStart = processUsage(bridgeApp.pid);
   const othersStart = otherCpuMs();
   const t0 = performance.now();
+  // A call without a stream (refused, or its webhook failed) throws at once: counted below.
   await Promise.all(
-    calls.map((c, i) =>
-      busy.has(c)
-        ? undefined
-        : c.sendAudio(markerPattern(args.seconds, 100 + ((i * 37) % 800))).catch(() => undefined),
-    ),
+    calls.map(async (c, i) => {
+      if (busy.has(c)) return;
+      try {
+        await c.sendAudio(markerPattern(args.seconds, 100 + ((i * 37) % 800)));
+      } catch {
+        // the call lost its stream: counted below
+      }
+    }),
   );
   await new Promise((r) => setTimeout(r, 600));
   const wallMs = performance.now() - t0;
