@@ -98,6 +98,10 @@ describe('adaptive admission', () => {
       expect(refused.twiml?.summary.said.join(' ')).toMatch(/busy/i);
       expect(refused.twiml?.summary.hangup).toBe(true);
       expect(tb.bridge.registry.get(refused.callSid)).toBeUndefined();
+      await waitFor(
+        'the refusal recorded',
+        async () => (await (await tb.bridge.store).get(refused.callSid))?.outcome === 'busy_rejected',
+      );
       expect(
         await metricValue(tb.bridge, 'callbridge_admission_refusals_total', {
           reason: 'loop_lag',
