@@ -126,6 +126,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'callbridge-stack-')), 'calls.sqlite'),
         LOG_LEVEL: 'info',
         NODE_ENV: 'development',
+        // Stacks run side by side on shared test machines: a bridge refusing calls because the
+        // machine is busy would fail tests about something else. Admission has its own test
+        // (apps/bridge/test/admission.test.ts); a stack that wants it passes ADMISSION_ADAPTIVE.
+        ADMISSION_ADAPTIVE: 'false',
         ...opts.bridgeEnv,
       },
     });

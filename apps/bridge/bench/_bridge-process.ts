@@ -35,6 +35,8 @@ export async function startBridgeProcess(opts: {
       LOG_LEVEL: 'warn',
       // As in the bridge's Dockerfile.
       MALLOC_ARENA_MAX: '2',
+      // Benchmarks measure the bridge, not its admission (bench:calls --overload turns it on).
+      ADMISSION_ADAPTIVE: 'false',
       ...opts.env,
     },
   });

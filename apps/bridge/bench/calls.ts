@@ -1,4 +1,5 @@
 // npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin]
+// npm run bench:calls -- --overload [--max 25 --steps 25,50 --ramp-per-second 4]
 // N concurrent simulated Twilio calls through the real bridge (its own process) and a real
 // livekit-server, each with an rtc-node echo participant in the room sending the caller's audio
 // straight back (echoes run in a pool of processes, so the load generator is not the bottleneck).
@@ -6,6 +7,11 @@
 // CPU and RSS come from /proc. The steps ramp until one misses the bar (a dropped call, or a p99
 // media gap at the caller over 40 ms), then bisect to the knee within --resolution calls; --fixed
 // runs exactly the given steps. Last line: one JSON object.
+// The knee is measured with adaptive admission off. --overload runs the given steps with it on (the
+// bridge's defaults) and MAX_CONCURRENT_CALLS at --max, offering calls past the limit (e.g. twice it),
+// at --ramp-per-second (default 4: admission reacts within ADMISSION_SUSTAIN_S); each step says
+// how many calls were admitted, how many refused with the busy message and why, and the audio bar
+// (dropped, gaps over 40 ms) of the admitted ones.
 // Pinned (the default on a machine with 2+ cores and taskset): the bridge runs alone on core 0 and
 // everything else (livekit-server, the simulated phones in this process, the echo processes) on the
 // other cores, so the knee is what one bridge core carries. The load generator's event-loop lag is
@@ -21,6 +27,7 @@ import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { z } from 'zod';
 import { startBridgeProcess } from './_bridge-process.js';
+import { admissionRefusals, refusalsSince, refusedBusy } from './_overload.js';
 
 const Args = z.object({
   steps: z
@@ -33,21 +40,25 @@ const Args = z.object({
   resolution: z.coerce.number().int().positive(),
   fixed: z.boolean(),
   noPin: z.boolean(),
+  overload: z.boolean(),
+  max: z.coerce.number().int().positive(),
 });
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '10,50,100,200' },
     seconds: { type: 'string', default: '20' },
-    'ramp-per-second': { type: 'string', default: '25' },
+    'ramp-per-second': { type: 'string' },
     'echoes-per-process': { type: 'string', default: '10' },
     resolution: { type: 'string', default: '5' },
     fixed: { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
+    overload: { type: 'boolean', default: false },
+    max: { type: 'string', default: '25' },
   },
 });
 const parsedArgs = Args.safeParse({
   ...values,
-  rampPerSecond: values['ramp-per-second'],
+  rampPerSecond: values['ramp-per-second'] ?? (values.overload ? '4' : '25'),
   echoesPerProcess: values['echoes-per-process'],
   noPin: values['no-pin'],
 });
@@ -119,7 +130,9 @@ log(`baseline one-way p50 ${baseline.p50_ms} ms`);
 const bridgeProcess = await startBridgeProcess({
   lk,
   authToken: AUTH_TOKEN,
-  env: { MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10) },
+  env: args.overload
+    ? { MAX_CONCURRENT_CALLS: String(args.max), ADMISSION_ADAPTIVE: 'true' }
+    : { MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10), ADMISSION_ADAPTIVE: 'false' },
   nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
   cpus: pinned ? String(BRIDGE_CORE) : undefined,
 });
@@ -161,6 +174,8 @@ async function runStep(n: number) {
   const closedEarly = new Set<SimulatedCall>();
   const echoJoins: Promise<boolean>[] = [];
   const rssBefore = processUsage(bridgeApp.pid).rssMb;
+  const refusalsBefore = await admissionRefusals(publicUrl);
+  const busy = new Set<SimulatedCall>();
   for (let i = 0; i < n; i++) {
     const call = await sim.placeInboundCall({
       voiceUrl: `${publicUrl}/twilio/voice`,
@@ -171,6 +186,12 @@ async function runStep(n: number) {
     });
     calls.push(call);
     void call.closed.then(() => closedEarly.add(call));
+    if (refusedBusy(call)) {
+      busy.add(call);
+      echoJoins.push(Promise.resolve(false));
+      await new Promise((r) => setTimeout(r, 1000 / args.rampPerSecond));
+      continue;
+    }
     echoJoins.push(
       echoPool.join(`call-${call.callSid}`).then(
         () => true,
@@ -180,6 +201,8 @@ async function runStep(n: number) {
     await new Promise((r) => setTimeout(r, 1000 / args.rampPerSecond));
   }
   const echoJoined = await Promise.all(echoJoins);
+  const refused = refusalsSince(refusalsBefore, await admissionRefusals(publicUrl));
+  const healthAfterRamp = await health();
   // Let every call settle, then measure a window in which all of them talk.
   await new Promise((r) => setTimeout(r, 1500));
   await echoPool.collect(); // starts the echo processes' lag window here
@@ -188,10 +211,16 @@ async function runStep(n: number) {
   const cpuStart = processUsage(bridgeApp.pid);
   const othersStart = otherCpuMs();
   const t0 = performance.now();
+  // A call without a stream (refused, or its webhook failed) throws at once: counted below.
   await Promise.all(
-    calls.map((c, i) =>
-      c.sendAudio(markerPattern(args.seconds, 100 + ((i * 37) % 800))).catch(() => undefined),
-    ),
+    calls.map(async (c, i) => {
+      if (busy.has(c)) return;
+      try {
+        await c.sendAudio(markerPattern(args.seconds, 100 + ((i * 37) % 800)));
+      } catch {
+        // the call lost its stream: counted below
+      }
+    }),
   );
   await new Promise((r) => setTimeout(r, 600));
   const wallMs = performance.now() - t0;
@@ -223,6 +252,7 @@ async function runStep(n: number) {
   let underruns = 0;
   const dropReasons: Record<string, number> = {};
   for (const [i, call] of calls.entries()) {
+    if (busy.has(call)) continue;
     const echo = echoJoined[i] ? heardByRoom.get(`call-${call.callSid}`) : undefined;
     const why =
       call.streamSid === null || call.streamRefused !== null
@@ -264,6 +294,10 @@ async function runStep(n: number) {
   }
   const step = {
     calls: n,
+    admitted: n - busy.size,
+    refused_busy: busy.size,
+    refused_by: refused,
+    health_after_ramp: (healthAfterRamp as { status?: string }).status ?? null,
     connected,
     dropped,
     drop_reasons: dropReasons,
@@ -317,7 +351,7 @@ async function runStep(n: number) {
 
 type Step = Awaited<ReturnType<typeof runStep>>;
 const steps: Step[] = [];
-if (args.fixed) {
+if (args.fixed || args.overload) {
   for (const n of args.steps) steps.push(await runStep(n));
 } else {
   // Ramp until a step misses the bar, then bisect between the last step that met it and the first
@@ -360,6 +394,7 @@ console.log(
   JSON.stringify({
     baseline_p50_ms: baseline.p50_ms,
     pinned,
+    mode: args.overload ? { overload: true, max_concurrent_calls: args.max } : undefined,
     knee_calls: knee,
     knee_limited_by: kneeLimitedBy,
     steps,

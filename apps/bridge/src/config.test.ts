@@ -38,6 +38,11 @@ describe('loadConfig (bridge)', () => {
       streamStartTimeoutMs: 30_000,
       answerWaitForAgentMs: 2_000,
       maxConcurrentCalls: 25,
+      admission: {
+        adaptive: true,
+        limits: { loop_lag: 50, cpu: 85, uplink_drops: 1, uplink_backlog: 120 },
+        sustainMs: 2000,
+      },
       drainTimeoutMs: 600_000,
       transferAllowlist: [],
       transfer: { ringTimeoutS: 20, confirm: true },
@@ -88,9 +93,13 @@ describe('loadConfig (bridge)', () => {
       API_KEY: `${'k'.repeat(24)},${'m'.repeat(24)}`,
       OUTBOUND_ALLOWLIST: '+1555*',
       OUTBOUND_FROM: '+15550000000',
+      ADMISSION_ADAPTIVE: 'false',
+      ADMISSION_MAX_CPU_PCT: '0',
+      ADMISSION_SUSTAIN_S: '1.5',
     });
     expect(c).toMatchObject({
       production: true,
+      admission: { adaptive: false, limits: { cpu: 0, loop_lag: 50 }, sustainMs: 1500 },
       port: 9000,
       publicUrl: 'https://bridge.example.com',
       streamUrl: 'wss://bridge.example.com/twilio/media',

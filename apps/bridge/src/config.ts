@@ -50,6 +50,14 @@ export const EnvSchema = z.object({
   // Past its CPU knee a bridge loses every call's audio at once (README, Performance), so the
   // default sits near what bench:calls measured on 2 cores; size it from bench:calls on your box.
   MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(25),
+  // Adaptive admission (src/calls/admission.ts): under MAX_CONCURRENT_CALLS, new calls are also
+  // refused while a measured health signal stays over its mark. 0 turns one signal off.
+  ADMISSION_ADAPTIVE: z.stringbool().default(true),
+  ADMISSION_MAX_LOOP_LAG_MS: z.coerce.number().min(0).default(50),
+  ADMISSION_MAX_CPU_PCT: z.coerce.number().min(0).default(85),
+  ADMISSION_MAX_UPLINK_DROP_PCT: z.coerce.number().min(0).max(100).default(1),
+  ADMISSION_MAX_UPLINK_BACKLOG_MS: z.coerce.number().min(0).default(120),
+  ADMISSION_SUSTAIN_S: z.coerce.number().min(0.5).max(60).default(2),
   DRAIN_TIMEOUT_S: z.coerce.number().min(0).default(600),
   TRANSFER_ALLOWLIST: commaList().pipe(z.array(e164)),
   /** How long a transfer rings the human before the caller comes back to the agent (`<Dial timeout>`). */
@@ -233,6 +241,16 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     streamStartTimeoutMs: e.STREAM_START_TIMEOUT_S * 1000,
     answerWaitForAgentMs: e.ANSWER_WAIT_FOR_AGENT_S * 1000,
     maxConcurrentCalls: e.MAX_CONCURRENT_CALLS,
+    admission: {
+      adaptive: e.ADMISSION_ADAPTIVE,
+      limits: {
+        loop_lag: e.ADMISSION_MAX_LOOP_LAG_MS,
+        cpu: e.ADMISSION_MAX_CPU_PCT,
+        uplink_drops: e.ADMISSION_MAX_UPLINK_DROP_PCT,
+        uplink_backlog: e.ADMISSION_MAX_UPLINK_BACKLOG_MS,
+      },
+      sustainMs: e.ADMISSION_SUSTAIN_S * 1000,
+    },
     drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
     transferAllowlist: e.TRANSFER_ALLOWLIST,
     transfer: { ringTimeoutS: e.TRANSFER_RING_TIMEOUT_S, confirm: e.TRANSFER_CONFIRM },

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { UplinkPressure } from './media/uplink-pressure.js';
 
 /** Every Prometheus series the bridge exports, on its own registry (tests run several bridges). */
 export function createMetrics() {
@@ -86,6 +87,20 @@ export function createMetrics() {
       help: 'clear messages sent on barge-in',
       registers: [registry],
     }),
+    admissionSaturated: new Gauge({
+      name: 'callbridge_admission_saturated',
+      help: 'Adaptive admission: 1 while this health signal holds new calls off (loop_lag, cpu, uplink_drops, uplink_backlog)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    admissionRefusals: new Counter({
+      name: 'callbridge_admission_refusals_total',
+      help: 'New calls refused by admission, by reason (capacity, draining, or the saturated signal) and where (webhook: the caller heard BUSY_MESSAGE; api: POST /api/calls answered 503)',
+      labelNames: ['reason', 'kind'] as const,
+      registers: [registry],
+    }),
+    /** Not a series: the uplinks' frames, drops and backlog per admission window (uplink-pressure.ts). */
+    uplinkPressure: new UplinkPressure(),
     transfers: new Counter({
       name: 'callbridge_transfers_total',
       help: 'Warm transfers by result: accepted, or why the caller came back (no-answer, busy, failed, canceled, declined)',

@@ -8,6 +8,7 @@ import { CallbackDelivery } from './callbacks/delivery.js';
 import { operatorApi } from './api/operator/router.js';
 import { consoleStatic } from './http/console-static.js';
 import { LiveCalls } from './calls/live-calls.js';
+import { Admission } from './calls/admission-probes.js';
 import { CallLifecycle } from './calls/call-lifecycle.js';
 import { CallRegistry } from './calls/registry.js';
 import type { BridgeConfig } from './config.js';
@@ -31,6 +32,8 @@ import { createTwilioControl, type TwilioControl } from './twilio/control.js';
 export interface Bridge {
   server: Server;
   registry: CallRegistry;
+  /** Whether new calls are taken: the hard cap and, when adaptive, measured health. */
+  admission: Admission;
   metrics: BridgeMetrics;
   log: Logger;
   /** Call records; resolves once the database is open and migrated. */
@@ -59,6 +62,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   const log = overrides.log ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const registry = new CallRegistry(config.maxConcurrentCalls);
+  const admission = new Admission({ settings: config.admission, registry, metrics, log });
   const rooms = overrides.rooms ?? createCallRooms(config.livekit);
   const twilio = overrides.twilio ?? createTwilioControl(config.twilio);
   const store = overrides.store ?? openCallStore(config.records);
@@ -110,7 +114,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
   // attached to the webhook routes only.
   const guard = [urlencoded, requireTwilioSignature(config, metrics, log)];
-  app.use('/twilio', twilioWebhooks({ ...deps, guard, store }));
+  app.use('/twilio', twilioWebhooks({ ...deps, guard, store, admission }));
   app.use('/twilio/transfer', transferWebhooks({ ...deps, guard }));
   const operatorAuth = config.console;
   app.use(
@@ -124,11 +128,14 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   );
   app.use(
     '/api',
-    callsApi({ apiKeys: config.apiKeys, store, hub, outbound, log, console: operatorAuth, recorder }),
+    callsApi({
+      ...{ apiKeys: config.apiKeys, store, hub, outbound, log, console: operatorAuth, recorder },
+      admission,
+    }),
   );
   app.use('/console', consoleStatic(config.console.dir));
   app.get('/', (_req, res) => res.redirect(302, '/console/'));
-  app.use(opsRoutes({ registry, metrics }));
+  app.use(opsRoutes({ registry, metrics, admission }));
   // express-ws routes the socket inside ws's 'connection' event, in the same tick (no middleware on
   // this path waits), so the session listens before ws reads the first frame, even one that came
   // with the upgrade. Keep it that way: middleware that defers here would lose `connected`/`start`
@@ -174,6 +181,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   return {
     server,
     registry,
+    admission,
     metrics,
     log,
     store,
@@ -187,6 +195,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         log.warn({ calls: interrupted }, 'call records left unfinished by the last run marked interrupted');
       // Their callbacks, and any the last run had not finished delivering, go out now.
       await callbacks.resume(config.records.instanceId);
+      admission.start();
       return new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
@@ -201,6 +210,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     },
     async close() {
       registry.draining = true;
+      admission.stop();
       await endAll('bridge closing');
       for (const client of ws.getWss().clients) client.close(CloseCode.normal, 'bridge closing');
       await new Promise<void>((resolve) => {

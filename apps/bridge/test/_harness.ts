@@ -47,6 +47,9 @@ export async function startTestBridge(
     SQLITE_PATH: ':memory:',
     // Stand-in agents join once the call streams: answer at once unless a test is about the wait.
     ANSWER_WAIT_FOR_AGENT_S: '0',
+    // This process also runs the simulators, stand-in agents and often several bridges, on a shared
+    // machine: its loop lag and CPU are not one bridge's health. Tests about admission turn it on.
+    ADMISSION_ADAPTIVE: 'false',
     ...env,
   });
   const logs = captureLog('bridge');

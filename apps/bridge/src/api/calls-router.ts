@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { RETRY_AFTER_S, type Admission } from '../calls/admission-probes.js';
 import type { Logger } from '../logger.js';
 import type { OutboundCalls } from '../outbound/outbound-calls.js';
 import type { CallEventHub } from '../records/call-events.js';
@@ -29,6 +30,8 @@ export function callsApi(deps: {
   /** Operators logged in to the console may use this API with their session cookie too. */
   console?: OperatorAuth;
   recorder?: CallRecorder;
+  /** Refuses new outbound calls (503, Retry-After) while the bridge is full or saturated. */
+  admission?: Admission;
 }): Router {
   const router = Router();
   router.use(requireApiKey(deps.apiKeys, deps.console));
@@ -76,6 +79,18 @@ export function callsApi(deps: {
   });
 
   router.post('/calls', async (req, res) => {
+    const refusal = deps.admission?.refusal();
+    if (refusal) {
+      deps.admission!.refused(refusal, 'api');
+      deps.log.warn({ reason: refusal.reason }, 'outbound call refused: the bridge is busy');
+      res.set('Retry-After', String(RETRY_AFTER_S));
+      return sendError(
+        res,
+        503,
+        'busy',
+        `this bridge is not taking new calls now (${refusal.reason}); retry in ${RETRY_AFTER_S} s, or on another bridge`,
+      );
+    }
     const result = await deps.outbound.place(req.body);
     if (!result.ok) return sendError(res, result.status, result.code, result.message);
     const operator = res.locals.operator as string | undefined;

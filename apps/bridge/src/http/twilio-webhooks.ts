@@ -7,6 +7,7 @@ import {
 } from '@callbridge/twilio-media';
 import type { DispatchMetadata } from '@callbridge/room-contract';
 import { Router, type RequestHandler } from 'express';
+import type { Admission } from '../calls/admission-probes.js';
 import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallOutcome } from '../calls/outcomes.js';
 import type { CallRegistry } from '../calls/registry.js';
@@ -43,6 +44,7 @@ export function twilioWebhooks(deps: {
   recorder: CallRecorder;
   store: Promise<CallStore>;
   lifecycle: CallLifecycle;
+  admission: Admission;
 }): Router {
   const { config, rooms, registry, metrics, log, guard, recorder, lifecycle } = deps;
   const router = Router();
@@ -68,16 +70,26 @@ export function twilioWebhooks(deps: {
       return;
     }
     const existing = registry.get(form.CallSid);
-    if (!existing && !registry.hasCapacity()) {
-      metrics.rejected.inc({ reason: registry.draining ? 'draining' : 'capacity' });
+    // Over the hard cap, or (inbound calls) while measured health holds new calls off. A call the
+    // API placed is answered while saturated: its callee already picked up.
+    const refusal = existing ? undefined : deps.admission.refusal({ adaptive: form.Direction === 'inbound' });
+    if (refusal) {
+      const saturated = refusal.signals.length > 0;
+      metrics.rejected.inc({ reason: saturated ? 'saturated' : refusal.reason });
+      deps.admission.refused(refusal, 'webhook');
       metrics.callsEnded.inc({ outcome: 'busy_rejected' });
       callLog.warn(
-        { active: registry.active, max: registry.maxConcurrentCalls },
-        'call refused: at capacity',
+        { active: registry.active, max: registry.maxConcurrentCalls, reason: refusal.reason },
+        saturated ? 'call refused: saturated' : 'call refused: at capacity',
       );
       const direction = form.Direction === 'inbound' ? 'inbound' : 'outbound';
       const call = { callSid: form.CallSid, direction, from: form.From, to: form.To } as const;
-      void recorder.refused(call, 'busy_rejected', registry.draining ? 'draining' : 'at capacity');
+      const detail = saturated
+        ? `saturated (${refusal.signals.join(', ')})`
+        : refusal.reason === 'draining'
+          ? 'draining'
+          : 'at capacity';
+      void recorder.refused(call, 'busy_rejected', detail);
       res.send(sayAndHangupTwiml(config.busyMessage));
       return;
     }

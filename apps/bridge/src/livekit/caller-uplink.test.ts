@@ -77,6 +77,20 @@ describe('CallerUplink', () => {
     expect(loudCount(t.captured)).toBe(1);
   });
 
+  it('reports the backlog the latest frame met once streaming (for admission), not while holding', () => {
+    const t = setup();
+    t.source.queuedDuration = 150;
+    t.uplink.push(frame(true));
+    expect(t.uplink.backlogMs).toBe(0); // held: no agent listens yet
+    t.uplink.release();
+    t.source.queuedDuration = 150;
+    t.uplink.push(frame(true));
+    expect(t.uplink.backlogMs).toBeGreaterThanOrEqual(150);
+    t.source.queuedDuration = 10;
+    t.uplink.push(frame(true));
+    expect(t.uplink.backlogMs).toBeLessThan(150);
+  });
+
   it('captures nothing after close', async () => {
     const t = setup();
     t.uplink.release();

@@ -43,6 +43,11 @@ export class CallerUplink {
   private closed = false;
   droppedFrames = 0;
   trimmedSilentFrames = 0;
+  /**
+   * The backlog (ms) the latest frame met once released, less the catch-up allowance: what LiveKit
+   * has not taken yet because it could not keep up (admission reads it).
+   */
+  backlogMs = 0;
   /** How much held caller audio (ms) was released to the agent once it listened. */
   heldReleasedMs = 0;
 
@@ -100,6 +105,7 @@ export class CallerUplink {
     const backlogMs =
       this.source.queuedDuration + this.pending.length * ((pcm.length / this.opts.sampleRate) * 1000);
     if (this.catchUpMs > 0 && backlogMs <= this.opts.maxBacklogMs) this.catchUpMs = 0;
+    this.backlogMs = Math.max(0, backlogMs - this.catchUpMs);
     if (backlogMs > this.opts.maxBacklogMs + this.catchUpMs) {
       this.droppedFrames++;
       return;

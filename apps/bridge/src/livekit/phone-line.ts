@@ -90,6 +90,8 @@ export interface PhoneLine {
   pushCallerAudio(pcm: Int16Array): void;
   /** Caller frames dropped so far because LiveKit's backlog was full. */
   readonly droppedFrames: number;
+  /** The caller audio (ms) waiting for LiveKit when the latest frame was pushed (0 while held). */
+  readonly backlogMs?: number;
   /** Agents in the room whose connection is not lost. */
   agentCount(): number;
   /** Agents still in the room whose connection LiveKit reports lost. */

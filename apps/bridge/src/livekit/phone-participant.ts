@@ -67,6 +67,11 @@ export class PhoneParticipant implements PhoneLine {
     return this.uplink.droppedFrames;
   }
 
+  /** The caller audio (ms) waiting for LiveKit when the latest frame was pushed. */
+  get backlogMs(): number {
+    return this.uplink.backlogMs;
+  }
+
   /** Silent caller frames left out to bring the backlog down. */
   get trimmedSilentFrames(): number {
     return this.uplink.trimmedSilentFrames;

@@ -67,14 +67,14 @@ export class CallAudio {
   carryCallerFrame(
     payload: string,
     chunk: number,
-    phone: Pick<PhoneLine, 'pushCallerAudio' | 'droppedFrames'>,
+    phone: Pick<PhoneLine, 'pushCallerAudio' | 'droppedFrames' | 'backlogMs'>,
   ): void {
     const arrivedAt = this.meter.arrived(chunk);
     const pcm = this.uplink.processBase64(payload);
     this.latency?.callerFrame(isLoud(pcm));
     const dropped = phone.droppedFrames;
     phone.pushCallerAudio(pcm);
-    this.meter.delivered(arrivedAt, phone.droppedFrames - dropped);
+    this.meter.delivered(arrivedAt, phone.droppedFrames - dropped, phone.backlogMs);
   }
 
   close(): void {

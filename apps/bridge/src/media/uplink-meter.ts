@@ -15,7 +15,7 @@ export class UplinkMeter {
   constructor(
     private readonly metrics: Pick<
       BridgeMetrics,
-      'framesIn' | 'lateFrames' | 'uplinkDropped' | 'conversionSeconds'
+      'framesIn' | 'lateFrames' | 'uplinkDropped' | 'conversionSeconds' | 'uplinkPressure'
     >,
   ) {}
 
@@ -32,10 +32,14 @@ export class UplinkMeter {
     return now;
   }
 
-  /** The frame that arrived at `arrivedAt` was converted and handed on; `dropped` frames were dropped doing so. */
-  delivered(arrivedAt: number, dropped: number): void {
+  /**
+   * The frame that arrived at `arrivedAt` was converted and handed on; `dropped` frames were dropped
+   * doing so; the phone's capture backlog was `backlogMs` (admission reads both).
+   */
+  delivered(arrivedAt: number, dropped: number, backlogMs = 0): void {
     const measure = (++this.framesIn & 7) === 0;
     this.metrics.framesIn.inc();
+    this.metrics.uplinkPressure.note(dropped, backlogMs);
     if (dropped > 0) this.metrics.uplinkDropped.inc(dropped);
     if (measure)
       this.metrics.conversionSeconds.observe({ direction: 'up' }, (performance.now() - arrivedAt) / 1000);
