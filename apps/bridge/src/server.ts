@@ -10,6 +10,7 @@ import { consoleStatic } from './http/console-static.js';
 import { LiveCalls } from './calls/live-calls.js';
 import { CallLifecycle } from './calls/call-lifecycle.js';
 import { CallRegistry } from './calls/registry.js';
+import { adoptCall as adoptSharedCall } from './calls/shared-calls.js';
 import type { BridgeConfig } from './config.js';
 import { opsRoutes } from './http/ops.js';
 import { requireTwilioSignature } from './http/twilio-signature.js';
@@ -25,7 +26,9 @@ import { createTwilioCalls } from './outbound/twilio-calls.js';
 import { CallEventHub } from './records/call-events.js';
 import { CallRecorder } from './records/call-recorder.js';
 import type { CallStore } from './records/call-store.js';
+import { openPostgresBus } from './records/cluster-bus.js';
 import { openCallStore } from './records/open-store.js';
+import { shareLiveEvents } from './records/shared-events.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
 
 export interface Bridge {
@@ -104,7 +107,12 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   });
 
   const live = new LiveCalls();
-  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live });
+  // Bridges sharing PostgreSQL share their live events (LISTEN/NOTIFY); SQLite means one bridge.
+  const bus = config.records.databaseUrl ? openPostgresBus(config.records.databaseUrl, log) : undefined;
+  if (bus) shareLiveEvents({ bus, hub, live, store, log });
+  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live, hub });
+  const shared = { registry, lifecycle, store, rooms, recorder, log };
+  const adoptCall = (callSid: string) => adoptSharedCall(shared, callSid);
   const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle, live };
   const urlencoded = express.urlencoded({ extended: false, limit: '32kb' });
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
@@ -134,7 +142,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // with the upgrade. Keep it that way: middleware that defers here would lose `connected`/`start`
   // (bridge.guards.test.ts sends them in the upgrade's own TCP write).
   ws.app.ws('/twilio/media', (socket) => {
-    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant });
+    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant, adoptCall });
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
@@ -187,6 +195,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         log.warn({ calls: interrupted }, 'call records left unfinished by the last run marked interrupted');
       // Their callbacks, and any the last run had not finished delivering, go out now.
       await callbacks.resume(config.records.instanceId);
+      await bus?.ready;
       return new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
@@ -210,6 +219,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
       await recorder.flushed();
       callbacks.close();
       await callbacks.settled();
+      await bus?.close();
       await (await store.catch(() => undefined))?.close();
     },
   };

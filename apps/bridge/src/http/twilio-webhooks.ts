@@ -15,6 +15,7 @@ import { waitForAgentReady } from '../livekit/agent-ready.js';
 import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
+import { onStreamTimeout } from '../calls/shared-calls.js';
 import { outboundDispatchFields } from '../outbound/dispatch-fields.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
@@ -45,6 +46,7 @@ export function twilioWebhooks(deps: {
   lifecycle: CallLifecycle;
 }): Router {
   const { config, rooms, registry, metrics, log, guard, recorder, lifecycle } = deps;
+  const shared = { registry, lifecycle, store: deps.store, rooms, recorder, log };
   const router = Router();
 
   router.post('/voice', ...guard, async (req, res) => {
@@ -87,6 +89,7 @@ export function twilioWebhooks(deps: {
     if (!existing) {
       const context = { callSid: form.CallSid, direction, from: form.From, to: form.To } as const;
       const entry = lifecycle.answer(context, room);
+      let recorded: Promise<void> = Promise.resolve();
       try {
         // An outbound call we placed carries its task to the agent (read before the webhook's own
         // write, which would otherwise create a record without it).
@@ -98,7 +101,8 @@ export function twilioWebhooks(deps: {
         // call (asynchronous detection's comes later, to /twilio/amd).
         const answeredBy = (req.body as Record<string, unknown>).AnsweredBy;
         if (typeof answeredBy === 'string' && answeredBy) entry.answeredBy = answeredBy.slice(0, 40);
-        void recorder.webhookAnswered(
+        // Awaited before the answer (below): the instance that gets the stream reads the call from it.
+        recorded = recorder.webhookAnswered(
           { ...context, room },
           typeof answeredBy === 'string' ? answeredBy : undefined,
         );
@@ -113,10 +117,9 @@ export function twilioWebhooks(deps: {
         res.send(sayAndHangupTwiml(config.errorMessage));
         return;
       }
-      registry.armStreamTimer(entry, config.streamStartTimeoutMs, () => {
-        callLog.warn('Twilio never opened the media stream; releasing the call');
-        void lifecycle.releaseCall(entry, 'no_stream', 'Twilio never opened the media stream');
-      });
+      // Ends the call only if its stream started on no instance (shared-calls.ts).
+      registry.armStreamTimer(entry, config.streamStartTimeoutMs, () => void onStreamTimeout(shared, entry));
+      await recorded;
       callLog.info({ room, direction, caller: form.From, callee: form.To }, 'call answered');
       // An inbound caller hears ringing until our reply: ring on while the agent comes up, so the
       // greeting follows the answer instead of silence. (An outbound callee already picked up.)
