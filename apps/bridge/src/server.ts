@@ -118,7 +118,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
   // attached to the webhook routes only.
   const guard = [urlencoded, requireTwilioSignature(config, metrics, log)];
-  app.use('/twilio', twilioWebhooks({ ...deps, guard, store }));
+  app.use('/twilio', twilioWebhooks({ ...deps, guard, store, hub }));
   app.use('/twilio/transfer', transferWebhooks({ ...deps, guard }));
   const operatorAuth = config.console;
   app.use(

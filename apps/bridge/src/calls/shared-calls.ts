@@ -46,7 +46,7 @@ export async function adoptCall(deps: SharedCallDeps, callSid: string): Promise<
   const entry = lifecycle.answer(context, record.room ?? roomNameFor(callSid));
   if (record.answeredBy) entry.answeredBy = record.answeredBy;
   void deps.recorder.carriedHere(callSid);
-  log.info({ callSid, answeredBy: record.instanceId }, 'stream of a call another bridge answered');
+  log.info({ callSid, answeredOn: record.instanceId }, 'stream of a call another bridge answered');
   return entry;
 }
 

@@ -15,8 +15,10 @@ import { waitForAgentReady } from '../livekit/agent-ready.js';
 import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
+import { afterForeignStream } from '../calls/failover.js';
 import { onStreamTimeout } from '../calls/shared-calls.js';
 import { outboundDispatchFields } from '../outbound/dispatch-fields.js';
+import type { CallEventHub } from '../records/call-events.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
 import { connectCallTwiml } from './connect-twiml.js';
@@ -44,6 +46,8 @@ export function twilioWebhooks(deps: {
   recorder: CallRecorder;
   store: Promise<CallStore>;
   lifecycle: CallLifecycle;
+  /** Call events of every instance (a stream's carrier recording its ending). */
+  hub: Pick<CallEventHub, 'subscribe'>;
 }): Router {
   const { config, rooms, registry, metrics, log, guard, recorder, lifecycle } = deps;
   const shared = { registry, lifecycle, store: deps.store, rooms, recorder, log };
@@ -140,7 +144,7 @@ export function twilioWebhooks(deps: {
   });
 
   // Twilio continues after <Connect> when the stream closes with the call still up: decide then.
-  router.post('/stream-ended', ...guard, (req, res) => {
+  router.post('/stream-ended', ...guard, async (req, res) => {
     const parsed = parseVoiceWebhook(req.body ?? {});
     if (!parsed.ok) {
       metrics.rejected.inc({ reason: 'invalid_webhook' });
@@ -160,7 +164,13 @@ export function twilioWebhooks(deps: {
     const streaming = entry;
     if (streaming?.end && !registry.hasEnding(callSid))
       void streaming.end('stream_dropped', 'Twilio reports the stream ended');
-    const ending = registry.takeEnding(callSid);
+    // Not this instance's stream: its carrier ended the call, or died with it (then reconnect).
+    let ending = registry.takeEnding(callSid);
+    if (!entry && !ending) {
+      const decision = await afterForeignStream({ ...shared, hub: deps.hub }, callSid);
+      if (decision.reconnect) return void res.type('text/xml').send(connectCallTwiml(config, callSid));
+      if (decision.outcome) ending = { outcome: decision.outcome, atMs: Date.now() };
+    }
     log.info({ callSid, outcome: ending?.outcome ?? 'unknown' }, 'stream ended, call still up');
     res.type('text/xml');
     if (ending && HANGS_UP.has(ending.outcome)) return void res.send(hangupTwiml());

@@ -121,6 +121,17 @@ export class CallRecorder {
     return this.write(callSid, 'carrier', () => this.store.update(callSid, { instanceId: this.instanceId }));
   }
 
+  /**
+   * The call's stream went down with the bridge carrying it (`carrier`); the caller is being
+   * reconnected on a new stream into the same room. Its status event marks the gap in the record.
+   */
+  streamLost(callSid: string, carrier: string): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'stream_lost', () =>
+      this.status(callSid, 'stream-lost', `bridge ${carrier} stopped; reconnecting the caller`, at),
+    );
+  }
+
   streamStarted(callSid: string, streamSid: string): Promise<void> {
     const at = Date.now();
     return this.write(callSid, 'stream', async () => {
