@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
 import type { CallLifecycle } from './call-lifecycle.js';
+import { STREAM_LOST_STATUS } from './failover.js';
 import type { CallEntry, CallRegistry } from './registry.js';
 
 export interface SharedCallDeps {
@@ -33,12 +34,19 @@ export async function adoptCall(deps: SharedCallDeps, callSid: string): Promise<
   const { registry, lifecycle, log } = deps;
   let record;
   try {
-    record = await (await deps.store).get(callSid);
+    const store = await deps.store;
+    record = await store.get(callSid);
+    if (!record || record.outcome !== null) return undefined;
+    // A call streaming on another instance has its stream: a second one is a replayed token (stream
+    // token nonces are remembered per instance). Only a stream lost with its bridge is replaced.
+    if (record.streamStartedAt !== null && !(await lastStreamLost(store, callSid))) {
+      log.warn({ callSid, carrier: record.instanceId }, 'stream for a call streaming elsewhere refused');
+      return undefined;
+    }
   } catch (err) {
     log.warn({ callSid, err: (err as Error).message }, 'call records unavailable: cannot take the stream');
     return undefined;
   }
-  if (!record || record.outcome !== null) return undefined;
   // Answered here meanwhile (a retried webhook): the one entry.
   const known = registry.get(callSid);
   if (known) return known;
@@ -48,6 +56,14 @@ export async function adoptCall(deps: SharedCallDeps, callSid: string): Promise<
   void deps.recorder.carriedHere(callSid);
   log.info({ callSid, answeredOn: record.instanceId }, 'stream of a call another bridge answered');
   return entry;
+}
+
+/** Whether the call's latest stream event is a stream lost with its bridge (failover.ts). */
+async function lastStreamLost(store: CallStore, callSid: string): Promise<boolean> {
+  const events = (await store.statusEvents(callSid)).filter(
+    (e) => e.status === 'stream-started' || e.status === STREAM_LOST_STATUS,
+  );
+  return events.at(-1)?.status === STREAM_LOST_STATUS;
 }
 
 /**
