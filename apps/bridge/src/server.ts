@@ -11,6 +11,7 @@ import { LiveCalls } from './calls/live-calls.js';
 import { Admission } from './calls/admission-probes.js';
 import { CallLifecycle } from './calls/call-lifecycle.js';
 import { CallRegistry } from './calls/registry.js';
+import { adoptCall as adoptSharedCall } from './calls/shared-calls.js';
 import type { BridgeConfig } from './config.js';
 import { opsRoutes } from './http/ops.js';
 import { requireTwilioSignature } from './http/twilio-signature.js';
@@ -26,7 +27,9 @@ import { createTwilioCalls } from './outbound/twilio-calls.js';
 import { CallEventHub } from './records/call-events.js';
 import { CallRecorder } from './records/call-recorder.js';
 import type { CallStore } from './records/call-store.js';
+import { openPostgresBus } from './records/cluster-bus.js';
 import { openCallStore } from './records/open-store.js';
+import { shareLiveEvents } from './records/shared-events.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
 
 export interface Bridge {
@@ -108,13 +111,18 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   });
 
   const live = new LiveCalls();
-  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live });
+  // Bridges sharing PostgreSQL share their live events (LISTEN/NOTIFY); SQLite means one bridge.
+  const bus = config.records.databaseUrl ? openPostgresBus(config.records.databaseUrl, log) : undefined;
+  if (bus) shareLiveEvents({ bus, hub, live, store, log });
+  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live, hub });
+  const shared = { registry, lifecycle, store, rooms, recorder, log };
+  const adoptCall = (callSid: string) => adoptSharedCall(shared, callSid);
   const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle, live };
   const urlencoded = express.urlencoded({ extended: false, limit: '32kb' });
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
   // attached to the webhook routes only.
   const guard = [urlencoded, requireTwilioSignature(config, metrics, log)];
-  app.use('/twilio', twilioWebhooks({ ...deps, guard, store, admission }));
+  app.use('/twilio', twilioWebhooks({ ...deps, guard, store, admission, hub }));
   app.use('/twilio/transfer', transferWebhooks({ ...deps, guard }));
   const operatorAuth = config.console;
   app.use(
@@ -141,7 +149,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // with the upgrade. Keep it that way: middleware that defers here would lose `connected`/`start`
   // (bridge.guards.test.ts sends them in the upgrade's own TCP write).
   ws.app.ws('/twilio/media', (socket) => {
-    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant });
+    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant, adoptCall });
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
@@ -195,6 +203,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         log.warn({ calls: interrupted }, 'call records left unfinished by the last run marked interrupted');
       // Their callbacks, and any the last run had not finished delivering, go out now.
       await callbacks.resume(config.records.instanceId);
+      await bus?.ready;
       admission.start();
       return new Promise<number>((resolve, reject) => {
         server.once('error', reject);
@@ -220,6 +229,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
       await recorder.flushed();
       callbacks.close();
       await callbacks.settled();
+      await bus?.close();
       await (await store.catch(() => undefined))?.close();
     },
   };

@@ -41,8 +41,8 @@ function sendEvent(res: Response, e: CallEvent): void {
 /**
  * `GET /api/calls/:sid/events`: Server-Sent Events. First a `snapshot` (the record so far, its
  * transcript, tool calls, status history, operator actions), then live `status`, `transcript`,
- * `tool_call`, `result`, `operator_action` events, and `ended` with the final record, after which the stream closes. Live events come from the
- * bridge instance serving the request (see the README for several instances).
+ * `tool_call`, `result`, `operator_action` events, and `ended` with the final record, after which the stream closes. Live events come from every
+ * bridge instance sharing the database (PostgreSQL; see the README's "More than one bridge").
  */
 export async function streamCallEvents(
   req: Request<{ sid: string }>,

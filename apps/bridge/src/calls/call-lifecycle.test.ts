@@ -1,8 +1,12 @@
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../metrics.js';
+import { CallEventHub } from '../records/call-events.js';
+import type { CallStore } from '../records/call-store.js';
 import { CallLifecycle } from './call-lifecycle.js';
+import { LiveCalls } from './live-calls.js';
 import { CallRegistry } from './registry.js';
+import { onStreamTimeout } from './shared-calls.js';
 
 const CONTEXT = {
   callSid: 'CA' + '1'.repeat(32),
@@ -21,12 +25,24 @@ function setup(deleteRoom: (room: string) => Promise<void> = async () => undefin
     { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
   );
   const rooms = { deleteRoom: vi.fn(deleteRoom) };
-  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder: { ended }, log });
+  const hub = new CallEventHub();
+  const live = new LiveCalls();
+  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder: { ended }, log, hub, live });
   const count = async (outcome: string) =>
     (await metrics.callsEnded.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   const active = async () => (await metrics.activeCalls.get()).values[0]?.value;
-  return { registry, lifecycle, rooms, ended, lines, count, active };
+  return { registry, lifecycle, rooms, ended, lines, count, active, hub, live, log };
 }
+
+/** What another bridge instance's stream start looks like on this instance's hub. */
+const streamStartedElsewhere = {
+  type: 'status',
+  callSid: CONTEXT.callSid,
+  status: 'stream-started',
+  outcome: null,
+  at: 1,
+  detail: 'MZ' + '2'.repeat(32),
+} as const;
 
 describe('CallLifecycle', () => {
   it('answers a call into the registry and the active gauge', async () => {
@@ -134,5 +150,63 @@ describe('CallRegistry', () => {
     expect(registry.hasEnding(CONTEXT.callSid)).toBe(true);
     expect(registry.takeEnding(CONTEXT.callSid)).toMatchObject({ outcome: 'agent_hung_up' });
     expect(registry.takeEnding(CONTEXT.callSid)).toBeUndefined();
+  });
+
+  it('hands a call off when its stream starts on another instance: no ending, room kept', async () => {
+    const t = setup();
+    const call = t.lifecycle.answer(CONTEXT, 'call-x');
+    t.hub.deliver(streamStartedElsewhere);
+    expect(t.registry.get(CONTEXT.callSid)).toBeUndefined();
+    expect(await t.active()).toBe(0);
+    expect(t.lifecycle.isReleased(call)).toBe(true);
+    expect(t.ended).not.toHaveBeenCalled();
+    expect(t.rooms.deleteRoom).not.toHaveBeenCalled();
+    expect(t.live.all()).toEqual([]);
+    // Released by the hand-off: a later release (shutdown) does nothing.
+    expect(await t.lifecycle.releaseCall(call, 'shutdown', 'bridge closing')).toBe(false);
+    expect(t.rooms.deleteRoom).not.toHaveBeenCalled();
+  });
+
+  it('keeps a call whose stream it carries when that stream start is published', () => {
+    const t = setup();
+    const call = t.lifecycle.answer(CONTEXT, 'call-x');
+    t.registry.attachStream(call, streamStartedElsewhere.detail, async () => undefined);
+    t.hub.publish(streamStartedElsewhere);
+    expect(t.registry.get(CONTEXT.callSid)).toBe(call);
+  });
+
+  it('ends a call at the stream timeout only if it streamed on no instance', async () => {
+    const t = setup();
+    const record = { streamStartedAt: null as number | null };
+    const store = Promise.resolve({ get: async () => record } as unknown as CallStore);
+    const identities: string[] = ['agent-AJ_1'];
+    const rooms = { participantIdentities: async () => identities };
+    const deps = { ...t, store, rooms, recorder: { carriedHere: async () => undefined } };
+
+    // The phone joined the room from another instance: handed off, room kept.
+    identities.push('phone-15551230001');
+    const first = t.lifecycle.answer(CONTEXT, 'call-x');
+    await onStreamTimeout(deps, first);
+    expect(t.lifecycle.isReleased(first)).toBe(true);
+    expect(t.rooms.deleteRoom).not.toHaveBeenCalled();
+
+    // The record says it streamed (PostgreSQL, written by the other instance): the same.
+    identities.pop();
+    record.streamStartedAt = 5;
+    const second = t.lifecycle.answer(CONTEXT, 'call-x');
+    await onStreamTimeout(deps, second);
+    expect(t.rooms.deleteRoom).not.toHaveBeenCalled();
+    expect(t.ended).not.toHaveBeenCalled();
+
+    // Neither: it never streamed anywhere, it ends as no_stream.
+    record.streamStartedAt = null;
+    const third = t.lifecycle.answer(CONTEXT, 'call-x');
+    await onStreamTimeout(deps, third);
+    expect(t.ended).toHaveBeenCalledWith(
+      CONTEXT.callSid,
+      'no_stream',
+      'Twilio never opened the media stream',
+    );
+    expect(t.rooms.deleteRoom).toHaveBeenCalledWith('call-x');
   });
 });

@@ -9,6 +9,7 @@ import type { CallContext } from '../livekit/call-rooms.js';
 import type { CallRooms } from '../livekit/call-rooms.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
+import type { CallEventHub } from '../records/call-events.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { LiveCalls } from './live-calls.js';
 import type { CallEntry, CallRegistry } from './registry.js';
@@ -21,7 +22,9 @@ export interface CallLifecycleDeps {
   recorder: Pick<CallRecorder, 'ended'>;
   log: Logger;
   /** The operator console's view of active calls. */
-  live?: Pick<LiveCalls, 'add' | 'remove'>;
+  live?: Pick<LiveCalls, 'add' | 'remove' | 'handOff'>;
+  /** Call events of every instance: a stream started elsewhere hands the call off. */
+  hub?: Pick<CallEventHub, 'subscribe'>;
 }
 
 /** What the media session knows about a call it carried, for the "call ended" line. */
@@ -35,18 +38,46 @@ export interface CallEndDetails {
 export class CallLifecycle {
   readonly #deps: CallLifecycleDeps;
   readonly #released = new WeakSet<CallEntry>();
+  /** Stops each unreleased call's watch for its stream starting on another instance. */
+  readonly #unwatch = new WeakMap<CallEntry, () => void>();
 
   constructor(deps: CallLifecycleDeps) {
     this.#deps = deps;
   }
 
-  /** A call our webhook answered: in the registry (and counted active) until it is released. */
+  /**
+   * A call our webhook answered (or whose stream came here after another instance answered it): in the registry (and counted active) until it is released or handed off.
+   */
   answer(context: CallContext, room: string, nowMs = Date.now()): CallEntry {
     const entry: CallEntry = { ...context, room, answeredAt: nowMs };
     this.#deps.registry.add(entry);
     this.#deps.metrics.activeCalls.set(this.#deps.registry.active);
     this.#deps.live?.add({ ...context, room, answeredAt: nowMs });
+    // A stream that starts on another instance (its event comes through the bridges bus) carries
+    // the call from there: this instance lets go without touching the room or the record.
+    const unwatch = this.#deps.hub?.subscribe(context.callSid, (event) => {
+      if (event.type !== 'status' || event.status !== 'stream-started') return;
+      if (entry.streamSid || entry.handover || event.detail === null) return;
+      this.handOff(entry, 'its stream started on another bridge instance');
+    });
+    if (unwatch) this.#unwatch.set(entry, unwatch);
     return entry;
+  }
+
+  /**
+   * Another instance carries the call now: leave the registry and the gauges, nothing else (the
+   * room, the record and the ending belong to whoever carries it). False if already released.
+   */
+  handOff(call: CallEntry, reason: string): boolean {
+    if (this.#released.has(call)) return false;
+    this.#released.add(call);
+    this.#unwatch.get(call)?.();
+    const { registry, metrics, log } = this.#deps;
+    if (registry.get(call.callSid) === call) registry.remove(call.callSid);
+    this.#deps.live?.handOff(call.callSid);
+    metrics.activeCalls.set(registry.active);
+    log.info({ callSid: call.callSid, reason }, 'call handed off');
+    return true;
   }
 
   /** Whether this call was already released (its ending is written and counted). */
@@ -66,6 +97,7 @@ export class CallLifecycle {
   ): Promise<boolean> {
     if (this.#released.has(call)) return false;
     this.#released.add(call);
+    this.#unwatch.get(call)?.();
     const { registry, rooms, metrics, recorder, log } = this.#deps;
     if (registry.get(call.callSid) === call) registry.remove(call.callSid);
     this.#deps.live?.remove(call.callSid, outcome);

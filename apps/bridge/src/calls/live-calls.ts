@@ -26,13 +26,42 @@ export type LiveCallEvent =
 type Patch = Partial<Pick<LiveCall, 'streamStartedAt' | 'agentState' | 'greetingMs'>>;
 
 /**
- * The active calls of this bridge instance as the console's all-calls feed sees them. The call
+ * The active calls as the console's all-calls feed sees them: this instance's, and (with
+ * PostgreSQL) the other instances', from their events. The call
  * lifecycle adds a call when the webhook answers it and removes it when it is released; the media
  * session reports the stream start, agent state and latencies. Listeners get every change.
  */
 export class LiveCalls {
   private readonly calls = new Map<string, LiveCall>();
   private readonly emitter = new EventEmitter();
+  /** Calls another instance carries, known from its events (see {@link apply}). */
+  private readonly remote = new Set<string>();
+  private share?: (event: LiveCallEvent) => void;
+
+  /** Every change of a call this instance carries also goes to `share` (the other instances). */
+  shareWith(share: (event: LiveCallEvent) => void): void {
+    this.share = share;
+  }
+
+  /** A change another instance published: its calls are listed here too. */
+  apply(event: LiveCallEvent): void {
+    if (event.type === 'upsert') {
+      this.calls.set(event.call.callSid, event.call);
+      this.remote.add(event.call.callSid);
+    } else {
+      this.calls.delete(event.callSid);
+      this.remote.delete(event.callSid);
+    }
+    this.emitter.emit('event', event);
+  }
+
+  /**
+   * This instance answered the call but another carries its stream: forget it quietly (the other
+   * instance's events list it from now on), unless those events already replaced this entry.
+   */
+  handOff(callSid: string): void {
+    if (!this.remote.has(callSid)) this.calls.delete(callSid);
+  }
 
   constructor() {
     this.emitter.setMaxListeners(0); // one per open console
@@ -47,12 +76,13 @@ export class LiveCalls {
       turnLatenciesMs: [],
     };
     this.calls.set(call.callSid, live);
+    this.remote.delete(call.callSid);
     this.emit({ type: 'upsert', call: live });
   }
 
   update(callSid: string, patch: Patch): void {
     const call = this.calls.get(callSid);
-    if (!call) return;
+    if (!call || this.remote.has(callSid)) return;
     if (Object.entries(patch).every(([k, v]) => call[k as keyof Patch] === v)) return;
     Object.assign(call, patch);
     this.emit({ type: 'upsert', call });
@@ -60,13 +90,13 @@ export class LiveCalls {
 
   addTurn(callSid: string, ms: number): void {
     const call = this.calls.get(callSid);
-    if (!call) return;
+    if (!call || this.remote.has(callSid)) return;
     call.turnLatenciesMs.push(ms);
     this.emit({ type: 'upsert', call });
   }
 
   remove(callSid: string, outcome: string): void {
-    if (!this.calls.delete(callSid)) return;
+    if (this.remote.has(callSid) || !this.calls.delete(callSid)) return;
     this.emit({ type: 'gone', callSid, outcome });
   }
 
@@ -86,5 +116,6 @@ export class LiveCalls {
         ? { type: 'upsert', call: { ...event.call, turnLatenciesMs: [...event.call.turnLatenciesMs] } }
         : event;
     this.emitter.emit('event', copy);
+    this.share?.(copy);
   }
 }

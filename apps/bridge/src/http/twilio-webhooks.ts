@@ -16,7 +16,10 @@ import { waitForAgentReady } from '../livekit/agent-ready.js';
 import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
+import { afterForeignStream } from '../calls/failover.js';
+import { onStreamTimeout } from '../calls/shared-calls.js';
 import { outboundDispatchFields } from '../outbound/dispatch-fields.js';
+import type { CallEventHub } from '../records/call-events.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
 import { connectCallTwiml } from './connect-twiml.js';
@@ -45,8 +48,11 @@ export function twilioWebhooks(deps: {
   store: Promise<CallStore>;
   lifecycle: CallLifecycle;
   admission: Admission;
+  /** Call events of every instance (a stream's carrier recording its ending). */
+  hub: Pick<CallEventHub, 'subscribe'>;
 }): Router {
   const { config, rooms, registry, metrics, log, guard, recorder, lifecycle } = deps;
+  const shared = { registry, lifecycle, store: deps.store, rooms, recorder, log };
   const router = Router();
 
   router.post('/voice', ...guard, async (req, res) => {
@@ -99,6 +105,7 @@ export function twilioWebhooks(deps: {
     if (!existing) {
       const context = { callSid: form.CallSid, direction, from: form.From, to: form.To } as const;
       const entry = lifecycle.answer(context, room);
+      let recorded: Promise<void> = Promise.resolve();
       try {
         // An outbound call we placed carries its task to the agent (read before the webhook's own
         // write, which would otherwise create a record without it).
@@ -110,7 +117,8 @@ export function twilioWebhooks(deps: {
         // call (asynchronous detection's comes later, to /twilio/amd).
         const answeredBy = (req.body as Record<string, unknown>).AnsweredBy;
         if (typeof answeredBy === 'string' && answeredBy) entry.answeredBy = answeredBy.slice(0, 40);
-        void recorder.webhookAnswered(
+        // Awaited before the answer (below): the instance that gets the stream reads the call from it.
+        recorded = recorder.webhookAnswered(
           { ...context, room },
           typeof answeredBy === 'string' ? answeredBy : undefined,
         );
@@ -125,10 +133,9 @@ export function twilioWebhooks(deps: {
         res.send(sayAndHangupTwiml(config.errorMessage));
         return;
       }
-      registry.armStreamTimer(entry, config.streamStartTimeoutMs, () => {
-        callLog.warn('Twilio never opened the media stream; releasing the call');
-        void lifecycle.releaseCall(entry, 'no_stream', 'Twilio never opened the media stream');
-      });
+      // Ends the call only if its stream started on no instance (shared-calls.ts).
+      registry.armStreamTimer(entry, config.streamStartTimeoutMs, () => void onStreamTimeout(shared, entry));
+      await recorded;
       callLog.info({ room, direction, caller: form.From, callee: form.To }, 'call answered');
       // An inbound caller hears ringing until our reply: ring on while the agent comes up, so the
       // greeting follows the answer instead of silence. (An outbound callee already picked up.)
@@ -149,7 +156,7 @@ export function twilioWebhooks(deps: {
   });
 
   // Twilio continues after <Connect> when the stream closes with the call still up: decide then.
-  router.post('/stream-ended', ...guard, (req, res) => {
+  router.post('/stream-ended', ...guard, async (req, res) => {
     const parsed = parseVoiceWebhook(req.body ?? {});
     if (!parsed.ok) {
       metrics.rejected.inc({ reason: 'invalid_webhook' });
@@ -169,7 +176,13 @@ export function twilioWebhooks(deps: {
     const streaming = entry;
     if (streaming?.end && !registry.hasEnding(callSid))
       void streaming.end('stream_dropped', 'Twilio reports the stream ended');
-    const ending = registry.takeEnding(callSid);
+    // Not this instance's stream: its carrier ended the call, or died with it (then reconnect).
+    let ending = registry.takeEnding(callSid);
+    if (!entry && !ending) {
+      const decision = await afterForeignStream({ ...shared, hub: deps.hub }, callSid);
+      if (decision.reconnect) return void res.type('text/xml').send(connectCallTwiml(config, callSid));
+      if (decision.outcome) ending = { outcome: decision.outcome, atMs: Date.now() };
+    }
     log.info({ callSid, outcome: ending?.outcome ?? 'unknown' }, 'stream ended, call still up');
     res.type('text/xml');
     if (ending && HANGS_UP.has(ending.outcome)) return void res.send(hangupTwiml());

@@ -15,6 +15,8 @@ export interface CallRooms {
   deleteRoom(room: string): Promise<void>;
   removeParticipant(room: string, identity: string): Promise<void>;
   listRooms(): Promise<string[]>;
+  /** The identities of the participants in the room (none when it does not exist). */
+  participantIdentities(room: string): Promise<string[]>;
   /** The `lk.agent.state` attribute of each participant in the room (undefined for non-agents). */
   agentStates(room: string): Promise<(string | undefined)[]>;
   phoneToken(room: string, identity: string, attributes: Record<string, string>): Promise<string>;
@@ -55,6 +57,10 @@ export function createCallRooms(opts: { url: string; apiKey: string; apiSecret: 
     },
     async listRooms() {
       return (await rooms.listRooms()).map((r) => r.name);
+    },
+    async participantIdentities(room) {
+      if ((await rooms.listRooms([room])).length === 0) return [];
+      return (await rooms.listParticipants(room)).map((p) => p.identity);
     },
     async agentStates(room) {
       return (await rooms.listParticipants(room)).map((p) => p.attributes[AGENT_STATE_ATTRIBUTE]);

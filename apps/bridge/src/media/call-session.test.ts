@@ -51,6 +51,7 @@ function setup() {
     listRooms: vi.fn(async () => []),
     phoneToken: vi.fn(async () => 'phone-token'),
     agentStates: vi.fn(async () => []),
+    participantIdentities: vi.fn(async () => []),
   };
   const lifecycle = new CallLifecycle({
     registry,

@@ -44,6 +44,8 @@ export interface CallSessionDeps {
   newPhoneLine: NewPhoneLine;
   /** The operator console's view of active calls (stream start, agent state, latencies). */
   live?: Pick<LiveCalls, 'update' | 'addTurn'>;
+  /** A call another bridge instance answered, taken here for its stream (see shared-calls.ts). */
+  adoptCall?: (callSid: string) => Promise<CallEntry | undefined>;
 }
 
 /**
@@ -129,8 +131,18 @@ export class CallSession {
     if (!verdict.ok) return refuse(`stream_token_${verdict.reason}`, 'stream token refused');
     if (!registry.claimNonce(verdict.nonce, verdict.expiresAtMs))
       return refuse('stream_token_replayed', 'stream token already used');
-    const call = registry.get(callSid);
+    // The token names this call: its messages pass from now on (caller audio is kept while the
+    // call is looked up and joined).
+    this.stream.accept(streamSid);
+    const call = registry.get(callSid) ?? (await this.deps.adoptCall?.(callSid));
     if (!call) return refuse('unknown_call', 'no answered call with this CallSid');
+    if ((this.state as string) === 'ended') {
+      // The socket closed while the records were read: an adopted call stays with whoever gets
+      // Twilio's next request.
+      if (!call.streamSid && !call.handover && !call.streamTimer)
+        this.deps.lifecycle.handOff(call, 'its stream closed before it started');
+      return;
+    }
     // A failed transfer's new stream: the session that carried the call (still in the room) takes it.
     if (call.handover && !call.streamSid) {
       if (call.handover(this.stream, streamSid)) return void (this.state = 'handed_over');
@@ -139,7 +151,6 @@ export class CallSession {
     if (!registry.attachStream(call, streamSid, (outcome, reason) => this.end(outcome, reason)))
       return refuse('duplicate_stream', `call already streams as ${call.streamSid}`);
     this.call = call;
-    this.stream.accept(streamSid);
     this.startedAt = performance.now();
     void recorder?.streamStarted(callSid, streamSid);
     this.deps.live?.update(callSid, { streamStartedAt: Date.now() });

@@ -35,13 +35,16 @@ export const OutboundRequest = z
   .strict();
 export type OutboundRequest = z.infer<typeof OutboundRequest>;
 
+/** The advisory lock outbound placement holds while it counts, dials and records. */
+const OUTBOUND_LOCK = 'callbridge.outbound';
+
 export type PlaceResult =
   { ok: true; record: CallRecord } | { ok: false; status: number; code: string; message: string };
 
 /**
  * The guardrails and the dial: destination allow-list, rate limits, then Twilio's `calls.create`
- * and the record. Checks and record creation run one request at a time, so two requests cannot
- * both take the last slot of a limit on this instance.
+ * and the record. Checks and record creation run one request at a time on this instance, and under
+ * the database's lock across instances, so two requests cannot both take the last slot of a limit.
  */
 export class OutboundCalls {
   private turn: Promise<unknown> = Promise.resolve();
@@ -64,7 +67,7 @@ export class OutboundCalls {
   }
 
   private async placeNow(body: unknown): Promise<PlaceResult> {
-    const { config, log } = this.deps;
+    const { config } = this.deps;
     const outbound = config.outbound;
     if (outbound.allowlist.length === 0 || !this.deps.twilio || !outbound.from) {
       return refuse(
@@ -105,14 +108,28 @@ export class OutboundCalls {
       return refuse(403, 'destination_not_allowed', `${req.to} is not in OUTBOUND_ALLOWLIST`);
     }
     const store = await this.deps.store;
+    // Count, dial and write the record as one step among every bridge sharing the database
+    // (PostgreSQL: an advisory lock), so two instances cannot both take a limit's last slot.
+    const line = { twilio: this.deps.twilio, from: outbound.from };
+    return store.exclusive(OUTBOUND_LOCK, () => this.dial(store, line, req, callbackUrl));
+  }
+
+  private async dial(
+    store: CallStore,
+    { twilio, from }: { twilio: TwilioCalls; from: string },
+    req: OutboundRequest,
+    callbackUrl: string | null,
+  ): Promise<PlaceResult> {
+    const { config, log } = this.deps;
+    const outbound = config.outbound;
     const refusal = await checkOutboundLimits(store, req.to, outbound.limits);
     if (refusal) return refuse(429, 'rate_limited', refusal.message);
 
     let placed: { sid: string; status: string };
     try {
-      placed = await this.deps.twilio.create({
+      placed = await twilio.create({
         to: req.to,
-        from: outbound.from,
+        from,
         url: `${config.publicUrl}/twilio/voice`,
         statusCallback: `${config.publicUrl}/twilio/status`,
         ringTimeoutS: outbound.ringTimeoutS,
@@ -132,7 +149,7 @@ export class OutboundCalls {
     await store.create({
       callSid: placed.sid,
       direction: 'outbound',
-      from: outbound.from,
+      from,
       to: req.to,
       instanceId: config.records.instanceId,
       status: 'queued',

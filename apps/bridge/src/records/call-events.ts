@@ -18,18 +18,31 @@ export type CallEvent =
   | { type: 'ended'; callSid: string; record: CallRecord };
 
 /**
- * Live events of the calls this bridge instance handles, for `GET /api/calls/:sid/events`.
+ * Live events of calls, for `GET /api/calls/:sid/events`: those this bridge instance writes, and
+ * (with PostgreSQL) those the other instances write, delivered through the bridges bus.
  * Published after the write, so a listener never sees something the record does not hold.
  */
 export class CallEventHub {
   private readonly emitter = new EventEmitter();
+  private share?: (event: CallEvent) => void;
 
   constructor() {
     // One listener per open SSE connection; many dashboards may watch one call.
     this.emitter.setMaxListeners(0);
   }
 
+  /** Every event this instance publishes also goes to `share` (the other instances). */
+  shareWith(share: (event: CallEvent) => void): void {
+    this.share = share;
+  }
+
   publish(event: CallEvent): void {
+    this.emitter.emit(event.callSid, event);
+    this.share?.(event);
+  }
+
+  /** An event another instance published: heard here, not shared again. */
+  deliver(event: CallEvent): void {
     this.emitter.emit(event.callSid, event);
   }
 

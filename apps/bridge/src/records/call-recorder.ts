@@ -6,12 +6,16 @@ import type { CallEventHub } from './call-events.js';
 import type { CallStore } from './call-store.js';
 import { resumeHistory } from './resume-history.js';
 import type {
+  CallRecord,
   CallStatusValue,
   OperatorAction,
   RecordOutcome,
   ToolCallEntry,
   TranscriptLine,
 } from './schema.js';
+
+/** How long a call's ending is left to the bridge instance carrying its stream. */
+const CARRIER_GRACE_MS = 5000;
 
 const FINAL_TWILIO_STATUSES: Record<string, RecordOutcome> = {
   busy: 'busy',
@@ -107,6 +111,25 @@ export class CallRecorder {
       });
       await this.finish(call.callSid, outcome, reason, 'completed', at);
     });
+  }
+
+  /**
+   * This instance carries the call's stream although another answered it: the record names it, so
+   * a restart of this instance (not the other) marks the call interrupted.
+   */
+  carriedHere(callSid: string): Promise<void> {
+    return this.write(callSid, 'carrier', () => this.store.update(callSid, { instanceId: this.instanceId }));
+  }
+
+  /**
+   * The call's stream went down with the bridge carrying it (`carrier`); the caller is being
+   * reconnected on a new stream into the same room. Its status event marks the gap in the record.
+   */
+  streamLost(callSid: string, carrier: string): Promise<void> {
+    const at = Date.now();
+    return this.write(callSid, 'stream_lost', () =>
+      this.status(callSid, 'stream-lost', `bridge ${carrier} stopped; reconnecting the caller`, at),
+    );
   }
 
   streamStarted(callSid: string, streamSid: string): Promise<void> {
@@ -226,16 +249,28 @@ export class CallRecorder {
   twilioStatus(callSid: string, status: string, extras: { answeredBy?: string } = {}): Promise<void> {
     const at = Date.now();
     return this.write(callSid, 'twilio_status', async () => {
-      if (!(await this.store.get(callSid))) return; // not a call we know of (another system's number)
+      const record = await this.store.get(callSid);
+      if (!record) return; // not a call we know of (another system's number)
+      const completed = () => this.finish(callSid, 'completed', 'twilio status completed', 'completed', at);
       if (extras.answeredBy) await this.store.update(callSid, { answeredBy: extras.answeredBy });
       await this.status(callSid, status, 'twilio status callback', at);
       const unanswered = FINAL_TWILIO_STATUSES[status];
       if (unanswered)
         await this.finish(callSid, unanswered, `twilio status ${status}`, status as CallStatusValue, at);
       else if (status === 'initiated' || status === 'ringing') await this.store.update(callSid, { status });
-      else if (status === 'completed')
-        await this.finish(callSid, 'completed', 'twilio status completed', 'completed', at);
+      else if (status === 'completed' && this.carriedElsewhere(record))
+        // The bridge carrying the stream records how the call ended (Twilio's `stop` reaches it);
+        // `completed` stays the fallback for a carrier that is gone.
+        setTimeout(() => void this.write(callSid, 'twilio_status', completed), CARRIER_GRACE_MS).unref();
+      else if (status === 'completed') await completed();
     });
+  }
+
+  /** Another bridge instance took the call's stream and has not recorded its ending yet. */
+  private carriedElsewhere(record: CallRecord): boolean {
+    return (
+      record.instanceId !== this.instanceId && record.streamStartedAt !== null && record.outcome === null
+    );
   }
 
   /** The bridge ended the call (any CallOutcome); the first ending recorded wins. */

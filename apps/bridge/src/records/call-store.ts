@@ -35,6 +35,8 @@ export interface CallStore {
   operatorActions(callSid: string): Promise<OperatorAction[]>;
   /** Outbound calls created since `sinceMs`, to one number or (without `to`) in all. */
   countOutboundSince(sinceMs: number, to?: string): Promise<number>;
+  /** Runs `fn` as the only holder of `lock` among the bridges sharing this database. */
+  exclusive<T>(lock: string, fn: () => Promise<T>): Promise<T>;
   /** This instance's ended calls whose callback is not yet delivered or given up (resumed at start). */
   pendingCallbacks(instanceId: string): Promise<string[]>;
   /** Ends this instance's unfinished calls as `interrupted`; returns their CallSids. */
@@ -281,6 +283,10 @@ export class SqlCallStore implements CallStore {
       detail: (r.detail as string | null) ?? null,
       at: Number(r.at),
     }));
+  }
+
+  exclusive<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+    return this.db.exclusive(lock, fn);
   }
 
   async countOutboundSince(sinceMs: number, to?: string): Promise<number> {

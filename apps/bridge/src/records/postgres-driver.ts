@@ -29,6 +29,21 @@ export function openPostgres(connectionString: string): SqlDriver {
         client.release();
       }
     },
+    async exclusive(lock, fn) {
+      // A session-level advisory lock on its own connection: held across `fn`'s awaits (a Twilio
+      // request, say), released even if `fn` throws; other instances wait their turn.
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
+        try {
+          return await fn();
+        } finally {
+          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
+        }
+      } finally {
+        client.release();
+      }
+    },
     async close() {
       await pool.end();
     },

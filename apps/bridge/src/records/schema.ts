@@ -113,6 +113,7 @@ export type CallPatch = Partial<
   Pick<
     CallRecord,
     | 'room'
+    | 'instanceId'
     | 'agentIdentity'
     | 'status'
     | 'answeredBy'

@@ -108,6 +108,8 @@ export function openSqlite(path: string): SqlDriver {
       chain = result.catch(() => undefined);
       return result;
     },
+    // One bridge per SQLite file (the documented limit): its own code serialises what needs it.
+    exclusive: (_lock, fn) => fn(),
     async close() {
       flush();
       if (db.isOpen) db.close();

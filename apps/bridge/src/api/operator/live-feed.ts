@@ -27,7 +27,8 @@ function send(res: Response, event: string, data: unknown): void {
 }
 
 /**
- * `GET /api/operator/calls/live`: Server-Sent Events of every active call on this bridge instance.
+ * `GET /api/operator/calls/live`: Server-Sent Events of every active call (on every bridge
+ * instance sharing PostgreSQL).
  * `snapshot` (`{calls: [...]}`) first, then `call` whenever one is answered or changes (stream start,
  * agent state, latency) and `gone` (`{sid, outcome}`) when it ends.
  */
