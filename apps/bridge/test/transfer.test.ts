@@ -19,10 +19,14 @@ const SUMMARY = 'Ana Ruiz is calling about a refund for order 1234; she already 
 // A short ring keeps the no-answer case quick; Twilio counts it in whole seconds.
 const env = bridgeOnLiveKit({ TRANSFER_ALLOWLIST: HUMAN, TRANSFER_RING_TIMEOUT_S: '2' });
 
-/** A call whose transfers reach a callee who behaves like `callee`, with the stand-in agent in its room. */
+/**
+ * A call whose transfers reach a callee who behaves like `callee`, with the stand-in agent in its
+ * room. It joins as an agent: the bridge would otherwise see no agent in the room and, on a slow
+ * run, dispatch one (there is no worker here) and end the call `agent_lost`.
+ */
 async function callWithAgent(callee: DialCallee, tb = env.tb) {
   const call = await tb.placeCall({ dialCallees: () => callee });
-  const standIn = await joinStandIn(env.lk, call.callSid);
+  const standIn = await joinStandIn(env.lk, call.callSid, { kind: 'agent' });
   const phone = await waitFor('phone participant', () =>
     [...standIn.agent.room.remoteParticipants.values()].find((p) => p.identity.startsWith('phone-')),
   );
@@ -120,7 +124,7 @@ describe('warm transfer', () => {
     const tb = await startTestBridge(env.lk, { TRANSFER_ALLOWLIST: HUMAN, TRANSFER_CONFIRM: 'false' });
     try {
       const call = await tb.placeCall({ dialCallees: () => ({ kind: 'human', ringMs: 200, keys: null }) });
-      const standIn = await joinStandIn(env.lk, call.callSid);
+      const standIn = await joinStandIn(env.lk, call.callSid, { kind: 'agent' });
       const phone = await waitFor('phone participant', () =>
         [...standIn.agent.room.remoteParticipants.values()].find((p) => p.identity.startsWith('phone-')),
       );
