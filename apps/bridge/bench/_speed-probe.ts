@@ -1,23 +1,29 @@
 // How fast the bridge's core runs right now. This VM has no hardware performance counters (perf
 // reports `instructions` as <not supported>), so the cost benchmark cannot count instructions; its
 // CPU times move with the host's load (the same work took up to 2x longer). This probe, a separate
-// process on the bridge's core, times a fixed piece of work (integer arithmetic over a 256 KB table,
-// random access: ALU and cache, like the bridge's mix) in its own CPU time every 200 ms and prints
+// process on the bridge's core, times a fixed piece of work (integer arithmetic with random access
+// to a 256 KB table and to a 16 MB one: ALU, cache and memory, as the bridge's mix, whose threads
+// slow down with other processes' cache traffic too) in its own CPU time every 200 ms and prints
 // the ns it took. The benchmark divides the bridge's CPU time by the probe's time over the same
 // window: work in "probe units", which does not move with the core's speed the way CPU ms do.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const PROBE = `
-const table = new Int32Array(65536);
-for (let i = 0; i < table.length; i++) table[i] = (i * 2654435761) | 0;
+const small = new Int32Array(65536);
+const large = new Int32Array(4 * 1024 * 1024);
+for (let i = 0; i < large.length; i++) large[i] = (i * 2654435761) | 0;
 let x = 1, sink = 0;
-function unit() {
-  for (let i = 0; i < 200000; i++) {
+function pass(table, mask, n) {
+  for (let i = 0; i < n; i++) {
     x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    const j = x & 65535;
+    const j = x & mask;
     table[j] = (table[j] + x) | 0;
-    sink = (sink + table[(j + 1) & 65535]) | 0;
+    sink = (sink + table[(j + 1) & mask]) | 0;
   }
+}
+function unit() {
+  pass(small, 65535, 150000);
+  pass(large, 4194303, 50000);
 }
 for (let i = 0; i < 50; i++) unit(); // warm up the JIT
 setInterval(() => {
