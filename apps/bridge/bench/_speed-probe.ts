@@ -5,7 +5,8 @@
 // to a 256 KB table and to a 16 MB one: ALU, cache and memory, as the bridge's mix, whose threads
 // slow down with other processes' cache traffic too) in its own CPU time every 200 ms and prints
 // the ns it took. The benchmark divides the bridge's CPU time by the probe's time over the same
-// window: work in "probe units", which does not move with the core's speed the way CPU ms do.
+// window: work in "probe units". They follow the core's speed only in part (two runs 13 % apart in
+// units, 16 % in CPU ms: docs/performance.md); the paired mode of cost.ts is the stable comparison.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const PROBE = `

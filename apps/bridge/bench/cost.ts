@@ -5,7 +5,7 @@
 // S seconds. Over that window: the bridge's user-space instructions per thread (`perf stat`, where the
 // machine has hardware counters), its CPU time per thread name (/proc schedstat), and a speed
 // probe's time for a fixed piece of work on the bridge's core (_speed-probe.ts), which turns CPU time
-// into "probe units" that do not scale with how fast the core runs at the moment. All per
+// into "probe units" (they follow how fast the core runs only in part). All per
 // call-second, net of the bridge's idle cost measured before the calls. The load generator (this
 // process, the echo processes) and livekit-server are reported apart.
 // Paired (--against: another version's apps/bridge/src/main.ts; --against-env: extra environment
