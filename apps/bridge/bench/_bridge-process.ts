@@ -14,6 +14,8 @@ export async function startBridgeProcess(opts: {
   authToken: string;
   env?: Record<string, string>;
   nodeArgs?: string[];
+  /** Its entry point: this checkout's apps/bridge/src/main.ts unless set (another version, to compare). */
+  entry?: string;
   /** CPUs to pin the bridge to (taskset's list syntax); unpinned when absent. */
   cpus?: string;
 }): Promise<BridgeProcess> {
@@ -21,7 +23,7 @@ export async function startBridgeProcess(opts: {
   const publicUrl = `http://127.0.0.1:${port}`;
   const app = startNodeApp({
     name: 'bridge',
-    entry: join(import.meta.dirname, '../src/main.ts'),
+    entry: opts.entry ?? join(import.meta.dirname, '../src/main.ts'),
     nodeArgs: opts.nodeArgs,
     cpus: opts.cpus,
     env: {
