@@ -16,6 +16,7 @@ import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { outboundDispatchFields } from '../outbound/dispatch-fields.js';
+import { routeDispatchFields, routeForLog, routeOfCall } from '../routing/call-routes.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
 import { connectCallTwiml } from './connect-twiml.js';
@@ -98,13 +99,17 @@ export function twilioWebhooks(deps: {
         // call (asynchronous detection's comes later, to /twilio/amd).
         const answeredBy = (req.body as Record<string, unknown>).AnsweredBy;
         if (typeof answeredBy === 'string' && answeredBy) entry.answeredBy = answeredBy.slice(0, 40);
+        // ROUTES_FILE: the called number's persona (docs/routing.md); the request's fields win.
+        const route = config.routes && routeOfCall(config.routes, context, task.route);
+        entry.route = route;
         void recorder.webhookAnswered(
-          { ...context, room },
+          { ...context, room, route: route?.name },
           typeof answeredBy === 'string' ? answeredBy : undefined,
         );
         await rooms.createCallRoom(room, context);
-        await rooms.dispatchAgent(room, config.agentName, {
+        await rooms.dispatchAgent(room, route?.agent ?? config.agentName, {
           ...context,
+          ...routeDispatchFields(route),
           ...task,
         } satisfies DispatchMetadata);
       } catch (err) {
@@ -117,7 +122,10 @@ export function twilioWebhooks(deps: {
         callLog.warn('Twilio never opened the media stream; releasing the call');
         void lifecycle.releaseCall(entry, 'no_stream', 'Twilio never opened the media stream');
       });
-      callLog.info({ room, direction, caller: form.From, callee: form.To }, 'call answered');
+      callLog.info(
+        { room, direction, caller: form.From, callee: form.To, route: routeForLog(entry.route) },
+        'call answered',
+      );
       // An inbound caller hears ringing until our reply: ring on while the agent comes up, so the
       // greeting follows the answer instead of silence. (An outbound callee already picked up.)
       if (direction === 'inbound' && config.answerWaitForAgentMs > 0) {

@@ -5,6 +5,7 @@ import type { CallRooms } from '../livekit/call-rooms.js';
 import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
+import { routeDispatchFields } from '../routing/call-routes.js';
 
 export interface AgentWatchDeps {
   config: Pick<
@@ -14,7 +15,7 @@ export interface AgentWatchDeps {
   rooms: Pick<CallRooms, 'dispatchAgent' | 'removeParticipant'>;
   metrics: Pick<BridgeMetrics, 'agentRedispatches'>;
   log: Logger;
-  call: Pick<CallEntry, 'callSid' | 'room' | 'direction' | 'from' | 'to'>;
+  call: Pick<CallEntry, 'callSid' | 'room' | 'direction' | 'from' | 'to' | 'route'>;
   phone: Pick<PhoneLine, 'agentCount' | 'unreachableAgents'>;
   /** Whether the call is live (joined and not ended): only a live call gets a new agent. */
   isLive: () => boolean;
@@ -107,8 +108,10 @@ export class AgentWatch {
       .resumeFields()
       .then((fields) => {
         log.info({ historyLines: fields.history?.length ?? 0 }, 'new agent continues the call');
-        return rooms.dispatchAgent(call.room, config.agentName, {
+        // The route's agent and persona again (ROUTES_FILE), the request's own fields over them.
+        return rooms.dispatchAgent(call.room, call.route?.agent ?? config.agentName, {
           ...context,
+          ...routeDispatchFields(call.route),
           ...fields,
           resumed: true,
         } satisfies DispatchMetadata);

@@ -244,7 +244,7 @@ export class CallSession {
       return;
     }
     registerAgentRpc(this.phone, {
-      ...{ config, log: this.log, callSid },
+      ...{ config, log: this.log, callSid, route: call.route },
       transfer: (to, summary) => this.transferOut(to, summary),
       interrupted: () => this.audio?.relay.interruptedByAgent(),
       end: (outcome, reason) => void this.end(outcome, reason),

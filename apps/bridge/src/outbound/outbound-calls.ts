@@ -6,6 +6,13 @@ import type { Logger } from '../logger.js';
 import type { CallEventHub } from '../records/call-events.js';
 import type { CallStore } from '../records/call-store.js';
 import type { CallRecord } from '../records/schema.js';
+import {
+  routeForLog,
+  routeForNumber,
+  routeNamed,
+  routeNames,
+  type CallRoute,
+} from '../routing/call-routes.js';
 import { isAllowedDestination } from './allowlist.js';
 import { checkOutboundLimits } from './rate-limits.js';
 import type { TwilioCallError } from './twilio-calls.js';
@@ -31,6 +38,8 @@ export const OutboundRequest = z
     callback_url: z.string().max(2048).optional(),
     /** When a machine answers: `{action: "leave_message"|"hang_up", message?}`; default VOICEMAIL_*. */
     voicemail: voicemailPlanSchema.strict().optional(),
+    /** The ROUTES_FILE route (its name, its number or "default"): its agent, persona and caller ID. */
+    route: z.string().min(1).max(100).optional(),
   })
   .strict();
 export type OutboundRequest = z.infer<typeof OutboundRequest>;
@@ -104,6 +113,22 @@ export class OutboundCalls {
     if (!isAllowedDestination(req.to, outbound.allowlist)) {
       return refuse(403, 'destination_not_allowed', `${req.to} is not in OUTBOUND_ALLOWLIST`);
     }
+    // The route: the one named, else the caller ID's (OUTBOUND_FROM). A route with a number calls
+    // from it, so the callee sees (and can call back) the line of the persona that calls.
+    let route: CallRoute | undefined;
+    let from = outbound.from;
+    if (req.route !== undefined) {
+      if (!config.routes)
+        return refuse(400, 'routes_off', 'route needs a routes file: set ROUTES_FILE (docs/routing.md)');
+      route = routeNamed(config.routes, req.route);
+      if (!route)
+        return refuse(
+          400,
+          'unknown_route',
+          `no route "${req.route}" in ROUTES_FILE; routes: ${routeNames(config.routes).join(', ')}`,
+        );
+      from = route.number ?? from;
+    } else if (config.routes) route = routeForNumber(config.routes, from);
     const store = await this.deps.store;
     const refusal = await checkOutboundLimits(store, req.to, outbound.limits);
     if (refusal) return refuse(429, 'rate_limited', refusal.message);
@@ -112,7 +137,7 @@ export class OutboundCalls {
     try {
       placed = await this.deps.twilio.create({
         to: req.to,
-        from: outbound.from,
+        from,
         url: `${config.publicUrl}/twilio/voice`,
         statusCallback: `${config.publicUrl}/twilio/status`,
         ringTimeoutS: outbound.ringTimeoutS,
@@ -132,7 +157,8 @@ export class OutboundCalls {
     await store.create({
       callSid: placed.sid,
       direction: 'outbound',
-      from: outbound.from,
+      from,
+      route: route?.name ?? null,
       to: req.to,
       instanceId: config.records.instanceId,
       status: 'queued',
@@ -155,7 +181,7 @@ export class OutboundCalls {
       at: now,
       detail: null,
     });
-    log.info({ callSid: placed.sid, callee: req.to }, 'outbound call placed');
+    log.info({ callSid: placed.sid, callee: req.to, route: routeForLog(route) }, 'outbound call placed');
     const record = await store.get(placed.sid);
     return { ok: true, record: record! };
   }

@@ -74,6 +74,8 @@ export class CallRecorder {
       from: string;
       to: string;
       room: string;
+      /** The ROUTES_FILE route's name (inbound calls; an outbound call's record already has it). */
+      route?: string;
     },
     answeredBy?: string,
   ): Promise<void> {
