@@ -94,7 +94,7 @@ describe('the routes file', () => {
 
   it('refuses a number listed twice, at its second line', () => {
     const message = refusal(`${GOOD}  "+15550100001":\n    agent: again\n`);
-    expect(message).toMatch(/routes\.yaml line 16: .*unique/);
+    expect(message).toMatch(/routes\.yaml line 16: listed twice/);
   });
 
   it('refuses numbers that are not E.164, and says to quote an unquoted one', () => {
@@ -133,6 +133,12 @@ describe('the routes file', () => {
     );
     expect(refusal('numbers: {}\n')).toMatch(/routes\.yaml line 1: default: /);
     expect(refusal('default:\n  agent: [a\n')).toMatch(/routes\.yaml line \d+: /);
+  });
+
+  it('accepts the example file', () => {
+    const example = new URL('../../../../examples/routes.example.yaml', import.meta.url);
+    const routes = loadRoutesFile(example.pathname, { transferAllowlist: ['+15550109001'] });
+    expect(routes.numbers.get('+15550100002')).toMatchObject({ name: 'clinic', language: 'es' });
   });
 
   it('says so when the file cannot be read', () => {

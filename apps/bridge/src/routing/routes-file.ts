@@ -115,8 +115,10 @@ export function parseRoutes(
   // `uniqueKeys` (the default) makes a number listed twice an error with its position.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const lineOf = (offset: number) => lines.linePos(offset).line;
-  const problems: string[] = doc.errors.map(
-    (e) => `${file} line ${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}`,
+  const problems: string[] = doc.errors.map((e) =>
+    e.code === 'DUPLICATE_KEY'
+      ? `${file} line ${lineOf(e.pos[0])}: listed twice (each number, and each field of a route, once)`
+      : `${file} line ${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}`,
   );
   if (problems.length === 0) {
     const unquoted = unquotedNumbers(doc, file, lineOf);
