@@ -81,7 +81,13 @@ export class CallRecorder {
   ): Promise<void> {
     const at = Date.now();
     return this.write(call.callSid, 'webhook', async () => {
-      await this.store.create({ ...call, instanceId: this.instanceId, status: 'in-progress', createdAt: at });
+      await this.store.create({
+        ...call,
+        route: call.route ?? null,
+        instanceId: this.instanceId,
+        status: 'in-progress',
+        createdAt: at,
+      });
       await this.store.update(call.callSid, {
         room: call.room,
         webhookAt: at,
