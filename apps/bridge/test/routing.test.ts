@@ -117,7 +117,7 @@ describe('routing by the called number', () => {
         to: OUR_NUMBER,
         route: 'default',
       });
-      const record = await ob.api.waitForCall(sales.callSid, (c) => c.route !== undefined);
+      const record = await ob.api.waitForCall(sales.callSid, (c) => c.route !== null);
       expect(record).toMatchObject({ route: 'sales', to: SALES });
       expect((await ob.api.request('GET', `/api/calls/${support.callSid}`)).body.route).toBe(SUPPORT);
     } finally {
