@@ -27,6 +27,7 @@ function setup(call: ConstructorParameters<typeof AgentWatch>[0]['call'] = CALL)
   const watch = new AgentWatch({
     config: {
       agentName: 'test-agent',
+      routes: undefined,
       agentRejoinGraceMs: 2_000,
       agentRejoinTimeoutMs: 15_000,
       livekitReconnectTimeoutMs: 5_000,

@@ -5,12 +5,12 @@ import type { CallRooms } from '../livekit/call-rooms.js';
 import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
-import { routeDispatchFields } from '../routing/call-routes.js';
+import { routeDispatchFields, routeOfEntry } from '../routing/call-routes.js';
 
 export interface AgentWatchDeps {
   config: Pick<
     BridgeConfig,
-    'agentName' | 'agentRejoinGraceMs' | 'agentRejoinTimeoutMs' | 'livekitReconnectTimeoutMs'
+    'agentName' | 'routes' | 'agentRejoinGraceMs' | 'agentRejoinTimeoutMs' | 'livekitReconnectTimeoutMs'
   >;
   rooms: Pick<CallRooms, 'dispatchAgent' | 'removeParticipant'>;
   metrics: Pick<BridgeMetrics, 'agentRedispatches'>;
@@ -109,9 +109,10 @@ export class AgentWatch {
       .then((fields) => {
         log.info({ historyLines: fields.history?.length ?? 0 }, 'new agent continues the call');
         // The route's agent and persona again (ROUTES_FILE), the request's own fields over them.
-        return rooms.dispatchAgent(call.room, call.route?.agent ?? config.agentName, {
+        const route = routeOfEntry(config.routes, call);
+        return rooms.dispatchAgent(call.room, route?.agent ?? config.agentName, {
           ...context,
-          ...routeDispatchFields(call.route),
+          ...routeDispatchFields(route),
           ...fields,
           resumed: true,
         } satisfies DispatchMetadata);

@@ -48,6 +48,17 @@ export function routeOfCall(
   return named ?? routeForNumber(routes, call.direction === 'inbound' ? call.to : call.from);
 }
 
+/**
+ * The route of a call in the registry: the one its webhook chose, else (a call this instance did not
+ * answer, e.g. adopted from another bridge) the route of its numbers.
+ */
+export function routeOfEntry(
+  routes: CallRoutes | undefined,
+  call: { route?: CallRoute; direction: 'inbound' | 'outbound'; from: string; to: string },
+): CallRoute | undefined {
+  return call.route ?? (routes && routeOfCall(routes, call));
+}
+
 /** The route an outbound request names: by `name`, by number key, or `default`; undefined if none. */
 export function routeNamed(routes: CallRoutes, name: string): CallRoute | undefined {
   if (name === routes.default.name || name === 'default') return routes.default;

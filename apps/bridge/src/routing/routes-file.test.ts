@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { routeForNumber, routeNamed, routeDispatchFields } from './call-routes.js';
+import { routeDispatchFields, routeForNumber, routeNamed, routeOfCall, routeOfEntry } from './call-routes.js';
 import { loadRoutesFile, parseRoutes, RoutesFileError } from './routes-file.js';
 
 const opts = { transferAllowlist: ['+15550109999', '+15550108888'] };
@@ -69,6 +69,22 @@ describe('the routes file', () => {
       tools: ['check_eligibility'],
       transferTargets: ['+15550109999'],
     });
+  });
+
+  it('picks a call’s route: by the number called, the caller ID, or the one an outbound request named', () => {
+    const routes = parseRoutes(GOOD, 'routes.yaml', opts);
+    const sales = routes.numbers.get('+15550100001')!;
+    const support = routes.numbers.get('+15550100002')!;
+    const inbound = { direction: 'inbound', from: '+15551234567', to: '+15550100001' } as const;
+    const outbound = { direction: 'outbound', from: '+15550100002', to: '+15551234567' } as const;
+    expect(routeOfCall(routes, inbound)).toBe(sales);
+    expect(routeOfCall(routes, outbound)).toBe(support);
+    expect(routeOfCall(routes, outbound, 'sales')).toBe(sales);
+    expect(routeOfCall(routes, { ...outbound, from: '+15550100009' })).toBe(routes.default);
+    // A call another bridge answered (adopted without its route) gets the route of its numbers.
+    expect(routeOfEntry(routes, inbound)).toBe(sales);
+    expect(routeOfEntry(routes, { ...inbound, route: support })).toBe(support);
+    expect(routeOfEntry(undefined, inbound)).toBeUndefined();
   });
 
   it('reads JSON too', () => {
