@@ -16,11 +16,11 @@ import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { outboundDispatchFields } from '../outbound/dispatch-fields.js';
-import { routeDispatchFields, routeForLog, routeOfCall } from '../routing/call-routes.js';
 import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
 import { connectCallTwiml } from './connect-twiml.js';
 import { transferDialTwiml } from './transfer-webhooks.js';
+import { routeDispatchFields, routeForLog, routeOfCall } from '../routing/call-routes.js';
 
 const ENDED_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 /** Endings after which the caller is simply hung up on (no apology). */
@@ -99,14 +99,18 @@ export function twilioWebhooks(deps: {
         // call (asynchronous detection's comes later, to /twilio/amd).
         const answeredBy = (req.body as Record<string, unknown>).AnsweredBy;
         if (typeof answeredBy === 'string' && answeredBy) entry.answeredBy = answeredBy.slice(0, 40);
-        // ROUTES_FILE: the called number's persona (docs/routing.md); the request's fields win.
-        const route = config.routes && routeOfCall(config.routes, context, task.route);
-        entry.route = route;
         void recorder.webhookAnswered(
-          { ...context, room, route: route?.name },
+          { ...context, room },
           typeof answeredBy === 'string' ? answeredBy : undefined,
         );
         await rooms.createCallRoom(room, context);
+        // ROUTES_FILE: the persona of the number called (docs/routing.md); the request's fields win.
+        const route = config.routes && routeOfCall(config.routes, context, task.route);
+        entry.route = route;
+        if (route) {
+          void recorder.routed(form.CallSid, route.name);
+          callLog.info({ route: routeForLog(route), agent: route.agent }, 'call routed');
+        }
         await rooms.dispatchAgent(room, route?.agent ?? config.agentName, {
           ...context,
           ...routeDispatchFields(route),
@@ -122,10 +126,7 @@ export function twilioWebhooks(deps: {
         callLog.warn('Twilio never opened the media stream; releasing the call');
         void lifecycle.releaseCall(entry, 'no_stream', 'Twilio never opened the media stream');
       });
-      callLog.info(
-        { room, direction, caller: form.From, callee: form.To, route: routeForLog(entry.route) },
-        'call answered',
-      );
+      callLog.info({ room, direction, caller: form.From, callee: form.To }, 'call answered');
       // An inbound caller hears ringing until our reply: ring on while the agent comes up, so the
       // greeting follows the answer instead of silence. (An outbound callee already picked up.)
       if (direction === 'inbound' && config.answerWaitForAgentMs > 0) {

@@ -74,20 +74,12 @@ export class CallRecorder {
       from: string;
       to: string;
       room: string;
-      /** The ROUTES_FILE route's name (inbound calls; an outbound call's record already has it). */
-      route?: string;
     },
     answeredBy?: string,
   ): Promise<void> {
     const at = Date.now();
     return this.write(call.callSid, 'webhook', async () => {
-      await this.store.create({
-        ...call,
-        route: call.route ?? null,
-        instanceId: this.instanceId,
-        status: 'in-progress',
-        createdAt: at,
-      });
+      await this.store.create({ ...call, instanceId: this.instanceId, status: 'in-progress', createdAt: at });
       await this.store.update(call.callSid, {
         room: call.room,
         webhookAt: at,
@@ -96,6 +88,11 @@ export class CallRecorder {
       });
       await this.status(call.callSid, 'in-progress', 'voice webhook answered', at);
     });
+  }
+
+  /** The ROUTES_FILE route the webhook chose for the call (an outbound call's record may have it already). */
+  routed(callSid: string, route: string): Promise<void> {
+    return this.write(callSid, 'route', () => this.store.update(callSid, { route }));
   }
 
   /** A call refused at the webhook (capacity, drain, room setup failed): a record with its outcome. */

@@ -131,6 +131,7 @@ export type CallPatch = Partial<
     | 'callbackLastStatus'
     | 'callbackDeliveredAt'
     | 'callbackLastError'
+    | 'route'
   >
 >;
 
