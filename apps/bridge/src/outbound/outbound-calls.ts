@@ -158,7 +158,6 @@ export class OutboundCalls {
       callSid: placed.sid,
       direction: 'outbound',
       from,
-      route: route?.name ?? null,
       to: req.to,
       instanceId: config.records.instanceId,
       status: 'queued',
@@ -171,6 +170,7 @@ export class OutboundCalls {
       callbackState: callbackUrl ? 'pending' : null,
       voicemail: req.voicemail ?? null,
       createdAt: now,
+      route: route?.name ?? null,
     });
     await store.addStatusEvent(placed.sid, { status: 'queued', detail: 'placed through the API', at: now });
     this.deps.hub.publish({
