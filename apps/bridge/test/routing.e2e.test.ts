@@ -173,11 +173,12 @@ describe('one persona per number', () => {
         `routing: sales caller matched ${salesHeard.own.toFixed(2)} own / ${salesHeard.other.toFixed(2)} other greeting; ` +
           `support caller ${supportHeard.own.toFixed(2)} / ${supportHeard.other.toFixed(2)}`,
       );
-      // Speech that got through matches above 0.9 and unrelated speech at most about 0.45.
-      expect(salesHeard.own).toBeGreaterThan(0.7);
-      expect(supportHeard.own).toBeGreaterThan(0.7);
-      expect(salesHeard.other).toBeLessThan(0.6);
-      expect(supportHeard.other).toBeLessThan(0.6);
+      // Unrelated speech matches at most about 0.45; a greeting that got through well above that
+      // (0.8 to 0.97 seen here, through μ-law, Opus and a loaded box's jitter buffer).
+      expect(salesHeard.own).toBeGreaterThan(0.6);
+      expect(supportHeard.own).toBeGreaterThan(0.6);
+      expect(salesHeard.other).toBeLessThan(0.5);
+      expect(supportHeard.other).toBeLessThan(0.5);
     } catch (err) {
       console.log(appLogTail(stack));
       throw err;
