@@ -1,4 +1,6 @@
-import { hostname } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { messageThrownBy } from '@callbridge/testkit';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
@@ -200,5 +202,21 @@ describe('loadConfig (bridge)', () => {
       CALLBACK_ALLOWED_HOSTS: 'hooks.example.com, *.example.org,127.0.0.1',
     });
     expect(c.callbacks.allowedHosts).toEqual(['hooks.example.com', '*.example.org', '127.0.0.1']);
+  });
+
+  it('reads ROUTES_FILE, and refuses to start on a bad one with its line and field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
+    const file = join(dir, 'routes.yaml');
+    writeFileSync(
+      file,
+      'default:\n  agent: main\nnumbers:\n  "+15550100001":\n    agent: sales\n    voice: robot\n',
+    );
+    expect(errorOf({ TWILIO_AUTH_TOKEN: 'token', ROUTES_FILE: file })).toMatch(
+      /^refusing to start:\n {2}ROUTES_FILE .*routes\.yaml is invalid:\n {2}routes\.yaml line 6: numbers\."\+15550100001"\.voice: /,
+    );
+    writeFileSync(file, 'default:\n  agent: main\nnumbers:\n  "+15550100001":\n    agent: sales\n');
+    const config = loadConfig({ TWILIO_AUTH_TOKEN: 'token', ROUTES_FILE: file });
+    expect(config.routes?.numbers.get('+15550100001')?.agent).toBe('sales');
+    expect(loadConfig({ TWILIO_AUTH_TOKEN: 'token' }).routes).toBeUndefined();
   });
 });

@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MIN_STREAM_TOKEN_SECRET_BYTES } from '@callbridge/twilio-media';
 import { z } from 'zod';
+import type { CallRoutes } from './routing/call-routes.js';
+import { loadRoutesFile, RoutesFileError } from './routing/routes-file.js';
 
 /** The development secret from livekit.yaml; refused in production. */
 const DEV_LIVEKIT_SECRET = 'secret-for-local-development-only-change-me';
@@ -34,6 +36,8 @@ export const EnvSchema = z.object({
   LIVEKIT_API_KEY: z.string().min(1).default('devkey'),
   LIVEKIT_API_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_LIVEKIT_SECRET),
   AGENT_NAME: z.string().min(1).default('callbridge-agent'),
+  /** Per-number personas (docs/routing.md); unset: every call goes to AGENT_NAME's agent. */
+  ROUTES_FILE: z.string().min(1).optional(),
   TWILIO_ACCOUNT_SID: z
     .string()
     .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC + 32 hex digits')
@@ -215,6 +219,16 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     );
   }
 
+  let routes: CallRoutes | undefined;
+  if (e.ROUTES_FILE) {
+    try {
+      routes = loadRoutesFile(e.ROUTES_FILE, { transferAllowlist: e.TRANSFER_ALLOWLIST });
+    } catch (err) {
+      if (!(err instanceof RoutesFileError)) throw err;
+      refuse(err.message);
+    }
+  }
+
   /** Public base URL without a trailing slash, e.g. https://bridge.example.com. */
   const publicUrl = (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, '');
   return {
@@ -226,6 +240,8 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     streamUrl: `${publicUrl.replace(/^http/, 'ws')}/twilio/media`,
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     agentName: e.AGENT_NAME,
+    /** The routes of ROUTES_FILE; undefined: one persona, AGENT_NAME's. */
+    routes,
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN,

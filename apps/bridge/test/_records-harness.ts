@@ -12,7 +12,12 @@ export const OUR_NUMBER = '+15559870000';
 /** A test bridge with the API on, outbound calls through a Twilio REST simulator. */
 export async function startOutboundBridge(
   lk: LiveKitServer,
-  opts: { env?: Record<string, string>; callees?: CalleeDirectory } = {},
+  opts: {
+    env?: Record<string, string>;
+    callees?: CalleeDirectory;
+    /** Twilio numbers of the account besides OUR_NUMBER (caller IDs it may place calls from). */
+    ownedNumbers?: string[];
+  } = {},
 ): Promise<{
   tb: TestBridge;
   rest: TwilioRestSimulator;
@@ -24,7 +29,7 @@ export async function startOutboundBridge(
   const rest = await new TwilioRestSimulator({
     authToken: AUTH_TOKEN,
     callees: opts.callees,
-    ownedNumbers: [OUR_NUMBER],
+    ownedNumbers: [OUR_NUMBER, ...(opts.ownedNumbers ?? [])],
   }).start();
   const dispatches: { room: string; metadata: Record<string, unknown> }[] = [];
   const tb = await startTestBridge(

@@ -7,6 +7,7 @@
  * but also `anonymous`, `client:…` or `sip:…`. Whoever needs a phone number checks for one.
  */
 import { z } from 'zod';
+import { personaFieldsSchema } from './persona.js';
 import { resultSchemaSchema } from './result-schema.js';
 
 export const CALL_DIRECTIONS = ['inbound', 'outbound'] as const;
@@ -77,8 +78,12 @@ export function recentHistory(
   return out;
 }
 
-/** The dispatch metadata: the room metadata plus this job's task, and whether it replaces a lost agent. */
+/**
+ * The dispatch metadata: the room metadata plus this job's task, its persona (the call's route,
+ * persona.ts), and whether it replaces a lost agent.
+ */
 export const dispatchMetadataSchema = roomMetadataSchema.extend({
+  ...personaFieldsSchema.shape,
   /** What the agent should get done on this call (outbound calls placed through the API). */
   task: z.string().max(DISPATCH_LIMITS.task).optional(),
   /** Extra instructions for this call only. */

@@ -70,6 +70,15 @@ export {
 export { maskIdentity, maskPhoneNumber, personalDataRedaction } from './privacy.js';
 export { heardTranscript } from './heard.js';
 export {
+  BUSINESS_TOOL_NAMES,
+  languageCodeSchema,
+  PERSONA_LIMITS,
+  personaFieldsSchema,
+  REALTIME_VOICES,
+  type BusinessToolName,
+  type PersonaFields,
+} from './persona.js';
+export {
   RESULT_SCHEMA_LIMITS,
   resultSchemaSchema,
   resultSchemaToZod,

@@ -35,8 +35,20 @@ export interface CallContext {
   task?: string;
   /** Extra instructions for this call only (dispatch metadata). */
   instructions?: string;
-  /** Voice override for this call (dispatch metadata). */
+  /** Voice override for this call (dispatch metadata: the request's, else the route's). */
   voice?: string;
+  /** The bridge's route for this call (ROUTES_FILE), by name, for logs. */
+  route?: string;
+  /** The route's instructions: they replace the worker's AGENT_INSTRUCTIONS. */
+  persona?: string;
+  /** The route's greeting: replaces AGENT_GREETING_INSTRUCTIONS. */
+  greeting?: string;
+  /** The route's language (ISO 639-1). */
+  language?: string;
+  /** The route's business tools (offered only if the worker has them: AGENT_TOOLS). */
+  tools?: string[];
+  /** The route's transfer targets (offered only if on the worker's TRANSFER_ALLOWLIST). */
+  transferTargets?: string[];
   /** This agent replaces one that was lost mid-call: continue the conversation, do not greet. */
   resumed?: boolean;
   /** With `resumed`: the conversation so far as the bridge recorded it (oldest first). */
@@ -133,6 +145,12 @@ export function callContextFromMetadata(dispatchMetadata: string, roomMetadata: 
     task: job.fields.task,
     instructions: job.fields.instructions,
     voice: job.fields.voice,
+    route: job.fields.route,
+    persona: job.fields.persona,
+    greeting: job.fields.greeting,
+    language: job.fields.language,
+    tools: job.fields.tools,
+    transferTargets: job.fields.transferTargets,
     ...(job.fields.resumed && { resumed: true }),
     ...(job.fields.history && job.fields.history.length > 0 && { history: job.fields.history }),
     resultSchema: job.fields.resultSchema,

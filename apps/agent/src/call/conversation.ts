@@ -20,6 +20,7 @@ import { PhoneLine } from './phone-line.js';
 import { PhonePlayoutOutput } from './phone-playout.js';
 import { createRealtimeModel } from './realtime-model.js';
 import { OperatorHold } from './operator-hold.js';
+import { personaFor, routeForLog } from './persona.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 import { watchTransfers } from './transfer-watch.js';
 
@@ -59,9 +60,11 @@ export async function startConversation<P>(
   caller: CallerLine,
 ): Promise<Conversation> {
   const phone = caller.isPhone ? new PhoneLine(ctx.room, caller.identity, log) : undefined;
-  const model = createRealtimeModel(config, initialCall.voice, () =>
-    metrics.report({ metric: 'modelReconnects' }),
-  );
+  // The call's route (ROUTES_FILE) may set the persona; tools and transfers stay within the worker's.
+  const persona = personaFor(config, initialCall);
+  if (initialCall.route || persona.ignoredTools.length > 0)
+    log.info({ route: routeForLog(initialCall.route), ignoredTools: persona.ignoredTools }, 'call persona');
+  const model = createRealtimeModel(config, persona, () => metrics.report({ metric: 'modelReconnects' }));
   const session = new voice.AgentSession({
     llm: model,
     vad: null,
@@ -73,13 +76,13 @@ export async function startConversation<P>(
     call: initialCall,
     phone,
     logger: log,
-    transferAllowlist: config.transferAllowlist,
+    transferAllowlist: persona.transferAllowlist,
     endCallAfterReply: (reason) => ending.afterNextReply(reason),
   };
-  let instructions = composeInstructions(config.instructions, initialCall);
+  let instructions = composeInstructions(persona.instructions, initialCall);
   const agent = new voice.Agent({
     instructions,
-    tools: callTools(runtime, recorder, businessTools(config.businessTools)),
+    tools: callTools(runtime, recorder, businessTools(persona.tools)),
   });
 
   // While an operator has taken the call over from the console, nothing may make the agent speak.
@@ -119,7 +122,7 @@ export async function startConversation<P>(
       session.generateReply({ instructions: resumeInstructions(instructions) });
       log.info({ historyLines: call.history?.length ?? 0 }, 'resuming the call');
     } else {
-      session.generateReply({ instructions: greetingInstructions(config.greeting.instructions, call) });
+      session.generateReply({ instructions: greetingInstructions(persona.greeting, call) });
       log.info('greeting requested');
     }
   };
@@ -222,7 +225,7 @@ export async function startConversation<P>(
     async callerJoined(call, at) {
       joinedAt = at;
       runtime.call = call;
-      const updated = composeInstructions(config.instructions, call);
+      const updated = composeInstructions(persona.instructions, call);
       if (updated !== instructions) {
         instructions = updated;
         await agent.updateInstructions(instructions);

@@ -1,5 +1,5 @@
 /**
- * The OpenAI Realtime model for one call, built from config (and the call's voice override).
+ * The OpenAI Realtime model for one call, built from config (and the call's voice and language).
  * The plugin reconnects on its own when the socket drops; the subclass only reports it.
  */
 import * as openai from '@livekit/agents-plugin-openai';
@@ -22,13 +22,20 @@ class ObservedRealtimeModel extends openai.realtime.RealtimeModel {
   }
 }
 
-export function realtimeModelOptions(config: AgentConfig, voiceOverride?: string): ModelOptions {
+/** Per-call settings over the worker's: the call's voice and the language it is transcribed in. */
+export interface ModelOverrides {
+  voice?: string;
+  /** ISO 639-1; helps the transcription of the caller's speech. */
+  language?: string;
+}
+
+export function realtimeModelOptions(config: AgentConfig, overrides: ModelOverrides = {}): ModelOptions {
   const td = config.turnDetection;
   return {
     apiKey: config.openai.apiKey,
     baseURL: config.openai.baseUrl,
     model: config.openai.model,
-    voice: voiceOverride ?? config.openai.voice,
+    voice: overrides.voice ?? config.openai.voice,
     turnDetection:
       td.type === 'server_vad'
         ? {
@@ -41,15 +48,18 @@ export function realtimeModelOptions(config: AgentConfig, voiceOverride?: string
           }
         : { type: 'semantic_vad', eagerness: td.eagerness, create_response: true, interrupt_response: true },
     inputAudioTranscription: config.openai.transcriptionModel
-      ? { model: config.openai.transcriptionModel }
+      ? {
+          model: config.openai.transcriptionModel,
+          ...(overrides.language && { language: overrides.language }),
+        }
       : null,
   };
 }
 
 export function createRealtimeModel(
   config: AgentConfig,
-  voiceOverride: string | undefined,
+  overrides: ModelOverrides,
   onReconnect: () => void,
 ): openai.realtime.RealtimeModel {
-  return new ObservedRealtimeModel(realtimeModelOptions(config, voiceOverride), onReconnect);
+  return new ObservedRealtimeModel(realtimeModelOptions(config, overrides), onReconnect);
 }

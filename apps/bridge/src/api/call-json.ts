@@ -15,6 +15,7 @@ export function callSummaryJson(r: CallRecord) {
     direction: r.direction,
     from: r.from,
     to: r.to,
+    route: r.route,
     status: r.status,
     outcome: r.outcome,
     outcome_reason: r.outcomeReason,

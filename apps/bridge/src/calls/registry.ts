@@ -1,4 +1,5 @@
 import type { CallContext } from '../livekit/call-rooms.js';
+import type { CallRoute } from '../routing/call-routes.js';
 import type { CallOutcome } from './outcomes.js';
 import type { CallTransfer, StreamHandover } from './transfer.js';
 
@@ -33,6 +34,8 @@ export interface CallEntry extends CallContext {
    * a failed transfer's new stream is handed to it, so the call goes on in the same room.
    */
   handover?: StreamHandover;
+  /** The ROUTES_FILE route the call took (set at the webhook): its agent, persona and transfer targets. */
+  route?: CallRoute;
   /** Answering machine detection's verdict (outbound calls placed with detection), once known. */
   answeredBy?: string;
   /** Set while the call is live: relays a verdict that arrives mid-call to the room. */

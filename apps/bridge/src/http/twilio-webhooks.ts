@@ -24,6 +24,7 @@ import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallStore } from '../records/call-store.js';
 import { connectCallTwiml } from './connect-twiml.js';
 import { transferDialTwiml } from './transfer-webhooks.js';
+import { routeDispatchFields, routeForLog, routeOfCall } from '../routing/call-routes.js';
 
 const ENDED_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 /** Endings after which the caller is simply hung up on (no apology). */
@@ -123,8 +124,16 @@ export function twilioWebhooks(deps: {
           typeof answeredBy === 'string' ? answeredBy : undefined,
         );
         await rooms.createCallRoom(room, context);
-        await rooms.dispatchAgent(room, config.agentName, {
+        // ROUTES_FILE: the persona of the number called (docs/routing.md); the request's fields win.
+        const route = config.routes && routeOfCall(config.routes, context, task.route);
+        entry.route = route;
+        if (route) {
+          void recorder.routed(form.CallSid, route.name);
+          callLog.info({ route: routeForLog(route), agent: route.agent }, 'call routed');
+        }
+        await rooms.dispatchAgent(room, route?.agent ?? config.agentName, {
           ...context,
+          ...routeDispatchFields(route),
           ...task,
         } satisfies DispatchMetadata);
       } catch (err) {

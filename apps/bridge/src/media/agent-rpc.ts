@@ -12,11 +12,14 @@ import type { CallOutcome } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import { PhoneRpcRefusal, type PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
+import { transferTargetsFor, type CallRoute } from '../routing/call-routes.js';
 import type { HeardReport } from './caller-playback.js';
 import { isMachineVerdict } from '../results/no-result-reason.js';
 
 export interface AgentRpcDeps {
   config: Pick<BridgeConfig, 'transferAllowlist'>;
+  /** The call's ROUTES_FILE route: its `transfer_targets` narrow TRANSFER_ALLOWLIST for this call. */
+  route?: CallRoute;
   log: Logger;
   callSid: string;
   /** Starts a warm transfer (allow-list already checked); false if the call cannot be transferred now. */
@@ -32,8 +35,8 @@ export interface AgentRpcDeps {
 
 /**
  * The methods the agent may call on the phone participant (the room contract's RPC_METHODS):
- * `hangup` ends the call; `transfer` starts a warm transfer to a number on TRANSFER_ALLOWLIST (the
- * phone stays in the room; `callbridge.transfer` tells how it goes). Both answer at once, so the
+ * `hangup` ends the call; `transfer` starts a warm transfer to a number on TRANSFER_ALLOWLIST, or
+ * on the `transfer_targets` of the call's route when it has them (the phone stays in the room; `callbridge.transfer` tells how it goes). Both answer at once, so the
  * agent is never left waiting on the phone system. `report_result` stores the task's result once it
  * fits the call's schema. `playbackInterrupted` clears the caller's playback and says how much of
  * the utterance they heard.
@@ -56,10 +59,12 @@ export function registerAgentRpc(phone: Pick<PhoneLine, 'registerRpc'>, deps: Ag
       );
     }
     const { to, summary } = request.value;
-    if (!config.transferAllowlist.includes(to)) {
+    if (!transferTargetsFor(deps.route, config.transferAllowlist).includes(to)) {
       throw new PhoneRpcRefusal(
         RPC_ERROR_CODES.refused,
-        `transfer target ${to} is not in TRANSFER_ALLOWLIST`,
+        deps.route?.transferTargets
+          ? `transfer target ${to} is not in the transfer_targets of this call's route (ROUTES_FILE)`
+          : `transfer target ${to} is not in TRANSFER_ALLOWLIST`,
       );
     }
     if (!deps.transfer(to, summary)) {

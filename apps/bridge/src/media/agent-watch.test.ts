@@ -12,7 +12,7 @@ const CALL = {
 } as const;
 
 /** A watch over a room whose agents the test sets; endings and server calls are written down. */
-function setup() {
+function setup(call: ConstructorParameters<typeof AgentWatch>[0]['call'] = CALL) {
   const agents = { present: 1, unreachable: [] as string[] };
   const ended: string[] = [];
   const rooms = {
@@ -27,6 +27,7 @@ function setup() {
   const watch = new AgentWatch({
     config: {
       agentName: 'test-agent',
+      routes: undefined,
       agentRejoinGraceMs: 2_000,
       agentRejoinTimeoutMs: 15_000,
       livekitReconnectTimeoutMs: 5_000,
@@ -34,7 +35,7 @@ function setup() {
     rooms,
     metrics: createMetrics(),
     log: pino({ level: 'silent' }),
-    call: CALL,
+    call,
     phone: { agentCount: () => agents.present, unreachableAgents: () => agents.unreachable },
     isLive: () => live,
     // What the call record holds for an outbound call placed through the API.
@@ -47,6 +48,31 @@ function setup() {
 describe('AgentWatch', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
+
+  it('re-dispatches the agent of the call’s route, with its persona under the request’s fields', async () => {
+    const route = {
+      name: 'sales',
+      agent: 'sales-agent',
+      instructions: 'You sell.',
+      voice: 'cedar',
+      tools: [],
+    };
+    const t = setup({ ...CALL, route });
+    t.agents.present = 0;
+    t.watch.agentGone();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(t.rooms.dispatchAgent).toHaveBeenCalledWith(
+      'call-y',
+      'sales-agent',
+      expect.objectContaining({
+        route: 'sales',
+        persona: 'You sell.',
+        tools: [],
+        voice: 'ash',
+        resumed: true,
+      }),
+    );
+  });
 
   it('does nothing while an agent is still there', () => {
     const t = setup();

@@ -5,16 +5,17 @@ import type { CallRooms } from '../livekit/call-rooms.js';
 import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
+import { routeDispatchFields, routeOfEntry } from '../routing/call-routes.js';
 
 export interface AgentWatchDeps {
   config: Pick<
     BridgeConfig,
-    'agentName' | 'agentRejoinGraceMs' | 'agentRejoinTimeoutMs' | 'livekitReconnectTimeoutMs'
+    'agentName' | 'routes' | 'agentRejoinGraceMs' | 'agentRejoinTimeoutMs' | 'livekitReconnectTimeoutMs'
   >;
   rooms: Pick<CallRooms, 'dispatchAgent' | 'removeParticipant'>;
   metrics: Pick<BridgeMetrics, 'agentRedispatches'>;
   log: Logger;
-  call: Pick<CallEntry, 'callSid' | 'room' | 'direction' | 'from' | 'to'>;
+  call: Pick<CallEntry, 'callSid' | 'room' | 'direction' | 'from' | 'to' | 'route'>;
   phone: Pick<PhoneLine, 'agentCount' | 'unreachableAgents'>;
   /** Whether the call is live (joined and not ended): only a live call gets a new agent. */
   isLive: () => boolean;
@@ -107,8 +108,11 @@ export class AgentWatch {
       .resumeFields()
       .then((fields) => {
         log.info({ historyLines: fields.history?.length ?? 0 }, 'new agent continues the call');
-        return rooms.dispatchAgent(call.room, config.agentName, {
+        // The route's agent and persona again (ROUTES_FILE), the request's own fields over them.
+        const route = routeOfEntry(config.routes, call);
+        return rooms.dispatchAgent(call.room, route?.agent ?? config.agentName, {
           ...context,
+          ...routeDispatchFields(route),
           ...fields,
           resumed: true,
         } satisfies DispatchMetadata);

@@ -19,6 +19,7 @@ import type { TwilioControl } from '../twilio/control.js';
 import { registerAgentRpc } from './agent-rpc.js';
 import { transferAttribute } from './transfer-attribute.js';
 import type { LiveCalls } from '../calls/live-calls.js';
+import { routeOfEntry } from '../routing/call-routes.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
 import { CallControl } from './call-control.js';
@@ -255,7 +256,7 @@ export class CallSession {
       return;
     }
     registerAgentRpc(this.phone, {
-      ...{ config, log: this.log, callSid },
+      ...{ config, log: this.log, callSid, route: routeOfEntry(config.routes, call) },
       transfer: (to, summary) => this.transferOut(to, summary),
       interrupted: () => this.audio?.relay.interruptedByAgent(),
       end: (outcome, reason) => void this.end(outcome, reason),

@@ -5,6 +5,8 @@ import type { CallRecord } from '../records/schema.js';
 
 /** What an outbound call's record adds to the agent dispatch: the agent reads these fields. */
 export interface OutboundDispatchFields {
+  /** The ROUTES_FILE route the request chose (`route`, or its caller ID's), by name. */
+  route?: string;
   task?: string;
   instructions?: string;
   voice?: string;
@@ -15,9 +17,10 @@ export interface OutboundDispatchFields {
 
 /** The dispatch fields a call's record holds (set for outbound calls placed through the API). */
 export function dispatchFieldsOf(
-  record: Pick<CallRecord, 'task' | 'instructions' | 'voice' | 'resultSchema'>,
+  record: Pick<CallRecord, 'task' | 'instructions' | 'voice' | 'resultSchema'> & { route?: string | null },
 ): OutboundDispatchFields {
   const out: OutboundDispatchFields = {};
+  if (record.route) out.route = record.route;
   if (record.task) out.task = record.task;
   if (record.instructions) out.instructions = record.instructions;
   if (record.voice) out.voice = record.voice;

@@ -6,6 +6,13 @@ import type { Logger } from '../logger.js';
 import type { CallEventHub } from '../records/call-events.js';
 import type { CallStore } from '../records/call-store.js';
 import type { CallRecord } from '../records/schema.js';
+import {
+  routeForLog,
+  routeForNumber,
+  routeNamed,
+  routeNames,
+  type CallRoute,
+} from '../routing/call-routes.js';
 import { isAllowedDestination } from './allowlist.js';
 import { checkOutboundLimits } from './rate-limits.js';
 import type { TwilioCallError } from './twilio-calls.js';
@@ -31,6 +38,8 @@ export const OutboundRequest = z
     callback_url: z.string().max(2048).optional(),
     /** When a machine answers: `{action: "leave_message"|"hang_up", message?}`; default VOICEMAIL_*. */
     voicemail: voicemailPlanSchema.strict().optional(),
+    /** The ROUTES_FILE route (its name, its number or "default"): its agent, persona and caller ID. */
+    route: z.string().min(1).max(100).optional(),
   })
   .strict();
 export type OutboundRequest = z.infer<typeof OutboundRequest>;
@@ -107,6 +116,22 @@ export class OutboundCalls {
     if (!isAllowedDestination(req.to, outbound.allowlist)) {
       return refuse(403, 'destination_not_allowed', `${req.to} is not in OUTBOUND_ALLOWLIST`);
     }
+    // The route: the one named, else the caller ID's (OUTBOUND_FROM). A route with a number calls
+    // from it, so the callee sees (and can call back) the line of the persona that calls.
+    let route: CallRoute | undefined;
+    let from = outbound.from;
+    if (req.route !== undefined) {
+      if (!config.routes)
+        return refuse(400, 'routes_off', 'route needs a routes file: set ROUTES_FILE (docs/routing.md)');
+      route = routeNamed(config.routes, req.route);
+      if (!route)
+        return refuse(
+          400,
+          'unknown_route',
+          `no route "${req.route}" in ROUTES_FILE; routes: ${routeNames(config.routes).join(', ')}`,
+        );
+      from = route.number ?? from;
+    } else if (config.routes) route = routeForNumber(config.routes, from);
     const store = await this.deps.store;
     // Count, dial and write the record as one step among every bridge sharing the database
     // (PostgreSQL: an advisory lock), so two instances cannot both take a limit's last slot.
@@ -162,6 +187,7 @@ export class OutboundCalls {
       callbackState: callbackUrl ? 'pending' : null,
       voicemail: req.voicemail ?? null,
       createdAt: now,
+      route: route?.name ?? null,
     });
     await store.addStatusEvent(placed.sid, { status: 'queued', detail: 'placed through the API', at: now });
     this.deps.hub.publish({
@@ -172,7 +198,7 @@ export class OutboundCalls {
       at: now,
       detail: null,
     });
-    log.info({ callSid: placed.sid, callee: req.to }, 'outbound call placed');
+    log.info({ callSid: placed.sid, callee: req.to, route: routeForLog(route) }, 'outbound call placed');
     const record = await store.get(placed.sid);
     return { ok: true, record: record! };
   }

@@ -94,6 +94,11 @@ export class CallRecorder {
     });
   }
 
+  /** The ROUTES_FILE route the webhook chose for the call (an outbound call's record may have it already). */
+  routed(callSid: string, route: string): Promise<void> {
+    return this.write(callSid, 'route', () => this.store.update(callSid, { route }));
+  }
+
   /** A call refused at the webhook (capacity, drain, room setup failed): a record with its outcome. */
   refused(
     call: { callSid: string; direction: 'inbound' | 'outbound'; from: string; to: string },

@@ -112,6 +112,7 @@ export class SqlCallStore implements CallStore {
       callbackDeliveredAt: null,
       callbackLastError: null,
       voicemail: null,
+      route: null,
       ...record,
     };
     const columns = FIELDS.map((f) => CALL_COLUMNS[f]);

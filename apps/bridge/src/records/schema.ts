@@ -60,6 +60,8 @@ export interface CallRecord {
   callbackLastError: string | null;
   /** What the agent does if a machine answers (`voicemail` of `POST /api/calls`); null: the defaults. */
   voicemail: VoicemailPlan | null;
+  /** The ROUTES_FILE route the call took (its name); null without a routes file. */
+  route: string | null;
 }
 
 /** `pending` until the call ends and delivery is tried; `delivered` (2xx) or `failed` (given up). */
@@ -130,6 +132,7 @@ export type CallPatch = Partial<
     | 'callbackLastStatus'
     | 'callbackDeliveredAt'
     | 'callbackLastError'
+    | 'route'
   >
 >;
 
@@ -214,6 +217,7 @@ export const CALL_COLUMNS = {
   callbackDeliveredAt: 'callback_delivered_at',
   callbackLastError: 'callback_last_error',
   voicemail: 'voicemail',
+  route: 'route',
 } as const satisfies Record<keyof CallRecord, string>;
 
 /**
@@ -323,5 +327,10 @@ export const MIGRATIONS: readonly { version: number; sql: string[] }[] = [
       )`,
       `CREATE INDEX operator_actions_call_idx ON operator_actions (call_sid, id)`,
     ],
+  },
+  {
+    // The ROUTES_FILE route a call took (docs/routing.md).
+    version: 7,
+    sql: ['ALTER TABLE calls ADD COLUMN route TEXT'],
   },
 ];

@@ -1,9 +1,8 @@
 /**
- * The names AGENT_TOOLS may use, one per entry of CATALOG in ./index.ts (the compiler holds the two
- * to the same set). Kept apart from the catalog so that the config, which checks AGENT_TOOLS
- * against it, does not import the tools and with them @livekit/agents (which loads native code
- * and registers process listeners when imported).
+ * The names AGENT_TOOLS (and a route's `tools`, see docs/routing.md) may use, one per entry of
+ * CATALOG in ./index.ts (the compiler holds the two to the same set). Declared in the room contract,
+ * so that the bridge can check a routes file, and kept apart from the catalog so that the config,
+ * which checks AGENT_TOOLS against it, does not import the tools and with them @livekit/agents
+ * (which loads native code and registers process listeners when imported).
  */
-export const BUSINESS_TOOL_NAMES = ['check_eligibility'] as const;
-
-export type BusinessToolName = (typeof BUSINESS_TOOL_NAMES)[number];
+export { BUSINESS_TOOL_NAMES, type BusinessToolName } from '@callbridge/room-contract';
