@@ -135,13 +135,13 @@ export class OutboundCalls {
     const store = await this.deps.store;
     // Count, dial and write the record as one step among every bridge sharing the database
     // (PostgreSQL: an advisory lock), so two instances cannot both take a limit's last slot.
-    const line = { twilio: this.deps.twilio, from: outbound.from };
+    const line = { twilio: this.deps.twilio, from, route };
     return store.exclusive(OUTBOUND_LOCK, () => this.dial(store, line, req, callbackUrl));
   }
 
   private async dial(
     store: CallStore,
-    { twilio, from }: { twilio: TwilioCalls; from: string },
+    { twilio, from, route }: { twilio: TwilioCalls; from: string; route: CallRoute | undefined },
     req: OutboundRequest,
     callbackUrl: string | null,
   ): Promise<PlaceResult> {
