@@ -145,6 +145,13 @@ export const EnvSchema = z.object({
   CONSOLE_LISTEN_TOKEN_TTL_S: z.coerce.number().int().min(10).max(3600).default(60),
   /** The built console; empty: apps/console/dist of this checkout. */
   CONSOLE_DIR: z.string().min(1).optional(),
+  // Call recordings (src/recordings): see apps/bridge/README.md#call-recordings.
+  RECORD_CALLS: z.stringbool().default(false),
+  RECORDINGS_DIR: z.string().min(1).default('data/recordings'),
+  /** Recordings older than this are deleted (at start and hourly); 0 keeps them. */
+  RECORDINGS_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  /** Said to the caller (TwiML `<Say>`) before the call is connected, where consent is required. */
+  RECORDING_NOTICE: z.string().trim().min(1).max(1000).optional(),
 });
 
 /** The names of the bridge's settings (its environment variables). */
@@ -204,6 +211,12 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     refuse(
       'CONSOLE_USERS is set, so the operator console is on: in production it needs CONSOLE_SESSION_SECRET ' +
         '(at least 32 characters, e.g. openssl rand -hex 32)',
+    );
+  }
+
+  if (e.RECORDING_NOTICE && !e.RECORD_CALLS) {
+    refuse(
+      'RECORDING_NOTICE is set but RECORD_CALLS is off: callers would be told of a recording that is not made',
     );
   }
 
@@ -284,6 +297,13 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
       dir: e.CONSOLE_DIR ?? fileURLToPath(new URL('../../console/dist', import.meta.url)),
       /** Session cookies carry `Secure` (HTTPS only) in production. */
       secureCookie: production,
+    },
+    /** Two-channel WAV per call (off by default); the notice is said before the call connects. */
+    recordings: {
+      enabled: e.RECORD_CALLS,
+      dir: e.RECORDINGS_DIR,
+      retentionDays: e.RECORDINGS_RETENTION_DAYS,
+      notice: e.RECORD_CALLS ? e.RECORDING_NOTICE : undefined,
     },
   };
 });

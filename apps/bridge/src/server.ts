@@ -26,6 +26,7 @@ import { CallEventHub } from './records/call-events.js';
 import { CallRecorder } from './records/call-recorder.js';
 import type { CallStore } from './records/call-store.js';
 import { openCallStore } from './records/open-store.js';
+import { Recordings } from './recordings/recordings.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
 
 export interface Bridge {
@@ -40,6 +41,8 @@ export interface Bridge {
   callbacks: CallbackDelivery;
   /** Active calls as the operator console sees them. */
   live: LiveCalls;
+  /** Call recordings (RECORD_CALLS) and their retention. */
+  recordings: Recordings;
   /** Starts listening; resolves with the bound port (config.port 0 picks a free one). */
   listen(): Promise<number>;
   /** Stops taking calls (busy TwiML), waits for active calls up to the drain timeout, then ends the rest. */
@@ -68,6 +71,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   const recorder = new CallRecorder(store, hub, log, config.records.instanceId, (callSid) =>
     callbacks.deliver(callSid),
   );
+  const recordings = new Recordings(config.recordings, { store, log });
   const { accountSid, authToken, apiBaseUrl } = config.twilio;
   const outbound = new OutboundCalls({
     config,
@@ -105,7 +109,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
 
   const live = new LiveCalls();
   const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live });
-  const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle, live };
+  const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle, live, recordings };
   const urlencoded = express.urlencoded({ extended: false, limit: '32kb' });
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
   // attached to the webhook routes only.
@@ -124,7 +128,10 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   );
   app.use(
     '/api',
-    callsApi({ apiKeys: config.apiKeys, store, hub, outbound, log, console: operatorAuth, recorder }),
+    callsApi({
+      ...{ apiKeys: config.apiKeys, store, hub, outbound, log, console: operatorAuth, recorder },
+      recordingOn: config.recordings.enabled,
+    }),
   );
   app.use('/console', consoleStatic(config.console.dir));
   app.get('/', (_req, res) => res.redirect(302, '/console/'));
@@ -180,6 +187,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     recorder,
     callbacks,
     live,
+    recordings,
     async listen() {
       // Calls this instance was serving when it last stopped cannot be live any more.
       const interrupted = await (await store).interruptUnfinished(config.records.instanceId, Date.now());
@@ -187,6 +195,9 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         log.warn({ calls: interrupted }, 'call records left unfinished by the last run marked interrupted');
       // Their callbacks, and any the last run had not finished delivering, go out now.
       await callbacks.resume(config.records.instanceId);
+      // The recordings directory exists before the first call; old recordings go (then hourly).
+      await recordings.start();
+      if (recordings.enabled) log.info({ dir: recordings.dir }, 'recording calls');
       return new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
@@ -208,6 +219,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         server.closeAllConnections(); // open SSE streams would otherwise hold close() forever
       });
       await recorder.flushed();
+      recordings.stop();
       callbacks.close();
       await callbacks.settled();
       await (await store.catch(() => undefined))?.close();

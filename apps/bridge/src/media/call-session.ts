@@ -15,6 +15,8 @@ import { PhoneRpcRefusal, type NewPhoneLine, type PhoneLine } from '../livekit/p
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { CallRecorder } from '../records/call-recorder.js';
+import type { CallRecording } from '../recordings/call-recording.js';
+import type { Recordings } from '../recordings/recordings.js';
 import type { TwilioControl } from '../twilio/control.js';
 import { registerAgentRpc } from './agent-rpc.js';
 import { transferAttribute } from './transfer-attribute.js';
@@ -44,6 +46,8 @@ export interface CallSessionDeps {
   newPhoneLine: NewPhoneLine;
   /** The operator console's view of active calls (stream start, agent state, latencies). */
   live?: Pick<LiveCalls, 'update' | 'addTurn'>;
+  /** Call recordings (RECORD_CALLS); off when absent. */
+  recordings?: Pick<Recordings, 'record' | 'finish'>;
 }
 
 /**
@@ -62,6 +66,8 @@ export class CallSession {
   private audio?: CallAudio;
   private latency?: CallLatency;
   private heard?: HeardTranscript;
+  /** Both sides as they happen, from the stream's start to the call's end (across a failed transfer). */
+  private recording?: CallRecording;
   private startedAt = 0;
   private endPromise?: Promise<void>;
   private readonly pendingDtmf: string[] = [];
@@ -87,7 +93,11 @@ export class CallSession {
   private streamEvents(): TwilioStreamEvents {
     return {
       onStart: (msg) => void this.start(msg),
-      onMedia: (payload, chunk) => this.onCallerMedia(payload, chunk),
+      onMedia: (payload, chunk) => {
+        // Recorded as it arrives (also while the phone line is being made).
+        if (this.state === 'joining' || this.state === 'live') this.recording?.callerPayload(payload);
+        this.onCallerMedia(payload, chunk);
+      },
       onMark: (name) => this.audio?.relay.onMarkEchoed(name),
       onDtmf: (digit) => {
         this.log.info({ digit }, 'caller pressed a key');
@@ -141,6 +151,7 @@ export class CallSession {
     this.call = call;
     this.stream.accept(streamSid);
     this.startedAt = performance.now();
+    this.recording = this.deps.recordings?.record(callSid, this.log);
     void recorder?.streamStarted(callSid, streamSid);
     this.deps.live?.update(callSid, { streamStartedAt: Date.now() });
 
@@ -288,6 +299,7 @@ export class CallSession {
       send: (json) => this.stream.send(json),
       onCleared: heard && ((report) => heard.cleared(report)),
       onHeardAll: heard && (() => heard.release()),
+      recording: this.recording,
     });
   }
 
@@ -398,6 +410,8 @@ export class CallSession {
       .catch(() => undefined);
     this.audio?.close();
     this.heard?.release();
+    // Linked from the record before its ending is written, so an ended call shows its recording.
+    if (this.recording) await this.deps.recordings?.finish(this.call.callSid, this.recording);
     await this.deps.lifecycle.releaseCall(this.call, outcome, reason, {
       durationMs: wasLive ? Math.round(performance.now() - this.startedAt) : 0,
       framesIn: this.audio?.framesIn ?? 0,

@@ -110,6 +110,9 @@ export class SqlCallStore implements CallStore {
       callbackDeliveredAt: null,
       callbackLastError: null,
       voicemail: null,
+      recordingPath: null,
+      recordingBytes: null,
+      recordingDurationMs: null,
       ...record,
     };
     const columns = FIELDS.map((f) => CALL_COLUMNS[f]);

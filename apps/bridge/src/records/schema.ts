@@ -60,6 +60,10 @@ export interface CallRecord {
   callbackLastError: string | null;
   /** What the agent does if a machine answers (`voicemail` of `POST /api/calls`); null: the defaults. */
   voicemail: VoicemailPlan | null;
+  /** The call's two-channel WAV (RECORD_CALLS), once the call ended; null when none (or deleted). */
+  recordingPath: string | null;
+  recordingBytes: number | null;
+  recordingDurationMs: number | null;
 }
 
 /** `pending` until the call ends and delivery is tried; `delivered` (2xx) or `failed` (given up). */
@@ -129,6 +133,9 @@ export type CallPatch = Partial<
     | 'callbackLastStatus'
     | 'callbackDeliveredAt'
     | 'callbackLastError'
+    | 'recordingPath'
+    | 'recordingBytes'
+    | 'recordingDurationMs'
   >
 >;
 
@@ -175,6 +182,8 @@ export const NUMBER_FIELDS = new Set<keyof CallRecord>([
   'callbackAttempts',
   'callbackLastStatus',
   'callbackDeliveredAt',
+  'recordingBytes',
+  'recordingDurationMs',
 ]);
 
 /** Column name ↔ record field, the one mapping both stores use. */
@@ -213,6 +222,9 @@ export const CALL_COLUMNS = {
   callbackDeliveredAt: 'callback_delivered_at',
   callbackLastError: 'callback_last_error',
   voicemail: 'voicemail',
+  recordingPath: 'recording_path',
+  recordingBytes: 'recording_bytes',
+  recordingDurationMs: 'recording_duration_ms',
 } as const satisfies Record<keyof CallRecord, string>;
 
 /**
@@ -321,6 +333,15 @@ export const MIGRATIONS: readonly { version: number; sql: string[] }[] = [
         at BIGINT NOT NULL
       )`,
       `CREATE INDEX operator_actions_call_idx ON operator_actions (call_sid, id)`,
+    ],
+  },
+  {
+    // Call recordings (RECORD_CALLS, src/recordings): the WAV linked from the record.
+    version: 8,
+    sql: [
+      'ALTER TABLE calls ADD COLUMN recording_path TEXT',
+      'ALTER TABLE calls ADD COLUMN recording_bytes BIGINT',
+      'ALTER TABLE calls ADD COLUMN recording_duration_ms BIGINT',
     ],
   },
 ];
