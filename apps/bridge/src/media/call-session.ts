@@ -95,7 +95,7 @@ export class CallSession {
       onStart: (msg) => void this.start(msg),
       onMedia: (payload, chunk) => {
         // Recorded as it arrives (also while the phone line is being made).
-        if (this.state === 'joining' || this.state === 'live') this.recording?.callerPayload(payload);
+        if (this.state === 'joining' || this.state === 'live') this.recording?.callerPayload(payload, chunk);
         this.onCallerMedia(payload, chunk);
       },
       onMark: (name) => this.audio?.relay.onMarkEchoed(name),
@@ -339,6 +339,7 @@ export class CallSession {
     stream.handTo(this.streamEvents(), (fn) => this.guarded(fn), this.log);
     stream.accept(streamSid);
     this.audio = this.newAudio(streamSid);
+    this.recording?.callerStreamStarted();
     call.handover = undefined;
     this.state = 'live';
     // An agent that left while the human's phone rang was not replaced (no caller to keep): now there is.

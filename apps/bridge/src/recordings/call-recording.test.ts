@@ -56,13 +56,13 @@ describe('TwoTrackTimeline', () => {
     now = 55; // due at 20 ms, 35 ms late
     t.write(CALLER_TRACK, frame(2));
     const caller = channel(t.take(true)!, 0);
-    expect(caller.length).toBe(320);
-    expect(caller.every((v) => v !== 0)).toBe(true);
+    expect(caller.length).toBe(440); // up to the clock (55 ms) at the end
+    expect(caller.slice(0, 320).every((v) => v !== 0)).toBe(true);
   });
 
   it('takes only what is final (up to the clock less the tolerance) and keeps what is queued ahead', () => {
     let now = 0;
-    const t = new TwoTrackTimeline({ now: () => now, toleranceSamples: 480 });
+    const t = new TwoTrackTimeline({ now: () => now, toleranceSamples: 480, settleSamples: 480 });
     for (let i = 0; i < 10; i++) t.write(AGENT_TRACK, frame(7)); // 200 ms queued at once
     now = 100; // clock at 800 samples: 320 are final
     expect(t.take()!.length).toBe(320 * 2);
@@ -100,29 +100,51 @@ describe('CallRecording', () => {
     let now = 0;
     const path = join(tempDir(), 'CA0123.wav');
     const rec = new CallRecording({ path, log, now: () => now, flushMs: 3_600_000 });
-    // 2 s: the caller a constant tone-ish level, the agent from 1 s on.
+    // 2 s: the caller at a constant level throughout, the agent from 0.5 s on.
     for (let i = 0; i < 100; i++, now += 20) {
-      rec.callerPayload(Buffer.from(muLawEncode(frame(1000))).toString('base64'));
-      if (i >= 50) rec.agentFrame(muLawEncode(frame(-2000)));
+      rec.callerPayload(Buffer.from(muLawEncode(frame(1000))).toString('base64'), i + 1);
+      if (i >= 25) rec.agentFrame(muLawEncode(frame(-2000)));
     }
     await rec.sync();
     const mid = readWav(path); // the header's sizes say what is there
     expect(mid.channels).toBe(2);
     expect(mid.sampleRate).toBe(8000);
     const frames = mid.samples.length / 2;
-    expect(frames).toBe(16_000 - 480); // all but the tolerance
+    expect(frames).toBe(16_000 - 8000); // all but the last second (late frames may still land there)
     expect(statSync(path).size).toBe(44 + frames * 4);
     const caller = channel(mid.samples, 0);
     const agent = channel(mid.samples, 1);
     expect(Math.abs(caller[100]! - 1000)).toBeLessThan(40); // μ-law's step at this level
-    expect(agent[7999]).toBe(0);
-    expect(Math.abs(agent[8000]! + 2000)).toBeLessThan(70);
+    expect(agent[3999]).toBe(0);
+    expect(Math.abs(agent[4000]! + 2000)).toBeLessThan(70);
 
     const file = await rec.close();
     expect(file).toEqual({ path, bytes: 44 + 16_000 * 4, durationMs: 2000 });
     expect(readWav(path).samples.length).toBe(32_000);
     expect(RECORDING_BYTES_PER_SECOND * 60).toBe(1_920_000);
-    rec.callerPayload('AAAA'); // after close: ignored
+    rec.callerPayload('AAAA', 101); // after close: ignored
+  });
+
+  it("puts the caller's frames by their chunk numbers: a burst after a stall fills the stall, not the future", async () => {
+    let now = 0;
+    const path = join(tempDir(), 'CA0124.wav');
+    const rec = new CallRecording({ path, log, now: () => now, flushMs: 3_600_000 });
+    const payload = (v: number) => Buffer.from(muLawEncode(frame(v))).toString('base64');
+    now = 30; // the first frame comes late
+    rec.callerPayload(payload(1000), 1);
+    now = 500; // 24 frames held up somewhere, then all at once
+    for (let chunk = 2; chunk <= 26; chunk++) rec.callerPayload(payload(chunk === 26 ? -1000 : 1000), chunk);
+    // A new stream (a failed transfer's) numbers from 1 again: it starts where the clock is.
+    now = 2000;
+    rec.callerStreamStarted();
+    rec.callerPayload(payload(3000), 1);
+    await rec.close();
+    const caller = channel(readWav(path).samples, 0);
+    expect(caller.length).toBe(16_160);
+    expect(Math.sign(caller[25 * 160 - 1]!)).toBe(1);
+    expect(Math.sign(caller[25 * 160]!)).toBe(-1); // chunk 26 at 500 ms, where it belongs
+    expect(caller[26 * 160]).toBe(0);
+    expect(Math.abs(caller[16_000]! - 3000)).toBeLessThan(100);
   });
 
   it('a directory it cannot write to ends the recording, not the call', async () => {

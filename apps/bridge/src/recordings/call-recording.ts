@@ -2,18 +2,14 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { muLawDecode } from '@callbridge/audio';
 import type { Logger } from '../logger.js';
-import {
-  AGENT_TRACK,
-  CALLER_TRACK,
-  RECORDING_RATE,
-  TwoTrackTimeline,
-  type Track,
-} from './two-track-timeline.js';
+import { AGENT_TRACK, CALLER_TRACK, RECORDING_RATE, TwoTrackTimeline } from './two-track-timeline.js';
 import { WAV_HEADER_BYTES, wavHeader, wavSizes } from './wav-header.js';
 
 /** Two channels of 16-bit samples at 8 kHz: 32 000 bytes a second, 1.92 MB a minute. */
 export const RECORDING_BYTES_PER_SECOND = RECORDING_RATE * 2 * 2;
 const FORMAT = { sampleRate: RECORDING_RATE, channels: 2 };
+/** One 20 ms Media Streams frame. */
+const FRAME_SAMPLES = 160;
 
 /** A finished recording, as the call record links it. */
 export interface RecordingFile {
@@ -48,6 +44,8 @@ export class CallRecording {
   private closed?: Promise<RecordingFile | undefined>;
   private base64 = Buffer.alloc(256);
   private pcm = new Int16Array(256);
+  /** Where the caller's chunk 0 would sit on the timeline (the recording starts with the stream). */
+  private callerOrigin = -FRAME_SAMPLES;
 
   constructor(opts: CallRecordingOptions) {
     this.path = opts.path;
@@ -68,18 +66,31 @@ export class CallRecording {
     this.timer.unref();
   }
 
-  /** A caller frame as Twilio sent it (base64 μ-law). */
-  callerPayload(payload: string): void {
+  /**
+   * A caller frame as Twilio sent it (base64 μ-law) with its chunk number, placed by the number:
+   * Twilio sends chunk 1 right after `start` and one every 20 ms after it, so chunk n belongs
+   * (n − 1) × 20 ms after the stream started, however late it arrives.
+   */
+  callerPayload(payload: string, chunk: number): void {
     if (this.failed || this.closed) return;
     if (this.base64.length < payload.length) this.base64 = Buffer.alloc(payload.length);
     const n = this.base64.write(payload, 0, 'base64');
-    this.put(CALLER_TRACK, this.base64.subarray(0, n));
+    if (this.pcm.length < n) this.pcm = new Int16Array(n);
+    const pcm = muLawDecode(this.base64.subarray(0, n), this.pcm);
+    if (!Number.isSafeInteger(chunk) || chunk < 1) return this.timeline.write(CALLER_TRACK, pcm);
+    this.timeline.writeAt(CALLER_TRACK, this.callerOrigin + chunk * FRAME_SAMPLES, pcm);
+  }
+
+  /** A new stream carries the call from now on (a failed transfer's): its chunks count from 1 again. */
+  callerStreamStarted(): void {
+    this.callerOrigin = this.timeline.clock() - FRAME_SAMPLES;
   }
 
   /** An agent frame (μ-law) as it went to Twilio. */
   agentFrame(ulaw: Uint8Array): void {
     if (this.failed || this.closed) return;
-    this.put(AGENT_TRACK, ulaw);
+    if (this.pcm.length < ulaw.length) this.pcm = new Int16Array(ulaw.length);
+    this.timeline.write(AGENT_TRACK, muLawDecode(ulaw, this.pcm));
   }
 
   /** Twilio was told to `clear`: the agent audio queued ahead of now never plays. */
@@ -109,11 +120,6 @@ export class CallRecording {
       };
     })();
     return this.closed;
-  }
-
-  private put(track: Track, ulaw: Uint8Array): void {
-    if (this.pcm.length < ulaw.length) this.pcm = new Int16Array(ulaw.length);
-    this.timeline.write(track, muLawDecode(ulaw, this.pcm));
   }
 
   private flush(all: boolean): void {

@@ -1,9 +1,10 @@
 /**
  * Two 8 kHz tracks (caller, agent) laid on one wall-clock timeline, as the two parties heard the
- * call: each 20 ms frame goes where the clock says it arrived, and a track that fell silent (no
- * frames) is filled with silence. A frame that comes while its track is still ahead of the clock
- * (a burst, queued as Twilio queues what we send) follows the track's last one; one that comes
- * after a stall longer than the tolerance starts at the clock again. Finished samples are taken
+ * call. The caller's frames go where their own sequence numbers put them (Twilio sends one every
+ * 20 ms; a burst after a network or event-loop stall belongs in the past, not after the last
+ * frame). The agent's frames go where the clock says they were sent, or, while the track is still
+ * ahead of the clock (a burst), after its last one: Twilio queues what we send and plays it in
+ * order. A track that fell silent (no frames) is filled with silence. Finished samples are taken
  * out from the front, interleaved, for the file.
  */
 
@@ -19,6 +20,8 @@ export interface TimelineOptions {
   toleranceSamples?: number;
   /** A track further ahead of the clock than this drops frames instead of growing the buffer (60 s). */
   maxAheadSamples?: number;
+  /** How far behind the clock audio is final (taken for the file): late frames still land before (1 s). */
+  settleSamples?: number;
 }
 
 export class TwoTrackTimeline {
@@ -26,6 +29,7 @@ export class TwoTrackTimeline {
   private readonly startMs: number;
   private readonly tolerance: number;
   private readonly maxAhead: number;
+  private readonly settle: number;
   /** Interleaved (caller, agent) samples from `base` on, not yet taken. */
   private buf = new Int16Array(2 * 2 * RECORDING_RATE);
   private base = 0;
@@ -38,10 +42,11 @@ export class TwoTrackTimeline {
     this.startMs = opts.now();
     this.tolerance = opts.toleranceSamples ?? 480;
     this.maxAhead = opts.maxAheadSamples ?? 60 * RECORDING_RATE;
+    this.settle = Math.max(this.tolerance, opts.settleSamples ?? RECORDING_RATE);
   }
 
   /** Where the clock is, in samples since the start. */
-  private clock(): number {
+  clock(): number {
     return Math.floor(((this.now() - this.startMs) * RECORDING_RATE) / 1000);
   }
 
@@ -50,19 +55,30 @@ export class TwoTrackTimeline {
     return this.base;
   }
 
+  /** A frame sent now: at the clock, or after the track's last frame while that is not late. */
   write(track: Track, pcm: Int16Array): void {
     const clock = this.clock();
-    let at = this.cursor[track]!;
-    if (at < clock - this.tolerance) at = clock;
-    at = Math.max(at, this.base);
-    if (at + pcm.length - clock > this.maxAhead) {
+    const at = this.cursor[track]!;
+    this.writeAt(track, at < clock - this.tolerance ? clock : at, pcm);
+  }
+
+  /** A frame whose place is known (sample `at` since the start); what falls before the taken part is lost. */
+  writeAt(track: Track, at: number, pcm: Int16Array): void {
+    if (at < this.base) {
+      const late = this.base - at;
+      this.dropped += Math.min(late, pcm.length);
+      if (late >= pcm.length) return;
+      pcm = pcm.subarray(late);
+      at = this.base;
+    }
+    if (at + pcm.length - this.clock() > this.maxAhead) {
       this.dropped += pcm.length;
       return;
     }
     this.ensure(at + pcm.length - this.base);
     let i = (at - this.base) * 2 + track;
     for (let k = 0; k < pcm.length; k++, i += 2) this.buf[i] = pcm[k]!;
-    this.cursor[track] = at + pcm.length;
+    this.cursor[track] = Math.max(this.cursor[track]!, at + pcm.length);
   }
 
   /** What this track queued ahead of the clock is dropped (Twilio's `clear` discards it unplayed). */
@@ -75,11 +91,13 @@ export class TwoTrackTimeline {
   }
 
   /**
-   * Takes the interleaved samples that are final: up to the clock less the tolerance (no frame can
-   * land before that any more), or, with `all`, everything either track holds. Undefined when none.
+   * Takes the interleaved samples that are final: up to the clock less the settle time (late
+   * frames land before that), or, with `all` (the call ended), up to the clock or the end of what
+   * either track queued, whichever is later. Undefined when none.
    */
   take(all = false): Int16Array | undefined {
-    const end = all ? Math.max(this.cursor[0]!, this.cursor[1]!) : this.clock() - this.tolerance;
+    const clock = this.clock();
+    const end = all ? Math.max(this.cursor[0]!, this.cursor[1]!, clock) : clock - this.settle;
     const n = end - this.base;
     if (n <= 0) return undefined;
     this.ensure(n);
