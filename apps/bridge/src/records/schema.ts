@@ -97,7 +97,7 @@ export interface StatusEvent {
 export interface OperatorAction {
   /** The operator's login name (CONSOLE_USERS). */
   operator: string;
-  /** `end`, `transfer`, `listen`, `takeover`, `place_call`. */
+  /** `end`, `transfer`, `listen`, `takeover`, `place_call`, `recording` (a listen to the call's recording). */
   action: string;
   /** What the action was given (e.g. `{"to": "+1…"}`), or null. */
   detail: unknown;
