@@ -131,8 +131,19 @@ describe('call recording', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('audio/wav');
     expect(Buffer.from(await res.arrayBuffer()).equals(onDisk)).toBe(true);
-    const after = await api.waitForCall(call.callSid, (c) => c.operator_actions.length > 0);
+    await api.waitForCall(call.callSid, (c) => c.operator_actions.length > 0);
+    // A player's later range requests are the same listen: not written again.
+    const ranged = await fetch(`${tb.publicUrl}${record.recording.url}`, {
+      headers: { authorization: `Bearer ${API_KEY}`, range: 'bytes=44-1043' },
+    });
+    expect(ranged.status).toBe(206);
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(onDisk.subarray(44, 1044))).toBe(true);
+    await fetch(`${tb.publicUrl}${record.recording.url}`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    const after = await api.waitForCall(call.callSid, (c) => c.operator_actions.length > 1);
     expect(after.operator_actions).toEqual([
+      expect.objectContaining({ operator: 'api-key', action: 'recording', result: 'ok' }),
       expect.objectContaining({ operator: 'api-key', action: 'recording', result: 'ok' }),
     ]);
     const unauthenticated = await api.request('GET', record.recording.url, undefined, null);

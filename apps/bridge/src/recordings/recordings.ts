@@ -36,10 +36,12 @@ export class Recordings {
     return this.settings.enabled;
   }
 
-  /** Makes the directory and starts the retention sweep (at once, then hourly). */
+  /**
+   * Makes the directory (when recording) and starts the retention sweep, at once and then hourly;
+   * the sweep also runs with recording turned off, so recordings made before still expire.
+   */
   async start(): Promise<void> {
-    if (!this.settings.enabled) return;
-    await mkdir(this.dir, { recursive: true });
+    if (this.settings.enabled) await mkdir(this.dir, { recursive: true });
     if (this.settings.retentionDays > 0) {
       await this.sweep();
       this.sweeper = setInterval(() => void this.sweep(), HOUR_MS);
