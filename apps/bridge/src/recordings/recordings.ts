@@ -14,6 +14,8 @@ export interface RecordingSettings {
 }
 
 const HOUR_MS = 3_600_000;
+/** How long the end of a call waits for its recording's link to be written. */
+const LINK_WAIT_MS = 2000;
 const DAY_MS = 24 * HOUR_MS;
 
 /**
@@ -59,26 +61,32 @@ export class Recordings {
     return new CallRecording({ path: join(this.dir, `${callSid}.wav`), log });
   }
 
-  /** Finishes the call's recording and links it from the call record. */
+  /**
+   * Finishes the call's recording and links it from the call record. Resolves once linked, so the
+   * record's ending (written next) shows it, or after {@link LINK_WAIT_MS} at most: a slow
+   * database must not hold up the end of the call (the link is still written when it can be).
+   */
   async finish(callSid: string, recording: CallRecording): Promise<void> {
     const file = await recording.close();
     if (!file) return;
     const { log } = this.deps;
-    try {
-      await (
-        await this.deps.store
-      ).update(callSid, {
-        recordingPath: file.path,
-        recordingBytes: file.bytes,
-        recordingDurationMs: file.durationMs,
-      });
-      log.info({ callSid, bytes: file.bytes, durationMs: file.durationMs }, 'call recording saved');
-    } catch (err) {
-      log.error(
-        { callSid, err: (err as Error).message },
-        'could not link the recording from the call record',
-      );
-    }
+    const link = (async () => {
+      try {
+        const store = await this.deps.store;
+        await store.update(callSid, {
+          recordingPath: file.path,
+          recordingBytes: file.bytes,
+          recordingDurationMs: file.durationMs,
+        });
+        log.info({ callSid, bytes: file.bytes, durationMs: file.durationMs }, 'call recording saved');
+      } catch (err) {
+        const message = (err as Error).message;
+        log.error({ callSid, err: message }, 'could not link the recording from the call record');
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([link, new Promise((resolve) => (timer = setTimeout(resolve, LINK_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** Deletes recordings past the retention and their links; resolves with how many went. */
