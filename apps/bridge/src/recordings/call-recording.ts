@@ -8,6 +8,7 @@ import { WAV_HEADER_BYTES, wavHeader, wavSizes } from './wav-header.js';
 /** Two channels of 16-bit samples at 8 kHz: 32 000 bytes a second, 1.92 MB a minute. */
 export const RECORDING_BYTES_PER_SECOND = RECORDING_RATE * 2 * 2;
 const FORMAT = { sampleRate: RECORDING_RATE, channels: 2 };
+const MAX_DATA_BYTES = 0xffff_ffff - 36;
 /** One 20 ms Media Streams frame. */
 const FRAME_SAMPLES = 160;
 
@@ -41,6 +42,8 @@ export class CallRecording {
   private io: Promise<FileHandle | undefined>;
   private dataBytes = 0;
   private failed = false;
+  /** The file holds all a WAV can (4 GB): nothing more is kept. */
+  private full = false;
   private closed?: Promise<RecordingFile | undefined>;
   private base64 = Buffer.alloc(256);
   private pcm = new Int16Array(256);
@@ -72,7 +75,7 @@ export class CallRecording {
    * (n − 1) × 20 ms after the stream started, however late it arrives.
    */
   callerPayload(payload: string, chunk: number): void {
-    if (this.failed || this.closed) return;
+    if (this.failed || this.full || this.closed) return;
     if (this.base64.length < payload.length) this.base64 = Buffer.alloc(payload.length);
     const n = this.base64.write(payload, 0, 'base64');
     if (this.pcm.length < n) this.pcm = new Int16Array(n);
@@ -88,7 +91,7 @@ export class CallRecording {
 
   /** An agent frame (μ-law) as it went to Twilio. */
   agentFrame(ulaw: Uint8Array): void {
-    if (this.failed || this.closed) return;
+    if (this.failed || this.full || this.closed) return;
     if (this.pcm.length < ulaw.length) this.pcm = new Int16Array(ulaw.length);
     this.timeline.write(AGENT_TRACK, muLawDecode(ulaw, this.pcm));
   }
@@ -123,11 +126,19 @@ export class CallRecording {
   }
 
   private flush(all: boolean): void {
-    if (this.failed) return;
+    if (this.failed || this.full) return;
     const samples = this.timeline.take(all);
     if (!samples) return;
     const bytes = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
     if (endianness() === 'BE') bytes.swap16(); // WAV is little-endian
+    // A WAV's sizes are 32-bit: past 4 GB (37 hours of call) the recording ends where it is.
+    if (this.dataBytes + bytes.length > MAX_DATA_BYTES) {
+      this.full = true;
+      return this.log.warn(
+        { path: this.path },
+        'call recording full (4 GB): the rest of the call is not recorded',
+      );
+    }
     const at = WAV_HEADER_BYTES + this.dataBytes;
     this.dataBytes += bytes.length;
     const sizes = wavSizes(this.dataBytes);
