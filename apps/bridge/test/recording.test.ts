@@ -19,7 +19,7 @@ import { decimate, readWav, speechPcm } from '@callbridge/testkit/audio-fixtures
 import { isProgressMark } from '@callbridge/testkit/twilio';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bridgeOnLiveKit, startTestBridge, waitFor } from './_harness.js';
-import { API_KEY, apiClient } from './_records-harness.js';
+import { API_KEY, apiClient, startOutboundBridge } from './_records-harness.js';
 import { joinStandIn, speak } from './_stand-in.js';
 import { channel, loudPart, loudSpan, trackedCorrelation } from './_recording-audio.js';
 
@@ -181,6 +181,22 @@ describe('call recording', () => {
     } finally {
       await other.close();
       rmSync(startDir, { recursive: true, force: true });
+    }
+  });
+
+  it('says the notice to the callee of an outbound call too, before its stream', async () => {
+    const ob = await startOutboundBridge(t.lk, { env: { ...env, RECORDINGS_DIR: join(dir, 'outbound') } });
+    try {
+      const placed = await ob.api.request('POST', '/api/calls', { to: '+15554440001', task: 'Say hello.' });
+      expect(placed.status).toBe(201);
+      const rest = await ob.rest.waitForCall((c) => c.request.callSid === placed.body.sid && c.call !== null);
+      const call = rest.call!;
+      const twiml = await waitFor('the voice webhook answered', () => call.twiml);
+      expect(twiml.summary.verbs.slice(0, 2)).toEqual(['Say', 'Connect']);
+      expect(call.said).toEqual([NOTICE]);
+      await call.hangup();
+    } finally {
+      await ob.close();
     }
   });
 
