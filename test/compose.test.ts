@@ -13,6 +13,7 @@ const root = join(import.meta.dirname, '..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Record<string, unknown>>;
   networks?: Record<string, unknown>;
+  volumes?: Record<string, unknown>;
 };
 const livekitYaml = parse(readFileSync(join(root, 'livekit.yaml'), 'utf8')) as Record<string, unknown>;
 const envExample = readFileSync(join(root, '.env.example'), 'utf8');
@@ -115,6 +116,17 @@ describe('docker-compose.yml', () => {
     }
     expect(env('bridge').TWILIO_AUTH_TOKEN).toBe('${TWILIO_AUTH_TOKEN:-}');
     expect(env('agent').OPENAI_API_KEY).toBe('${OPENAI_API_KEY:-}');
+  });
+
+  it('keeps call recordings on their own volume, off unless RECORD_CALLS is set', () => {
+    const bridge = compose.services.bridge!;
+    expect(bridge.volumes).toContain('bridge-recordings:/data/recordings');
+    expect(compose.volumes).toHaveProperty('bridge-recordings');
+    expect(env('bridge').RECORDINGS_DIR).toBe('/data/recordings');
+    expect(env('bridge').RECORD_CALLS).toBe('${RECORD_CALLS:-false}');
+    expect(readFileSync(join(root, 'apps/bridge/Dockerfile'), 'utf8')).toContain(
+      'mkdir -p /data/recordings && chown -R node:node /data',
+    );
   });
 
   it('keeps the agent scalable (no fixed ports or container name) and health-checks every service', () => {

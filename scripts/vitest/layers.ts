@@ -38,6 +38,8 @@ export const LAYERS: Record<LayerName, Layer> = {
       // Reads .env.example, the app READMEs and docker-compose.yml against the config schemas.
       'test/env-example.test.ts',
       'test/layers.test.ts',
+      // Reads the reverse proxy examples in examples/ against the bridge's routes.
+      'test/proxy-examples.test.ts',
     ],
     exclude: PROCESS_TESTS_BESIDE_CODE,
   },

@@ -11,7 +11,19 @@ const errorOf = (env: Record<string, string>): string => messageThrownBy(() => l
 
 describe('loadConfig (bridge)', () => {
   it('applies safe local defaults to every setting', () => {
-    const { streamToken, console: consoleConfig, ...config } = loadConfig({ TWILIO_AUTH_TOKEN: 'token' });
+    const {
+      streamToken,
+      console: consoleConfig,
+      recordings,
+      ...config
+    } = loadConfig({ TWILIO_AUTH_TOKEN: 'token' });
+    // Recording is off unless asked for; its files go under data/ like the SQLite file.
+    expect(recordings).toEqual({
+      enabled: false,
+      dir: 'data/recordings',
+      retentionDays: 30,
+      notice: undefined,
+    });
     expect(streamToken).toMatchObject({ ttlMs: 60_000, generated: true });
     expect(consoleConfig).toMatchObject({
       users: new Map(),
@@ -149,6 +161,20 @@ describe('loadConfig (bridge)', () => {
         LIVEKIT_API_SECRET: 'x'.repeat(32),
       }),
     ).toBe('refusing to start:\n  PUBLIC_URL must be https in production (Twilio media streams need wss://)');
+  });
+
+  it('refuses a recording notice while recording is off, and keeps it when on', () => {
+    const base = { TWILIO_AUTH_TOKEN: 'token', RECORDING_NOTICE: 'This call is recorded.' };
+    expect(errorOf(base)).toBe(
+      'refusing to start:\n  RECORDING_NOTICE is set but RECORD_CALLS is off: callers would be told of a ' +
+        'recording that is not made',
+    );
+    expect(loadConfig({ ...base, RECORD_CALLS: 'true', RECORDINGS_DIR: '/var/rec' }).recordings).toEqual({
+      enabled: true,
+      dir: '/var/rec',
+      retentionDays: 30,
+      notice: 'This call is recorded.',
+    });
   });
 
   it('refuses the console in production without a strong session secret', () => {

@@ -157,6 +157,13 @@ export const EnvSchema = z.object({
   CONSOLE_LISTEN_TOKEN_TTL_S: z.coerce.number().int().min(10).max(3600).default(60),
   /** The built console; empty: apps/console/dist of this checkout. */
   CONSOLE_DIR: z.string().min(1).optional(),
+  // Call recordings (src/recordings): see apps/bridge/README.md#call-recordings.
+  RECORD_CALLS: z.stringbool().default(false),
+  RECORDINGS_DIR: z.string().min(1).default('data/recordings'),
+  /** Recordings older than this are deleted (at start and hourly); 0 keeps them. */
+  RECORDINGS_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  /** Said to the caller (TwiML `<Say>`) before the call is connected, where consent is required. */
+  RECORDING_NOTICE: z.string().trim().min(1).max(1000).optional(),
 });
 
 /** The names of the bridge's settings (its environment variables). */
@@ -227,6 +234,11 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
       if (!(err instanceof RoutesFileError)) throw err;
       refuse(err.message);
     }
+  }
+  if (e.RECORDING_NOTICE && !e.RECORD_CALLS) {
+    refuse(
+      'RECORDING_NOTICE is set but RECORD_CALLS is off: callers would be told of a recording that is not made',
+    );
   }
 
   /** Public base URL without a trailing slash, e.g. https://bridge.example.com. */
@@ -318,6 +330,13 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
       dir: e.CONSOLE_DIR ?? fileURLToPath(new URL('../../console/dist', import.meta.url)),
       /** Session cookies carry `Secure` (HTTPS only) in production. */
       secureCookie: production,
+    },
+    /** Two-channel WAV per call (off by default); the notice is said before the call connects. */
+    recordings: {
+      enabled: e.RECORD_CALLS,
+      dir: e.RECORDINGS_DIR,
+      retentionDays: e.RECORDINGS_RETENTION_DAYS,
+      notice: e.RECORD_CALLS ? e.RECORDING_NOTICE : undefined,
     },
   };
 });

@@ -30,6 +30,7 @@ import type { CallStore } from './records/call-store.js';
 import { openPostgresBus } from './records/cluster-bus.js';
 import { openCallStore } from './records/open-store.js';
 import { shareLiveEvents } from './records/shared-events.js';
+import { Recordings } from './recordings/recordings.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
 
 export interface Bridge {
@@ -46,6 +47,8 @@ export interface Bridge {
   callbacks: CallbackDelivery;
   /** Active calls as the operator console sees them. */
   live: LiveCalls;
+  /** Call recordings (RECORD_CALLS) and their retention. */
+  recordings: Recordings;
   /** Starts listening; resolves with the bound port (config.port 0 picks a free one). */
   listen(): Promise<number>;
   /** Stops taking calls (busy TwiML), waits for active calls up to the drain timeout, then ends the rest. */
@@ -75,6 +78,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   const recorder = new CallRecorder(store, hub, log, config.records.instanceId, (callSid) =>
     callbacks.deliver(callSid),
   );
+  const recordings = new Recordings(config.recordings, { store, log });
   const { accountSid, authToken, apiBaseUrl } = config.twilio;
   const outbound = new OutboundCalls({
     config,
@@ -117,7 +121,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live, hub });
   const shared = { registry, lifecycle, store, rooms, recorder, log };
   const adoptCall = (callSid: string) => adoptSharedCall(shared, callSid);
-  const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle, live };
+  const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle, live, recordings };
   const urlencoded = express.urlencoded({ extended: false, limit: '32kb' });
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
   // attached to the webhook routes only.
@@ -139,6 +143,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     callsApi({
       ...{ apiKeys: config.apiKeys, store, hub, outbound, log, console: operatorAuth, recorder },
       admission,
+      recordingOn: config.recordings.enabled,
     }),
   );
   app.use('/console', consoleStatic(config.console.dir));
@@ -196,6 +201,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     recorder,
     callbacks,
     live,
+    recordings,
     async listen() {
       // Calls this instance was serving when it last stopped cannot be live any more.
       const interrupted = await (await store).interruptUnfinished(config.records.instanceId, Date.now());
@@ -203,6 +209,9 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         log.warn({ calls: interrupted }, 'call records left unfinished by the last run marked interrupted');
       // Their callbacks, and any the last run had not finished delivering, go out now.
       await callbacks.resume(config.records.instanceId);
+      // The recordings directory exists before the first call; old recordings go (then hourly).
+      await recordings.start();
+      if (recordings.enabled) log.info({ dir: recordings.dir }, 'recording calls');
       await bus?.ready;
       admission.start();
       return new Promise<number>((resolve, reject) => {
@@ -227,6 +236,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         server.closeAllConnections(); // open SSE streams would otherwise hold close() forever
       });
       await recorder.flushed();
+      recordings.stop();
       callbacks.close();
       await callbacks.settled();
       await bus?.close();

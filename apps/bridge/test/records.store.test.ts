@@ -33,6 +33,23 @@ describe.each(['sqlite', 'postgres'] as const)('call store (%s)', (backend) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("links a call's recording (sizes as numbers, BIGINT on PostgreSQL) and clears the link", async () => {
+    await store.create({
+      ...{ callSid: 'CArec', direction: 'inbound', from: '+15550000001', to: '+15550000002' },
+      ...{ instanceId: 'i1', status: 'in-progress' },
+    });
+    expect(await store.get('CArec')).toMatchObject({
+      recordingPath: null,
+      recordingBytes: null,
+      recordingDurationMs: null,
+    });
+    const link = { recordingPath: '/rec/CArec.wav', recordingBytes: 5_760_044, recordingDurationMs: 180_000 };
+    await store.update('CArec', link);
+    expect(await store.get('CArec')).toMatchObject(link);
+    await store.update('CArec', { recordingPath: null, recordingBytes: null, recordingDurationMs: null });
+    expect((await store.get('CArec'))?.recordingPath).toBeNull();
+  });
+
   it('keeps a call with its transcript, tool calls and status history, and ends it once', async () => {
     const t0 = Date.now();
     await store.create({

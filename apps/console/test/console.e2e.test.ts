@@ -2,12 +2,15 @@
 // against the real bridge serving the freshly built console, a real livekit-server and a simulated
 // Twilio call: log in, the call appears live and leaves when it ends, its transcript and tool calls
 // show up as they are said, listen-in plays both sides in the page (WebAudio level that follows the
-// caller's speech), and ending the call from the page writes the operator's action into the record.
-import { mkdirSync } from 'node:fs';
+// caller's speech), ending the call from the page writes the operator's action into the record, and
+// the finished call's recording plays in the page (decoded there: caller left, agent right).
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOOL_CALLS_TOPIC, TRANSCRIPTION_TOPIC } from '@callbridge/room-contract';
 import {
   decimate,
+  rmsDbfs,
   segmentedCorrelation,
   speechPcm,
   tone,
@@ -23,6 +26,7 @@ import { apiClient, startOutboundBridge } from '../../bridge/test/_records-harne
 import type { TwilioRestSimulator } from '@callbridge/testkit/twilio';
 import { joinStandIn, speak, type StandIn } from '../../bridge/test/_stand-in.js';
 import { keepPlaying, lastHeard, toneProminence } from '../../bridge/test/_tones.js';
+import { loudPart, loudSpan, trackedCorrelation } from '../../bridge/test/_recording-audio.js';
 
 const consoleRoot = join(import.meta.dirname, '..');
 const dist = join(consoleRoot, 'dist');
@@ -39,6 +43,7 @@ let tb: TestBridge;
 let rest: TwilioRestSimulator;
 let closeBridge: () => Promise<void>;
 let browser: Browser;
+const recordings = mkdtempSync(join(tmpdir(), 'callbridge-console-recordings-'));
 
 beforeAll(async () => {
   // The console under test is the source in this checkout, built now.
@@ -47,7 +52,10 @@ beforeAll(async () => {
   lk = await startLiveKitServer();
   // The API on, and outbound calls (to +1555444…) through a Twilio REST simulator.
   const ob = await startOutboundBridge(lk, {
-    env: { CONSOLE_USERS: `alice:${PASSWORD}`, CONSOLE_DIR: dist },
+    env: {
+      ...{ CONSOLE_USERS: `alice:${PASSWORD}`, CONSOLE_DIR: dist },
+      ...{ RECORD_CALLS: 'true', RECORDINGS_DIR: recordings },
+    },
   });
   ({ tb, rest } = ob);
   closeBridge = ob.close;
@@ -71,6 +79,7 @@ afterAll(async () => {
   await closeBridge?.();
   await lk?.stop();
   await dispose();
+  rmSync(recordings, { recursive: true, force: true });
 });
 
 /** The WebAudio level (RMS 0..1) the page hears from participants whose identity starts with `prefix`. */
@@ -87,6 +96,24 @@ const NOTE_ROWS = `(() => {
     for (const row of document.querySelectorAll('tr[data-sid]')) seen[row.dataset.sid] ??= Date.now();
   }).observe(document.body, { childList: true, subtree: true });
 })()`;
+
+/** In the page: the recording's player plays a moment of it (its clock moves), then pauses. */
+const PLAY_A_MOMENT = `(async () => {
+  const el = document.querySelector('[data-testid=recording] audio');
+  const played = new Promise((resolve) =>
+    el.addEventListener('timeupdate', () => el.currentTime > 0.2 && resolve()));
+  await el.play();
+  await played;
+  el.pause();
+})()`;
+
+/** In the page: fetches a recording (session cookie) and decodes it at its own rate, as 16-bit samples. */
+const DECODE_RECORDING = `async (url) => {
+  const res = await fetch(url, { credentials: 'same-origin' });
+  const wav = await new OfflineAudioContext(2, 1, 8000).decodeAudioData(await res.arrayBuffer());
+  const pcm = (ch) => Array.from(wav.getChannelData(ch), (x) => Math.round(x * 32767));
+  return { rate: wav.sampleRate, channels: wav.numberOfChannels, caller: pcm(0), agent: pcm(1) };
+}`;
 
 /** Samples a level every 50 ms while `during` runs. */
 async function levelsWhile(page: Page, prefix: string, during: Promise<unknown>): Promise<number[]> {
@@ -223,6 +250,42 @@ describe('the operator console in Chromium', () => {
         expect.objectContaining({ operator: 'alice', action: 'listen', result: 'ok' }),
         expect.objectContaining({ operator: 'alice', action: 'end', result: 'ok' }),
       ]);
+
+      // The finished call's recording: the page's player loads and plays it with the session…
+      const player = page.getByTestId('recording').locator('audio');
+      await player.waitFor();
+      await page.evaluate(PLAY_A_MOMENT);
+      // …and decoded in the page, channel 1 is the caller's speech and channel 2 the agent's tone.
+      const src = (await player.getAttribute('src'))!;
+      const decoded = (await page.evaluate(`(${DECODE_RECORDING})(${JSON.stringify(src)})`)) as {
+        rate: number;
+        channels: number;
+        caller: number[];
+        agent: number[];
+      };
+      expect([decoded.rate, decoded.channels]).toEqual([8000, 2]);
+      const callerSide = Int16Array.from(decoded.caller);
+      const agentSide = Int16Array.from(decoded.agent);
+      const callerSpan = loudSpan(callerSide)!;
+      const agentSpan = loudSpan(agentSide)!;
+      const callerMatch = trackedCorrelation(decimate(speech, 2), decimate(loudPart(callerSide), 2), 1000);
+      const agentTone = toneProminence(agentSide.subarray(agentSpan.from, agentSpan.to), 440);
+      console.log(
+        JSON.stringify({ recording: { caller_speech_match: callerMatch.median, agent_tone: agentTone } }),
+      );
+      expect(callerMatch.median).toBeGreaterThan(0.75);
+      expect(agentTone).toBeGreaterThan(100);
+      // Not the other way round: each channel is quiet while the other side speaks.
+      expect(rmsDbfs(agentSide, callerSpan.from, callerSpan.to)).toBeLessThan(-40);
+      expect(rmsDbfs(callerSide, agentSpan.from, agentSpan.to)).toBeLessThan(-40);
+      const listened = await api.waitForCall(call.callSid, (c) =>
+        c.operator_actions.some((a: { action: string }) => a.action === 'recording'),
+      );
+      expect(listened.operator_actions.at(-1)).toMatchObject({
+        operator: 'alice',
+        action: 'recording',
+        result: 'ok',
+      });
       await page.screenshot({ path: join(shots, 'call-ended.png') });
 
       // Gone from the live list; found in the history by what was said.

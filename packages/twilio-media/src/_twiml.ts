@@ -26,14 +26,23 @@ export interface ConnectStreamOptions {
    * (hang up, apologise, dial a transfer target).
    */
   afterStreamUrl?: string;
+  /**
+   * Said (`<Say>`) before the stream connects, e.g. a recording notice where consent is required.
+   * Twilio runs verbs in order, so the caller hears all of it before the stream starts.
+   */
+  sayFirst?: string;
 }
 
-/** `<Response><Connect><Stream url>…<Parameter/>…</Stream></Connect></Response>`: a bidirectional stream. */
+/** `<Response>[<Say>]<Connect><Stream url>…<Parameter/>…</Stream></Connect></Response>`: a bidirectional stream. */
 export function connectStreamTwiml(opts: ConnectStreamOptions): string {
   assertStreamUrl(opts.streamUrl);
   if (opts.statusCallback !== undefined) assertHttpUrl('statusCallback', opts.statusCallback);
 
   const response = new twilio.twiml.VoiceResponse();
+  if (opts.sayFirst !== undefined) {
+    if (opts.sayFirst.trim().length === 0) throw new TypeError('connectStreamTwiml: sayFirst is empty');
+    response.say(opts.sayFirst);
+  }
   const attributes: VoiceResponse.StreamAttributes = { url: opts.streamUrl };
   if (opts.name !== undefined) attributes.name = opts.name;
   if (opts.statusCallback !== undefined) attributes.statusCallback = opts.statusCallback;

@@ -54,6 +54,19 @@ describe('connectStreamTwiml', () => {
     ]);
   });
 
+  it('says a notice before <Connect> when asked (Twilio runs verbs in order), escaped', () => {
+    const xml = connectStreamTwiml({
+      streamUrl: 'wss://bridge.example.com/twilio/media',
+      parameters: {},
+      sayFirst: 'This call is recorded & kept <30 days>.',
+    });
+    expect(xml.indexOf('<Say>')).toBeLessThan(xml.indexOf('<Connect>'));
+    expect(child(responseOf(xml), 'Say')['#text']).toBe('This call is recorded & kept <30 days>.');
+    expect(() => connectStreamTwiml({ streamUrl: 'wss://h/media', parameters: {}, sayFirst: ' ' })).toThrow(
+      /sayFirst is empty/,
+    );
+  });
+
   it('accepts ws:// for loopback tests', () => {
     const xml = connectStreamTwiml({ streamUrl: 'ws://127.0.0.1:8080/twilio/media', parameters: {} });
     expect(child(child(responseOf(xml), 'Connect'), 'Stream')['@url']).toBe(

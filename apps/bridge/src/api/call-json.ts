@@ -49,6 +49,15 @@ export function callSummaryJson(r: CallRecord) {
           last_error: r.callbackLastError,
         }
       : null,
+    // Where to fetch the call's two-channel WAV, once the call ended (null: no recording).
+    recording:
+      r.recordingPath !== null
+        ? {
+            url: `/api/calls/${r.callSid}/recording`,
+            bytes: r.recordingBytes,
+            duration_ms: r.recordingDurationMs,
+          }
+        : null,
   };
 }
 

@@ -16,6 +16,7 @@ import {
 } from './call-json.js';
 import { streamCallEvents } from './call-events-stream.js';
 import { encodeCursor, parseListQuery } from './call-list-query.js';
+import { recordingRoute } from './recording-route.js';
 import { sendError } from './errors.js';
 
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
@@ -32,6 +33,8 @@ export function callsApi(deps: {
   recorder?: CallRecorder;
   /** Refuses new outbound calls (503, Retry-After) while the bridge is full or saturated. */
   admission?: Admission;
+  /** RECORD_CALLS: whether the bridge records calls (for the words of a missing recording). */
+  recordingOn?: boolean;
 }): Router {
   const router = Router();
   router.use(requireApiKey(deps.apiKeys, deps.console));
@@ -77,6 +80,8 @@ export function callsApi(deps: {
     const found = await streamCallEvents(req, res, await deps.store, deps.hub);
     if (!found) sendError(res, 404, 'not_found', `no call record for ${req.params.sid}`);
   });
+
+  router.get('/calls/:sid/recording', recordingRoute({ ...deps, recordingOn: deps.recordingOn ?? false }));
 
   router.post('/calls', async (req, res) => {
     const refusal = deps.admission?.refusal();

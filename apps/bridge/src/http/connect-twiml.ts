@@ -6,7 +6,14 @@ import type { BridgeConfig } from '../config.js';
  * `<Redirect>` to /twilio/stream-ended for when the stream ends with the call still up. The voice
  * webhook answers with it, and so does a failed transfer's `<Dial action>` (same call, new stream).
  */
-export function connectCallTwiml(config: BridgeConfig, callSid: string): string {
+export function connectCallTwiml(
+  config: BridgeConfig,
+  callSid: string,
+  opts: {
+    /** Said first (the recording notice at call start; not again when a failed transfer comes back). */
+    sayFirst?: string;
+  } = {},
+): string {
   const streamToken = createStreamToken({
     secret: config.streamToken.secret,
     callSid,
@@ -16,5 +23,6 @@ export function connectCallTwiml(config: BridgeConfig, callSid: string): string 
     streamUrl: config.streamUrl,
     parameters: { callSid, streamToken },
     afterStreamUrl: `${config.publicUrl}/twilio/stream-ended`,
+    sayFirst: opts.sayFirst,
   });
 }

@@ -161,7 +161,7 @@ export function twilioWebhooks(deps: {
         if (readiness === 'cancelled') return void res.send(hangupTwiml());
       }
     }
-    res.send(connectCallTwiml(config, form.CallSid));
+    res.send(connectCallTwiml(config, form.CallSid, { sayFirst: config.recordings.notice }));
   });
 
   // Twilio continues after <Connect> when the stream closes with the call still up: decide then.

@@ -40,6 +40,21 @@ function setup(opts: { callerActiveAt?: () => number } = {}) {
 }
 
 describe('AgentAudioRelay', () => {
+  it('hands each frame it sends to Twilio to onFrameSent (the recording), byte for byte', () => {
+    const payloads: string[] = [];
+    const frames: string[] = [];
+    const relay = new AgentAudioRelay({
+      downlink: createDownlink({ inputRate: RATE }),
+      sink: { sendMedia: (p) => void payloads.push(p), sendMark: () => {}, sendClear: () => {} },
+      onFrameSent: (ulaw) => void frames.push(Buffer.from(ulaw).toString('base64')),
+      now: () => 0,
+    });
+    relay.onAgentState('speaking');
+    for (let i = 0; i < 10; i++) relay.onAgentAudio(frame(true, i), RATE, 1);
+    expect(payloads.length).toBeGreaterThanOrEqual(9);
+    expect(frames).toEqual(payloads);
+  });
+
   it('relays the agent speaking as 20 ms media frames, and ignores idle silence', () => {
     const t = setup();
     t.play(200, false);

@@ -37,6 +37,8 @@ export interface AgentAudioRelayOptions {
   onCleared?: (report: HeardReport) => void;
   /** Called when the caller has heard an utterance to its end (its closing mark came back). */
   onHeardAll?: () => void;
+  /** Each μ-law frame as it goes to Twilio (the call recording's agent channel); copy it to keep it. */
+  onFrameSent?: (ulaw: Uint8Array) => void;
 }
 
 /**
@@ -175,6 +177,7 @@ export class AgentAudioRelay {
   private send(frames: Uint8Array[]): void {
     for (const frame of frames) {
       this.opts.sink.sendMedia(muLawToBase64(frame));
+      this.opts.onFrameSent?.(frame);
       this.framesSent++;
       const progress = this.playback.frameSent();
       if (progress) this.opts.sink.sendMark(progress);

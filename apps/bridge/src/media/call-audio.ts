@@ -2,6 +2,7 @@ import { createDownlink, createUplink, type Downlink, type Uplink } from '@callb
 import { encodeClear, encodeMark, encodeMedia } from '@callbridge/twilio-media';
 import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
+import type { CallRecording } from '../recordings/call-recording.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { AgentAudioRelay } from './agent-audio-relay.js';
 import type { HeardReport } from './caller-playback.js';
@@ -33,8 +34,10 @@ export class CallAudio {
     onCleared?: (report: HeardReport) => void;
     /** The caller heard an agent utterance to its end. */
     onHeardAll?: () => void;
+    /** The call's recording: the agent's audio as it goes to Twilio (and what a clear discards). */
+    recording?: Pick<CallRecording, 'agentFrame' | 'agentCleared'>;
   }) {
-    const { streamSid, send, metrics, log, latency, onCleared, onHeardAll } = opts;
+    const { streamSid, send, metrics, log, latency, onCleared, onHeardAll, recording } = opts;
     this.latency = latency;
     this.uplink = createUplink({ outputRate: LIVEKIT_RATE });
     this.downlink = createDownlink({ inputRate: LIVEKIT_RATE });
@@ -48,6 +51,7 @@ export class CallAudio {
           metrics.clears.inc();
           log.info('agent interrupted: clearing caller playback');
           send(encodeClear(streamSid));
+          recording?.agentCleared();
         },
       },
       onConverted: (us) => metrics.conversionSeconds.observe({ direction: 'down' }, us / 1e6),
@@ -55,6 +59,7 @@ export class CallAudio {
       callerActiveAt: latency && (() => latency.callerActiveAt),
       onCleared,
       onHeardAll,
+      onFrameSent: recording && ((frame) => recording.agentFrame(frame)),
     });
   }
 

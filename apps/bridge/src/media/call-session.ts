@@ -15,6 +15,8 @@ import { PhoneRpcRefusal, type NewPhoneLine, type PhoneLine } from '../livekit/p
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { CallRecorder } from '../records/call-recorder.js';
+import type { CallRecording } from '../recordings/call-recording.js';
+import type { Recordings } from '../recordings/recordings.js';
 import type { TwilioControl } from '../twilio/control.js';
 import { registerAgentRpc } from './agent-rpc.js';
 import { transferAttribute } from './transfer-attribute.js';
@@ -47,6 +49,8 @@ export interface CallSessionDeps {
   live?: Pick<LiveCalls, 'update' | 'addTurn'>;
   /** A call another bridge instance answered, taken here for its stream (see shared-calls.ts). */
   adoptCall?: (callSid: string) => Promise<CallEntry | undefined>;
+  /** Call recordings (RECORD_CALLS); off when absent. */
+  recordings?: Pick<Recordings, 'record' | 'finish'>;
 }
 
 /**
@@ -65,6 +69,8 @@ export class CallSession {
   private audio?: CallAudio;
   private latency?: CallLatency;
   private heard?: HeardTranscript;
+  /** Both sides as they happen, from the stream's start to the call's end (across a failed transfer). */
+  private recording?: CallRecording;
   private startedAt = 0;
   private endPromise?: Promise<void>;
   private readonly pendingDtmf: string[] = [];
@@ -90,7 +96,11 @@ export class CallSession {
   private streamEvents(): TwilioStreamEvents {
     return {
       onStart: (msg) => void this.start(msg),
-      onMedia: (payload, chunk) => this.onCallerMedia(payload, chunk),
+      onMedia: (payload, chunk) => {
+        // Recorded as it arrives (also while the phone line is being made).
+        if (this.state === 'joining' || this.state === 'live') this.recording?.callerPayload(payload, chunk);
+        this.onCallerMedia(payload, chunk);
+      },
       onMark: (name) => this.audio?.relay.onMarkEchoed(name),
       onDtmf: (digit) => {
         this.log.info({ digit }, 'caller pressed a key');
@@ -153,6 +163,7 @@ export class CallSession {
       return refuse('duplicate_stream', `call already streams as ${call.streamSid}`);
     this.call = call;
     this.startedAt = performance.now();
+    this.recording = this.deps.recordings?.record(callSid, this.log);
     void recorder?.streamStarted(callSid, streamSid);
     this.deps.live?.update(callSid, { streamStartedAt: Date.now() });
 
@@ -300,6 +311,7 @@ export class CallSession {
       send: (json) => this.stream.send(json),
       onCleared: heard && ((report) => heard.cleared(report)),
       onHeardAll: heard && (() => heard.release()),
+      recording: this.recording,
     });
   }
 
@@ -339,6 +351,7 @@ export class CallSession {
     stream.handTo(this.streamEvents(), (fn) => this.guarded(fn), this.log);
     stream.accept(streamSid);
     this.audio = this.newAudio(streamSid);
+    this.recording?.callerStreamStarted();
     call.handover = undefined;
     this.state = 'live';
     // An agent that left while the human's phone rang was not replaced (no caller to keep): now there is.
@@ -410,6 +423,8 @@ export class CallSession {
       .catch(() => undefined);
     this.audio?.close();
     this.heard?.release();
+    // Linked from the record before its ending is written, so an ended call shows its recording.
+    if (this.recording) await this.deps.recordings?.finish(this.call.callSid, this.recording);
     await this.deps.lifecycle.releaseCall(this.call, outcome, reason, {
       durationMs: wasLive ? Math.round(performance.now() - this.startedAt) : 0,
       framesIn: this.audio?.framesIn ?? 0,

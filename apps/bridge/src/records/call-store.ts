@@ -113,6 +113,9 @@ export class SqlCallStore implements CallStore {
       callbackLastError: null,
       voicemail: null,
       route: null,
+      recordingPath: null,
+      recordingBytes: null,
+      recordingDurationMs: null,
       ...record,
     };
     const columns = FIELDS.map((f) => CALL_COLUMNS[f]);

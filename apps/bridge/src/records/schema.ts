@@ -62,6 +62,10 @@ export interface CallRecord {
   voicemail: VoicemailPlan | null;
   /** The ROUTES_FILE route the call took (its name); null without a routes file. */
   route: string | null;
+  /** The call's two-channel WAV (RECORD_CALLS), once the call ended; null when none (or deleted). */
+  recordingPath: string | null;
+  recordingBytes: number | null;
+  recordingDurationMs: number | null;
 }
 
 /** `pending` until the call ends and delivery is tried; `delivered` (2xx) or `failed` (given up). */
@@ -95,7 +99,7 @@ export interface StatusEvent {
 export interface OperatorAction {
   /** The operator's login name (CONSOLE_USERS). */
   operator: string;
-  /** `end`, `transfer`, `listen`, `takeover`, `place_call`. */
+  /** `end`, `transfer`, `listen`, `takeover`, `place_call`, `recording` (a listen to the call's recording). */
   action: string;
   /** What the action was given (e.g. `{"to": "+1…"}`), or null. */
   detail: unknown;
@@ -133,6 +137,9 @@ export type CallPatch = Partial<
     | 'callbackDeliveredAt'
     | 'callbackLastError'
     | 'route'
+    | 'recordingPath'
+    | 'recordingBytes'
+    | 'recordingDurationMs'
   >
 >;
 
@@ -179,6 +186,8 @@ export const NUMBER_FIELDS = new Set<keyof CallRecord>([
   'callbackAttempts',
   'callbackLastStatus',
   'callbackDeliveredAt',
+  'recordingBytes',
+  'recordingDurationMs',
 ]);
 
 /** Column name ↔ record field, the one mapping both stores use. */
@@ -218,6 +227,9 @@ export const CALL_COLUMNS = {
   callbackLastError: 'callback_last_error',
   voicemail: 'voicemail',
   route: 'route',
+  recordingPath: 'recording_path',
+  recordingBytes: 'recording_bytes',
+  recordingDurationMs: 'recording_duration_ms',
 } as const satisfies Record<keyof CallRecord, string>;
 
 /**
@@ -332,5 +344,14 @@ export const MIGRATIONS: readonly { version: number; sql: string[] }[] = [
     // The ROUTES_FILE route a call took (docs/routing.md).
     version: 7,
     sql: ['ALTER TABLE calls ADD COLUMN route TEXT'],
+  },
+  {
+    // Call recordings (RECORD_CALLS, src/recordings): the WAV linked from the record.
+    version: 8,
+    sql: [
+      'ALTER TABLE calls ADD COLUMN recording_path TEXT',
+      'ALTER TABLE calls ADD COLUMN recording_bytes BIGINT',
+      'ALTER TABLE calls ADD COLUMN recording_duration_ms BIGINT',
+    ],
   },
 ];

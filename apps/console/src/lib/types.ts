@@ -28,6 +28,14 @@ export interface CallSummary {
   duration_ms: number | null;
   greeting_ms: number | null;
   turn_latencies_ms: number[] | null;
+  /** The call's two-channel WAV, once it ended (null: none). */
+  recording?: CallRecordingLink | null;
+}
+
+export interface CallRecordingLink {
+  url: string;
+  bytes: number;
+  duration_ms: number;
 }
 
 export interface TranscriptLine {

@@ -1,6 +1,7 @@
 import { CallActions } from '../components/CallActions';
 import { CallHeader } from '../components/CallHeader';
 import { ListenIn } from '../components/ListenIn';
+import { RecordingPlayer } from '../components/RecordingPlayer';
 import { Timeline } from '../components/Timeline';
 import { useCallEvents } from '../hooks/useCallEvents';
 
@@ -19,6 +20,7 @@ export function CallPage({ sid }: { sid: string }) {
           <ListenIn sid={sid} />
         </>
       )}
+      {!live && view.call.recording && <RecordingPlayer recording={view.call.recording} />}
       <h3>Transcript and events</h3>
       <Timeline view={view} />
     </section>
