@@ -51,6 +51,7 @@ export const EnvSchema = z.object({
   STREAM_START_TIMEOUT_S: z.coerce.number().positive().default(30),
   /** An inbound call rings until the agent's session is up in its room, at most this long; 0 answers at once. */
   ANSWER_WAIT_FOR_AGENT_S: z.coerce.number().min(0).max(10).default(2),
+  PHONE_JOIN_WHILE_RINGING: z.stringbool().default(true),
   // Past its CPU knee a bridge loses every call's audio at once (README, Performance), so the
   // default sits near what bench:calls measured on 2 cores; size it from bench:calls on your box.
   MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(25),
@@ -268,6 +269,8 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     },
     streamStartTimeoutMs: e.STREAM_START_TIMEOUT_S * 1000,
     answerWaitForAgentMs: e.ANSWER_WAIT_FOR_AGENT_S * 1000,
+    /** The phone joins the call's room at the webhook (see livekit/early-phone.ts), not at the stream's start. */
+    phoneJoinWhileRinging: e.PHONE_JOIN_WHILE_RINGING,
     maxConcurrentCalls: e.MAX_CONCURRENT_CALLS,
     admission: {
       adaptive: e.ADMISSION_ADAPTIVE,

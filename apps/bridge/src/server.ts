@@ -18,9 +18,11 @@ import { requireTwilioSignature } from './http/twilio-signature.js';
 import { transferWebhooks } from './http/transfer-webhooks.js';
 import { twilioWebhooks } from './http/twilio-webhooks.js';
 import { createCallRooms, type CallRooms } from './livekit/call-rooms.js';
+import { EarlyPhones } from './livekit/early-phone.js';
 import { newPhoneParticipant } from './livekit/phone-participant.js';
 import { createLogger, type Logger } from './logger.js';
-import { CallSession } from './media/call-session.js';
+import { LIVEKIT_RATE } from './media/call-audio.js';
+import { CallSession, PHONE_BACKLOG } from './media/call-session.js';
 import { createMetrics, type BridgeMetrics } from './metrics.js';
 import { OutboundCalls } from './outbound/outbound-calls.js';
 import { createTwilioCalls } from './outbound/twilio-calls.js';
@@ -118,7 +120,14 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // Bridges sharing PostgreSQL share their live events (LISTEN/NOTIFY); SQLite means one bridge.
   const bus = config.records.databaseUrl ? openPostgresBus(config.records.databaseUrl, log) : undefined;
   if (bus) shareLiveEvents({ bus, hub, live, store, log });
-  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live, hub });
+  // Phones join their call's room while it rings; the stream's session adopts them.
+  const earlyPhones = config.phoneJoinWhileRinging
+    ? new EarlyPhones({
+        ...{ rooms, newPhoneLine: newPhoneParticipant, readsText: true, log },
+        line: { url: config.livekit.url, sampleRate: LIVEKIT_RATE, ...PHONE_BACKLOG },
+      })
+    : undefined;
+  const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live, hub, earlyPhones });
   const shared = { registry, lifecycle, store, rooms, recorder, log };
   const adoptCall = (callSid: string) => adoptSharedCall(shared, callSid);
   const deps = { config, rooms, registry, metrics, log, twilio, recorder, lifecycle, live, recordings };
@@ -126,7 +135,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // The media socket's upgrade also travels through express-ws's router, so the webhook guard is
   // attached to the webhook routes only.
   const guard = [urlencoded, requireTwilioSignature(config, metrics, log)];
-  app.use('/twilio', twilioWebhooks({ ...deps, guard, store, admission, hub }));
+  app.use('/twilio', twilioWebhooks({ ...deps, guard, store, admission, hub, earlyPhones }));
   app.use('/twilio/transfer', transferWebhooks({ ...deps, guard }));
   const operatorAuth = config.console;
   app.use(
@@ -154,7 +163,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // with the upgrade. Keep it that way: middleware that defers here would lose `connected`/`start`
   // (bridge.guards.test.ts sends them in the upgrade's own TCP write).
   ws.app.ws('/twilio/media', (socket) => {
-    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant, adoptCall });
+    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant, adoptCall, earlyPhones });
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');

@@ -55,6 +55,10 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
         [...agent.room.remoteParticipants.values()].find((p) => p.identity.startsWith('phone-')),
       );
       expect(phone.identity).toBe('phone-15551230001');
+      // It joined while the call rang; the stream's start makes it an active call.
+      await waitFor('the call active', () =>
+        phone.attributes['sip.callStatus'] === 'active' ? true : undefined,
+      );
       expect(phone.attributes).toMatchObject({
         'sip.phoneNumber': CALLER,
         'sip.trunkPhoneNumber': OUR_NUMBER,

@@ -23,8 +23,12 @@ async function sipStyleAgent(
   const caller = await waitFor('a participant of kind SIP', () =>
     [...agent.room.remoteParticipants.values()].find((p) => p.kind === ParticipantKind.SIP),
   );
-  // The call is up once the caller's microphone is published (the bridge's join is then complete).
+  // The caller joins while the call rings (sip.callStatus `ringing`, as on LiveKit SIP) and the
+  // call is up once it is `active` with its microphone published.
   await waitFor('the caller publishing audio', () => caller.trackPublications.size > 0);
+  await waitFor('the call active', () =>
+    caller.attributes['sip.callStatus'] === 'active' ? true : undefined,
+  );
   return { agent, caller };
 }
 

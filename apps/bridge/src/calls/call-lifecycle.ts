@@ -7,6 +7,7 @@
  */
 import type { CallContext } from '../livekit/call-rooms.js';
 import type { CallRooms } from '../livekit/call-rooms.js';
+import type { EarlyPhones } from '../livekit/early-phone.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { CallEventHub } from '../records/call-events.js';
@@ -25,6 +26,8 @@ export interface CallLifecycleDeps {
   live?: Pick<LiveCalls, 'add' | 'remove' | 'handOff'>;
   /** Call events of every instance: a stream started elsewhere hands the call off. */
   hub?: Pick<CallEventHub, 'subscribe'>;
+  /** Phones that joined while their call rang: one no stream took leaves before the room goes. */
+  earlyPhones?: Pick<EarlyPhones, 'drop'>;
 }
 
 /** What the media session knows about a call it carried, for the "call ended" line. */
@@ -75,6 +78,7 @@ export class CallLifecycle {
     const { registry, metrics, log } = this.#deps;
     if (registry.get(call.callSid) === call) registry.remove(call.callSid);
     this.#deps.live?.handOff(call.callSid);
+    void this.#deps.earlyPhones?.drop(call.callSid);
     metrics.activeCalls.set(registry.active);
     log.info({ callSid: call.callSid, reason }, 'call handed off');
     return true;
@@ -106,6 +110,8 @@ export class CallLifecycle {
     metrics.callDuration.observe((details.durationMs ?? 0) / 1000);
     void recorder.ended(call.callSid, outcome, reason);
     log.info({ callSid: call.callSid, outcome, reason, ...details }, 'call ended');
+    // Left before the room is deleted: a participant the server removes keeps native threads.
+    await this.#deps.earlyPhones?.drop(call.callSid);
     await rooms.deleteRoom(call.room).catch((err: Error) => {
       // LiveKit deletes an empty room on its own after its departure timeout; say so, go on.
       log.warn(

@@ -14,6 +14,7 @@ import type { CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import { waitForAgentReady } from '../livekit/agent-ready.js';
 import { roomNameFor, type CallRooms } from '../livekit/call-rooms.js';
+import type { EarlyPhones } from '../livekit/early-phone.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { afterForeignStream } from '../calls/failover.js';
@@ -51,6 +52,8 @@ export function twilioWebhooks(deps: {
   admission: Admission;
   /** Call events of every instance (a stream's carrier recording its ending). */
   hub: Pick<CallEventHub, 'subscribe'>;
+  /** Phones that join their call's room while it rings (PHONE_JOIN_WHILE_RINGING). */
+  earlyPhones?: Pick<EarlyPhones, 'start'>;
 }): Router {
   const { config, rooms, registry, metrics, log, guard, recorder, lifecycle } = deps;
   const shared = { registry, lifecycle, store: deps.store, rooms, recorder, log };
@@ -136,6 +139,8 @@ export function twilioWebhooks(deps: {
           ...routeDispatchFields(route),
           ...task,
         } satisfies DispatchMetadata);
+        // The phone joins now, while the caller hears ringing: only the audio waits for the stream.
+        deps.earlyPhones?.start({ ...context, room, answeredBy: entry.answeredBy });
       } catch (err) {
         callLog.error({ err: (err as Error).message }, 'could not set up the call room');
         await lifecycle.releaseCall(entry, 'failed', 'could not set up the call room');

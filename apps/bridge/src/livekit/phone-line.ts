@@ -51,6 +51,11 @@ export interface PhoneLineOptions {
   targetBacklogMs: number;
   maxBacklogMs: number;
   events: PhoneLineEvents;
+  /**
+   * Joined before the call's stream starts (while the caller hears ringing): the agents' audio is
+   * not subscribed until a session adopts the line, so nothing plays before the caller can hear it.
+   */
+  deferAgentAudio?: boolean;
   /** Where unreadable text streams are reported. */
   log: Logger;
 }
@@ -102,6 +107,8 @@ export interface PhoneLine {
   setAttributes(attributes: Record<string, string>): Promise<void>;
   /** Leaves at any stage, once; calling again returns the same promise. */
   leave(opts?: LeaveOptions): Promise<void>;
+  /** A line that joined early (`deferAgentAudio`) now reports to `events` and hears the agents. */
+  adopt?(events: PhoneLineEvents): void;
 }
 
 /** Makes the phone line of one call (the real one is a LiveKit participant; tests pass fakes). */

@@ -19,6 +19,7 @@ import { AGENT_STATE_ATTRIBUTE, isAgentSessionUp, PHONE_ATTRIBUTES } from '@call
 import {
   PhoneRpcRefusal,
   type LeaveOptions,
+  type PhoneLineEvents,
   type NewPhoneLine,
   type PhoneLine,
   type PhoneLineOptions,
@@ -56,10 +57,37 @@ export class PhoneParticipant implements PhoneLine {
   /** The join has finished, either way: leave() no longer needs to cut it short. */
   private joinSettled = false;
   private leaving?: Promise<void>;
+  /** Where the room's news goes: the call's session, or (joined early, see {@link adopt}) no one yet. */
+  private events: PhoneLineEvents;
+  /** Subscribes to the agents' audio: at once, or (joined early) once a session adopts the line. */
+  private hearing: boolean;
 
   constructor(private readonly opts: PhoneLineOptions) {
+    this.events = opts.events;
+    this.hearing = !opts.deferAgentAudio;
     this.uplink = new CallerUplink(opts);
-    this.takeover = new TakeoverGate((operator) => opts.events.onTakeover?.(operator));
+    this.takeover = new TakeoverGate((operator) => this.events.onTakeover?.(operator));
+  }
+
+  /**
+   * The call's session takes over a line that joined early (`deferAgentAudio`): the room's news
+   * goes to it from now on, the agents already here and their states are reported again, and the
+   * line subscribes to their audio. LiveKit Agents hold their first words until someone subscribes,
+   * so nothing is said before the caller can hear it.
+   */
+  adopt(events: PhoneLineEvents): void {
+    this.events = events;
+    if (this.hearing) return;
+    this.hearing = true;
+    for (const p of this.room.remoteParticipants.values()) this.onParticipant(p);
+    this.subscribeAudio();
+  }
+
+  /** Subscribes every audio track in the room (a line that joined early, once adopted). */
+  private subscribeAudio(): void {
+    for (const p of this.room.remoteParticipants.values())
+      for (const pub of p.trackPublications.values())
+        if (pub.kind === TrackKind.KIND_AUDIO && !pub.subscribed) pub.setSubscribed(true);
   }
 
   /** Caller frames dropped so far: over the backlog bound, or held too long before anyone listened. */
@@ -122,6 +150,11 @@ export class PhoneParticipant implements PhoneLine {
   private async connect(): Promise<void> {
     const { room, opts } = this;
     room
+      // Joined early: audio published after the line was adopted is subscribed by hand.
+      .on(RoomEvent.TrackPublished, (pub) => {
+        if (opts.deferAgentAudio && this.hearing && pub.kind === TrackKind.KIND_AUDIO)
+          pub.setSubscribed(true);
+      })
       .on(RoomEvent.TrackSubscribed, (track, _pub, participant) => this.onTrack(track, participant))
       .on(RoomEvent.TrackUnsubscribed, (track) => this.stopReading(track.sid ?? ''))
       .on(RoomEvent.ParticipantAttributesChanged, (changed, participant) => {
@@ -129,7 +162,7 @@ export class PhoneParticipant implements PhoneLine {
         const state = changed[AGENT_STATE_ATTRIBUTE];
         if (state !== undefined && participant.identity !== room.localParticipant?.identity) {
           this.agentStates.set(participant.identity, state);
-          opts.events.onAgentState(state, participant.identity);
+          this.events.onAgentState(state, participant.identity);
           this.maybeRelease();
         }
       })
@@ -141,27 +174,35 @@ export class PhoneParticipant implements PhoneLine {
       .on(RoomEvent.ParticipantDisconnected, (p) => {
         this.takeover.left(p.identity);
         // An unreachable agent was already reported gone; leaving now changes nothing for the call.
-        if (isAgent(p) && !this.unreachable.delete(p.identity)) opts.events.onAgentLeft(p.identity);
+        if (isAgent(p) && !this.unreachable.delete(p.identity)) this.events.onAgentLeft(p.identity);
       })
       .on(RoomEvent.ConnectionQualityChanged, (quality, p) => {
         if (p === room.localParticipant || !isAgent(p as RemoteParticipant)) return;
         if (quality === ConnectionQuality.QUALITY_LOST) {
           if (this.unreachable.has(p.identity)) return;
           this.unreachable.add(p.identity);
-          opts.events.onAgentUnreachable(p.identity);
+          this.events.onAgentUnreachable(p.identity);
         } else if (this.unreachable.delete(p.identity)) {
-          opts.events.onAgentReachable(p.identity);
+          this.events.onAgentReachable(p.identity);
         }
       })
-      .on(RoomEvent.Reconnecting, () => opts.events.onReconnecting())
-      .on(RoomEvent.Reconnected, () => opts.events.onReconnected())
+      .on(RoomEvent.Reconnecting, () => this.events.onReconnecting())
+      .on(RoomEvent.Reconnected, () => this.events.onReconnected())
       .on(RoomEvent.Disconnected, (reason) => {
         if (this.closed) return;
-        if (reason === DisconnectReason.ROOM_DELETED) opts.events.onRoomDeleted();
-        else opts.events.onDisconnected(DisconnectReason[reason] ?? String(reason));
+        if (reason === DisconnectReason.ROOM_DELETED) this.events.onRoomDeleted();
+        else this.events.onDisconnected(DisconnectReason[reason] ?? String(reason));
       });
-    readRoomText(room, opts.events, opts.log);
-    await room.connect(opts.url, opts.token, { autoSubscribe: true, dynacast: false });
+    const { onTranscript, onToolCall } = opts.events;
+    readRoomText(
+      room,
+      {
+        onTranscript: onTranscript && ((line) => this.events.onTranscript?.(line)),
+        onToolCall: onToolCall && ((entry) => this.events.onToolCall?.(entry)),
+      },
+      opts.log,
+    );
+    await room.connect(opts.url, opts.token, { autoSubscribe: !opts.deferAgentAudio, dynacast: false });
     if (this.closed) throw new Error('left while joining');
     // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
     this.source = new AudioSource(opts.sampleRate, 1, Math.max(200, opts.maxBacklogMs * 2));
@@ -173,17 +214,19 @@ export class PhoneParticipant implements PhoneLine {
     await room.localParticipant!.publishTrack(track, publish);
     if (this.closed) throw new Error('left while joining');
     for (const p of room.remoteParticipants.values()) this.onParticipant(p);
+    // Adopted while it was still joining: the tracks already in the room were not announced.
+    if (opts.deferAgentAudio && this.hearing) this.subscribeAudio();
     this.maybeRelease();
   }
 
   /** A participant already in the room (or just arrived) may be mid-utterance: report its state. */
   private onParticipant(p: RemoteParticipant): void {
     this.takeover.note(p.identity, p.attributes);
-    if (isAgent(p)) this.opts.events.onAgentJoined(p.identity);
+    if (isAgent(p)) this.events.onAgentJoined(p.identity);
     const state = p.attributes[AGENT_STATE_ATTRIBUTE];
     if (state !== undefined) {
       this.agentStates.set(p.identity, state);
-      this.opts.events.onAgentState(state, p.identity);
+      this.events.onAgentState(state, p.identity);
     }
     this.maybeRelease();
   }
@@ -261,7 +304,7 @@ export class PhoneParticipant implements PhoneLine {
           const { value, done } = await reader.read();
           if (done || !value || this.closed) break;
           if (!this.takeover.passes(participant.identity)) continue;
-          this.opts.events.onAgentAudio(value.data, value.sampleRate, value.channels);
+          this.events.onAgentAudio(value.data, value.sampleRate, value.channels);
         }
       } catch {
         // Stream cancelled on unsubscribe or teardown.

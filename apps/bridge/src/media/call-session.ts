@@ -11,7 +11,13 @@ import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
 import type { CallRooms } from '../livekit/call-rooms.js';
-import { PhoneRpcRefusal, type NewPhoneLine, type PhoneLine } from '../livekit/phone-line.js';
+import type { EarlyPhones } from '../livekit/early-phone.js';
+import {
+  PhoneRpcRefusal,
+  type NewPhoneLine,
+  type PhoneLine,
+  type PhoneLineEvents,
+} from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { CallRecorder } from '../records/call-recorder.js';
@@ -51,7 +57,12 @@ export interface CallSessionDeps {
   adoptCall?: (callSid: string) => Promise<CallEntry | undefined>;
   /** Call recordings (RECORD_CALLS); off when absent. */
   recordings?: Pick<Recordings, 'record' | 'finish'>;
+  /** Phones that joined their call's room while it rang, taken over at the stream's start. */
+  earlyPhones?: Pick<EarlyPhones, 'take'>;
 }
+
+/** Caller audio allowed to wait for LiveKit (see PhoneLineOptions), early and late joins alike. */
+export const PHONE_BACKLOG = { targetBacklogMs: 60, maxBacklogMs: 200 } as const;
 
 /**
  * One Twilio Media Stream: on `start` checks the stream token and joins the call's room as the
@@ -203,46 +214,55 @@ export class CallSession {
     // Named after the person on the line (the callee of an outbound call), as the agent expects.
     const identity = phoneIdentityFor(remotePartyOf(call), callSid);
     const attributes = phoneAttributes({ ...call, callSid, streamSid });
+    const events: PhoneLineEvents = {
+      // Through this.audio: a failed transfer's new stream gets a new one (none while dialing).
+      onAgentAudio: (pcm, rate, channels) =>
+        this.guarded(() => this.audio?.relay.onAgentAudio(pcm, rate, channels)),
+      onAgentState: (state) => this.guarded(() => control.agentStateChanged(state)),
+      onTakeover: (operator) => this.guarded(() => control.takeoverChanged(operator)),
+      onAgentJoined: (agent) => {
+        this.watch?.agentBack(agent);
+        void recorder?.agentJoined(callSid, agent);
+      },
+      onAgentLeft: (agent) => {
+        this.log.info({ agent }, 'agent left');
+        this.onAgentGone();
+      },
+      onAgentUnreachable: (agent) => {
+        this.log.warn({ agent }, 'agent connection lost');
+        this.onAgentGone();
+      },
+      onAgentReachable: (agent) => this.watch?.agentBack(agent),
+      onDisconnected: (reason) => void this.end('room_closed', reason),
+      onRoomDeleted: () => void this.end('room_deleted', 'room deleted through the server API'),
+      onReconnecting: () => this.watch?.reconnecting(),
+      onReconnected: () => this.watch?.reconnected(),
+      ...(recorder && {
+        onTranscript: (line) => this.heard?.line(line),
+        onToolCall: (entry) => void recorder.toolCall(callSid, entry),
+      }),
+    };
     try {
-      const token = await rooms.phoneToken(call.room, identity, attributes);
-      if ((this.state as string) === 'ended') return; // ended while the token was made: no join
+      // The phone that joined while the call rang (see early-phone.ts), or a join now.
+      const early = await this.deps.earlyPhones?.take(callSid);
+      const token = early ? '' : await rooms.phoneToken(call.room, identity, attributes);
+      if ((this.state as string) === 'ended') {
+        await early?.leave(); // ended while the token was made or the early join settled: no join
+        return;
+      }
       // Held before it joins, so a teardown that runs meanwhile ends the join and frees what it made.
-      const phone = (this.phone = this.deps.newPhoneLine({
-        url: config.livekit.url,
-        token,
-        sampleRate: LIVEKIT_RATE,
-        targetBacklogMs: 60,
-        maxBacklogMs: 200,
-        log: this.log,
-        events: {
-          // Through this.audio: a failed transfer's new stream gets a new one (none while dialing).
-          onAgentAudio: (pcm, rate, channels) =>
-            this.guarded(() => this.audio?.relay.onAgentAudio(pcm, rate, channels)),
-          onAgentState: (state) => this.guarded(() => control.agentStateChanged(state)),
-          onTakeover: (operator) => this.guarded(() => control.takeoverChanged(operator)),
-          onAgentJoined: (agent) => {
-            this.watch?.agentBack(agent);
-            void recorder?.agentJoined(callSid, agent);
-          },
-          onAgentLeft: (agent) => {
-            this.log.info({ agent }, 'agent left');
-            this.onAgentGone();
-          },
-          onAgentUnreachable: (agent) => {
-            this.log.warn({ agent }, 'agent connection lost');
-            this.onAgentGone();
-          },
-          onAgentReachable: (agent) => this.watch?.agentBack(agent),
-          onDisconnected: (reason) => void this.end('room_closed', reason),
-          onRoomDeleted: () => void this.end('room_deleted', 'room deleted through the server API'),
-          onReconnecting: () => this.watch?.reconnecting(),
-          onReconnected: () => this.watch?.reconnected(),
-          ...(recorder && {
-            onTranscript: (line) => this.heard?.line(line),
-            onToolCall: (entry) => void recorder.toolCall(callSid, entry),
-          }),
-        },
-      }));
+      const phone = (this.phone =
+        early ??
+        this.deps.newPhoneLine({
+          ...{ url: config.livekit.url, token, sampleRate: LIVEKIT_RATE },
+          ...PHONE_BACKLOG,
+          log: this.log,
+          events,
+        }));
+      if (early) {
+        early.adopt?.(events);
+        this.log.info('the phone joined while the call rang: adopted');
+      }
       // Caller audio from the stream's first frame on: the phone holds it until an agent listens.
       for (const m of this.earlyMedia.splice(0)) this.onCallerMedia(m.payload, m.chunk);
       this.watch = new AgentWatch({
@@ -251,7 +271,8 @@ export class CallSession {
         resumeFields: async () => (await recorder?.resumeFields(callSid)) ?? {},
         end: (outcome, reason) => void this.end(outcome, reason),
       });
-      await phone.join();
+      // The early phone is in the room as ringing: now it is the answered call on this stream.
+      await (early ? phone.setAttributes(attributes) : phone.join());
     } catch (err) {
       if ((this.state as string) === 'ended') return; // the call ended first; teardown left the phone
       this.log.error({ err: (err as Error).message }, 'could not join the call room');
