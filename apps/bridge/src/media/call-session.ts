@@ -73,6 +73,8 @@ export class CallSession {
   /** `transferring`: the stream ended for a transfer; the phone stays in the room with the agent. */
   private state: 'awaiting_start' | 'joining' | 'live' | 'transferring' | 'handed_over' | 'ended' =
     'awaiting_start';
+  /** The early phone being taken over at `start` (see early-phone.ts). */
+  private earlyTake?: Promise<PhoneLine | undefined>;
   private stream: TwilioStream;
   private call?: CallEntry;
   private phone?: PhoneLine;
@@ -244,10 +246,13 @@ export class CallSession {
     };
     try {
       // The phone that joined while the call rang (see early-phone.ts), or a join now.
-      const early = await this.deps.earlyPhones?.take(callSid);
+      // Kept for teardown: a call that ends meanwhile leaves the early phone before its room goes.
+      this.earlyTake = this.deps.earlyPhones?.take(callSid);
+      const early = await this.earlyTake;
       const token = early ? '' : await rooms.phoneToken(call.room, identity, attributes);
       if ((this.state as string) === 'ended') {
-        await early?.leave(); // ended while the token was made or the early join settled: no join
+        // Ended while the token was made or the early join settled: no join (teardown left the early phone).
+        await early?.leave();
         return;
       }
       // Held before it joins, so a teardown that runs meanwhile ends the join and frees what it made.
@@ -282,9 +287,7 @@ export class CallSession {
       // The call ended while we were joining: teardown left the phone (after the join settled);
       // delete the room again in case our join re-created it after teardown deleted it.
       await this.phone.leave();
-      await rooms.deleteRoom(call.room).catch((err: Error) => {
-        this.log.warn({ room: call.room, err: err.message }, 'could not delete the call room');
-      });
+      await this.deleteRoomAgain(call.room);
       return;
     }
     registerAgentRpc(this.phone, {
@@ -316,6 +319,13 @@ export class CallSession {
       relayVerdict(call.answeredBy);
     for (const digit of this.pendingDtmf.splice(0)) this.publishDtmf(digit);
     this.log.info({ room: call.room, identity, chain: audio.uplink.describe() }, 'call live');
+  }
+
+  /** After a join that may have landed once teardown had deleted the room (LiveKit re-creates it). */
+  private async deleteRoomAgain(room: string): Promise<void> {
+    await this.deps.rooms.deleteRoom(room).catch((err: Error) => {
+      this.log.warn({ room, err: err.message }, 'could not delete the call room');
+    });
   }
 
   /** The agent left or is unreachable: silence its playback state; the watch may send a new one. */
@@ -436,6 +446,8 @@ export class CallSession {
       this.call.transfer.state = 'accepted';
       await this.phone?.setAttributes(transferAttribute(this.call.transfer)).catch(() => undefined);
     }
+    // Still waiting for the phone that joined while the call rang: it leaves before the room goes.
+    if (!this.phone) await (await this.earlyTake)?.leave().catch(() => undefined);
     await this.phone
       ?.leave({
         callStatus: PHONE_CALL_STATUS.hangup,
