@@ -1,4 +1,4 @@
-// npm run bench:latency [-- --calls N --stream-gap-ms MS --answer-wait-s S]
+// npm run bench:latency [-- --calls N --stream-gap-ms MS --answer-wait-s S --join-at-stream]
 // How long the caller waits, through the real stack (livekit-server, bridge, agent worker with the
 // real OpenAI plugin, the Realtime simulator, the Twilio simulator): N sequential calls, the first
 // placed right after the worker registers (cold), each with a greeting and two caller turns.
@@ -23,6 +23,9 @@ const { values } = parseArgs({
     // The bridge's ANSWER_WAIT_FOR_AGENT_S (how long an inbound call rings while the agent comes
     // up); unset: the bridge's default. 0 answers at once, as before the setting existed.
     'answer-wait-s': { type: 'string' },
+    // The phone joins the room at the stream's start (PHONE_JOIN_WHILE_RINGING=false), as before
+    // it joined while the call rang: to compare the two in one sitting.
+    'join-at-stream': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -216,7 +219,10 @@ const p95 = (xs: number[]) => (xs.length > 0 ? round(percentile(xs, 95), 1) : nu
 say(`bench:latency: starting livekit-server, the Realtime simulator, an agent worker and the bridge…`);
 const stack = await startStack({
   echo: logLevel === 'silent' ? undefined : (app, line) => say(`[${app}] ${line}`),
-  bridgeEnv: answerWaitS === undefined ? {} : { ANSWER_WAIT_FOR_AGENT_S: answerWaitS },
+  bridgeEnv: {
+    ...(answerWaitS === undefined ? {} : { ANSWER_WAIT_FOR_AGENT_S: answerWaitS }),
+    ...(values['join-at-stream'] ? { PHONE_JOIN_WHILE_RINGING: 'false' } : {}),
+  },
   script: {
     greeting: { say: GREETING },
     turns: { 1: { say: REPLIES[0] }, 2: { say: REPLIES[1] } },
@@ -283,6 +289,7 @@ try {
       downlink_ms_p50: p50(all('downlinkMs')),
       livekit_hop_ms_p50: hop.p50_ms,
       stream_gap_ms: streamGapMs,
+      phone_join_while_ringing: !values['join-at-stream'],
       utterances_cleared: clearedUtterances,
       // Replies the model itself cut because its VAD heard the caller (none expected here).
       model_barge_ins: stack.realtime!.responses.filter((r) => r.cancelReason === 'turn_detected').length,
