@@ -51,6 +51,8 @@ describe('loadConfig (bridge)', () => {
       },
       streamStartTimeoutMs: 30_000,
       answerWaitForAgentMs: 2_000,
+      phoneJoinWhileRinging: true,
+      routes: undefined,
       maxConcurrentCalls: 25,
       admission: {
         adaptive: true,
