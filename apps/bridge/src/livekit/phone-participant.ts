@@ -1,13 +1,8 @@
-import type { AudioFrame } from '@livekit/rtc-node';
 import {
   AudioSource,
-  AudioStream,
-  ConnectionQuality,
   DisconnectReason,
   LocalAudioTrack,
-  ParticipantKind,
   type RemoteParticipant,
-  type RemoteTrack,
   Room,
   RoomEvent,
   RpcError,
@@ -15,7 +10,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
-import { AGENT_STATE_ATTRIBUTE, isAgentSessionUp, PHONE_ATTRIBUTES } from '@callbridge/room-contract';
+import { AGENT_STATE_ATTRIBUTE, isAgentSessionUp } from '@callbridge/room-contract';
 import {
   PhoneRpcRefusal,
   type LeaveOptions,
@@ -25,16 +20,16 @@ import {
   type PhoneLineOptions,
   type PhoneRpcCall,
 } from './phone-line.js';
-import { releaseRoom, removeRemoteParticipants } from './release-room.js';
+import { AgentAudioReaders } from './agent-audio-readers.js';
+import { AgentReachability, isAgent } from './agent-reachability.js';
+import { dtmfCode } from './dtmf-code.js';
+import { JOIN_TIMEOUT_MS, joinWithin } from './join-deadline.js';
+import { leavePhoneRoom } from './phone-leave.js';
 import { TakeoverGate } from './takeover-gate.js';
 import { CallerUplink } from './caller-uplink.js';
 import { readRoomText } from './room-text.js';
 
-/** How long leaving waits for the server to take the phone's `sip.callStatus` before it goes anyway. */
-const CALL_STATUS_WAIT_MS = 500;
-
-/** A join (connect and publish) that takes longer than this is given up and cleaned up. */
-export const JOIN_TIMEOUT_MS = 20_000;
+export { JOIN_TIMEOUT_MS } from './join-deadline.js';
 
 /** The phone line as a LiveKit participant: one microphone out, the agent's audio in. */
 export class PhoneParticipant implements PhoneLine {
@@ -45,10 +40,11 @@ export class PhoneParticipant implements PhoneLine {
   private trackSubscribed = false;
   private readonly agentStates = new Map<string, string>();
   private closed = false;
-  private readonly readers = new Map<string, ReadableStreamDefaultReader<AudioFrame>>();
+  /** The agents' audio, read track by track on its way to the call's session. */
+  private readonly readers: AgentAudioReaders;
   private readonly rpcMethods = new Set<string>();
   /** Agents still in the room whose connection LiveKit reports lost. */
-  private readonly unreachable = new Set<string>();
+  private readonly reachability = new AgentReachability(() => this.events);
   /** While an operator has taken the call over, only their audio reaches the caller. */
   private readonly takeover: TakeoverGate;
 
@@ -67,6 +63,11 @@ export class PhoneParticipant implements PhoneLine {
     this.hearing = !opts.deferAgentAudio;
     this.uplink = new CallerUplink(opts);
     this.takeover = new TakeoverGate((operator) => this.events.onTakeover?.(operator));
+    this.readers = new AgentAudioReaders({
+      sampleRate: opts.sampleRate,
+      passes: (identity) => this.takeover.passes(identity),
+      onAudio: () => this.events.onAgentAudio,
+    });
   }
 
   /**
@@ -127,22 +128,12 @@ export class PhoneParticipant implements PhoneLine {
   async join(timeoutMs = JOIN_TIMEOUT_MS): Promise<void> {
     if (this.closed || this.joining) throw new Error('a phone participant joins once');
     this.joining = this.connect();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.joining,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`LiveKit join timed out after ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        }),
-      ]);
+      await joinWithin(this.joining, timeoutMs);
     } catch (err) {
       await this.leave().catch(() => undefined);
       throw err;
     } finally {
-      clearTimeout(timer);
       this.joinSettled = true;
     }
   }
@@ -155,8 +146,8 @@ export class PhoneParticipant implements PhoneLine {
         if (opts.deferAgentAudio && this.hearing && pub.kind === TrackKind.KIND_AUDIO)
           pub.setSubscribed(true);
       })
-      .on(RoomEvent.TrackSubscribed, (track, _pub, participant) => this.onTrack(track, participant))
-      .on(RoomEvent.TrackUnsubscribed, (track) => this.stopReading(track.sid ?? ''))
+      .on(RoomEvent.TrackSubscribed, (track, _pub, participant) => this.readers.read(track, participant))
+      .on(RoomEvent.TrackUnsubscribed, (track) => this.readers.stop(track.sid ?? ''))
       .on(RoomEvent.ParticipantAttributesChanged, (changed, participant) => {
         this.takeover.note(participant.identity, participant.attributes);
         const state = changed[AGENT_STATE_ATTRIBUTE];
@@ -173,18 +164,11 @@ export class PhoneParticipant implements PhoneLine {
       })
       .on(RoomEvent.ParticipantDisconnected, (p) => {
         this.takeover.left(p.identity);
-        // An unreachable agent was already reported gone; leaving now changes nothing for the call.
-        if (isAgent(p) && !this.unreachable.delete(p.identity)) this.events.onAgentLeft(p.identity);
+        this.reachability.left(p);
       })
       .on(RoomEvent.ConnectionQualityChanged, (quality, p) => {
         if (p === room.localParticipant || !isAgent(p as RemoteParticipant)) return;
-        if (quality === ConnectionQuality.QUALITY_LOST) {
-          if (this.unreachable.has(p.identity)) return;
-          this.unreachable.add(p.identity);
-          this.events.onAgentUnreachable(p.identity);
-        } else if (this.unreachable.delete(p.identity)) {
-          this.events.onAgentReachable(p.identity);
-        }
+        this.reachability.qualityChanged(quality, p.identity);
       })
       .on(RoomEvent.Reconnecting, () => this.events.onReconnecting())
       .on(RoomEvent.Reconnected, () => this.events.onReconnected())
@@ -256,15 +240,12 @@ export class PhoneParticipant implements PhoneLine {
 
   /** Agents (participants of kind AGENT) in the room now whose connection is not lost. */
   agentCount(): number {
-    let n = 0;
-    for (const p of this.room.remoteParticipants.values())
-      if (isAgent(p) && !this.unreachable.has(p.identity)) n++;
-    return n;
+    return this.reachability.reachableAgents(this.room.remoteParticipants.values());
   }
 
   /** Agents still in the room whose connection LiveKit reports lost. */
   unreachableAgents(): string[] {
-    return [...this.unreachable];
+    return this.reachability.unreachableAgents();
   }
 
   registerRpc(method: string, handler: (call: PhoneRpcCall) => Promise<string>): void {
@@ -288,38 +269,6 @@ export class PhoneParticipant implements PhoneLine {
     await this.room.localParticipant?.setAttributes(attributes);
   }
 
-  private onTrack(track: RemoteTrack, participant: RemoteParticipant): void {
-    if (track.kind !== TrackKind.KIND_AUDIO || this.closed) return;
-    const sid = track.sid ?? `${participant.identity}-audio`;
-    // 20 ms frames: half the FFI events of the default 10 ms, and exactly one Twilio frame each.
-    const reader = new AudioStream(track, {
-      sampleRate: this.opts.sampleRate,
-      numChannels: 1,
-      frameSizeMs: 20,
-    }).getReader();
-    this.readers.set(sid, reader);
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done || !value || this.closed) break;
-          if (!this.takeover.passes(participant.identity)) continue;
-          this.events.onAgentAudio(value.data, value.sampleRate, value.channels);
-        }
-      } catch {
-        // Stream cancelled on unsubscribe or teardown.
-      } finally {
-        this.readers.delete(sid);
-      }
-    })();
-  }
-
-  private stopReading(sid: string): void {
-    const reader = this.readers.get(sid);
-    this.readers.delete(sid);
-    void reader?.cancel().catch(() => undefined);
-  }
-
   /**
    * Leaves the room, at any stage: while joining it ends the join first (a publish in flight is
    * aborted by the disconnect), then frees what the join created. Calling it again returns the
@@ -333,57 +282,16 @@ export class PhoneParticipant implements PhoneLine {
     return this.leaving;
   }
 
-  /** Sets `sip.callStatus` (as LiveKit SIP does at hang-up), waiting at most a moment for the server. */
-  private async announceCallStatus(status: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.room.localParticipant
-        ?.setAttributes({ [PHONE_ATTRIBUTES.callStatus]: status })
-        .catch(() => undefined),
-      new Promise((resolve) => (timer = setTimeout(resolve, CALL_STATUS_WAIT_MS))),
-    ]);
-    clearTimeout(timer);
-  }
-
   private async release(opts: LeaveOptions): Promise<void> {
     this.closed = true;
     this.uplink.close();
-    for (const sid of [...this.readers.keys()]) this.stopReading(sid);
+    this.readers.close();
     for (const method of this.rpcMethods) this.room.localParticipant?.unregisterRpcMethod(method);
     this.rpcMethods.clear();
-    if (this.joining && !this.joinSettled) {
-      // A publish in flight ends at once on a disconnect (rtc-node aborts it), not at the SDK's timeout.
-      if (this.room.isConnected) await this.room.disconnect().catch(() => undefined);
-      await this.joining.catch(() => undefined);
-    }
-    if (opts.callStatus && this.room.isConnected) await this.announceCallStatus(opts.callStatus);
-    if (opts.removeRemote && this.room.isConnected)
-      await removeRemoteParticipants(this.room, opts.removeRemote, opts.removeWaitMs ?? 500);
-    try {
-      // Also when the server closed the room first, where disconnect() alone frees nothing.
-      await releaseRoom(this.room);
-    } finally {
-      // The track's and the room's native handles are left to rtc-node, which frees them when their
-      // JS objects are collected: disposing either by hand corrupted the native heap in the soak.
-      await this.source?.close().catch(() => undefined);
-    }
+    const joinInFlight = this.joining && !this.joinSettled ? this.joining : undefined;
+    await leavePhoneRoom(this.room, joinInFlight, () => this.source, opts);
   }
 }
 
 /** The real phone line: a LiveKit participant (what the server wires into every call session). */
 export const newPhoneParticipant: NewPhoneLine = (opts) => new PhoneParticipant(opts);
-
-/** Agents join with kind AGENT; anything else publishing audio (a test stand-in, `lk room join`) counts too. */
-export function isAgent(p: RemoteParticipant): boolean {
-  return p.kind === ParticipantKind.AGENT;
-}
-
-const DTMF_CODES: Record<string, number> = { '*': 10, '#': 11, A: 12, B: 13, C: 14, D: 15 };
-
-/** RFC 4733 event code of a DTMF digit, the numbering LiveKit SIP uses too. */
-export function dtmfCode(digit: string): number {
-  if (/^[0-9]$/.test(digit)) return Number(digit);
-  const code = DTMF_CODES[digit.toUpperCase()];
-  if (code === undefined) throw new RangeError(`not a DTMF digit: ${JSON.stringify(digit)}`);
-  return code;
-}

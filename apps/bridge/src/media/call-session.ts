@@ -1,68 +1,32 @@
-import { CloseCode, verifyStreamToken, type StartMessage } from '@callbridge/twilio-media';
-import {
-  PHONE_ATTRIBUTES,
-  PHONE_CALL_STATUS,
-  RPC_ERROR_CODES,
-  phoneAttributes,
-  phoneIdentityFor,
-  remotePartyOf,
-} from '@callbridge/room-contract';
-import type { CallLifecycle } from '../calls/call-lifecycle.js';
-import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
-import type { BridgeConfig } from '../config.js';
-import type { CallRooms } from '../livekit/call-rooms.js';
-import type { EarlyPhones } from '../livekit/early-phone.js';
-import {
-  PhoneRpcRefusal,
-  type NewPhoneLine,
-  type PhoneLine,
-  type PhoneLineEvents,
-} from '../livekit/phone-line.js';
+import { CloseCode, type StartMessage } from '@callbridge/twilio-media';
+import { phoneAttributes, phoneIdentityFor, remotePartyOf } from '@callbridge/room-contract';
+import type { CallEntry, CallOutcome } from '../calls/registry.js';
+import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
-import type { BridgeMetrics } from '../metrics.js';
-import type { CallRecorder } from '../records/call-recorder.js';
 import type { CallRecording } from '../recordings/call-recording.js';
-import type { Recordings } from '../recordings/recordings.js';
-import type { TwilioControl } from '../twilio/control.js';
-import { registerAgentRpc } from './agent-rpc.js';
-import { transferAttribute } from './transfer-attribute.js';
-import type { LiveCalls } from '../calls/live-calls.js';
 import { routeOfEntry } from '../routing/call-routes.js';
+import { acceptStream, attachStreamTo } from './admit-stream.js';
+import { registerAgentRpc } from './agent-rpc.js';
 import { AgentWatch } from './agent-watch.js';
-import { CallAudio, LIVEKIT_RATE } from './call-audio.js';
+import { CallAudio } from './call-audio.js';
 import { CallControl } from './call-control.js';
-import { CallLatency } from './call-latency.js';
+import { CallerKeys } from './caller-keys.js';
+import type { CallLatency } from './call-latency.js';
+import type { CallSessionDeps } from './call-session-deps.js';
+import { announceCallerBack, operatorTransfer, startTransfer } from './call-transfer.js';
 import { HeardTranscript } from './heard-transcript.js';
+import { joinCallPhone } from './join-call-phone.js';
+import { reportedLatency } from './latency-report.js';
+import { relayMachineVerdicts } from './machine-verdict.js';
+import { sessionPhoneEvents } from './session-phone-events.js';
+import { leaveLateJoin, tearDownSession } from './session-teardown.js';
 import { TwilioStream, type MediaSocket, type TwilioStreamEvents } from './twilio-stream.js';
+
+export type { CallSessionDeps } from './call-session-deps.js';
+export { PHONE_BACKLOG } from './join-call-phone.js';
 
 /** Caller frames kept while the phone line is being made (it normally takes a few ms): 2 s. */
 const EARLY_MEDIA_MAX = 100;
-
-export interface CallSessionDeps {
-  config: BridgeConfig;
-  rooms: CallRooms;
-  registry: CallRegistry;
-  metrics: BridgeMetrics;
-  log: Logger;
-  twilio: TwilioControl;
-  /** Writes the call record as the call happens. */
-  recorder?: CallRecorder;
-  /** Ends the call's bookkeeping and deletes its room, once (the one way every call ends). */
-  lifecycle: CallLifecycle;
-  /** Makes the call's phone line (the server passes the LiveKit participant; tests a fake). */
-  newPhoneLine: NewPhoneLine;
-  /** The operator console's view of active calls (stream start, agent state, latencies). */
-  live?: Pick<LiveCalls, 'update' | 'addTurn'>;
-  /** A call another bridge instance answered, taken here for its stream (see shared-calls.ts). */
-  adoptCall?: (callSid: string) => Promise<CallEntry | undefined>;
-  /** Call recordings (RECORD_CALLS); off when absent. */
-  recordings?: Pick<Recordings, 'record' | 'finish'>;
-  /** Phones that joined their call's room while it rang, taken over at the stream's start. */
-  earlyPhones?: Pick<EarlyPhones, 'take'>;
-}
-
-/** Caller audio allowed to wait for LiveKit (see PhoneLineOptions), early and late joins alike. */
-export const PHONE_BACKLOG = { targetBacklogMs: 60, maxBacklogMs: 200 } as const;
 
 /**
  * One Twilio Media Stream: on `start` checks the stream token and joins the call's room as the
@@ -86,7 +50,7 @@ export class CallSession {
   private recording?: CallRecording;
   private startedAt = 0;
   private endPromise?: Promise<void>;
-  private readonly pendingDtmf: string[] = [];
+  private readonly keys = new CallerKeys(() => this.log);
   /** Caller frames from before the phone line exists (its token is being made); bounded. */
   private earlyMedia: { payload: string; chunk: number }[] = [];
 
@@ -119,9 +83,7 @@ export class CallSession {
         this.log.info({ digit }, 'caller pressed a key');
         if (this.call) void this.deps.recorder?.dtmf(this.call.callSid);
         this.latency?.callerKey();
-        // A key pressed while we are still joining the room is sent once we are in.
-        if (this.state === 'live') this.publishDtmf(digit);
-        else this.pendingDtmf.push(digit);
+        this.keys.pressed(digit, this.state === 'live' ? this.phone : undefined);
       },
       onStop: () => void this.end('caller_hung_up', 'twilio stop'),
       // Once `start` arrived the caller was on the stream: it dropped, joined yet or not.
@@ -143,57 +105,27 @@ export class CallSession {
   }
 
   private async start(msg: StartMessage): Promise<void> {
-    const { config, registry, rooms, metrics, recorder } = this.deps;
-    const refuse = (reason: string, detail: string) =>
-      this.stream.refuse(reason, detail, CloseCode.policyViolation);
+    const { config, rooms, metrics, recorder } = this.deps;
     this.state = 'joining';
-    const { callSid, customParameters } = msg.start;
+    const { callSid } = msg.start;
     const streamSid = msg.streamSid;
     this.log = this.stream.log = this.deps.log.child({ callSid, streamSid });
-    const secret = config.streamToken.secret;
-    const verdict = verifyStreamToken({ secret, token: customParameters?.streamToken, callSid });
-    if (!verdict.ok) return refuse(`stream_token_${verdict.reason}`, 'stream token refused');
-    if (!registry.claimNonce(verdict.nonce, verdict.expiresAtMs))
-      return refuse('stream_token_replayed', 'stream token already used');
-    // The token names this call: its messages pass from now on (caller audio is kept while the
-    // call is looked up and joined).
-    this.stream.accept(streamSid);
-    const call = registry.get(callSid) ?? (await this.deps.adoptCall?.(callSid));
-    if (!call) return refuse('unknown_call', 'no answered call with this CallSid');
-    if ((this.state as string) === 'ended') {
-      // The socket closed while the records were read: an adopted call stays with whoever gets
-      // Twilio's next request.
-      if (!call.streamSid && !call.handover && !call.streamTimer)
-        this.deps.lifecycle.handOff(call, 'its stream closed before it started');
-      return;
-    }
-    // A failed transfer's new stream: the session that carried the call (still in the room) takes it.
-    if (call.handover && !call.streamSid) {
-      if (call.handover(this.stream, streamSid)) return void (this.state = 'handed_over');
-      return refuse('unknown_call', 'the call ended before its stream came back');
-    }
-    if (!registry.attachStream(call, streamSid, (outcome, reason) => this.end(outcome, reason)))
-      return refuse('duplicate_stream', `call already streams as ${call.streamSid}`);
+    if (!acceptStream(this.stream, msg, this.deps)) return;
+    const found = this.deps.registry.get(callSid) ?? (await this.deps.adoptCall?.(callSid));
+    const call = attachStreamTo(found, this.stream, streamSid, {
+      ...this.deps,
+      ended: (this.state as string) === 'ended',
+      end: (outcome, reason) => this.end(outcome, reason),
+      onHandedOver: () => (this.state = 'handed_over'),
+    });
+    if (!call) return;
     this.call = call;
     this.startedAt = performance.now();
     this.recording = this.deps.recordings?.record(callSid, this.log);
     void recorder?.streamStarted(callSid, streamSid);
     this.deps.live?.update(callSid, { streamStartedAt: Date.now() });
 
-    const latency = (this.latency = new CallLatency(this.startedAt, {
-      onGreeting: (ms) => {
-        this.log.info({ greetingMs: ms }, 'first agent audio');
-        metrics.greetingSeconds.observe(ms / 1000);
-        void recorder?.greeting(callSid, ms);
-        this.deps.live?.update(callSid, { greetingMs: ms });
-      },
-      onTurn: (ms) => {
-        this.log.info({ turnMs: ms, turn: latency.turnsMs.length }, 'agent answered');
-        metrics.turnSeconds.observe(ms / 1000);
-        void recorder?.turn(callSid, ms);
-        this.deps.live?.addTurn(callSid, ms);
-      },
-    }));
+    this.latency = reportedLatency(this.startedAt, { ...this.deps, callSid, log: () => this.log });
     // Agent lines go into the record as the caller heard them (cut where a barge-in cleared them).
     this.heard =
       recorder &&
@@ -216,81 +148,47 @@ export class CallSession {
     // Named after the person on the line (the callee of an outbound call), as the agent expects.
     const identity = phoneIdentityFor(remotePartyOf(call), callSid);
     const attributes = phoneAttributes({ ...call, callSid, streamSid });
-    const events: PhoneLineEvents = {
-      // Through this.audio: a failed transfer's new stream gets a new one (none while dialing).
-      onAgentAudio: (pcm, rate, channels) =>
-        this.guarded(() => this.audio?.relay.onAgentAudio(pcm, rate, channels)),
-      onAgentState: (state) => this.guarded(() => control.agentStateChanged(state)),
-      onTakeover: (operator) => this.guarded(() => control.takeoverChanged(operator)),
-      onAgentJoined: (agent) => {
-        this.watch?.agentBack(agent);
-        void recorder?.agentJoined(callSid, agent);
-      },
-      onAgentLeft: (agent) => {
-        this.log.info({ agent }, 'agent left');
-        this.onAgentGone();
-      },
-      onAgentUnreachable: (agent) => {
-        this.log.warn({ agent }, 'agent connection lost');
-        this.onAgentGone();
-      },
-      onAgentReachable: (agent) => this.watch?.agentBack(agent),
-      onDisconnected: (reason) => void this.end('room_closed', reason),
-      onRoomDeleted: () => void this.end('room_deleted', 'room deleted through the server API'),
-      onReconnecting: () => this.watch?.reconnecting(),
-      onReconnected: () => this.watch?.reconnected(),
-      ...(recorder && {
-        onTranscript: (line) => this.heard?.line(line),
-        onToolCall: (entry) => void recorder.toolCall(callSid, entry),
-      }),
-    };
+    const events = sessionPhoneEvents({
+      ...{ callSid, control, recorder },
+      log: () => this.log,
+      audio: () => this.audio,
+      watch: () => this.watch,
+      heard: () => this.heard,
+      guarded: (fn) => this.guarded(fn),
+      agentGone: () => this.onAgentGone(),
+      end: (outcome, reason) => void this.end(outcome, reason),
+    });
+    let phone: PhoneLine | undefined;
     try {
-      // The phone that joined while the call rang (see early-phone.ts), or a join now.
-      // Kept for teardown: a call that ends meanwhile leaves the early phone before its room goes.
-      this.earlyTake = this.deps.earlyPhones?.take(callSid);
-      const early = await this.earlyTake;
-      const token = early ? '' : await rooms.phoneToken(call.room, identity, attributes);
-      if ((this.state as string) === 'ended') {
-        // Ended while the token was made or the early join settled: no join (teardown left the early phone).
-        await early?.leave();
-        return;
-      }
-      // Held before it joins, so a teardown that runs meanwhile ends the join and frees what it made.
-      const phone = (this.phone =
-        early ??
-        this.deps.newPhoneLine({
-          ...{ url: config.livekit.url, token, sampleRate: LIVEKIT_RATE },
-          ...PHONE_BACKLOG,
-          log: this.log,
-          events,
-        }));
-      if (early) {
-        early.adopt?.(events);
-        this.log.info('the phone joined while the call rang: adopted');
-      }
-      // Caller audio from the stream's first frame on: the phone holds it until an agent listens.
-      for (const m of this.earlyMedia.splice(0)) this.onCallerMedia(m.payload, m.chunk);
-      this.watch = new AgentWatch({
-        ...{ config, rooms, metrics, log: this.log, call, phone },
-        isLive: () => this.state === 'live',
-        resumeFields: async () => (await recorder?.resumeFields(callSid)) ?? {},
-        end: (outcome, reason) => void this.end(outcome, reason),
+      phone = await joinCallPhone({
+        ...{ callSid, room: call.room, identity, attributes, events, log: this.log },
+        ...{ livekitUrl: config.livekit.url, rooms, newPhoneLine: this.deps.newPhoneLine },
+        earlyPhones: this.deps.earlyPhones,
+        ended: () => (this.state as string) === 'ended',
+        onEarlyTake: (take) => (this.earlyTake = take),
+        hold: (line) => (this.phone = line),
+        ready: (line) => {
+          // Caller audio from the stream's first frame on: the phone holds it until an agent listens.
+          for (const m of this.earlyMedia.splice(0)) this.onCallerMedia(m.payload, m.chunk);
+          this.watch = new AgentWatch({
+            ...{ config, rooms, metrics, log: this.log, call, phone: line },
+            isLive: () => this.state === 'live',
+            resumeFields: async () => (await recorder?.resumeFields(callSid)) ?? {},
+            end: (outcome, reason) => void this.end(outcome, reason),
+          });
+        },
       });
-      // The early phone is in the room as ringing: now it is the answered call on this stream.
-      await (early ? phone.setAttributes(attributes) : phone.join());
+      if (!phone) return;
     } catch (err) {
       if ((this.state as string) === 'ended') return; // the call ended first; teardown left the phone
       this.log.error({ err: (err as Error).message }, 'could not join the call room');
       return void this.end('failed', 'livekit join failed', CloseCode.normal);
     }
     if ((this.state as string) === 'ended') {
-      // The call ended while we were joining: teardown left the phone (after the join settled);
-      // delete the room again in case our join re-created it after teardown deleted it.
-      await this.phone.leave();
-      await this.deleteRoomAgain(call.room);
-      return;
+      // The call ended while we were joining: teardown left the phone (after the join settled).
+      return leaveLateJoin(phone, this.deps.rooms, call.room, this.log);
     }
-    registerAgentRpc(this.phone, {
+    registerAgentRpc(phone, {
       ...{ config, log: this.log, callSid, route: routeOfEntry(config.routes, call) },
       transfer: (to, summary) => this.transferOut(to, summary),
       interrupted: () => this.audio?.relay.interruptedByAgent(),
@@ -299,33 +197,11 @@ export class CallSession {
       answeredBy: () => call.answeredBy,
     });
     // The console's transfer: the same warm transfer and allow-list as the agent's `transfer` RPC.
-    call.operatorTransfer = async (to) => {
-      if (!config.transferAllowlist.includes(to))
-        throw new PhoneRpcRefusal(
-          RPC_ERROR_CODES.refused,
-          `transfer target ${to} is not in TRANSFER_ALLOWLIST`,
-        );
-      if (!this.transferOut(to, 'An operator is transferring this call to you.'))
-        throw new Error('the call cannot be transferred right now');
-    };
+    call.operatorTransfer = operatorTransfer(config, (to, summary) => this.transferOut(to, summary));
     this.state = 'live';
-    // A machine detection verdict that came while we joined, and every later one, reach the room.
-    const relayVerdict = (verdict: string) =>
-      void this.phone?.setAttributes({ [PHONE_ATTRIBUTES.answeredBy]: verdict }).catch((err: Error) => {
-        this.log.warn({ err: err.message }, 'could not relay the machine detection verdict');
-      });
-    call.onAnsweredBy = relayVerdict;
-    if (call.answeredBy && call.answeredBy !== attributes[PHONE_ATTRIBUTES.answeredBy])
-      relayVerdict(call.answeredBy);
-    for (const digit of this.pendingDtmf.splice(0)) this.publishDtmf(digit);
+    relayMachineVerdicts(call, phone, attributes, () => this.log);
+    this.keys.live(phone);
     this.log.info({ room: call.room, identity, chain: audio.uplink.describe() }, 'call live');
-  }
-
-  /** After a join that may have landed once teardown had deleted the room (LiveKit re-creates it). */
-  private async deleteRoomAgain(room: string): Promise<void> {
-    await this.deps.rooms.deleteRoom(room).catch((err: Error) => {
-      this.log.warn({ room, err: err.message }, 'could not delete the call room');
-    });
   }
 
   /** The agent left or is unreachable: silence its playback state; the watch may send a new one. */
@@ -354,15 +230,9 @@ export class CallSession {
   private transferOut(to: string, summary: string | undefined): boolean {
     const call = this.call;
     if (this.state !== 'live' || !call || !this.phone) return false;
-    const transfer = { attempt: (call.transfer?.attempt ?? 0) + 1, to, summary, state: 'dialing' as const };
-    call.transfer = transfer;
+    startTransfer({ call, phone: this.phone, ...this.deps, log: this.log }, to, summary);
     call.handover = (stream, streamSid) => this.takeStream(stream, streamSid);
     this.state = 'transferring';
-    this.deps.registry.detachStream(call);
-    void this.deps.recorder?.transferStep(call.callSid, 'transfer-dialing', `attempt ${transfer.attempt}`);
-    void this.phone.setAttributes(transferAttribute(transfer)).catch((err: Error) => {
-      this.log.warn({ err: err.message }, 'could not publish the transfer state');
-    });
     this.audio?.close();
     this.audio = undefined;
     // Its close is expected now: the socket's end must not end the call.
@@ -375,8 +245,8 @@ export class CallSession {
   private takeStream(stream: TwilioStream, streamSid: string): boolean {
     const call = this.call;
     if (this.state !== 'transferring' || !call?.transfer || !this.phone) return false;
-    const { registry, recorder } = this.deps;
-    if (!registry.attachStream(call, streamSid, (outcome, reason) => this.end(outcome, reason))) return false;
+    if (!this.deps.registry.attachStream(call, streamSid, (outcome, reason) => this.end(outcome, reason)))
+      return false;
     this.log = this.deps.log.child({ callSid: call.callSid, streamSid });
     this.stream = stream;
     stream.handTo(this.streamEvents(), (fn) => this.guarded(fn), this.log);
@@ -387,19 +257,8 @@ export class CallSession {
     this.state = 'live';
     // An agent that left while the human's phone rang was not replaced (no caller to keep): now there is.
     if (this.phone.agentCount() === 0) this.onAgentGone();
-    const transfer = call.transfer;
-    this.log.info({ attempt: transfer.attempt, reason: transfer.reason }, 'transfer failed, caller back');
-    void recorder?.transferStep(call.callSid, 'stream-started', streamSid);
-    void this.phone
-      .setAttributes({ [PHONE_ATTRIBUTES.streamSid]: streamSid, ...transferAttribute(transfer) })
-      .catch((err: Error) => this.log.warn({ err: err.message }, 'could not publish the transfer state'));
+    announceCallerBack({ call, phone: this.phone, ...this.deps, log: this.log }, streamSid);
     return true;
-  }
-
-  private publishDtmf(digit: string): void {
-    this.phone
-      ?.publishDtmf(digit)
-      .catch((err: Error) => this.log.warn({ err: err.message }, 'dtmf publish failed'));
   }
 
   private onCallerMedia(payload: string, chunk: number): void {
@@ -429,39 +288,10 @@ export class CallSession {
   private async teardown(outcome: CallOutcome, reason: string | undefined, closeCode: number): Promise<void> {
     const wasLive = this.state === 'live' || this.state === 'joining' || this.state === 'transferring';
     this.state = 'ended';
-    this.watch?.stop();
-    const { registry, rooms, twilio } = this.deps;
-    // Before the socket closes: Twilio asks what next as soon as it sees the stream end.
-    if (this.call) registry.recordEnding(this.call.callSid, { outcome });
-    this.stream.close(closeCode, reason);
-    if (!this.call) return; // never attached to a call: nothing else to free
-    if (outcome === 'agent_hung_up' || outcome === 'room_deleted' || outcome === 'operator_ended') {
-      await twilio.complete(this.call.callSid).catch((err: Error) => {
-        this.log.warn({ err: err.message }, 'could not complete the call through the Twilio API');
-      });
-    }
-    const room = this.call.room;
-    if (outcome === 'transferred' && this.call.transfer) {
-      // The agent sees the transfer connect before the phone leaves (sip.callStatus → hangup).
-      this.call.transfer.state = 'accepted';
-      await this.phone?.setAttributes(transferAttribute(this.call.transfer)).catch(() => undefined);
-    }
-    // Still waiting for the phone that joined while the call rang: it leaves before the room goes.
-    if (!this.phone) await (await this.earlyTake)?.leave().catch(() => undefined);
-    await this.phone
-      ?.leave({
-        callStatus: PHONE_CALL_STATUS.hangup,
-        removeRemote: (identity) => rooms.removeParticipant(room, identity),
-      })
-      .catch(() => undefined);
-    this.audio?.close();
-    this.heard?.release();
-    // Linked from the record before its ending is written, so an ended call shows its recording.
-    if (this.recording) await this.deps.recordings?.finish(this.call.callSid, this.recording);
-    await this.deps.lifecycle.releaseCall(this.call, outcome, reason, {
-      durationMs: wasLive ? Math.round(performance.now() - this.startedAt) : 0,
-      framesIn: this.audio?.framesIn ?? 0,
-      framesOut: this.audio?.relay.framesSent ?? 0,
-    });
+    const startedAt = this.startedAt;
+    const liveMs = () => (wasLive ? Math.round(performance.now() - startedAt) : 0);
+    const { stream, log, call, phone, earlyTake, watch, audio, heard, recording } = this;
+    const parts = { stream, log, call, phone, earlyTake, watch, audio, heard, recording, liveMs };
+    await tearDownSession(parts, this.deps, outcome, reason, closeCode);
   }
 }

@@ -1,12 +1,12 @@
-import { resultSchemaToZod, type DispatchMetadata } from '@callbridge/room-contract';
 import type { Logger } from '../logger.js';
-import { dispatchFieldsOf } from '../outbound/dispatch-fields.js';
-import { noResultReason } from '../results/no-result-reason.js';
+import { writeCallEnding } from './call-ending.js';
 import type { CallEventHub } from './call-events.js';
+import { checkResult } from './call-result.js';
 import type { CallStore } from './call-store.js';
-import { resumeHistory } from './resume-history.js';
+import { CallWriteQueue } from './call-write-queue.js';
+import { readResumeFields, type ResumeFields } from './resume-fields.js';
+import { carriedElsewhere, unansweredOutcome } from './twilio-call-status.js';
 import type {
-  CallRecord,
   CallStatusValue,
   OperatorAction,
   RecordOutcome,
@@ -17,20 +17,13 @@ import type {
 /** How long a call's ending is left to the bridge instance carrying its stream. */
 const CARRIER_GRACE_MS = 5000;
 
-const FINAL_TWILIO_STATUSES: Record<string, RecordOutcome> = {
-  busy: 'busy',
-  'no-answer': 'no_answer',
-  failed: 'failed',
-  canceled: 'canceled',
-};
-
 /**
  * What the call code tells the record, as it happens. Never throws and never makes a call wait:
  * every write is queued per call (so they land in order) and a failing database is logged, not
  * propagated — losing a record line must not drop a live call.
  */
 export class CallRecorder {
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly queue: CallWriteQueue;
   private store!: CallStore;
   /** Writes wait for the database to be open; calls never do. */
   private readonly ready: Promise<void>;
@@ -47,21 +40,11 @@ export class CallRecorder {
       this.store = s;
     });
     this.ready.catch(() => undefined);
+    this.queue = new CallWriteQueue(this.ready, log);
   }
 
   private write(callSid: string, what: string, work: () => Promise<void>): Promise<void> {
-    const previous = this.queues.get(callSid) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.ready)
-      .then(work)
-      .catch((err: Error) => {
-        this.log.error({ callSid, err: err.message, what }, 'call record write failed');
-      });
-    this.queues.set(callSid, next);
-    void next.then(() => {
-      if (this.queues.get(callSid) === next) this.queues.delete(callSid);
-    });
-    return next;
+    return this.queue.write(callSid, what, work);
   }
 
   private status(callSid: string, status: string, detail: string | null, at = Date.now()): Promise<void> {
@@ -207,18 +190,12 @@ export class CallRecorder {
     };
     const at = Date.now();
     return this.write(callSid, 'result', async () => {
-      const record = await this.store.get(callSid);
-      if (!record?.resultSchema) {
-        verdict = { ok: false, message: 'this call has no result schema: there is no result to report' };
+      const checked = checkResult(await this.store.get(callSid), raw);
+      if (!checked.ok) {
+        verdict = checked;
         return;
       }
-      const parsed = resultSchemaToZod(record.resultSchema).safeParse(raw);
-      if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'result'}: ${i.message}`);
-        verdict = { ok: false, message: `the result does not fit the schema (${problems.join('; ')})` };
-        return;
-      }
-      const result = parsed.data as Record<string, unknown>;
+      const { result } = checked;
       await this.store.update(callSid, { result, resultAt: at });
       this.hub.publish({ type: 'result', callSid, result, at });
       verdict = { ok: true };
@@ -259,23 +236,16 @@ export class CallRecorder {
       const completed = () => this.finish(callSid, 'completed', 'twilio status completed', 'completed', at);
       if (extras.answeredBy) await this.store.update(callSid, { answeredBy: extras.answeredBy });
       await this.status(callSid, status, 'twilio status callback', at);
-      const unanswered = FINAL_TWILIO_STATUSES[status];
+      const unanswered = unansweredOutcome(status);
       if (unanswered)
         await this.finish(callSid, unanswered, `twilio status ${status}`, status as CallStatusValue, at);
       else if (status === 'initiated' || status === 'ringing') await this.store.update(callSid, { status });
-      else if (status === 'completed' && this.carriedElsewhere(record))
+      else if (status === 'completed' && carriedElsewhere(record, this.instanceId))
         // The bridge carrying the stream records how the call ended (Twilio's `stop` reaches it);
         // `completed` stays the fallback for a carrier that is gone.
         setTimeout(() => void this.write(callSid, 'twilio_status', completed), CARRIER_GRACE_MS).unref();
       else if (status === 'completed') await completed();
     });
-  }
-
-  /** Another bridge instance took the call's stream and has not recorded its ending yet. */
-  private carriedElsewhere(record: CallRecord): boolean {
-    return (
-      record.instanceId !== this.instanceId && record.streamStartedAt !== null && record.outcome === null
-    );
   }
 
   /** The bridge ended the call (any CallOutcome); the first ending recorded wins. */
@@ -291,37 +261,24 @@ export class CallRecorder {
     status: CallStatusValue,
     at: number,
   ): Promise<void> {
-    const first = await this.store.end(callSid, { outcome, reason, endedAt: at, status });
-    if (!first) return;
-    let record = await this.store.get(callSid);
-    if (record?.resultSchema && record.result === null) {
-      await this.store.update(callSid, { noResultReason: noResultReason(outcome, record.answeredBy) });
-      record = await this.store.get(callSid);
-    }
-    this.hub.publish({ type: 'status', callSid, status, outcome, at, detail: reason });
-    if (record) this.hub.publish({ type: 'ended', callSid, record });
-    if (record?.callbackUrl) this.onEnded(callSid);
+    await writeCallEnding(this.store, this.hub, this.onEnded, callSid, {
+      outcome,
+      reason,
+      endedAt: at,
+      status,
+    });
   }
 
   /**
-   * What a replacement agent needs to continue the call, from its record: the fields the first
-   * dispatch carried (task, instructions, voice) and the conversation so far (transcript and tool
-   * calls, most recent part).
+   * What a replacement agent needs to continue the call (see readResumeFields).
    * Waits for this call's queued writes first, so every line recorded before is in. Never throws:
    * a database that cannot answer costs the new agent its memory, not the call its agent.
    */
-  async resumeFields(
-    callSid: string,
-  ): Promise<Pick<DispatchMetadata, 'task' | 'instructions' | 'voice' | 'history'>> {
+  async resumeFields(callSid: string): Promise<ResumeFields> {
     try {
-      await this.queues.get(callSid);
+      await this.queue.pending(callSid);
       await this.ready;
-      const record = await this.store.get(callSid);
-      const history = resumeHistory(
-        await this.store.transcript(callSid),
-        await this.store.toolCalls(callSid),
-      );
-      return { ...(record ? dispatchFieldsOf(record) : {}), ...(history.length > 0 && { history }) };
+      return await readResumeFields(this.store, callSid);
     } catch (err) {
       this.log.error(
         { callSid, err: (err as Error).message },
@@ -332,7 +289,7 @@ export class CallRecorder {
   }
 
   /** Waits for every queued write (shutdown, tests). */
-  async flushed(): Promise<void> {
-    await Promise.all([...this.queues.values()]);
+  flushed(): Promise<void> {
+    return this.queue.flushed();
   }
 }

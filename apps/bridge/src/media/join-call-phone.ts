@@ -1,0 +1,64 @@
+import type { CallRooms } from '../livekit/call-rooms.js';
+import type { EarlyPhones } from '../livekit/early-phone.js';
+import type { NewPhoneLine, PhoneLine, PhoneLineEvents } from '../livekit/phone-line.js';
+import type { Logger } from '../logger.js';
+import { LIVEKIT_RATE } from './call-audio.js';
+
+/** Caller audio allowed to wait for LiveKit (see PhoneLineOptions), early and late joins alike. */
+export const PHONE_BACKLOG = { targetBacklogMs: 60, maxBacklogMs: 200 } as const;
+
+export interface JoinCallPhone {
+  callSid: string;
+  room: string;
+  /** The phone participant's identity and attributes (those of the answered call on this stream). */
+  identity: string;
+  attributes: Record<string, string>;
+  events: PhoneLineEvents;
+  livekitUrl: string;
+  rooms: Pick<CallRooms, 'phoneToken'>;
+  newPhoneLine: NewPhoneLine;
+  earlyPhones?: Pick<EarlyPhones, 'take'>;
+  log: Logger;
+  /** Whether the call ended meanwhile (its teardown runs). */
+  ended: () => boolean;
+  /** The early phone's take in flight, kept for teardown: a call that ends meanwhile leaves it before its room goes. */
+  onEarlyTake: (take: Promise<PhoneLine | undefined> | undefined) => void;
+  /** The phone, held before it joins, so a teardown that runs meanwhile ends the join and frees what it made. */
+  hold: (phone: PhoneLine) => void;
+  /** The phone (adopted, if early) is about to join: it takes the caller's audio from now on. */
+  ready: (phone: PhoneLine) => void;
+}
+
+/**
+ * The call's phone in its room: the phone that joined while the call rang (see early-phone.ts),
+ * taken over, or a join now. Resolves with the phone, or undefined when the call ended before
+ * there was one (an early phone then left); rejects when the join fails.
+ */
+export async function joinCallPhone(j: JoinCallPhone): Promise<PhoneLine | undefined> {
+  const take = j.earlyPhones?.take(j.callSid);
+  j.onEarlyTake(take);
+  const early = await take;
+  const token = early ? '' : await j.rooms.phoneToken(j.room, j.identity, j.attributes);
+  if (j.ended()) {
+    // Ended while the token was made or the early join settled: no join (teardown left the early phone).
+    await early?.leave();
+    return undefined;
+  }
+  const phone =
+    early ??
+    j.newPhoneLine({
+      ...{ url: j.livekitUrl, token, sampleRate: LIVEKIT_RATE },
+      ...PHONE_BACKLOG,
+      log: j.log,
+      events: j.events,
+    });
+  j.hold(phone);
+  if (early) {
+    early.adopt?.(j.events);
+    j.log.info('the phone joined while the call rang: adopted');
+  }
+  j.ready(phone);
+  // The early phone is in the room as ringing: now it is the answered call on this stream.
+  await (early ? phone.setAttributes(j.attributes) : phone.join());
+  return phone;
+}
