@@ -17,6 +17,9 @@ import type { Logger } from '../logger.js';
 import type { CallRooms } from './call-rooms.js';
 import type { NewPhoneLine, PhoneLine, PhoneLineEvents, PhoneLineOptions } from './phone-line.js';
 
+/** How long a room deleted under a ringing call is remembered for its stream (Twilio opens it in seconds). */
+const LOST_KEPT_MS = 60_000;
+
 /** `sip.callStatus` while the phone is in the room before the call is answered, as on LiveKit SIP. */
 export const RINGING_CALL_STATUS = 'ringing';
 
@@ -33,10 +36,20 @@ interface EarlyLine {
   phone?: PhoneLine;
   /** Settles true once the line joined, false if it could not (or left first). */
   joined: Promise<boolean>;
+  /** The room went away under the line before a session adopted it. */
+  lost?: 'room_deleted' | 'disconnected';
 }
+
+/**
+ * What the stream's session gets: the early line to adopt; `room_deleted` when the room was deleted
+ * while the call rang (the call ends as it would with the phone in it); or undefined: join now.
+ */
+export type EarlyTake = PhoneLine | 'room_deleted' | undefined;
 
 export class EarlyPhones {
   readonly #lines = new Map<string, EarlyLine>();
+  /** Lines whose room was deleted while the call rang, kept (briefly) for the stream's session to see. */
+  readonly #lost = new Map<string, EarlyLine>();
 
   constructor(
     private readonly deps: {
@@ -65,17 +78,25 @@ export class EarlyPhones {
    * The call's stream started here: the early line once its join settles, handed over (it must be
    * adopted), or undefined when there is none or it did not join.
    */
-  async take(callSid: string): Promise<PhoneLine | undefined> {
+  async take(callSid: string): Promise<EarlyTake> {
+    if (this.#lost.delete(callSid)) return 'room_deleted';
     const line = this.#lines.get(callSid);
     if (!line) return undefined;
+    // Still ours while its join settles: a call that ends meanwhile drops it (which cuts the join short).
+    const joined = await line.joined;
+    if (this.#lines.get(callSid) !== line) return line.lost === 'room_deleted' ? 'room_deleted' : undefined;
     this.#lines.delete(callSid);
-    if (await line.joined) return line.phone;
+    if (joined && !line.lost) return line.phone;
     await line.phone?.leave().catch(() => undefined);
-    return undefined;
+    return line.lost === 'room_deleted' ? 'room_deleted' : undefined;
   }
 
-  /** The call ended (or went to another instance) before a session took its line: it leaves. */
+  /**
+   * The call ended (or went to another instance) before a session took its line, or while it was
+   * taking it: the line leaves (a join in flight is cut short; one still waiting for its token never starts).
+   */
   async drop(callSid: string): Promise<void> {
+    this.#lost.delete(callSid);
     const line = this.#lines.get(callSid);
     if (!line) return;
     this.#lines.delete(callSid);
@@ -110,10 +131,17 @@ export class EarlyPhones {
 
   /** Until a session adopts the line, the room's news has no one to go to; losing the room ends the line. */
   #untilAdopted(callSid: string, line: EarlyLine, log: Logger): PhoneLineEvents {
-    const lost = (reason: string) => {
+    const lost = (reason: 'room_deleted' | 'disconnected', detail: string) => {
+      if (line.lost) return;
+      line.lost = reason;
+      log.info({ reason: detail }, 'the early phone lost its room before the stream started');
+      // Not taken yet: it leaves now; a room deleted is remembered for the stream's session.
       if (this.#lines.get(callSid) !== line) return;
-      log.info({ reason }, 'the early phone lost its room before the stream started');
-      void this.drop(callSid);
+      void this.drop(callSid).then(() => {
+        if (reason !== 'room_deleted') return;
+        this.#lost.set(callSid, line);
+        setTimeout(() => this.#lost.delete(callSid), LOST_KEPT_MS).unref();
+      });
     };
     const ignore = () => undefined;
     return {
@@ -125,8 +153,8 @@ export class EarlyPhones {
       onAgentReachable: ignore,
       onReconnecting: ignore,
       onReconnected: ignore,
-      onDisconnected: lost,
-      onRoomDeleted: () => lost('room deleted'),
+      onDisconnected: (detail) => lost('disconnected', detail),
+      onRoomDeleted: () => lost('room_deleted', 'room deleted'),
       ...(this.deps.readsText && { onTranscript: ignore, onToolCall: ignore }),
     };
   }

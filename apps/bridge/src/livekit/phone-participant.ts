@@ -5,14 +5,12 @@ import {
   type RemoteParticipant,
   Room,
   RoomEvent,
-  RpcError,
   TrackKind,
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
-import { AGENT_STATE_ATTRIBUTE, isAgentSessionUp } from '@callbridge/room-contract';
+import { AGENT_STATE_ATTRIBUTE, isAgentSessionUp, RPC_METHODS } from '@callbridge/room-contract';
 import {
-  PhoneRpcRefusal,
   type LeaveOptions,
   type PhoneLineEvents,
   type NewPhoneLine,
@@ -27,6 +25,7 @@ import { JOIN_TIMEOUT_MS, joinWithin } from './join-deadline.js';
 import { leavePhoneRoom } from './phone-leave.js';
 import { TakeoverGate } from './takeover-gate.js';
 import { CallerUplink } from './caller-uplink.js';
+import { PhoneRpcMethods } from './phone-rpc.js';
 import { readRoomText } from './room-text.js';
 
 export { JOIN_TIMEOUT_MS } from './join-deadline.js';
@@ -42,7 +41,7 @@ export class PhoneParticipant implements PhoneLine {
   private closed = false;
   /** The agents' audio, read track by track on its way to the call's session. */
   private readonly readers: AgentAudioReaders;
-  private readonly rpcMethods = new Set<string>();
+  private readonly rpc = new PhoneRpcMethods(this.room);
   /** Agents still in the room whose connection LiveKit reports lost. */
   private readonly reachability = new AgentReachability(() => this.events);
   /** While an operator has taken the call over, only their audio reaches the caller. */
@@ -200,6 +199,8 @@ export class PhoneParticipant implements PhoneLine {
     for (const p of room.remoteParticipants.values()) this.onParticipant(p);
     // Adopted while it was still joining: the tracks already in the room were not announced.
     if (opts.deferAgentAudio && this.hearing) this.subscribeAudio();
+    // Joined early: an agent may call before the call's session is here (answered once it is).
+    if (opts.deferAgentAudio) for (const method of Object.values(RPC_METHODS)) this.rpc.answer(method);
     this.maybeRelease();
   }
 
@@ -249,16 +250,7 @@ export class PhoneParticipant implements PhoneLine {
   }
 
   registerRpc(method: string, handler: (call: PhoneRpcCall) => Promise<string>): void {
-    this.room.localParticipant?.registerRpcMethod(method, async ({ callerIdentity, payload }) => {
-      try {
-        return await handler({ callerIdentity, payload });
-      } catch (err) {
-        // The contract's refusals reach the caller as RPC errors with their code.
-        if (err instanceof PhoneRpcRefusal) throw new RpcError(err.code, err.message);
-        throw err;
-      }
-    });
-    this.rpcMethods.add(method);
+    this.rpc.register(method, handler);
   }
 
   async publishDtmf(digit: string): Promise<void> {
@@ -286,8 +278,7 @@ export class PhoneParticipant implements PhoneLine {
     this.closed = true;
     this.uplink.close();
     this.readers.close();
-    for (const method of this.rpcMethods) this.room.localParticipant?.unregisterRpcMethod(method);
-    this.rpcMethods.clear();
+    this.rpc.close();
     const joinInFlight = this.joining && !this.joinSettled ? this.joining : undefined;
     await leavePhoneRoom(this.room, joinInFlight, () => this.source, opts);
   }

@@ -32,5 +32,5 @@ export interface CallSessionDeps {
   /** Call recordings (RECORD_CALLS); off when absent. */
   recordings?: Pick<Recordings, 'record' | 'finish'>;
   /** Phones that joined their call's room while it rang, taken over at the stream's start. */
-  earlyPhones?: Pick<EarlyPhones, 'take'>;
+  earlyPhones?: Pick<EarlyPhones, 'take' | 'drop'>;
 }

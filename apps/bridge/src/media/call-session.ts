@@ -37,8 +37,6 @@ export class CallSession {
   /** `transferring`: the stream ended for a transfer; the phone stays in the room with the agent. */
   private state: 'awaiting_start' | 'joining' | 'live' | 'transferring' | 'handed_over' | 'ended' =
     'awaiting_start';
-  /** The early phone being taken over at `start` (see early-phone.ts). */
-  private earlyTake?: Promise<PhoneLine | undefined>;
   private stream: TwilioStream;
   private call?: CallEntry;
   private phone?: PhoneLine;
@@ -165,7 +163,8 @@ export class CallSession {
         ...{ livekitUrl: config.livekit.url, rooms, newPhoneLine: this.deps.newPhoneLine },
         earlyPhones: this.deps.earlyPhones,
         ended: () => (this.state as string) === 'ended',
-        onEarlyTake: (take) => (this.earlyTake = take),
+        roomDeleted: () =>
+          void this.end('room_deleted', 'room deleted through the server API while the call rang'),
         hold: (line) => (this.phone = line),
         ready: (line) => {
           // Caller audio from the stream's first frame on: the phone holds it until an agent listens.
@@ -290,8 +289,8 @@ export class CallSession {
     this.state = 'ended';
     const startedAt = this.startedAt;
     const liveMs = () => (wasLive ? Math.round(performance.now() - startedAt) : 0);
-    const { stream, log, call, phone, earlyTake, watch, audio, heard, recording } = this;
-    const parts = { stream, log, call, phone, earlyTake, watch, audio, heard, recording, liveMs };
+    const { stream, log, call, phone, watch, audio, heard, recording } = this;
+    const parts = { stream, log, call, phone, watch, audio, heard, recording, liveMs };
     await tearDownSession(parts, this.deps, outcome, reason, closeCode);
   }
 }

@@ -18,11 +18,11 @@ export interface JoinCallPhone {
   rooms: Pick<CallRooms, 'phoneToken'>;
   newPhoneLine: NewPhoneLine;
   earlyPhones?: Pick<EarlyPhones, 'take'>;
+  /** The room was deleted while the call rang (the early phone saw it go): the call ends so. */
+  roomDeleted: () => void;
   log: Logger;
   /** Whether the call ended meanwhile (its teardown runs). */
   ended: () => boolean;
-  /** The early phone's take in flight, kept for teardown: a call that ends meanwhile leaves it before its room goes. */
-  onEarlyTake: (take: Promise<PhoneLine | undefined> | undefined) => void;
   /** The phone, held before it joins, so a teardown that runs meanwhile ends the join and frees what it made. */
   hold: (phone: PhoneLine) => void;
   /** The phone (adopted, if early) is about to join: it takes the caller's audio from now on. */
@@ -35,9 +35,13 @@ export interface JoinCallPhone {
  * there was one (an early phone then left); rejects when the join fails.
  */
 export async function joinCallPhone(j: JoinCallPhone): Promise<PhoneLine | undefined> {
-  const take = j.earlyPhones?.take(j.callSid);
-  j.onEarlyTake(take);
-  const early = await take;
+  // A call that ends meanwhile drops the early phone (teardown), so this take settles then.
+  const taken = await j.earlyPhones?.take(j.callSid);
+  if (taken === 'room_deleted') {
+    j.roomDeleted();
+    return undefined;
+  }
+  const early = taken;
   const token = early ? '' : await j.rooms.phoneToken(j.room, j.identity, j.attributes);
   if (j.ended()) {
     // Ended while the token was made or the early join settled: no join (teardown left the early phone).

@@ -2,6 +2,7 @@ import { PHONE_CALL_STATUS } from '@callbridge/room-contract';
 import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
 import type { CallRooms } from '../livekit/call-rooms.js';
+import type { EarlyPhones } from '../livekit/early-phone.js';
 import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { CallRecording } from '../recordings/call-recording.js';
@@ -19,8 +20,6 @@ export interface SessionParts {
   log: Logger;
   call?: CallEntry;
   phone?: PhoneLine;
-  /** The early phone being taken over at `start` (see early-phone.ts). */
-  earlyTake?: Promise<PhoneLine | undefined>;
   watch?: AgentWatch;
   audio?: CallAudio;
   heard?: HeardTranscript;
@@ -35,6 +34,8 @@ export interface TeardownDeps {
   twilio: TwilioControl;
   lifecycle: CallLifecycle;
   recordings?: Pick<Recordings, 'finish'>;
+  /** Phones that joined while their call rang (see early-phone.ts). */
+  earlyPhones?: Pick<EarlyPhones, 'drop'>;
 }
 
 /** Tears an ended session down: closes the socket, leaves and deletes the room, records the outcome. */
@@ -64,7 +65,7 @@ export async function tearDownSession(
     await phone?.setAttributes(transferAttribute(call.transfer)).catch(() => undefined);
   }
   // Still waiting for the phone that joined while the call rang: it leaves before the room goes.
-  if (!phone) await (await s.earlyTake)?.leave().catch(() => undefined);
+  if (!phone) await deps.earlyPhones?.drop(call.callSid);
   await phone
     ?.leave({
       callStatus: PHONE_CALL_STATUS.hangup,
