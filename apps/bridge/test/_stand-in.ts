@@ -4,6 +4,8 @@
  * tests and `npm run bench:clear`.
  */
 import { AudioFrame, type AudioSource } from '@livekit/rtc-node';
+import { decimate, segmentedCorrelation, speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { isProgressMark, type SimulatedCall } from '@callbridge/testkit/twilio';
 import {
   connectParticipant,
   type ConnectedParticipant,
@@ -51,6 +53,20 @@ const FRAME = 480; // 10 ms at 48 kHz
 export async function speak(source: AudioSource, pcm: Int16Array): Promise<void> {
   for (let off = 0; off < pcm.length; off += FRAME) await captureAt(source, pcm, off);
   await source.waitForPlayout();
+}
+
+/**
+ * The stand-in says `text` (`speaking` while it does) and, once Twilio echoed the end mark of an
+ * utterance, returns what the caller heard and how it matches what was said (2 s segments at 8 kHz).
+ */
+export async function sayToCaller(standIn: StandIn, call: SimulatedCall, text: string) {
+  const speech48 = speechPcm({ text, sampleRate: 48_000 });
+  await standIn.setState('speaking');
+  await speak(standIn.source, speech48);
+  await standIn.setState('listening');
+  await waitFor('utterance mark echoed', () => call.marksEchoed.some((m) => !isProgressMark(m)));
+  const heard = call.heardPcm();
+  return { speech48, heard, match: segmentedCorrelation(decimate(speech48, 6), heard, 2000) };
 }
 
 /**

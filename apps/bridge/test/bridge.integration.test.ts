@@ -6,11 +6,11 @@ import {
   type AudioRecording,
   type LiveKitServer,
 } from '@callbridge/testkit/livekit';
-import { isProgressMark, type SimulatedCall } from '@callbridge/testkit/twilio';
+import type { SimulatedCall } from '@callbridge/testkit/twilio';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
-import { joinStandIn, speak, speakUntilCut } from './_stand-in.js';
+import { joinStandIn, sayToCaller, speakUntilCut } from './_stand-in.js';
 
 const CALLER = '+15551230001';
 const OUR_NUMBER = '+15559870000';
@@ -102,17 +102,12 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
     const standIn = await joinStandIn(lk, call.callSid);
     const { agent } = standIn;
     try {
-      const speech48 = speechPcm({
-        text: 'Thanks for calling. Your appointment is confirmed.',
-        sampleRate: 48_000,
-      });
-      await standIn.setState('speaking');
-      await speak(standIn.source, speech48);
-      await standIn.setState('listening');
-      await waitFor('utterance mark echoed', () => call.marksEchoed.some((m) => !isProgressMark(m)));
-      const heard = call.heardPcm();
+      const { heard, match } = await sayToCaller(
+        standIn,
+        call,
+        'Thanks for calling. Your appointment is confirmed.',
+      );
       expect(rmsDbfs(heard)).toBeGreaterThan(-45);
-      const match = segmentedCorrelation(decimate(speech48, 6), heard, 2000);
       expect(match.peaks.length).toBeGreaterThan(5);
       // Other speech scores ≤ 0.45 here; time-stretching by a starved jitter buffer costs a few segments.
       expect(match.median).toBeGreaterThan(0.75);

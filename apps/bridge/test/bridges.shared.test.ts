@@ -5,17 +5,17 @@
  * without deleting its room, the record is one call with a truthful outcome, a dashboard on A sees
  * the events of the call B carries, and an outbound rate limit holds across both bridges.
  */
-import { decimate, rmsDbfs, segmentedCorrelation, speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { rmsDbfs } from '@callbridge/testkit/audio-fixtures';
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startPostgres, type PostgresServer } from '@callbridge/testkit/postgres';
-import { isProgressMark, TwilioRestSimulator, TwilioSimulator } from '@callbridge/testkit/twilio';
+import { TwilioRestSimulator, TwilioSimulator } from '@callbridge/testkit/twilio';
 import { dispose } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveCallEvent } from '../src/calls/live-calls.js';
 import { AUTH_TOKEN, metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
 import { API_KEY, apiClient, OUR_NUMBER, readSse } from './_records-harness.js';
-import { joinStandIn, speak } from './_stand-in.js';
+import { joinStandIn, sayToCaller } from './_stand-in.js';
 
 const SECRET = 'shared-stream-token-secret-0123456789';
 
@@ -95,17 +95,12 @@ describe('two bridges sharing PostgreSQL', () => {
       expect(await metricValue(b.bridge, 'callbridge_active_calls')).toBe(1);
 
       // The agent speaks; the caller hears it through B.
-      const speech48 = speechPcm({
-        text: 'Hello, this is the agent. How can I help you today?',
-        sampleRate: 48_000,
-      });
-      await standIn.setState('speaking');
-      await speak(standIn.source, speech48);
-      await standIn.setState('listening');
-      await waitFor('utterance mark echoed', () => call.marksEchoed.some((m) => !isProgressMark(m)));
-      const heard = call.heardPcm();
+      const { heard, match } = await sayToCaller(
+        standIn,
+        call,
+        'Hello, this is the agent. How can I help you today?',
+      );
       expect(rmsDbfs(heard)).toBeGreaterThan(-45);
-      const match = segmentedCorrelation(decimate(speech48, 6), heard, 2000);
       expect(match.median).toBeGreaterThan(0.75);
       expect(match.inOrder).toBe(true);
       expect(call.violations).toEqual([]);
