@@ -129,6 +129,24 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('gives the bridge and the agent a stop grace period longer than their drain', () => {
+    const seconds = (duration: string) => {
+      const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(duration);
+      if (!m || duration === '') throw new Error(`not a compose duration this test reads: ${duration}`);
+      return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+    };
+    for (const service of ['bridge', 'agent']) {
+      const grace = seconds(String(compose.services[service]!.stop_grace_period ?? '10s'));
+      const drain = Number(env(service).DRAIN_TIMEOUT_S);
+      expect(drain, `${service} DRAIN_TIMEOUT_S`).toBeGreaterThan(0);
+      // Room to leave the rooms and flush the records once the drain is over.
+      expect(
+        grace - drain,
+        `${service}: stop_grace_period ${grace} s, drain ${drain} s`,
+      ).toBeGreaterThanOrEqual(30);
+    }
+  });
+
   it('keeps the agent scalable (no fixed ports or container name) and health-checks every service', () => {
     const agent = compose.services.agent!;
     expect(agent.ports).toBeUndefined();

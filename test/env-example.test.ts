@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type * as AgentConfigModule from '../apps/agent/src/config.js';
 import type * as BridgeConfigModule from '../apps/bridge/src/config.js';
 
@@ -191,6 +192,28 @@ describe('the app READMEs', () => {
       expect([...documented].filter((name) => !settingsOf(app).includes(name))).toEqual([]);
     });
   }
+});
+
+/**
+ * Settings docker-compose.yml does not pass on, each for a reason of the container: the image sets
+ * it (NODE_ENV=production in both Dockerfiles; passing an empty one would turn production off), the
+ * container fixes it (where to listen, where the console's files are), or every replica needs its
+ * own value (a bridge instance id shared by `--scale` replicas would mix up their records).
+ */
+const NOT_IN_COMPOSE: Record<App, Set<string>> = {
+  bridge: new Set(['NODE_ENV', 'HOST', 'CONSOLE_DIR', 'BRIDGE_INSTANCE_ID']),
+  agent: new Set(['NODE_ENV', 'HEALTH_HOST']),
+};
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, unknown> }>;
+  };
+
+  it.each(['bridge', 'agent'] as const)('passes every setting the %s reads to its service', (app) => {
+    const passed = new Set(Object.keys(compose.services[app]!.environment ?? {}));
+    expect(settingsOf(app).filter((name) => !passed.has(name) && !NOT_IN_COMPOSE[app].has(name))).toEqual([]);
+  });
 });
 
 describe('the checks themselves', () => {
