@@ -3,7 +3,7 @@
  * microphone, reports `lk.agent.state`, and speaks in real time. Shared by the bridge's integration
  * tests and `npm run bench:clear`.
  */
-import { AudioFrame, type AudioSource } from '@livekit/rtc-node';
+import { AudioFrame, RpcError, type AudioSource } from '@livekit/rtc-node';
 import { decimate, segmentedCorrelation, speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { isProgressMark, type SimulatedCall } from '@callbridge/testkit/twilio';
 import {
@@ -45,6 +45,36 @@ export async function joinStandIn(
     source,
     setState: (state) => agent.room.localParticipant!.setAttributes({ 'lk.agent.state': state }),
   };
+}
+
+/**
+ * An RPC from a participant in the room to the phone. The phone is visible in the room a moment
+ * before the bridge has registered its methods (rtc-node answers an invocation that arrives with
+ * the connection itself before any handler can be registered), so a call that early is retried.
+ */
+export function callPhone(
+  from: ConnectedParticipant,
+  phoneIdentity: string,
+  method: string,
+  payload: string,
+): Promise<string> {
+  return waitFor(`the phone to answer the ${method} RPC`, async () => {
+    try {
+      return await from.room.localParticipant!.performRpc({
+        destinationIdentity: phoneIdentity,
+        method,
+        payload,
+      });
+    } catch (err) {
+      if (
+        err instanceof RpcError &&
+        err.code === RpcError.ErrorCode.UNSUPPORTED_METHOD &&
+        /not supported/.test(err.message)
+      )
+        return undefined;
+      throw err;
+    }
+  });
 }
 
 const FRAME = 480; // 10 ms at 48 kHz

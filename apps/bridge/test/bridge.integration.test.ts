@@ -10,7 +10,7 @@ import type { SimulatedCall } from '@callbridge/testkit/twilio';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
-import { joinStandIn, sayToCaller, speakUntilCut } from './_stand-in.js';
+import { callPhone, joinStandIn, sayToCaller, speakUntilCut } from './_stand-in.js';
 
 const CALLER = '+15551230001';
 const OUR_NUMBER = '+15559870000';
@@ -179,11 +179,12 @@ describe('bridge with a real livekit-server and the Twilio simulator', () => {
     await waitFor('dtmf in room', () => digits.length === 2, 3000);
     expect(digits).toEqual(['4', '#']);
 
-    const reply = await agent.room.localParticipant!.performRpc({
-      destinationIdentity: phone.identity,
-      method: 'hangup',
-      payload: JSON.stringify({ reason: 'caller said goodbye' }),
-    });
+    const reply = await callPhone(
+      agent,
+      phone.identity,
+      'hangup',
+      JSON.stringify({ reason: 'caller said goodbye' }),
+    );
     expect(JSON.parse(reply)).toEqual({ ok: true });
     const closed = await call.closed;
     expect(closed.by).toBe('server');

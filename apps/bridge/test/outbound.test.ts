@@ -4,6 +4,7 @@ import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeTwilioSignature } from '@callbridge/twilio-media';
 import { AUTH_TOKEN, waitFor } from './_harness.js';
+import { callPhone } from './_stand-in.js';
 import { OUR_NUMBER, readSse, startOutboundBridge } from './_records-harness.js';
 
 const CALLEE = '+15554440001';
@@ -139,11 +140,7 @@ describe('outbound calls through POST /api/calls', () => {
       return r.body.transcript.length === 2 && r.body.tool_calls.length === 1 ? r : undefined;
     });
     // The agent hangs up: RPC to the phone participant, which completes the call through the REST API.
-    await lp.performRpc({
-      destinationIdentity: phone.identity,
-      method: 'hangup',
-      payload: '{"reason":"done"}',
-    });
+    await callPhone(agent, phone.identity, 'hangup', '{"reason":"done"}');
     await agent.disconnect();
     // Ended by the bridge (its outcome) and by Twilio (its final status callback): both are async.
     const final = await api.waitForCall(

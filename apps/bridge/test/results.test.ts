@@ -9,6 +9,7 @@ import { connectParticipant, startLiveKitServer, type LiveKitServer } from '@cal
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCallbackSignature } from '../src/callbacks/signature.js';
 import { waitFor } from './_harness.js';
+import { callPhone } from './_stand-in.js';
 import { readSse, startOutboundBridge } from './_records-harness.js';
 
 const CALLEE = '+15554440001';
@@ -108,13 +109,8 @@ describe('task results', () => {
     const phone = await waitFor('phone participant', () =>
       [...agent.room.remoteParticipants.values()].find((p) => p.identity.startsWith('phone-')),
     );
-    const lp = agent.room.localParticipant!;
     const report = (payload: unknown) =>
-      lp.performRpc({
-        destinationIdentity: phone.identity,
-        method: 'report_result',
-        payload: JSON.stringify(payload),
-      });
+      callPhone(agent, phone.identity, 'report_result', JSON.stringify(payload));
 
     // A result that does not fit is refused with each problem named, and not stored.
     const refused = await report({ result: { confirmed: 'yes', party_size: 40 } }).catch((e: unknown) => e);
@@ -129,7 +125,7 @@ describe('task results', () => {
     expect(stored.body.result).toEqual(result);
     expect(Date.parse(stored.body.result_at)).toBeGreaterThan(0);
 
-    await lp.performRpc({ destinationIdentity: phone.identity, method: 'hangup', payload: '{}' });
+    await callPhone(agent, phone.identity, 'hangup', '{}');
     await agent.disconnect();
 
     const final = await api.waitForCall(sid, (c) => c.callback?.state === 'delivered', 20_000);

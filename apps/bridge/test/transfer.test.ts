@@ -9,10 +9,10 @@ import { readTransferState, type TransferState } from '@callbridge/room-contract
 import { rmsDbfs } from '@callbridge/testkit/audio-fixtures';
 import type { ConnectedParticipant } from '@callbridge/testkit/livekit';
 import { postSignedForm, type DialCallee } from '@callbridge/testkit/twilio';
-import { RoomEvent, RpcError, type RemoteParticipant } from '@livekit/rtc-node';
+import { RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { AUTH_TOKEN, bridgeOnLiveKit, metricValue, startTestBridge, waitFor } from './_harness.js';
-import { joinStandIn, sayToCaller } from './_stand-in.js';
+import { callPhone, joinStandIn, sayToCaller } from './_stand-in.js';
 
 const HUMAN = '+15550001111';
 const SUMMARY = 'Ana Ruiz is calling about a refund for order 1234; she already has the tracking number.';
@@ -53,18 +53,7 @@ function requestTransfer(
   phone: RemoteParticipant,
   body: object,
 ): Promise<string> {
-  return waitFor('the phone to answer the transfer RPC', async () => {
-    try {
-      return await agent.room.localParticipant!.performRpc({
-        destinationIdentity: phone.identity,
-        method: 'transfer',
-        payload: JSON.stringify(body),
-      });
-    } catch (err) {
-      if (err instanceof RpcError && err.message === 'Method not supported at destination') return undefined;
-      throw err;
-    }
-  });
+  return callPhone(agent, phone.identity, 'transfer', JSON.stringify(body));
 }
 
 async function statusesOf(callSid: string): Promise<string[]> {

@@ -187,6 +187,9 @@ export class PhoneParticipant implements PhoneLine {
     );
     await room.connect(opts.url, opts.token, { autoSubscribe: !opts.deferAgentAudio, dynacast: false });
     if (this.closed) throw new Error('left while joining');
+    // Joined early: an agent that sees the phone may call it before the call's session is here (or
+    // before its microphone is published): its methods answer from now on, once the session is.
+    if (opts.deferAgentAudio) for (const method of Object.values(RPC_METHODS)) this.rpc.answer(method);
     // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
     this.source = new AudioSource(opts.sampleRate, 1, Math.max(200, opts.maxBacklogMs * 2));
     this.uplink.attach(this.source);
@@ -199,8 +202,6 @@ export class PhoneParticipant implements PhoneLine {
     for (const p of room.remoteParticipants.values()) this.onParticipant(p);
     // Adopted while it was still joining: the tracks already in the room were not announced.
     if (opts.deferAgentAudio && this.hearing) this.subscribeAudio();
-    // Joined early: an agent may call before the call's session is here (answered once it is).
-    if (opts.deferAgentAudio) for (const method of Object.values(RPC_METHODS)) this.rpc.answer(method);
     this.maybeRelease();
   }
 
