@@ -71,6 +71,20 @@ function runtimeChurn(release: boolean): { runtimes_built: number; runtimes_aliv
   return JSON.parse(last) as { runtimes_built: number; runtimes_alive: number };
 }
 
+/** test/_rtc-log-probe.ts in its own process (the FFI reads capture_logs once, at start); see there. */
+function ffiLogTraffic(captureLogs: boolean): { ffi_events: number; log_events: number; log_records: number } {
+  const env = { ...process.env, LIVEKIT_FFI_CAPTURE_LOGS: captureLogs ? 'true' : '' };
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/_rtc-log-probe.ts')], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.status !== 0 || !last.startsWith('{')) throw new Error(`probe failed: ${run.stderr}${run.stdout}`);
+  return JSON.parse(last) as { ffi_events: number; log_events: number; log_records: number };
+}
+
 describe('patched rtc-node', () => {
   it('treats disposing a handle the FFI no longer knows as already freed', () => {
     // Handle ids are issued from 1 upwards; nothing in this process has come near this one.
@@ -94,5 +108,16 @@ describe('patched rtc-node', () => {
     const control = runtimeChurn(true);
     expect(control.runtimes_built).toBeGreaterThan(1);
     expect(runtimeChurn(false)).toEqual({ runtimes_built: 1, runtimes_alive: 1 });
+  });
+
+  it('does not forward the native log records to JavaScript, which would only drop them', () => {
+    // The control: with capture on (rtc-node's own setting) one room's connect and a second of
+    // audio send the JS thread native log records, one FFI event each.
+    const captured = ffiLogTraffic(true);
+    expect(captured.log_records).toBeGreaterThan(20);
+    const quiet = ffiLogTraffic(false);
+    expect(quiet).toMatchObject({ log_events: 0, log_records: 0 });
+    // The same room did the same work: its other events still arrive.
+    expect(quiet.ffi_events).toBeGreaterThan(0);
   });
 });
