@@ -72,7 +72,11 @@ function runtimeChurn(release: boolean): { runtimes_built: number; runtimes_aliv
 }
 
 /** test/_rtc-log-probe.ts in its own process (the FFI reads capture_logs once, at start); see there. */
-function ffiLogTraffic(captureLogs: boolean): { ffi_events: number; log_events: number; log_records: number } {
+function ffiLogTraffic(captureLogs: boolean): {
+  ffi_events: number;
+  log_events: number;
+  log_records: number;
+} {
   const env = { ...process.env, LIVEKIT_FFI_CAPTURE_LOGS: captureLogs ? 'true' : '' };
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/_rtc-log-probe.ts')], {
     cwd: root,
