@@ -5,26 +5,36 @@
 import { defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
 import { runCall } from './call/run-call.js';
 import { loadConfig, type AgentConfig } from './config.js';
-import { createLogger } from './ops/logger.js';
+import { createLogger, type Logger } from './ops/logger.js';
 import { MetricsReporter } from './ops/metrics-relay.js';
+import { warmCallProcess } from './ops/warm-up.js';
 import { leaveWhenWorkerGone } from './ops/worker-gone.js';
 
-type ProcessData = { config: AgentConfig };
+type ProcessData = { config: AgentConfig; logger: Logger };
 
 export default defineAgent<ProcessData>({
   // Runs once per (pre-spawned) process, before any call: fail there, not mid-call.
-  // Everything the call path imports is loaded (and, under tsx, transpiled) with this module, at
-  // process start; the worker waits for this report before it says it is ready for calls.
+  // Everything the call path imports is loaded with this module, at process start, and the work a
+  // call would otherwise do the first time is done here (ops/warm-up.ts); the worker waits for this
+  // report before it says it is ready for calls.
   prewarm: (proc: JobProcess<ProcessData>) => {
-    proc.userData.config = loadConfig();
+    const config = loadConfig();
+    proc.userData.config = config;
+    proc.userData.logger = createLogger(config.logLevel, 'callbridge-agent-call');
+    proc.userData.logger.debug(warmCallProcess(config), 'call process warmed up');
     const reporter = new MetricsReporter();
     reporter.report({ metric: 'processWarm' });
     void reporter.close();
   },
   entry: async (ctx: JobContext<ProcessData>) => {
+    const cpuAtStart = process.cpuUsage();
     const config = ctx.proc.userData.config ?? loadConfig();
-    const logger = createLogger(config.logLevel, 'callbridge-agent-call');
+    const logger = ctx.proc.userData.logger ?? createLogger(config.logLevel, 'callbridge-agent-call');
     leaveWhenWorkerGone(ctx, logger);
-    await runCall(ctx, { config, logger, metrics: new MetricsReporter() });
+    const cpuMs = () => {
+      const used = process.cpuUsage(cpuAtStart);
+      return Math.round((used.user + used.system) / 1000);
+    };
+    await runCall(ctx, { config, logger, metrics: new MetricsReporter(), cpuMs });
   },
 });

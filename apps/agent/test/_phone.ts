@@ -43,6 +43,8 @@ export interface StandInPhone {
   /** Every `lk.agent.state` change seen, with performance.now() times. */
   agentStates: Array<{ state: string; at: number }>;
   texts: TextMessage[];
+  /** performance.now() of each LiveKit Agents session-event stream (`lk.agent.session`) sent to the phone. */
+  sessionEventStreams: number[];
   waitFor<T>(what: string, probe: Probe<T>, timeoutMs?: number): Promise<T>;
   leave(): Promise<void>;
 }
@@ -108,6 +110,12 @@ export async function joinAsPhone(
     });
   }
 
+  const sessionEventStreams: number[] = [];
+  room.registerByteStreamHandler('lk.agent.session', (reader) => {
+    sessionEventStreams.push(performance.now());
+    reader.readAll().catch(() => undefined);
+  });
+
   const agentAudio = recordRemoteAudio(room, {
     sampleRate: RATE,
     from: (p) => p.identity.startsWith('agent-'),
@@ -167,6 +175,7 @@ export async function joinAsPhone(
     agentState,
     agentStates,
     texts,
+    sessionEventStreams,
     waitFor,
     async leave() {
       mic.stop();

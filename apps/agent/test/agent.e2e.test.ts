@@ -166,6 +166,7 @@ describe('agent worker with a phone participant', () => {
     const c = await call();
     const { phone } = c;
     const greeting = await phone.nextUtterance(0);
+    const afterGreeting = performance.now();
     const question = speech(QUESTION);
     await phone.say(question);
     const record = await c.response(REPLY);
@@ -198,6 +199,9 @@ describe('agent worker with a phone participant', () => {
     await phone.waitFor('caller transcript', () =>
       phone.texts.find((t) => t.topic === 'lk.transcription' && /^\[speech \d+\.\d s\]$/.test(t.text)),
     );
+    // LiveKit Agents' session events (state changes, conversation items) are not streamed to a
+    // phone line, which has no use for them: none came during this turn.
+    expect(phone.sessionEventStreams.filter((at) => at > afterGreeting)).toEqual([]);
   });
 
   it('relays keypad digits to the model as a user input item', async () => {

@@ -21,6 +21,7 @@ import { PhonePlayoutOutput } from './phone-playout.js';
 import { createRealtimeModel } from './realtime-model.js';
 import { OperatorHold } from './operator-hold.js';
 import { personaFor, routeForLog } from './persona.js';
+import { stopSessionEventsToCaller } from './session-host.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 import { watchTransfers } from './transfer-watch.js';
 
@@ -38,6 +39,8 @@ export interface ConversationDeps {
   config: AgentConfig;
   logger: Logger;
   metrics: MetricsReporter;
+  /** CPU time the call process has used since the call started (the logs show the first words' cost). */
+  cpuMs?: () => number;
 }
 
 export interface CallerLine {
@@ -55,7 +58,7 @@ export interface Conversation {
 
 export async function startConversation<P>(
   ctx: JobContext<P>,
-  { config, logger: log, metrics }: ConversationDeps,
+  { config, logger: log, metrics, cpuMs }: ConversationDeps,
   initialCall: CallContext,
   caller: CallerLine,
 ): Promise<Conversation> {
@@ -123,7 +126,7 @@ export async function startConversation<P>(
       log.info({ historyLines: call.history?.length ?? 0 }, 'resuming the call');
     } else {
       session.generateReply({ instructions: greetingInstructions(persona.greeting, call) });
-      log.info('greeting requested');
+      log.info({ cpuMs: cpuMs?.() }, 'greeting requested');
     }
   };
   /** Answering machine detection runs on this outbound call: the agent holds until its verdict. */
@@ -136,7 +139,7 @@ export async function startConversation<P>(
   const reportFirstWords = () => {
     if (joinedAt === undefined || firstSpokeAt === undefined) return;
     const latencyMs = Math.max(0, firstSpokeAt - joinedAt);
-    log.info({ latencyMs, resumed: initialCall.resumed === true }, 'agent first spoke');
+    log.info({ latencyMs, resumed: initialCall.resumed === true, cpuMs: cpuMs?.() }, 'agent first spoke');
     // A replacement agent's pick-up line is not a greeting: it would skew the greeting figures.
     if (!initialCall.resumed) metrics.report({ metric: 'greetingSeconds', value: latencyMs / 1000 });
   };
@@ -208,6 +211,7 @@ export async function startConversation<P>(
     outputOptions: { transcriptionEnabled: true },
     record: false,
   });
+  if (caller.isPhone) await stopSessionEventsToCaller(session);
   hold = new OperatorHold(ctx.room, session, log);
   // An interrupted reply is cut where the caller stopped hearing it, not where LiveKit did.
   const roomAudio = session.output.audio;

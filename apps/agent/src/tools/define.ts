@@ -84,17 +84,23 @@ export function describeInvalidArguments(error: z.ZodError): string {
   return `Those details could not be used (${problems.join('; ')}). Ask the caller to repeat or correct them.`;
 }
 
+/** Computed once per schema: the call process computes its tools' schemas before its call (ops/warm-up.ts). */
+const jsonSchemas = new WeakMap<z.ZodObject, Record<string, unknown>>();
+
 /**
  * The schema the model sees: the *input* side, so fields the tool normalises (e.g. "M B 1 2 3")
  * are described as the caller would say them, not as the tool stores them.
  */
 export function toolJsonSchema(schema: z.ZodObject): Record<string, unknown> {
+  const known = jsonSchemas.get(schema);
+  if (known) return structuredClone(known);
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
     target: 'draft-7',
     io: 'input',
     unrepresentable: 'any',
   });
-  return json;
+  jsonSchemas.set(schema, json);
+  return structuredClone(json);
 }
 
 /**

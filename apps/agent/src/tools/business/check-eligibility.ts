@@ -28,6 +28,11 @@ const dateOfBirth = z
 
 const spell = (id: string) => id.split('').join(' ');
 
+const PARAMETERS = z.object({
+  member_id: memberId.describe('Member ID as the caller gave it, e.g. "MB123456" or "M B 1 2 3 4 5 6".'),
+  date_of_birth: dateOfBirth.describe('Date of birth as YYYY-MM-DD.'),
+});
+
 /** Example business tool: insurance eligibility, backed by the in-repo EligibilityService. */
 export function checkEligibilityTool(service = new EligibilityService()) {
   return defineCallTool({
@@ -35,10 +40,7 @@ export function checkEligibilityTool(service = new EligibilityService()) {
     description:
       "Check whether a member's insurance covers a visit today, and their copay. Needs the member ID " +
       '(letters M B and six digits) and date of birth; ask the caller for both before calling.',
-    parameters: z.object({
-      member_id: memberId.describe('Member ID as the caller gave it, e.g. "MB123456" or "M B 1 2 3 4 5 6".'),
-      date_of_birth: dateOfBirth.describe('Date of birth as YYYY-MM-DD.'),
-    }),
+    parameters: PARAMETERS,
     async execute({ member_id, date_of_birth }) {
       try {
         const result = await service.check(member_id, date_of_birth);
