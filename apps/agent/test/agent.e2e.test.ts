@@ -199,6 +199,13 @@ describe('agent worker with a phone participant', () => {
     await phone.waitFor('caller transcript', () =>
       phone.texts.find((t) => t.topic === 'lk.transcription' && /^\[speech \d+\.\d s\]$/.test(t.text)),
     );
+    // The caller's audio reaches the model as it arrives, in 20 ms appends (960 bytes of 24 kHz
+    // PCM16), not gathered into 100 ms ones that held each piece back (patches/, docs/patches.md).
+    const appendBytes = sim.events
+      .filter((e) => e.sessionId === session.id && e.type === 'input_audio_buffer.append')
+      .map((e) => Number(/^<(\d+) bytes>$/.exec(String(e.body.audio))?.[1]));
+    expect(appendBytes.length).toBeGreaterThan(50);
+    expect(Math.max(...appendBytes)).toBeLessThanOrEqual(960);
     // LiveKit Agents' session events (state changes, conversation items) are not streamed to a
     // phone line, which has no use for them: none came during this turn.
     expect(phone.sessionEventStreams.filter((at) => at > afterGreeting)).toEqual([]);
