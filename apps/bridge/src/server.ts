@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import expressWs from 'express-ws';
 import { callsApi } from './api/calls-router.js';
 import { CallbackDelivery } from './callbacks/delivery.js';
+import { ActionForwarding } from './api/operator/forwarding.js';
 import { operatorApi } from './api/operator/router.js';
 import { consoleStatic } from './http/console-static.js';
 import { LiveCalls } from './calls/live-calls.js';
@@ -138,10 +139,20 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   app.use('/twilio', twilioWebhooks({ ...deps, guard, store, admission, hub, earlyPhones }));
   app.use('/twilio/transfer', transferWebhooks({ ...deps, guard }));
   const operatorAuth = config.console;
+  // Actions on a call another instance carries go to it over the bus (api/operator/forwarding.ts).
+  const forwarding = bus
+    ? new ActionForwarding({
+        bus,
+        secret: config.streamToken.secret,
+        instanceId: config.records.instanceId,
+        log,
+      })
+    : undefined;
   app.use(
     '/api/operator',
     operatorApi({
-      ...{ auth: operatorAuth, live, registry, lifecycle, recorder, store, log },
+      ...{ auth: operatorAuth, live, registry, lifecycle, recorder, store, log, forwarding },
+      instanceId: config.records.instanceId,
       livekit: config.livekit,
       browserLivekitUrl: config.console.browserLivekitUrl,
       listenTokenTtlS: config.console.listenTokenTtlS,
@@ -187,6 +198,8 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   }
   if (config.streamToken.generated) {
     log.info('STREAM_TOKEN_SECRET not set: using a per-process secret (fine for one bridge instance)');
+    // Its derived key also signs forwarded operator actions: other instances would ignore them.
+    if (bus) log.warn('DATABASE_URL without STREAM_TOKEN_SECRET: bridges sharing it cannot share calls');
   }
 
   const endAll = async (reason: string) => {
