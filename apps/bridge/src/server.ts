@@ -32,6 +32,8 @@ import { CallRecorder } from './records/call-recorder.js';
 import type { CallStore } from './records/call-store.js';
 import { openPostgresBus } from './records/cluster-bus.js';
 import { openCallStore } from './records/open-store.js';
+import { openPostgres } from './records/postgres-driver.js';
+import { SharedNonces } from './records/shared-nonces.js';
 import { shareLiveEvents } from './records/shared-events.js';
 import { Recordings } from './recordings/recordings.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
@@ -121,6 +123,9 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // Bridges sharing PostgreSQL share their live events (LISTEN/NOTIFY); SQLite means one bridge.
   const bus = config.records.databaseUrl ? openPostgresBus(config.records.databaseUrl, log) : undefined;
   if (bus) shareLiveEvents({ bus, hub, live, store, log });
+  // ...and each stream token's single use (its own small pool: the claim is on the stream's start).
+  const nonceDb = config.records.databaseUrl ? openPostgres(config.records.databaseUrl) : undefined;
+  const nonces = nonceDb && new SharedNonces(nonceDb, store);
   // Phones join their call's room while it rings; the stream's session adopts them.
   const earlyPhones = config.phoneJoinWhileRinging
     ? new EarlyPhones({
@@ -174,7 +179,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // with the upgrade. Keep it that way: middleware that defers here would lose `connected`/`start`
   // (bridge.guards.test.ts sends them in the upgrade's own TCP write).
   ws.app.ws('/twilio/media', (socket) => {
-    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant, adoptCall, earlyPhones });
+    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant, adoptCall, earlyPhones, nonces });
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
@@ -262,6 +267,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
       callbacks.close();
       await callbacks.settled();
       await bus?.close();
+      await nonceDb?.close();
       await (await store.catch(() => undefined))?.close();
     },
   };

@@ -1,9 +1,12 @@
 /**
- * Operator actions on any bridge: two bridges on one PostgreSQL and one livekit-server, the call's
- * voice webhook on A and its Media Stream (and Twilio's later requests) on B, the operator's
- * console on A. Ending and transferring the call from A take effect on the call B carries (the
- * caller is hung up on, or Twilio dials the transfer target; the record says who did it), and a
- * call whose carrier stopped gets a 504 that names the carrier, not a false "ended".
+ * Any bridge takes any request of any call: two bridges on one PostgreSQL and one livekit-server.
+ *
+ * Operator actions: the call's voice webhook on A, its Media Stream (and Twilio's later requests)
+ * on B, the operator's console on A. Ending and transferring the call from A take effect on the
+ * call B carries (the caller is hung up on, or Twilio dials the transfer target; the record says
+ * who did it), and a call whose carrier stopped gets a 504 that names the carrier, not a false
+ * "ended". Stream tokens: a token used on A is refused on B, even where the records would let B
+ * take the call (its stream was lost with its bridge).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
@@ -12,7 +15,7 @@ import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio'
 import { dispose } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH_TOKEN, startTestBridge, waitFor, type TestBridge } from './_harness.js';
+import { AUTH_TOKEN, metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';
 import { API_KEY, apiClient } from './_records-harness.js';
 import { joinStandIn } from './_stand-in.js';
 import { keepPlaying, lastHeard, powerAt } from './_tones.js';
@@ -182,5 +185,40 @@ describe('operator actions on a call another bridge carries', () => {
     const token = await act(`/api/operator/calls/${sid}/token`, { mode: 'listen' });
     expect(token.status).toBe(200);
     expect(token.body.room).toBe(`call-${sid}`);
+  });
+});
+
+describe('stream tokens across bridges', () => {
+  it('refuses on B a token already used on A, though the records would let B take the call', async () => {
+    const call = await a.placeCall(); // webhook and stream on A
+    await waitFor('A carries the call', () => a.bridge.registry.get(call.callSid)?.streamSid);
+    const parameters = call.twiml!.summary.stream!.parameters;
+    // What failover.ts records when A has died and Twilio's request after <Connect> reaches B:
+    // from here a new stream of this call may be taken by any instance.
+    const store = await a.bridge.store;
+    await store.addStatusEvent(call.callSid, {
+      ...{ status: 'stream-lost', at: Date.now() },
+      detail: 'bridge bridge-a stopped; reconnecting the caller',
+    });
+    // The token A's stream used, captured and replayed at B (signed for the public URL, A's).
+    const wsA = a.publicUrl.replace(/^http/, 'ws');
+    const wsB = b.publicUrl.replace(/^http/, 'ws');
+    const replay = await b.sim.openStream({
+      ...{ streamUrl: `${wsA}/twilio/media`, callSid: call.callSid, parameters },
+      rewriteUrl: (url) => wsB + url.slice(wsA.length),
+    });
+    let closeCode: number | undefined;
+    void replay.closed.then((c) => (closeCode = c.code));
+    const verdict = await waitFor('B refuses or takes the replayed stream', () =>
+      closeCode !== undefined ? 'refused' : b.bridge.registry.get(call.callSid)?.streamSid && 'taken',
+    );
+    expect(verdict).toBe('refused');
+    expect(closeCode).toBe(1008);
+    expect(
+      await metricValue(b.bridge, 'callbridge_rejected_total', { reason: 'stream_token_replayed' }),
+    ).toBe(1);
+    expect(b.bridge.registry.get(call.callSid)).toBeUndefined();
+    expect(a.bridge.registry.get(call.callSid)?.streamSid).toBeDefined(); // the genuine stream is untouched
+    await call.hangup();
   });
 });
