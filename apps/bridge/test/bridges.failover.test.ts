@@ -98,6 +98,7 @@ it('keeps a call going when the bridge carrying it is killed', async () => {
   // Synthesized before anything is timed: espeak-ng runs synchronously and stalls this process.
   const speech48 = speechPcm({ text: 'Sorry about that. Where were we?', sampleRate: 48_000 });
   const callerSpeech = speechPcm({ text: 'I was asking about my order.', sampleRate: 8000 });
+  const agentStateOnA = () => a.bridge.live.all().find((c) => c.callSid === call.callSid)?.agentState;
   const utteranceMarks = () => call.marksEchoed.filter((m) => !isProgressMark(m)).length;
   const phoneOf = () =>
     [...standIn.agent.room.remoteParticipants.values()].find((p) => p.identity.startsWith('phone-'));
@@ -155,6 +156,9 @@ it('keeps a call going when the bridge carrying it is killed', async () => {
     // counting ticks a stall of this process has not played yet: the turn starts here.
     const saidAtSample = Math.round(((performance.now() - call.heardStartedAtMs) / 1000) * 8000);
     await standIn.setState('speaking');
+    // The bridge knows the agent speaks before its words come: one utterance, whatever its pauses
+    // (on a loaded machine the attribute can trail the audio, and a pause then ended the utterance).
+    await waitFor('bridge A sees the agent speaking', () => agentStateOnA() === 'speaking');
     await speak(standIn.source, speech48);
     await standIn.setState('listening');
     await waitFor('the speech’s utterance heard to its end', () => utteranceMarks() > marks);
