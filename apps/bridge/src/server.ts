@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import expressWs from 'express-ws';
 import { callsApi } from './api/calls-router.js';
 import { CallbackDelivery } from './callbacks/delivery.js';
+import { ActionForwarding } from './api/operator/forwarding.js';
 import { operatorApi } from './api/operator/router.js';
 import { consoleStatic } from './http/console-static.js';
 import { LiveCalls } from './calls/live-calls.js';
@@ -31,6 +32,8 @@ import { CallRecorder } from './records/call-recorder.js';
 import type { CallStore } from './records/call-store.js';
 import { openPostgresBus } from './records/cluster-bus.js';
 import { openCallStore } from './records/open-store.js';
+import { openPostgres } from './records/postgres-driver.js';
+import { SharedNonces } from './records/shared-nonces.js';
 import { shareLiveEvents } from './records/shared-events.js';
 import { Recordings } from './recordings/recordings.js';
 import { createTwilioControl, type TwilioControl } from './twilio/control.js';
@@ -120,6 +123,9 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // Bridges sharing PostgreSQL share their live events (LISTEN/NOTIFY); SQLite means one bridge.
   const bus = config.records.databaseUrl ? openPostgresBus(config.records.databaseUrl, log) : undefined;
   if (bus) shareLiveEvents({ bus, hub, live, store, log });
+  // ...and each stream token's single use (its own small pool: the claim is on the stream's start).
+  const nonceDb = config.records.databaseUrl ? openPostgres(config.records.databaseUrl) : undefined;
+  const nonces = nonceDb && new SharedNonces(nonceDb, store);
   // Phones join their call's room while it rings; the stream's session adopts them.
   const earlyPhones = config.phoneJoinWhileRinging
     ? new EarlyPhones({
@@ -138,10 +144,20 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   app.use('/twilio', twilioWebhooks({ ...deps, guard, store, admission, hub, earlyPhones }));
   app.use('/twilio/transfer', transferWebhooks({ ...deps, guard }));
   const operatorAuth = config.console;
+  // Actions on a call another instance carries go to it over the bus (api/operator/forwarding.ts).
+  const forwarding = bus
+    ? new ActionForwarding({
+        bus,
+        secret: config.streamToken.secret,
+        instanceId: config.records.instanceId,
+        log,
+      })
+    : undefined;
   app.use(
     '/api/operator',
     operatorApi({
-      ...{ auth: operatorAuth, live, registry, lifecycle, recorder, store, log },
+      ...{ auth: operatorAuth, live, registry, lifecycle, recorder, store, log, forwarding },
+      instanceId: config.records.instanceId,
       livekit: config.livekit,
       browserLivekitUrl: config.console.browserLivekitUrl,
       listenTokenTtlS: config.console.listenTokenTtlS,
@@ -163,7 +179,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   // with the upgrade. Keep it that way: middleware that defers here would lose `connected`/`start`
   // (bridge.guards.test.ts sends them in the upgrade's own TCP write).
   ws.app.ws('/twilio/media', (socket) => {
-    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant, adoptCall, earlyPhones });
+    new CallSession(socket, { ...deps, newPhoneLine: newPhoneParticipant, adoptCall, earlyPhones, nonces });
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
@@ -187,6 +203,8 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   }
   if (config.streamToken.generated) {
     log.info('STREAM_TOKEN_SECRET not set: using a per-process secret (fine for one bridge instance)');
+    // Its derived key also signs forwarded operator actions: other instances would ignore them.
+    if (bus) log.warn('DATABASE_URL without STREAM_TOKEN_SECRET: bridges sharing it cannot share calls');
   }
 
   const endAll = async (reason: string) => {
@@ -249,6 +267,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
       callbacks.close();
       await callbacks.settled();
       await bus?.close();
+      await nonceDb?.close();
       await (await store.catch(() => undefined))?.close();
     },
   };

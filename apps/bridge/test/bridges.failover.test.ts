@@ -17,7 +17,7 @@ import {
 } from '@callbridge/testkit/livekit';
 import { startPostgres, type PostgresServer } from '@callbridge/testkit/postgres';
 import { startNodeApp, type NodeApp } from '@callbridge/testkit/process';
-import { isProgressMark, TwilioSimulator } from '@callbridge/testkit/twilio';
+import { isProgressMark, sharedFrameClock, TwilioSimulator } from '@callbridge/testkit/twilio';
 import { dispose, type RemoteParticipant } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -95,6 +95,11 @@ it('keeps a call going when the bridge carrying it is killed', async () => {
     to: '+15559870000',
   });
   const standIn = await joinStandIn(lk, call.callSid, { kind: 'agent' });
+  // Synthesized before anything is timed: espeak-ng runs synchronously and stalls this process.
+  const speech48 = speechPcm({ text: 'Sorry about that. Where were we?', sampleRate: 48_000 });
+  const callerSpeech = speechPcm({ text: 'I was asking about my order.', sampleRate: 8000 });
+  const agentStateOnA = () => a.bridge.live.all().find((c) => c.callSid === call.callSid)?.agentState;
+  const utteranceMarks = () => call.marksEchoed.filter((m) => !isProgressMark(m)).length;
   const phoneOf = () =>
     [...standIn.agent.room.remoteParticipants.values()].find((p) => p.identity.startsWith('phone-'));
   let stopTone: (() => Promise<void>) | undefined;
@@ -137,30 +142,36 @@ it('keeps a call going when the bridge carrying it is killed', async () => {
       [...standIn.agent.room.remoteParticipants.values()].filter((p) => p.identity === first.identity),
     ).toHaveLength(1);
     expect(a.bridge.registry.get(call.callSid)?.streamSid).toBe(call.streamSids[1]);
+    const toneMarks = utteranceMarks();
     await stopTone();
     stopTone = undefined;
     await standIn.setState('listening');
+    // The tone's utterance ends (its silent tail) and the caller has heard it to its end.
+    await waitFor('the tone’s utterance heard to its end', () => utteranceMarks() > toneMarks);
 
     // The turn after it: the agent's speech reaches the caller, the caller's reaches the agent.
-    const marks = call.marksEchoed.filter((m) => !isProgressMark(m)).length;
-    const speech48 = speechPcm({ text: 'Sorry about that. Where were we?', sampleRate: 48_000 });
+    const marks = utteranceMarks();
     const heardFrom = call.heardPcm().length;
-    const saidAt = performance.now();
+    // Where the heard timeline (one 8 kHz frame per 20 ms tick since heardStartedAtMs) is now,
+    // counting ticks a stall of this process has not played yet: the turn starts here.
+    const saidAtSample = Math.round(((performance.now() - call.heardStartedAtMs) / 1000) * 8000);
     await standIn.setState('speaking');
+    // The bridge knows the agent speaks before its words come: one utterance, whatever its pauses
+    // (on a loaded machine the attribute can trail the audio, and a pause then ended the utterance).
+    await waitFor('bridge A sees the agent speaking', () => agentStateOnA() === 'speaking');
     await speak(standIn.source, speech48);
     await standIn.setState('listening');
-    await waitFor(
-      'utterance mark echoed',
-      () => call.marksEchoed.filter((m) => !isProgressMark(m)).length > marks,
-    );
+    await waitFor('the speech’s utterance heard to its end', () => utteranceMarks() > marks);
     const down = segmentedCorrelation(decimate(speech48, 6), call.heardPcm().slice(heardFrom), 2000);
     expect(down.median).toBeGreaterThan(0.75);
-    const turnOnset = call.audioOnsets.find((t) => t > saidAt);
+    // When the caller heard the turn's speech begin, found by its content (the median lag of its
+    // segments after `heardFrom`), not by the first audio onset: that missed the speech's start
+    // whenever it followed the tone's tail without a silent frame, and named a pause between words.
+    const turnAfterMs = Math.round((heardFrom + median(down.lags) - saidAtSample) / 8);
 
     const recording = await recordRemoteAudio(standIn.agent.room, {
       from: (p: RemoteParticipant) => p.sid === second.sid,
     });
-    const callerSpeech = speechPcm({ text: 'I was asking about my order.', sampleRate: 8000 });
     await call.sendAudio(new Int16Array(4000));
     await call.sendAudio(callerSpeech);
     await call.sendAudio(new Int16Array(8000));
@@ -178,7 +189,8 @@ it('keeps a call going when the bridge carrying it is killed', async () => {
           gap_ms: gapMs,
           gap_target_ms: 2000,
           tone_prominence_after_gap: Math.round(toneAfterGap),
-          turn_after_ms: turnOnset === undefined ? null : Math.round(turnOnset - saidAt),
+          turn_after_ms: turnAfterMs,
+          test_process_max_stall_ms: Math.round(sharedFrameClock.stats.maxLatenessMs),
           agent_to_caller_correlation: Number(down.median.toFixed(2)),
           caller_to_agent_correlation: Number(up.median.toFixed(2)),
         },
@@ -204,3 +216,8 @@ it('keeps a call going when the bridge carrying it is killed', async () => {
   const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
   await waitFor('room deleted', async () => (await rooms.listRooms([`call-${call.callSid}`])).length === 0);
 });
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}

@@ -37,8 +37,8 @@ export async function adoptCall(deps: SharedCallDeps, callSid: string): Promise<
     const store = await deps.store;
     record = await store.get(callSid);
     if (!record || record.outcome !== null) return undefined;
-    // A call streaming on another instance has its stream: a second one is a replayed token (stream
-    // token nonces are remembered per instance). Only a stream lost with its bridge is replaced.
+    // A call streaming on another instance has its stream: a second one is a replayed token (also
+    // refused by its nonce, claimed for all instances). Only a stream lost with its bridge is replaced.
     if (record.streamStartedAt !== null && !(await lastStreamLost(store, callSid))) {
       log.warn({ callSid, carrier: record.instanceId }, 'stream for a call streaming elsewhere refused');
       return undefined;

@@ -2,6 +2,7 @@ import { CloseCode, verifyStreamToken, type StartMessage } from '@callbridge/twi
 import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { CallEntry, CallOutcome, CallRegistry } from '../calls/registry.js';
 import type { BridgeConfig } from '../config.js';
+import type { SharedNonces } from '../records/shared-nonces.js';
 import type { TwilioStream } from './twilio-stream.js';
 
 export interface StreamCheck {
@@ -25,15 +26,21 @@ function refuse(stream: TwilioStream, reason: string, detail: string): undefined
   return undefined;
 }
 
+/** A stream token's single-use part, once its signature, call and expiry passed. */
+export interface AcceptedToken {
+  nonce: string;
+  expiresAtMs: number;
+}
+
 /**
- * A stream's `start`: checks its token (once only). Once it passes, the stream's messages are
- * accepted; false when it was refused.
+ * A stream's `start`: checks its token (once only on this instance). Once it passes, the stream's
+ * messages are accepted; undefined when it was refused.
  */
 export function acceptStream(
   stream: TwilioStream,
   msg: StartMessage,
   { config, registry }: StreamCheck,
-): boolean {
+): AcceptedToken | undefined {
   const { callSid, customParameters } = msg.start;
   const secret = config.streamToken.secret;
   const verdict = verifyStreamToken({ secret, token: customParameters?.streamToken, callSid });
@@ -44,8 +51,30 @@ export function acceptStream(
     // The token names this call: its messages pass from now on (caller audio is kept while the
     // call is looked up and joined).
     stream.accept(msg.streamSid);
+    return { nonce: verdict.nonce, expiresAtMs: verdict.expiresAtMs };
+  }
+  return undefined;
+}
+
+/**
+ * With bridges sharing PostgreSQL, the accepted token's nonce is claimed for all of them: a token
+ * another instance already used is refused (false). Records that cannot be reached do not end a
+ * call this instance answered (its own claim stands; no other instance can take the call without
+ * the records either).
+ */
+export async function claimForAllBridges(
+  stream: TwilioStream,
+  token: AcceptedToken,
+  nonces: Pick<SharedNonces, 'claim'> | undefined,
+): Promise<boolean> {
+  if (!nonces) return true;
+  try {
+    if (await nonces.claim(token.nonce, token.expiresAtMs)) return true;
+  } catch (err) {
+    stream.log.warn({ err: (err as Error).message }, 'shared stream-token check unavailable');
     return true;
   }
+  refuse(stream, 'stream_token_replayed', 'stream token already used on another bridge instance');
   return false;
 }
 

@@ -81,6 +81,26 @@ describe('AgentAudioRelay', () => {
     expect(t.relay.unplayedMarks).toEqual([]);
   });
 
+  it('ends the utterance by its silent audio when a stall hands that audio over at once', () => {
+    const t = setup();
+    t.relay.onAgentState('speaking');
+    t.play(400, true);
+    t.play(100, false);
+    t.relay.onAgentState('listening');
+    const before = t.count('media');
+    // The bridge's event loop stalled 2 s: LiveKit hands over the silence it queued, all at once.
+    for (let i = 0; i < 100; i++) t.relay.onAgentAudio(frame(false, i), RATE, 1);
+    expect(t.sent.filter((s) => s.startsWith('mark:utterance-'))).toEqual(['mark:utterance-1']);
+    // The rest of the 300 ms hangover went to Twilio (at most 15 frames of 20 ms), not 2 s of
+    // silence that the agent's next words would have waited behind at the caller.
+    expect(t.count('media') - before).toBeLessThanOrEqual(15);
+    // The agent's next words go out at once, behind no silence.
+    const idle = t.count('media');
+    t.relay.onAgentState('speaking');
+    t.play(100, true);
+    expect(t.count('media') - idle).toBeGreaterThanOrEqual(4);
+  });
+
   it('clears the caller at once when the agent leaves speaking mid-word (interrupted), and drops the tail', () => {
     const t = setup();
     t.relay.onAgentState('speaking');

@@ -60,6 +60,8 @@ export class AgentAudioRelay {
   private agentStateKnown = false;
   private agentSpeaking = false;
   private lastLoudAt = Number.NEGATIVE_INFINITY;
+  /** Agent audio (ms) received since its last loud chunk. */
+  private silentAudioMs = 0;
   private readonly pendingMarks = new Set<string>();
   private readonly playback: CallerPlayback;
   framesSent = 0;
@@ -82,6 +84,7 @@ export class AgentAudioRelay {
   onAgentAudio(pcm: Int16Array, sampleRate: number, channels: number): void {
     const now = this.now();
     const loud = meanSquare(pcm) > this.silenceLevel;
+    this.silentAudioMs = loud ? 0 : this.silentAudioMs + (pcm.length / channels / sampleRate) * 1000;
     if (loud) {
       if (this.suppressed && !this.agentStateKnown && now - this.lastLoudAt > this.hangoverMs) {
         this.suppressed = false; // a stateless agent started a new utterance after being cut off
@@ -107,7 +110,11 @@ export class AgentAudioRelay {
     const frames = this.opts.downlink.push(pcm, sampleRate, channels);
     this.send(frames);
     this.opts.onConverted?.((performance.now() - t0) * 1000);
-    if (!this.agentSpeaking && now - this.lastLoudAt > this.hangoverMs) this.endUtterance();
+    // The silent tail is measured in time and in audio: after a stall of the bridge's event loop,
+    // LiveKit hands over the audio it queued meanwhile at once, and that silence must end the
+    // utterance too (sent on, it sat in Twilio's buffer and the agent's next words waited behind it).
+    const silentMs = Math.max(now - this.lastLoudAt, this.silentAudioMs);
+    if (!this.agentSpeaking && silentMs > this.hangoverMs) this.endUtterance();
   }
 
   onAgentState(state: string): void {

@@ -1,3 +1,4 @@
+import type { SharedNonces } from '../records/shared-nonces.js';
 import type { CallLifecycle } from '../calls/call-lifecycle.js';
 import type { LiveCalls } from '../calls/live-calls.js';
 import type { CallEntry, CallRegistry } from '../calls/registry.js';
@@ -29,6 +30,8 @@ export interface CallSessionDeps {
   live?: Pick<LiveCalls, 'update' | 'addTurn'>;
   /** A call another bridge instance answered, taken here for its stream (see shared-calls.ts). */
   adoptCall?: (callSid: string) => Promise<CallEntry | undefined>;
+  /** With bridges sharing PostgreSQL: stream-token nonces claimed for every instance. */
+  nonces?: Pick<SharedNonces, 'claim'>;
   /** Call recordings (RECORD_CALLS); off when absent. */
   recordings?: Pick<Recordings, 'record' | 'finish'>;
   /** Phones that joined their call's room while it rang, taken over at the stream's start. */

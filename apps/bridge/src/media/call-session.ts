@@ -5,7 +5,7 @@ import type { PhoneLine } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import type { CallRecording } from '../recordings/call-recording.js';
 import { routeOfEntry } from '../routing/call-routes.js';
-import { acceptStream, attachStreamTo } from './admit-stream.js';
+import { acceptStream, attachStreamTo, claimForAllBridges } from './admit-stream.js';
 import { registerAgentRpc } from './agent-rpc.js';
 import { AgentWatch } from './agent-watch.js';
 import { CallAudio } from './call-audio.js';
@@ -108,7 +108,8 @@ export class CallSession {
     const { callSid } = msg.start;
     const streamSid = msg.streamSid;
     this.log = this.stream.log = this.deps.log.child({ callSid, streamSid });
-    if (!acceptStream(this.stream, msg, this.deps)) return;
+    const token = acceptStream(this.stream, msg, this.deps);
+    if (!token || !(await claimForAllBridges(this.stream, token, this.deps.nonces))) return;
     const found = this.deps.registry.get(callSid) ?? (await this.deps.adoptCall?.(callSid));
     const call = attachStreamTo(found, this.stream, streamSid, {
       ...this.deps,

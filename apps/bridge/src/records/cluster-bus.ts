@@ -17,7 +17,8 @@ export const BUS_CHANNEL = 'callbridge_events';
 export const BUS_MAX_BODY_BYTES = 7800;
 const RECONNECT_MS = 1000;
 
-export type BusTopic = 'call' | 'live';
+/** `call`/`live`: live feeds (shared-events.ts); `command`/`reply`: forwarded operator actions. */
+export type BusTopic = 'call' | 'live' | 'command' | 'reply';
 
 export interface ClusterBus {
   /** Sends to every other instance (never back to this one). False when it was not sent. */

@@ -354,4 +354,12 @@ export const MIGRATIONS: readonly { version: number; sql: string[] }[] = [
       'ALTER TABLE calls ADD COLUMN recording_duration_ms BIGINT',
     ],
   },
+  {
+    // Stream-token nonces used by any bridge sharing the records (records/shared-nonces.ts).
+    version: 9,
+    sql: [
+      'CREATE TABLE stream_token_nonces (nonce TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)',
+      'CREATE INDEX stream_token_nonces_expiry_idx ON stream_token_nonces (expires_at)',
+    ],
+  },
 ];
