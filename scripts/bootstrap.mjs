@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of every root script: makes a fresh clone ready with what that script needs, then
 // runs the named workspace script through pnpm.
-// Usage: node scripts/bootstrap.mjs [--livekit] [--lk] [--sound] [--postgres] [--redis] [run <script> [args...]]
+// Usage: node scripts/bootstrap.mjs [--livekit] [--lk] [--sound] [--postgres] [--redis] [--haproxy] [run <script> [args...]]
 //   always      pinned pnpm (.tools/pnpm) and the workspace dependencies
 //   --livekit   the pinned livekit-server (built with Go into .tools/bin unless LIVEKIT_SERVER_BIN is set)
 //   --lk        the pinned lk CLI and the PortAudio headers it links (unless LK_BIN is set)
@@ -9,6 +9,7 @@
 //   --postgres  the PostgreSQL server binaries (call-record tests)
 //   --browser   Debian's chromium, driven by playwright-core in the console's browser test
 //   --redis     redis-server (the LiveKit multi-node test starts its own on a free port)
+//   --haproxy   haproxy, the load balancer in front of two bridges in the scale-out test
 // Every step is idempotent and cheap when already done, so a second run starts its script at once;
 // without `run` (npm run setup) the dependencies are always reinstalled.
 // Zero dependencies on purpose: it runs before anything is installed.
@@ -88,6 +89,16 @@ function ensureRedis() {
   process.exit(1);
 }
 
+function ensureHaproxy() {
+  // The scale-out test puts a real haproxy in front of two bridges (testkit starts its own).
+  if (has('haproxy') || process.env.HAPROXY_BIN) return;
+  if (sh('bash', [join(root, 'scripts', 'lib', 'apt-install.sh'), 'haproxy']) === 0) return;
+  say(
+    'haproxy missing; install it (Debian/Ubuntu: apt-get install haproxy; macOS: brew install haproxy) or set HAPROXY_BIN',
+  );
+  process.exit(1);
+}
+
 function setupLiveKit(flag) {
   const status = sh('bash', [join(root, 'scripts', 'setup-livekit.sh'), flag]);
   if (status !== 0) process.exit(status);
@@ -160,6 +171,7 @@ if (flags.has('--lk') && !process.env.LK_BIN) setupLiveKit('--lk');
 if (flags.has('--postgres')) ensurePostgres();
 if (flags.has('--browser') && !process.env.CHROMIUM_BIN) ensureBrowser();
 if (flags.has('--redis')) ensureRedis();
+if (flags.has('--haproxy')) ensureHaproxy();
 await dependencies;
 
 let status = 0;

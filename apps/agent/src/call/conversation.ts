@@ -5,7 +5,7 @@
  * greeting start only once the caller has joined.
  */
 import { voice, type JobContext } from '@livekit/agents';
-import { RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
+import { DisconnectReason, RoomEvent, type RemoteParticipant } from '@livekit/rtc-node';
 import type { AgentConfig } from '../config.js';
 import type { Logger } from '../ops/logger.js';
 import type { MetricsReporter } from '../ops/metrics-relay.js';
@@ -24,6 +24,14 @@ import { personaFor, routeForLog } from './persona.js';
 import { stopSessionEventsToCaller } from './session-host.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
 import { watchTransfers } from './transfer-watch.js';
+
+/** Why a caller's participant disconnected that means the caller is gone (LiveKit Agents' list). */
+const CALLER_GONE: DisconnectReason[] = [
+  DisconnectReason.CLIENT_INITIATED,
+  DisconnectReason.ROOM_DELETED,
+  DisconnectReason.USER_REJECTED,
+  DisconnectReason.PARTICIPANT_REMOVED,
+];
 
 const DTMF_INTER_DIGIT_MS = 1_500;
 /** After a human verdict, the agent listens again once its greeting plays, or after this at the latest. */
@@ -175,7 +183,14 @@ export async function startConversation<P>(
     if (from.identity === caller.identity) dtmf.press(digit);
   };
   const onLeft = (p: RemoteParticipant) => {
-    if (p.identity === caller.identity) ending.endNow('caller left');
+    if (p.identity !== caller.identity) return;
+    log.info({ sid: p.sid, reason: p.disconnectReason ?? null }, 'caller participant left');
+    // Only a phone that left (or was removed) ends the call, as in LiveKit Agents' own room input.
+    // One replaced by a participant with its identity (the call's stream moved to another bridge
+    // instance) is reported without a reason: the same caller, not a hang-up. The bridge carrying
+    // the call ends it (hang-up attribute, room deleted).
+    if (p.disconnectReason === undefined || !CALLER_GONE.includes(p.disconnectReason)) return;
+    ending.endNow('caller left');
   };
   ctx.room.on(RoomEvent.DtmfReceived, onDtmf);
   ctx.room.on(RoomEvent.ParticipantDisconnected, onLeft);

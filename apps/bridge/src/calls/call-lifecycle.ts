@@ -27,7 +27,7 @@ export interface CallLifecycleDeps {
   /** Call events of every instance: a stream started elsewhere hands the call off. */
   hub?: Pick<CallEventHub, 'subscribe'>;
   /** Phones that joined while their call rang: one no stream took leaves before the room goes. */
-  earlyPhones?: Pick<EarlyPhones, 'drop'>;
+  earlyPhones?: Pick<EarlyPhones, 'drop' | 'handOver'>;
 }
 
 /** What the media session knows about a call it carried, for the "call ended" line. */
@@ -78,7 +78,8 @@ export class CallLifecycle {
     const { registry, metrics, log } = this.#deps;
     if (registry.get(call.callSid) === call) registry.remove(call.callSid);
     this.#deps.live?.handOff(call.callSid);
-    void this.#deps.earlyPhones?.drop(call.callSid);
+    // Its phone there replaces ours in the room; leaving first would look like the caller hanging up.
+    this.#deps.earlyPhones?.handOver(call.callSid);
     metrics.activeCalls.set(registry.active);
     log.info({ callSid: call.callSid, reason }, 'call handed off');
     return true;

@@ -20,6 +20,12 @@ import type { NewPhoneLine, PhoneLine, PhoneLineEvents, PhoneLineOptions } from 
 /** How long a room deleted under a ringing call is remembered for its stream (Twilio opens it in seconds). */
 const LOST_KEPT_MS = 60_000;
 
+/**
+ * How long a line whose call went to another bridge instance waits to be replaced by that
+ * instance's phone (it joins under the same identity as soon as the stream starts there).
+ */
+export const HANDOVER_MS = 10_000;
+
 /** `sip.callStatus` while the phone is in the room before the call is answered, as on LiveKit SIP. */
 export const RINGING_CALL_STATUS = 'ringing';
 
@@ -38,6 +44,8 @@ interface EarlyLine {
   joined: Promise<boolean>;
   /** The room went away under the line before a session adopted it. */
   lost?: 'room_deleted' | 'disconnected';
+  /** Its join completed: the agent may have seen it. */
+  inRoom?: boolean;
 }
 
 /**
@@ -103,6 +111,25 @@ export class EarlyPhones {
     await line.phone?.leave().catch(() => undefined);
   }
 
+  /**
+   * The call's stream started on another bridge instance: its phone joins under the same identity
+   * and replaces this line (LiveKit disconnects it, DUPLICATE_IDENTITY), which the agent sees as
+   * the same caller. Leaving first would read as the caller hanging up (LiveKit Agents end their
+   * session when the caller leaves, CLIENT_INITIATED). A line not replaced in `withinMs` leaves;
+   * one still joining leaves now (it would replace the other instance's phone otherwise).
+   */
+  handOver(callSid: string, withinMs = HANDOVER_MS): void {
+    const line = this.#lines.get(callSid);
+    if (!line) return;
+    if (!line.inRoom) {
+      void this.drop(callSid);
+      return;
+    }
+    setTimeout(() => {
+      if (this.#lines.get(callSid) === line) void this.drop(callSid);
+    }, withinMs).unref();
+  }
+
   /** Lines joined or joining and not taken yet. */
   get size(): number {
     return this.#lines.size;
@@ -126,6 +153,7 @@ export class EarlyPhones {
       events: this.#untilAdopted(call.callSid, line, log),
     }));
     await phone.join();
+    line.inRoom = true;
     return true;
   }
 

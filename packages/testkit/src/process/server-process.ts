@@ -21,10 +21,18 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `binary` with `args`; `dir` (its config and data) is removed when it stops. */
-export function spawnServer(binary: string, args: string[], dir: string): ServerProcess {
+/**
+ * Starts `binary` with `args` (and `env` added to this process's environment); `dir` (its config
+ * and data) is removed when it stops.
+ */
+export function spawnServer(
+  binary: string,
+  args: string[],
+  dir: string,
+  env: Record<string, string> = {},
+): ServerProcess {
   let output = '';
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   running.add(child);
   const append = (chunk: Buffer) => {
     output += chunk.toString();

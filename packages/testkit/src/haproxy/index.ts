@@ -1,0 +1,6 @@
+export {
+  startHaproxy,
+  resolveHaproxyBinary,
+  type HaproxyServer,
+  type StartHaproxyOptions,
+} from './server.js';
