@@ -55,6 +55,7 @@ export const LAYERS: Record<LayerName, Layer> = {
       'apps/*/test/**/*.test.ts',
       'packages/testkit/test/**/*.test.ts',
       'test/rtc-node-patch.test.ts',
+      'test/rtc-node-audio-path.test.ts',
       // Runs `docker compose config` where Docker Compose is installed.
       'test/compose-cli.test.ts',
       ...PROCESS_TESTS_BESIDE_CODE,
