@@ -1,8 +1,8 @@
+import { MIGRATIONS } from './migrations/index.js';
 import { FIELDS, json, parseJson, toRecord } from './record-rows.js';
 import {
   CALL_COLUMNS,
   JSON_FIELDS,
-  MIGRATIONS,
   type CallEnding,
   type CallFilter,
   type CallPatch,
