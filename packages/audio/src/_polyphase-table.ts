@@ -4,7 +4,7 @@
  * immutable, built once per spec and shared by every stage with that spec.
  */
 import { designLowPass } from './_filter-design.js';
-import type { DecimateKernel, InterpolateKernel } from './_polyphase-kernels.js';
+import type { DecimateKernel, InterpolateKernel, KernelTaps } from './_polyphase-kernels.js';
 import { greatestCommonDivisor } from './_validate.js';
 
 /** One rational L/M step of a polyphase cascade, with the band edges it must honour. */
@@ -22,21 +22,7 @@ export interface StageSpec {
 const MAX_PHASES = 1024;
 
 /** Filter tables are immutable and shared by every stage with the same spec. */
-export interface PhaseTable {
-  /** Upsampling factor L: phases in the table. */
-  up: number;
-  /** Downsampling factor M: high-rate samples between outputs. */
-  down: number;
-  /** Input samples one output can reach back over (the longest phase). */
-  span: number;
-  /** All phases' taps back to back, each reversed so the dot product walks the input forwards. */
-  taps: Float64Array;
-  /** Where each phase's taps start in `taps`. */
-  tapStart: Int32Array;
-  /** How many taps each phase has once its zero ends are trimmed (a half-band's centre phase has 1). */
-  tapCount: Int32Array;
-  /** Offset from the start of the span to each phase's first tap. */
-  inputSkip: Int32Array;
+export interface PhaseTable extends KernelTaps {
   /** Phase of the output after one in this phase. */
   nextPhase: Int32Array;
   /** Input samples to advance after producing an output in this phase. */
