@@ -1,5 +1,6 @@
 // npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin]
 // npm run bench:calls -- --overload [--max 25 --steps 25,50 --ramp-per-second 4]
+// npm run bench:calls -- --help prints the options.
 // N concurrent simulated Twilio calls through the real bridge (its own process) and a real
 // livekit-server, each with an rtc-node echo participant in the room sending the caller's audio
 // straight back (echoes run in a pool of processes, so the load generator is not the bottleneck).
@@ -17,109 +18,29 @@
 // other cores, so the knee is what one bridge core carries. The load generator's event-loop lag is
 // measured in every step; a step where it ran late measures the generator, not the bridge, and is
 // discarded (valid: false) and ends the ramp.
-import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { EchoPool, measureLoopbackLatency, startLiveKitServer } from '@callbridge/testkit/livekit';
-import { machineCpu, percentile, processUsage, round } from '@callbridge/testkit/stats';
+import { machineCpu, processUsage, round } from '@callbridge/testkit/stats';
 import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
-import { z } from 'zod';
 import { startBridgeProcess } from './_bridge-process.js';
+import { parseCallsArgs } from './_calls-args.js';
+import { GAP_BAR_MS, type OtherCpu, stepResult } from './_calls-step-result.js';
+import { kneeOf, searchKnee } from './_knee-search.js';
+import { markerPattern } from './_markers.js';
 import { admissionRefusals, refusalsSince, refusedBusy } from './_overload.js';
+import { pinLoadGenerator } from './_pinning.js';
 
-const Args = z.object({
-  steps: z
-    .string()
-    .transform((s) => s.split(',').map(Number))
-    .pipe(z.array(z.number().int().positive()).min(1)),
-  seconds: z.coerce.number().positive(),
-  rampPerSecond: z.coerce.number().positive(),
-  echoesPerProcess: z.coerce.number().int().positive(),
-  resolution: z.coerce.number().int().positive(),
-  fixed: z.boolean(),
-  noPin: z.boolean(),
-  overload: z.boolean(),
-  max: z.coerce.number().int().positive(),
-});
-const { values } = parseArgs({
-  options: {
-    steps: { type: 'string', default: '10,50,100,200' },
-    seconds: { type: 'string', default: '20' },
-    'ramp-per-second': { type: 'string' },
-    'echoes-per-process': { type: 'string', default: '10' },
-    resolution: { type: 'string', default: '5' },
-    fixed: { type: 'boolean', default: false },
-    'no-pin': { type: 'boolean', default: false },
-    overload: { type: 'boolean', default: false },
-    max: { type: 'string', default: '25' },
-  },
-});
-const parsedArgs = Args.safeParse({
-  ...values,
-  rampPerSecond: values['ramp-per-second'] ?? (values.overload ? '4' : '25'),
-  echoesPerProcess: values['echoes-per-process'],
-  noPin: values['no-pin'],
-});
-if (!parsedArgs.success) {
-  console.error(
-    `bench:calls: ${parsedArgs.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-  );
-  process.exit(2);
-}
-const args = parsedArgs.data;
+const args = parseCallsArgs();
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 setRtcNodeLogLevel('warn'); // rtc-node logs every room's connect at debug, straight to stdout
 let finished = false;
 const AUTH_TOKEN = 'bench-auth-token';
-const MARKER_EVERY_MS = 1000;
-/** The knee's bar: no dropped call and a p99 gap between media messages at the caller within this. */
-const GAP_BAR_MS = 40;
-/** A load generator whose event loop ran later than this (p99) could have made the gaps itself. */
-const LOADGEN_LAG_BAR_MS = 20;
 /** The bridge's core when pinned; the load generator and livekit-server get all the others. */
 const BRIDGE_CORE = 0;
 
-function tasksetAvailable(): boolean {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const cores = machineCpu().cores;
-const pinned = !args.noPin && cores >= 2 && tasksetAvailable();
-if (!args.noPin && !pinned)
-  log(`bench:calls: not pinned (${cores} core(s), taskset ${tasksetAvailable() ? 'found' : 'missing'})`);
-if (pinned) {
-  // This process's threads first: livekit-server and the echo processes started below inherit it.
-  execFileSync('taskset', ['-a', '-p', '-c', `1-${cores - 1}`, String(process.pid)], { stdio: 'ignore' });
-  log(`pinned: bridge on core ${BRIDGE_CORE}, livekit-server and the load generator on cores 1-${cores - 1}`);
-}
-
-/** The caller's audio: a 20 ms 1 kHz burst at -6 dBFS every second, silence between. */
-function markerPattern(seconds: number, offsetMs: number): Int16Array {
-  const pcm = new Int16Array(Math.round(seconds * 8000));
-  for (let t = offsetMs; t + 20 < seconds * 1000; t += MARKER_EVERY_MS) {
-    const start = Math.round((t / 1000) * 8000);
-    for (let i = 0; i < 160; i++)
-      pcm[start + i] = Math.round(16_000 * Math.sin((2 * Math.PI * 1000 * i) / 8000));
-  }
-  return pcm;
-}
-
-/** For each event, how long after the latest earlier reference (within one marker period) it came. */
-function pairDelays(references: readonly number[], events: readonly number[]): number[] {
-  const out: number[] = [];
-  for (const e of events) {
-    let best: number | undefined;
-    for (const r of references) if (r <= e && e - r < MARKER_EVERY_MS * 0.8) best = r;
-    if (best !== undefined) out.push(e - best);
-  }
-  return out;
-}
+const pinned = pinLoadGenerator({ noPin: args.noPin, bridgeCore: BRIDGE_CORE, log });
 
 const lk = await startLiveKitServer({ extraConfig: 'limit:\n  num_tracks: -1\n' });
 log(`livekit-server ${lk.url}; measuring the loopback baseline…`);
@@ -149,7 +70,7 @@ const sim = new TwilioSimulator({ authToken: AUTH_TOKEN });
 // processes busy and would make the next step measure the load generator's leftovers.
 let echoPool = await EchoPool.start(lk, 1);
 /** CPU time so far of livekit-server, of the load generator (echo processes + this one), of all cores. */
-function otherCpuMs() {
+function otherCpuMs(): OtherCpu {
   const self = process.cpuUsage();
   const machine = machineCpu();
   return {
@@ -161,8 +82,6 @@ function otherCpuMs() {
     cores: machine.cores,
   };
 }
-/** Our performance.now() on the epoch clock the echo processes stamp their onsets with. */
-const epoch = (t: number) => performance.timeOrigin + t;
 const idle = processUsage(bridgeApp.pid);
 log(`bridge pid ${bridgeApp.pid}, idle RSS ${round(idle.rssMb, 1)} MB`);
 
@@ -244,89 +163,27 @@ async function runStep(n: number) {
         .join(' | '),
     );
   }
-  const up: number[] = [];
-  const down: number[] = [];
-  const gaps: number[] = [];
-  let dropped = 0;
-  let connected = 0;
-  let underruns = 0;
-  const dropReasons: Record<string, number> = {};
-  for (const [i, call] of calls.entries()) {
-    if (busy.has(call)) continue;
-    const echo = echoJoined[i] ? heardByRoom.get(`call-${call.callSid}`) : undefined;
-    const why =
-      call.streamSid === null || call.streamRefused !== null
-        ? 'no_stream'
-        : closedEarly.has(call)
-          ? 'closed_early'
-          : !echo
-            ? 'echo_failed'
-            : echo.onsets.length === 0
-              ? 'no_audio_in_room'
-              : undefined;
-    if (process.env.BENCH_DEBUG && why && dropped === 0)
-      log(
-        JSON.stringify({
-          why,
-          echoFrames: echo?.frames,
-          sent: call.sentOnsets.length,
-          heard: call.audioOnsets.length,
-        }),
-      );
-    if (why || !echo) {
-      dropped++;
-      if (why) dropReasons[why] = (dropReasons[why] ?? 0) + 1;
-      continue;
-    }
-    connected++;
-    if (process.env.BENCH_DEBUG && i === 0)
-      log(
-        JSON.stringify({
-          sent: call.sentOnsets.map((x) => Math.round(x - t0)),
-          echo: echo.onsets.map((x) => Math.round(x - epoch(t0))),
-          heard: call.audioOnsets.map((x) => Math.round(x - t0)),
-        }),
-      );
-    up.push(...pairDelays(call.sentOnsets.map(epoch), echo.onsets));
-    down.push(...pairDelays(echo.onsets, call.audioOnsets.map(epoch)));
-    gaps.push(...call.mediaGapsMs);
-    underruns += call.underrunFrames;
-  }
-  const step = {
-    calls: n,
-    admitted: n - busy.size,
-    refused_busy: busy.size,
-    refused_by: refused,
-    health_after_ramp: (healthAfterRamp as { status?: string }).status ?? null,
-    connected,
-    dropped,
-    drop_reasons: dropReasons,
-    up_p50_ms: round(percentile(up, 50)),
-    up_p95_ms: round(percentile(up, 95)),
-    up_p99_ms: round(percentile(up, 99)),
-    down_p50_ms: round(percentile(down, 50)),
-    down_p95_ms: round(percentile(down, 95)),
-    down_p99_ms: round(percentile(down, 99)),
-    up_vs_baseline: round(percentile(up, 50) / baseline.p50_ms),
-    down_vs_baseline: round(percentile(down, 50) / baseline.p50_ms),
-    gaps_over_40ms: gaps.filter((g) => g > 40).length,
-    underrun_frames: underruns,
-    gap_p99_ms: round(percentile(gaps, 99)),
-    markers: up.length,
-    cpu_pct_per_call: round((((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100) / n, 3),
-    rss_mb_per_call: round((cpuEnd.rssMb - rssBefore) / n, 3),
-    bridge_cpu_pct: round(((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100, 1),
-    // How busy the bridge's own core was (anything else the machine ran there included).
-    bridge_core_pct: pinned
-      ? round(((othersEnd.bridgeCore - othersStart.bridgeCore) / wallMs) * 100, 1)
-      : null,
-    loadgen_lag_p99_ms: round(loadgenLagMs, 1),
-    valid: loadgenLagMs <= LOADGEN_LAG_BAR_MS,
-    // Where the rest of the machine went in the same window (100 % = one core).
-    livekit_cpu_pct: round(((othersEnd.livekit - othersStart.livekit) / wallMs) * 100, 1),
-    load_generator_cpu_pct: round(((othersEnd.generator - othersStart.generator) / wallMs) * 100, 1),
-    machine_busy_pct: round(((othersEnd.machine - othersStart.machine) / wallMs / othersEnd.cores) * 100, 1),
-  };
+  const step = stepResult({
+    n,
+    calls,
+    busy,
+    closedEarly,
+    echoJoined,
+    heardByRoom,
+    refused,
+    healthAfterRamp,
+    t0,
+    wallMs,
+    rssBefore,
+    cpuStart,
+    cpuEnd,
+    othersStart,
+    othersEnd,
+    loadgenLagMs,
+    baselineP50Ms: baseline.p50_ms,
+    pinned,
+    log,
+  });
 
   // Echoes first (see bench/soak.ts: a participant the server takes out leaks natively in rtc-node).
   await echoPool.leaveAll();
@@ -354,38 +211,11 @@ const steps: Step[] = [];
 if (args.fixed || args.overload) {
   for (const n of args.steps) steps.push(await runStep(n));
 } else {
-  // Ramp until a step misses the bar, then bisect between the last step that met it and the first
-  // that did not: bigger steps past the knee would only measure a drowning machine.
-  let lastPass = 0;
-  let firstFail: number | undefined;
-  for (const n of args.steps) {
-    const step = await runStep(n);
-    steps.push(step);
-    if (!step.valid) break; // the load generator ran late: larger steps would measure it even more
-    if (!step.meets_bar) {
-      firstFail = n;
-      break;
-    }
-    lastPass = n;
-  }
-  while (firstFail !== undefined && firstFail - lastPass > args.resolution) {
-    const n = Math.round((lastPass + firstFail) / 2);
-    const step = await runStep(n);
-    steps.push(step);
-    if (!step.valid) break;
-    if (step.meets_bar) lastPass = n;
-    else firstFail = n;
-  }
+  steps.push(...(await searchKnee(args.steps, args.resolution, runStep)));
 }
 
 finished = true;
-const knee = steps.filter((s) => s.meets_bar).reduce((m, s) => Math.max(m, s.calls), 0);
-/** What ended the search: the bridge missed the bar, the load generator ran late, or the steps ran out. */
-const kneeLimitedBy = steps.some((s) => !s.valid)
-  ? 'load_generator'
-  : steps.some((s) => !s.meets_bar)
-    ? 'bridge'
-    : 'steps';
+const { knee, limitedBy: kneeLimitedBy } = kneeOf(steps);
 await bridgeApp.stop('SIGINT');
 await echoPool.stop();
 await lk.stop();

@@ -36,13 +36,8 @@ import {
   voiceForm,
   type HttpResult,
 } from './_fuzz-client.js';
-import {
-  expectFor,
-  hostileMessageArb,
-  sidArb,
-  type RawMessage,
-  type SessionModel,
-} from './_fuzz-messages.js';
+import { hostileMessageArb, sidArb, type RawMessage } from './_fuzz-messages.js';
+import { expectFor, type SessionModel } from './_fuzz-model.js';
 import { heardIndex } from '../../../test/_caller.js';
 import { loudShareByPart } from './_audio-presence.js';
 import { AUTH_TOKEN, metricValue, startTestBridge, waitFor, type TestBridge } from './_harness.js';

@@ -12,14 +12,21 @@
  * ratio, and takes over where Node forbids code generation.
  */
 
-/** Phase-major taps of a stage, each phase trimmed of its zero ends (see PhaseTable). */
+/** Phase-major taps of a stage, each phase trimmed of its zero ends (the core of a PhaseTable). */
 export interface KernelTaps {
+  /** Upsampling factor L: phases in the table. */
   up: number;
+  /** Downsampling factor M: high-rate samples between outputs. */
   down: number;
+  /** Input samples one output can reach back over (the longest phase). */
   span: number;
+  /** All phases' taps back to back, each reversed so the dot product walks the input forwards. */
   taps: Float64Array;
+  /** Where each phase's taps start in `taps`. */
   tapStart: Int32Array;
+  /** How many taps each phase has once its zero ends are trimmed (a half-band's centre phase has 1). */
   tapCount: Int32Array;
+  /** Offset from the start of the span to each phase's first tap. */
   inputSkip: Int32Array;
 }
 

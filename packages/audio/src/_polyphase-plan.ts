@@ -1,5 +1,5 @@
 import { kaiserTapCount } from './_filter-design.js';
-import type { StageSpec } from './_polyphase-stage.js';
+import type { StageSpec } from './_polyphase-table.js';
 import { greatestCommonDivisor } from './_validate.js';
 
 /**

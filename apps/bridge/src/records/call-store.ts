@@ -1,8 +1,19 @@
-import { FIELDS, json, parseJson, toRecord } from './record-rows.js';
+import { callListSql } from './call-list-sql.js';
+import { applyMigrations } from './migrate.js';
+import { withDefaults } from './new-call-record.js';
+import {
+  FIELDS,
+  json,
+  patchEntries,
+  toOperatorAction,
+  toRecord,
+  toStatusEvent,
+  toToolCallEntry,
+  toTranscriptLine,
+  toValues,
+} from './record-rows.js';
 import {
   CALL_COLUMNS,
-  JSON_FIELDS,
-  MIGRATIONS,
   type CallEnding,
   type CallFilter,
   type CallPatch,
@@ -13,7 +24,7 @@ import {
   type ToolCallEntry,
   type TranscriptLine,
 } from './schema.js';
-import type { SqlDriver, SqlValue } from './sql-driver.js';
+import type { SqlDriver } from './sql-driver.js';
 
 /** Where call records live. Every write is its own small statement, made while the call runs. */
 export interface CallStore {
@@ -55,87 +66,21 @@ export class SqlCallStore implements CallStore {
   /** Opens the store and brings the schema up to date (safe when several instances start at once). */
   static async open(db: SqlDriver): Promise<SqlCallStore> {
     const store = new SqlCallStore(db);
-    await store.migrate();
+    await applyMigrations(db);
     return store;
   }
 
-  private async migrate(): Promise<void> {
-    const idType =
-      this.db.dialect === 'postgres' ? 'BIGSERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
-    await this.db.transaction(async (tx) => {
-      // Instances starting together take turns; the loser then sees the versions already applied.
-      if (this.db.dialect === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(7301)');
-      await tx.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
-      );
-      const applied = new Set(
-        (await tx.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
-      );
-      for (const migration of MIGRATIONS) {
-        if (applied.has(migration.version)) continue;
-        for (const sql of migration.sql) await tx.query(sql.replaceAll('{{ID}}', idType));
-        await tx.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [
-          migration.version,
-          Date.now(),
-        ]);
-      }
-    });
-  }
-
   async create(record: NewCallRecord): Promise<void> {
-    const full: CallRecord = {
-      room: null,
-      agentIdentity: null,
-      outcome: null,
-      outcomeReason: null,
-      answeredBy: null,
-      task: null,
-      instructions: null,
-      voice: null,
-      metadata: null,
-      createdAt: Date.now(),
-      webhookAt: null,
-      streamStartedAt: null,
-      agentJoinedAt: null,
-      endedAt: null,
-      durationMs: null,
-      greetingMs: null,
-      turnLatenciesMs: null,
-      resultSchema: null,
-      result: null,
-      resultAt: null,
-      noResultReason: null,
-      callbackUrl: null,
-      callbackState: null,
-      callbackAttempts: 0,
-      callbackLastStatus: null,
-      callbackDeliveredAt: null,
-      callbackLastError: null,
-      voicemail: null,
-      route: null,
-      recordingPath: null,
-      recordingBytes: null,
-      recordingDurationMs: null,
-      ...record,
-    };
     const columns = FIELDS.map((f) => CALL_COLUMNS[f]);
-    const values = FIELDS.map((f) =>
-      JSON_FIELDS.has(f) ? json(full[f] ?? undefined) : (full[f] as SqlValue),
-    );
     await this.db.query(
       `INSERT INTO calls (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
        ON CONFLICT (call_sid) DO NOTHING`,
-      values,
+      toValues(withDefaults(record)),
     );
   }
 
   async update(callSid: string, patch: CallPatch): Promise<void> {
-    const entries = Object.entries(patch)
-      .filter(([, v]) => v !== undefined)
-      .map(([f, v]) => [f, JSON_FIELDS.has(f as keyof CallPatch) ? json(v) : v]) as [
-      keyof CallPatch,
-      SqlValue,
-    ][];
+    const entries = patchEntries(patch);
     if (entries.length === 0) return;
     const sets = entries.map(([field], i) => `${CALL_COLUMNS[field]} = $${i + 2}`);
     await this.db.query(`UPDATE calls SET ${sets.join(', ')} WHERE call_sid = $1`, [
@@ -199,13 +144,7 @@ export class SqlCallStore implements CallStore {
       'SELECT operator, action, detail, result, at FROM operator_actions WHERE call_sid = $1 ORDER BY id',
       [callSid],
     );
-    return rows.map((r) => ({
-      operator: String(r.operator),
-      action: String(r.action),
-      detail: parseJson(r.detail),
-      result: String(r.result),
-      at: Number(r.at),
-    }));
+    return rows.map(toOperatorAction);
   }
 
   async get(callSid: string): Promise<CallRecord | undefined> {
@@ -214,40 +153,8 @@ export class SqlCallStore implements CallStore {
   }
 
   async list(filter: CallFilter): Promise<CallRecord[]> {
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    const add = (clause: (n: string) => string, value: SqlValue) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
-    if (filter.status) add((p) => `status = ${p}`, filter.status);
-    if (filter.outcome) add((p) => `outcome = ${p}`, filter.outcome);
-    if (filter.direction) add((p) => `direction = ${p}`, filter.direction);
-    if (filter.number) {
-      params.push(filter.number);
-      where.push(`(from_number = $${params.length} OR to_number = $${params.length})`);
-    }
-    if (filter.since !== undefined) add((p) => `created_at >= ${p}`, filter.since);
-    if (filter.until !== undefined) add((p) => `created_at < ${p}`, filter.until);
-    if (filter.text) {
-      const pattern = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      add(
-        (p) =>
-          `EXISTS (SELECT 1 FROM transcript_lines t WHERE t.call_sid = calls.call_sid AND LOWER(t.text) LIKE ${p} ESCAPE '\\')`,
-        pattern,
-      );
-    }
-    if (filter.before) {
-      params.push(filter.before.createdAt, filter.before.callSid);
-      const [a, b] = [params.length - 1, params.length];
-      where.push(`(created_at < $${a} OR (created_at = $${a} AND call_sid < $${b}))`);
-    }
-    params.push(filter.limit);
-    const rows = await this.db.query(
-      `SELECT * FROM calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, call_sid DESC LIMIT $${params.length}`,
-      params,
-    );
+    const { sql, params } = callListSql(filter);
+    const rows = await this.db.query(sql, params);
     return rows.map(toRecord);
   }
 
@@ -256,25 +163,12 @@ export class SqlCallStore implements CallStore {
       'SELECT speaker, identity, text, at FROM transcript_lines WHERE call_sid = $1 ORDER BY id',
       [callSid],
     );
-    return rows.map((r) => ({
-      speaker: r.speaker as TranscriptLine['speaker'],
-      identity: String(r.identity),
-      text: String(r.text),
-      at: Number(r.at),
-    }));
+    return rows.map(toTranscriptLine);
   }
 
   async toolCalls(callSid: string): Promise<ToolCallEntry[]> {
     const rows = await this.db.query('SELECT * FROM tool_calls WHERE call_sid = $1 ORDER BY id', [callSid]);
-    return rows.map((r) => ({
-      name: String(r.name),
-      toolCallId: (r.tool_call_id as string | null) ?? null,
-      arguments: parseJson(r.arguments),
-      result: parseJson(r.result),
-      error: (r.error as string | null) ?? null,
-      startedAt: Number(r.started_at),
-      endedAt: Number(r.ended_at),
-    }));
+    return rows.map(toToolCallEntry);
   }
 
   async statusEvents(callSid: string): Promise<StatusEvent[]> {
@@ -282,11 +176,7 @@ export class SqlCallStore implements CallStore {
       'SELECT status, detail, at FROM call_status_events WHERE call_sid = $1 ORDER BY id',
       [callSid],
     );
-    return rows.map((r) => ({
-      status: String(r.status),
-      detail: (r.detail as string | null) ?? null,
-      at: Number(r.at),
-    }));
+    return rows.map(toStatusEvent);
   }
 
   exclusive<T>(lock: string, fn: () => Promise<T>): Promise<T> {

@@ -32,7 +32,7 @@ export {
   type StreamStatusPost,
   type CallIdentity,
 } from './_status-callbacks.js';
-export { FRAME_SAMPLES } from './_media-stream.js';
+export { FRAME_SAMPLES } from './_line-frame.js';
 export * from './rest/index.js';
 /** How often the bridge marks its progress through an utterance (for tests' tolerances). */
 export { PROGRESS_MARK_INTERVAL_MS } from '@callbridge/twilio-media';

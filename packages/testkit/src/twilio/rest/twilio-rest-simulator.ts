@@ -17,6 +17,7 @@ import { postStatusCallback } from '../_status-callbacks.js';
 import { amdSettings, runAsyncAmd } from './_amd.js';
 import type { AmdPosted } from './_amd.js';
 import type { CalleeDirectory, CalleeScript, OutboundCallRequest } from './_callee.js';
+import { callResource, json, notFound, parseCallRequest, readForm, twilioError } from './_rest-api.js';
 
 export interface TwilioRestSimulatorOptions {
   authToken: string;
@@ -49,8 +50,6 @@ interface RestSimulatorEvents {
   answered: [RestCall];
   finished: [RestCall];
 }
-
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
   readonly authToken: string;
@@ -118,22 +117,16 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const base = `/2010-04-01/Accounts/${this.accountSid}`;
     if (!this.authorized(req)) {
-      return json(res, 401, {
-        code: 20003,
-        message: 'Authenticate',
-        more_info: 'https://www.twilio.com/docs/errors/20003',
-        status: 401,
-      });
+      return twilioError(res, { status: 401, code: 20003, message: 'Authenticate' });
     }
     const form = await readForm(req);
     if (req.method === 'POST' && url.pathname === `${base}/Calls.json`) return this.create(form, res);
     const one = new RegExp(`^${base}/Calls/(CA[0-9a-f]{32})\\.json$`).exec(url.pathname);
     const rest = one ? this.calls.get(one[1]!) : undefined;
-    if (one && !rest)
-      return twilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
+    if (one && !rest) return twilioError(res, notFound(url.pathname));
     if (rest && req.method === 'GET') return json(res, 200, this.resource(rest));
     if (rest && req.method === 'POST') return this.update(rest, form, res);
-    return twilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
+    return twilioError(res, notFound(url.pathname));
   }
 
   private authorized(req: IncomingMessage): boolean {
@@ -143,27 +136,8 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
   }
 
   private create(form: Record<string, string[]>, res: ServerResponse): void {
-    const get = (k: string) => form[k]?.[0] ?? null;
-    const to = get('To');
-    const from = get('From');
-    if (!to || !E164.test(to)) return twilioError(res, 400, 21211, `Invalid 'To' Phone Number: ${to ?? ''}`);
-    if (!from || !E164.test(from) || (this.ownedNumbers && !this.ownedNumbers.includes(from))) {
-      return twilioError(res, 400, 21212, `Invalid 'From' Phone Number: ${from ?? ''}`);
-    }
-    if (!get('Url') && !get('Twiml')) return twilioError(res, 400, 21205, 'Url or Twiml is required');
-    const request: OutboundCallRequest = {
-      callSid: newSid('CA'),
-      to,
-      from,
-      url: get('Url'),
-      method: get('Method') ?? 'POST',
-      twiml: get('Twiml'),
-      statusCallback: get('StatusCallback'),
-      statusCallbackEvents: form.StatusCallbackEvent ?? [],
-      timeoutS: get('Timeout') === null ? null : Number(get('Timeout')),
-      machineDetection: get('MachineDetection'),
-      form,
-    };
+    const request = parseCallRequest(form, this.ownedNumbers);
+    if ('code' in request) return twilioError(res, request);
     let finish!: (s: CallStatus) => void;
     const rest: RestCall = {
       request,
@@ -187,7 +161,11 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
       // New TwiML for the live call: it stops what it is doing and runs this instead.
       void rest.call?.redirect(twiml);
     } else {
-      return twilioError(res, 400, 20001, 'Update needs Status=completed or Twiml');
+      return twilioError(res, {
+        status: 400,
+        code: 20001,
+        message: 'Update needs Status=completed or Twiml',
+      });
     }
     json(res, 200, this.resource(rest));
   }
@@ -287,42 +265,10 @@ export class TwilioRestSimulator extends EventEmitter<RestSimulatorEvents> {
   }
 
   private resource(rest: RestCall): Record<string, unknown> {
-    const r = rest.request;
-    const now = new Date().toUTCString();
-    return {
-      sid: r.callSid,
-      account_sid: this.accountSid,
-      to: r.to,
-      to_formatted: r.to,
-      from: r.from,
-      from_formatted: r.from,
-      status: rest.status,
-      direction: 'outbound-api',
-      api_version: '2010-04-01',
-      date_created: now,
-      date_updated: now,
-      answered_by: rest.amd?.answeredBy ?? null,
-      uri: `/2010-04-01/Accounts/${this.accountSid}/Calls/${r.callSid}.json`,
-    };
+    return callResource(this.accountSid, rest.request, rest.status, rest.amd?.answeredBy ?? null);
   }
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-async function readForm(req: IncomingMessage): Promise<Record<string, string[]>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString())) (out[k] ??= []).push(v);
-  return out;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-function twilioError(res: ServerResponse, status: number, code: number, message: string): void {
-  json(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 }

@@ -1,0 +1,65 @@
+// bench:calls: its command line, checked with zod (an operator-friendly message and exit 2 when wrong).
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const USAGE = `usage: npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin]
+       npm run bench:calls -- --fixed --steps 25,50
+       npm run bench:calls -- --overload [--max 25 --steps 25,50 --ramp-per-second 4]
+
+N concurrent simulated Twilio calls through the bridge (its own process) and a real livekit-server,
+each with an echo participant sending the caller's audio straight back. The steps ramp until one
+misses the bar (a dropped call, or a p99 media gap at the caller over 40 ms), then bisect to the knee
+within --resolution calls; --fixed runs exactly the given steps; --overload runs them with adaptive
+admission on and MAX_CONCURRENT_CALLS at --max. Progress goes to stderr; the last line is one JSON
+object.`;
+
+const Args = z.object({
+  steps: z
+    .string()
+    .transform((s) => s.split(',').map(Number))
+    .pipe(z.array(z.number().int().positive()).min(1)),
+  seconds: z.coerce.number().positive(),
+  rampPerSecond: z.coerce.number().positive(),
+  echoesPerProcess: z.coerce.number().int().positive(),
+  resolution: z.coerce.number().int().positive(),
+  fixed: z.boolean(),
+  noPin: z.boolean(),
+  overload: z.boolean(),
+  max: z.coerce.number().int().positive(),
+});
+export type CallsArgs = z.infer<typeof Args>;
+
+/** The checked arguments; prints the usage and exits on --help (0) or a wrong argument (2). */
+export function parseCallsArgs(): CallsArgs {
+  const { values } = parseArgs({
+    options: {
+      steps: { type: 'string', default: '10,50,100,200' },
+      seconds: { type: 'string', default: '20' },
+      'ramp-per-second': { type: 'string' },
+      'echoes-per-process': { type: 'string', default: '10' },
+      resolution: { type: 'string', default: '5' },
+      fixed: { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
+      overload: { type: 'boolean', default: false },
+      max: { type: 'string', default: '25' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const parsed = Args.safeParse({
+    ...values,
+    rampPerSecond: values['ramp-per-second'] ?? (values.overload ? '4' : '25'),
+    echoesPerProcess: values['echoes-per-process'],
+    noPin: values['no-pin'],
+  });
+  if (!parsed.success) {
+    console.error(
+      `bench:calls: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+    process.exit(2);
+  }
+  return parsed.data;
+}

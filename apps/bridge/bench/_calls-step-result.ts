@@ -1,0 +1,134 @@
+// bench:calls: one step's result, from what its calls heard and what the machine spent meanwhile.
+import type { CollectedEcho } from '@callbridge/testkit/livekit';
+import { percentile, type ProcessUsage, round } from '@callbridge/testkit/stats';
+import type { SimulatedCall } from '@callbridge/testkit/twilio';
+import { pairDelays } from './_markers.js';
+
+/** The knee's bar: no dropped call and a p99 gap between media messages at the caller within this. */
+export const GAP_BAR_MS = 40;
+/** A load generator whose event loop ran later than this (p99) could have made the gaps itself. */
+const LOADGEN_LAG_BAR_MS = 20;
+
+/** CPU time so far of livekit-server, of the load generator (echo processes + this one), of all cores. */
+export interface OtherCpu {
+  livekit: number;
+  generator: number;
+  machine: number;
+  bridgeCore: number;
+  cores: number;
+}
+
+/** What a step observed: its calls and echoes, and the CPU counters at the start and end of its window. */
+export interface StepObservations {
+  n: number;
+  calls: SimulatedCall[];
+  busy: Set<SimulatedCall>;
+  closedEarly: Set<SimulatedCall>;
+  echoJoined: boolean[];
+  heardByRoom: Map<string, CollectedEcho>;
+  refused: Record<string, number>;
+  healthAfterRamp: unknown;
+  /** performance.now() when the talking window started, and how long it lasted. */
+  t0: number;
+  wallMs: number;
+  rssBefore: number;
+  cpuStart: ProcessUsage;
+  cpuEnd: ProcessUsage;
+  othersStart: OtherCpu;
+  othersEnd: OtherCpu;
+  loadgenLagMs: number;
+  baselineP50Ms: number;
+  pinned: boolean;
+  log: (msg: string) => void;
+}
+
+/** Our performance.now() on the epoch clock the echo processes stamp their onsets with. */
+const epoch = (t: number) => performance.timeOrigin + t;
+
+export function stepResult(o: StepObservations) {
+  const { n, calls, busy, closedEarly, echoJoined, heardByRoom, refused, healthAfterRamp, t0, wallMs } = o;
+  const { rssBefore, cpuStart, cpuEnd, othersStart, othersEnd, loadgenLagMs, pinned, log } = o;
+  const up: number[] = [];
+  const down: number[] = [];
+  const gaps: number[] = [];
+  let dropped = 0;
+  let connected = 0;
+  let underruns = 0;
+  const dropReasons: Record<string, number> = {};
+  for (const [i, call] of calls.entries()) {
+    if (busy.has(call)) continue;
+    const echo = echoJoined[i] ? heardByRoom.get(`call-${call.callSid}`) : undefined;
+    const why =
+      call.streamSid === null || call.streamRefused !== null
+        ? 'no_stream'
+        : closedEarly.has(call)
+          ? 'closed_early'
+          : !echo
+            ? 'echo_failed'
+            : echo.onsets.length === 0
+              ? 'no_audio_in_room'
+              : undefined;
+    if (process.env.BENCH_DEBUG && why && dropped === 0)
+      log(
+        JSON.stringify({
+          why,
+          echoFrames: echo?.frames,
+          sent: call.sentOnsets.length,
+          heard: call.audioOnsets.length,
+        }),
+      );
+    if (why || !echo) {
+      dropped++;
+      if (why) dropReasons[why] = (dropReasons[why] ?? 0) + 1;
+      continue;
+    }
+    connected++;
+    if (process.env.BENCH_DEBUG && i === 0)
+      log(
+        JSON.stringify({
+          sent: call.sentOnsets.map((x) => Math.round(x - t0)),
+          echo: echo.onsets.map((x) => Math.round(x - epoch(t0))),
+          heard: call.audioOnsets.map((x) => Math.round(x - t0)),
+        }),
+      );
+    up.push(...pairDelays(call.sentOnsets.map(epoch), echo.onsets));
+    down.push(...pairDelays(echo.onsets, call.audioOnsets.map(epoch)));
+    gaps.push(...call.mediaGapsMs);
+    underruns += call.underrunFrames;
+  }
+  return {
+    calls: n,
+    admitted: n - busy.size,
+    refused_busy: busy.size,
+    refused_by: refused,
+    health_after_ramp: (healthAfterRamp as { status?: string }).status ?? null,
+    connected,
+    dropped,
+    drop_reasons: dropReasons,
+    up_p50_ms: round(percentile(up, 50)),
+    up_p95_ms: round(percentile(up, 95)),
+    up_p99_ms: round(percentile(up, 99)),
+    down_p50_ms: round(percentile(down, 50)),
+    down_p95_ms: round(percentile(down, 95)),
+    down_p99_ms: round(percentile(down, 99)),
+    up_vs_baseline: round(percentile(up, 50) / o.baselineP50Ms),
+    down_vs_baseline: round(percentile(down, 50) / o.baselineP50Ms),
+    gaps_over_40ms: gaps.filter((g) => g > 40).length,
+    underrun_frames: underruns,
+    gap_p99_ms: round(percentile(gaps, 99)),
+    markers: up.length,
+    cpu_pct_per_call: round((((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100) / n, 3),
+    rss_mb_per_call: round((cpuEnd.rssMb - rssBefore) / n, 3),
+    bridge_cpu_pct: round(((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100, 1),
+    // How busy the bridge's own core was (anything else the machine ran there included).
+    bridge_core_pct: pinned
+      ? round(((othersEnd.bridgeCore - othersStart.bridgeCore) / wallMs) * 100, 1)
+      : null,
+    loadgen_lag_p99_ms: round(loadgenLagMs, 1),
+    valid: loadgenLagMs <= LOADGEN_LAG_BAR_MS,
+    // Where the rest of the machine went in the same window (100 % = one core).
+    livekit_cpu_pct: round(((othersEnd.livekit - othersStart.livekit) / wallMs) * 100, 1),
+    load_generator_cpu_pct: round(((othersEnd.generator - othersStart.generator) / wallMs) * 100, 1),
+    machine_busy_pct: round(((othersEnd.machine - othersStart.machine) / wallMs / othersEnd.cores) * 100, 1),
+  };
+}

@@ -1,0 +1,40 @@
+/** A new call's record as first written: what the caller gave, every other field at its default. */
+import type { CallRecord, NewCallRecord } from './schema.js';
+
+export function withDefaults(record: NewCallRecord): CallRecord {
+  return {
+    room: null,
+    agentIdentity: null,
+    outcome: null,
+    outcomeReason: null,
+    answeredBy: null,
+    task: null,
+    instructions: null,
+    voice: null,
+    metadata: null,
+    createdAt: Date.now(),
+    webhookAt: null,
+    streamStartedAt: null,
+    agentJoinedAt: null,
+    endedAt: null,
+    durationMs: null,
+    greetingMs: null,
+    turnLatenciesMs: null,
+    resultSchema: null,
+    result: null,
+    resultAt: null,
+    noResultReason: null,
+    callbackUrl: null,
+    callbackState: null,
+    callbackAttempts: 0,
+    callbackLastStatus: null,
+    callbackDeliveredAt: null,
+    callbackLastError: null,
+    voicemail: null,
+    route: null,
+    recordingPath: null,
+    recordingBytes: null,
+    recordingDurationMs: null,
+    ...record,
+  };
+}
