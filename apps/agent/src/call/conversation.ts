@@ -174,7 +174,8 @@ export async function startConversation<P>(
   });
   session.on(voice.AgentSessionEventTypes.Close, (ev) => {
     const outcome = ending.reason ?? String(ev.reason);
-    log.info({ outcome, durationMs: joinedAt === undefined ? 0 : Date.now() - joinedAt }, 'call ended');
+    const durationMs = joinedAt === undefined ? 0 : Date.now() - joinedAt;
+    log.info({ outcome, durationMs, cpuMs: cpuMs?.() }, 'call ended');
     metrics.report({ metric: 'sessions', outcome: outcome.replace(/\s+/g, '_') });
     ctx.shutdown(outcome);
   });

@@ -109,7 +109,10 @@ export class CallSession {
     const streamSid = msg.streamSid;
     this.log = this.stream.log = this.deps.log.child({ callSid, streamSid });
     const token = acceptStream(this.stream, msg, this.deps);
-    if (!token || !(await claimForAllBridges(this.stream, token, this.deps.nonces))) return;
+    if (!token) return;
+    // Only bridges sharing records wait here: alone, the stream attaches in the same turn as its
+    // `start`, before any message that came with it (a `stop` in the same read) is handled.
+    if (this.deps.nonces && !(await claimForAllBridges(this.stream, token, this.deps.nonces))) return;
     const found = this.deps.registry.get(callSid) ?? (await this.deps.adoptCall?.(callSid));
     const call = attachStreamTo(found, this.stream, streamSid, {
       ...this.deps,
