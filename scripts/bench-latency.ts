@@ -10,10 +10,11 @@ import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { measureLoopbackLatency } from '@callbridge/testkit/livekit';
 import { logLevelFrom, setRtcNodeLogLevel } from '@callbridge/testkit/process';
-import type { SimSessionInfo } from '@callbridge/testkit/realtime';
+import { REALTIME_SAMPLE_RATE, vadSettingsFor, type SimSessionInfo } from '@callbridge/testkit/realtime';
 import { percentile, round } from '@callbridge/testkit/stats';
-import { isProgressMark, type SimulatedCall } from '@callbridge/testkit/twilio';
+import { isProgressMark, sentOnsetFrame, SILENCE_PEAK, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { waitFor } from '@callbridge/testkit/wait';
+import { leadMs, loudSpan } from './lib/speech-span.js';
 import { appLogTail, startStack, type Stack } from './lib/stack.js';
 
 const { values } = parseArgs({
@@ -56,19 +57,6 @@ const REPLIES = ['Sure, ten or two thirty?', 'Booked. Goodbye!'];
 /** performance.now() → the epoch clock the simulators and the apps' logs use. */
 const wall = (perfMs: number) => performance.timeOrigin + perfMs;
 
-/** Where speech starts and ends in a clip (espeak pads with silence), in ms from its start. */
-function speechSpan(pcm: Int16Array, sampleRate: number): { startMs: number; endMs: number } {
-  let first = -1;
-  let last = 0;
-  for (let i = 0; i < pcm.length; i++) {
-    if (Math.abs(pcm[i]!) > 1000) {
-      if (first < 0) first = i;
-      last = i;
-    }
-  }
-  return { startMs: (Math.max(0, first) / sampleRate) * 1000, endMs: (last / sampleRate) * 1000 };
-}
-
 interface CallResult {
   greetingMs: number;
   /** Webhook sent → its TwiML answer: how long the caller rang. */
@@ -93,6 +81,7 @@ const GREETING_STAGES = [
   'greeting_requested',
   'model_response_created',
   'model_first_audio',
+  'agent_first_spoke',
   'first_audio_at_bridge',
   'first_audio_at_caller',
 ] as const;
@@ -132,24 +121,28 @@ async function oneCall(stack: Stack, index: number): Promise<CallResult> {
   if (greetingResponse?.firstAudioAt !== undefined) {
     result.modelFirstOutputMs.push(greetingResponse.firstAudioAt - greetingResponse.createdAt);
   }
-  // The model's VAD waits this long after speech before it ends the turn (server_vad here).
+  // The model's VAD waits this long after speech before it ends the turn (server_vad here); speech
+  // starts and ends where that VAD hears it (its threshold), not where a sample first crosses one.
   const td = session.config.audio.input.turn_detection;
   const silenceMs = td?.type === 'server_vad' ? (td.silence_duration_ms ?? Number.NaN) : Number.NaN;
+  const vadDbfs = td ? vadSettingsFor(td).thresholdDbfs : -40;
 
   for (const [t, text] of CALLER_TURNS.entries()) {
     const speech = speechPcm({ text, sampleRate: 8000 });
-    const span = speechSpan(speech, 8000);
+    const span = loudSpan(speech, 8000, vadDbfs);
     const onsetsBefore = call.sentOnsets.length;
     const inputOnsetsBefore = session.inputOnsets.length;
     const sending = call.sendAudio(speech);
     const sentOnset = await waitFor('the caller’s speech to go out', () => call.sentOnsets[onsetsBefore]);
     await sending;
-    const endedAt = sentOnset + (span.endMs - span.startMs);
+    // The clip went out in 20 ms frames from its first sample; its sent onset is a known frame.
+    const clipStart = sentOnset - sentOnsetFrame(speech) * 20;
+    const endedAt = clipStart + span.endMs;
     const answeredAt = await call.waitForAudioOnset(endedAt, 30_000);
     const turnMs = answeredAt - endedAt;
     result.turnsMs.push(turnMs);
-    const reachedModel = session.inputOnsets.slice(inputOnsetsBefore).find((at) => at >= wall(sentOnset));
-    if (reachedModel !== undefined) result.uplinkMs.push(reachedModel - wall(sentOnset));
+    const reachedModel = session.inputOnsets.slice(inputOnsetsBefore).find((at) => at >= wall(clipStart));
+    if (reachedModel !== undefined) result.uplinkMs.push(reachedModel - wall(clipStart + span.startMs));
     const response = await waitFor(`the model's answer to turn ${t + 1}`, () =>
       responsesOf().find(
         (r) => r.trigger === 'user_turn' && r.firstAudioAt !== undefined && r.turn === t + 1,
@@ -157,8 +150,10 @@ async function oneCall(stack: Stack, index: number): Promise<CallResult> {
     );
     const modelMs = response.firstAudioAt! - response.createdAt;
     result.modelFirstOutputMs.push(modelMs);
-    result.turnStackMs.push(turnMs - silenceMs - modelMs);
-    result.downlinkMs.push(wall(answeredAt) - response.firstAudioAt!);
+    // The reply's own leading silence plays before its first sound: the model's time, not the stack's.
+    const lead = leadMs(response.audio, REALTIME_SAMPLE_RATE, SILENCE_PEAK);
+    result.turnStackMs.push(turnMs - silenceMs - modelMs - lead);
+    result.downlinkMs.push(wall(answeredAt) - response.firstAudioAt! - lead);
     await answerOver(call, `the answer to turn ${t + 1}`);
   }
   await call.hangup();
@@ -177,6 +172,7 @@ async function oneCall(stack: Stack, index: number): Promise<CallResult> {
     greeting_requested: logTime(agentLog, ofCall('greeting requested')),
     model_response_created: greetingResponse?.createdAt ?? Number.NaN,
     model_first_audio: greetingResponse?.firstAudioAt ?? Number.NaN,
+    agent_first_spoke: logTime(agentLog, ofCall('agent first spoke')),
     first_audio_at_bridge: logTime(bridgeLog, ofCall('first agent audio')),
     first_audio_at_caller: wall(greetingAt),
   };
@@ -249,7 +245,8 @@ try {
     if (i === 0) cold = r;
     say(
       `call ${i + 1}/${calls}${i === 0 ? ' (cold)' : ''}: greeting ${Math.round(r.greetingMs)} ms, ` +
-        `turns ${r.turnsMs.map(Math.round).join(' / ')} ms (stack ${r.turnStackMs.map(Math.round).join(' / ')})`,
+        `turns ${r.turnsMs.map(Math.round).join(' / ')} ms (stack ${r.turnStackMs.map(Math.round).join(' / ')}; ` +
+        `up ${r.uplinkMs.map(Math.round).join(' / ')}, down ${r.downlinkMs.map(Math.round).join(' / ')})`,
     );
   }
   say('measuring the plain LiveKit hop (rtc-node loopback, 10 s)…');

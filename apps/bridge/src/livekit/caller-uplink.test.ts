@@ -25,12 +25,13 @@ function fakeSource() {
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
-function setup() {
+function setup(clock = { now: 0 }) {
   const uplink = new CallerUplink({
     sampleRate: RATE,
     targetBacklogMs: 60,
     maxBacklogMs: 200,
     log: createLogger('silent'),
+    now: () => clock.now,
   });
   const src = fakeSource();
   uplink.attach(src.asSource);
@@ -75,6 +76,28 @@ describe('CallerUplink', () => {
     expect(t.uplink.droppedFrames).toBe(1);
     await settle();
     expect(loudCount(t.captured)).toBe(1);
+  });
+
+  it('keeps only what the lateness of arrivals needs: 20 ms on cadence, more after a late frame', async () => {
+    const clock = { now: 0 };
+    const t = setup(clock);
+    t.uplink.release();
+    const arrive = async (lateMs: number, loud: boolean) => {
+      clock.now += 20 + lateMs;
+      t.uplink.push(frame(loud));
+      await settle(); // the source takes it, as LiveKit's does within a frame
+    };
+    for (let i = 0; i < 20; i++) await arrive(0, true);
+    t.source.queuedDuration = 40; // a standing 40 ms: twice what on-time arrivals need
+    await arrive(0, false);
+    expect(t.uplink.trimmedSilentFrames).toBe(1);
+    await arrive(50, true); // a frame 50 ms late: the next pause keeps 50 ms
+    expect(t.uplink.targetBacklogMs).toBe(50);
+    await arrive(0, false);
+    expect(t.uplink.trimmedSilentFrames).toBe(1);
+    t.source.queuedDuration = 70; // over 60 ms: trimmed whatever the lateness
+    await arrive(0, false);
+    expect(t.uplink.trimmedSilentFrames).toBe(2);
   });
 
   it('reports the backlog the latest frame met once streaming (for admission), not while holding', () => {

@@ -6,6 +6,7 @@
 import { AudioFrame, type AudioSource } from '@livekit/rtc-node';
 import type { Logger } from '../logger.js';
 import { reachesDbfs } from '../media/frame-level.js';
+import { ArrivalJitter } from './arrival-jitter.js';
 
 /** Caller audio held while no agent listens yet; beyond this the oldest is dropped (and counted). */
 export const HOLD_MAX_MS = 10_000;
@@ -14,11 +15,19 @@ const HOLD_LEAD_SILENCE_MS = 300;
 
 export interface CallerUplinkOptions {
   sampleRate: number;
-  /** Above this backlog (ms) silent frames are dropped (inaudible) until it is back under. */
+  /**
+   * Above this backlog (ms) silent frames are dropped (inaudible) until it is back under: the most
+   * the uplink queues for lateness. Below it, the backlog kept follows the lateness the caller's
+   * frames arrive with ({@link ArrivalJitter}), down to {@link minTargetBacklogMs}.
+   */
   targetBacklogMs: number;
+  /** The least backlog (ms) kept for lateness when frames arrive on time. Default 20. */
+  minTargetBacklogMs?: number;
   /** Above this backlog (ms) any frame is dropped. */
   maxBacklogMs: number;
   log: Logger;
+  /** Monotonic clock (ms) for arrival times; default performance.now. */
+  now?: () => number;
 }
 
 export class CallerUplink {
@@ -51,7 +60,21 @@ export class CallerUplink {
   /** How much held caller audio (ms) was released to the agent once it listened. */
   heldReleasedMs = 0;
 
-  constructor(private readonly opts: CallerUplinkOptions) {}
+  private readonly jitter: ArrivalJitter;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: CallerUplinkOptions) {
+    this.jitter = new ArrivalJitter({
+      floorMs: Math.min(opts.minTargetBacklogMs ?? 20, opts.targetBacklogMs),
+      ceilingMs: opts.targetBacklogMs,
+    });
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  /** The backlog (ms) above which silent frames are trimmed now: what the lateness seen needs. */
+  get targetBacklogMs(): number {
+    return this.jitter.targetMs;
+  }
 
   /** The published track's capture source: from now on line silence flows while audio is held. */
   attach(source: AudioSource): void {
@@ -92,6 +115,8 @@ export class CallerUplink {
    */
   push(pcm: Int16Array): void {
     if (this.closed) return;
+    const frameMs = (pcm.length / this.opts.sampleRate) * 1000;
+    this.jitter.note(this.now(), frameMs);
     if (!this.released || !this.source) {
       this.hold(pcm);
       // The track carries line silence meanwhile, as a phone line does: a track that starts
@@ -102,15 +127,14 @@ export class CallerUplink {
       }
       return;
     }
-    const backlogMs =
-      this.source.queuedDuration + this.pending.length * ((pcm.length / this.opts.sampleRate) * 1000);
+    const backlogMs = this.source.queuedDuration + this.pending.length * frameMs;
     if (this.catchUpMs > 0 && backlogMs <= this.opts.maxBacklogMs) this.catchUpMs = 0;
     this.backlogMs = Math.max(0, backlogMs - this.catchUpMs);
     if (backlogMs > this.opts.maxBacklogMs + this.catchUpMs) {
       this.droppedFrames++;
       return;
     }
-    if (backlogMs > this.opts.targetBacklogMs && isSilent(pcm)) {
+    if (backlogMs > this.jitter.targetMs && isSilent(pcm)) {
       this.trimmedSilentFrames++;
       return;
     }
@@ -140,7 +164,7 @@ export class CallerUplink {
       for (let pcm = this.pending.shift(); pcm && !this.closed; pcm = this.pending.shift()) {
         // Released held audio goes out at the pace of speech, not as one burst the far end's
         // jitter buffer would have to squeeze (it time-stretched the first words).
-        while (this.catchUpMs > 0 && this.source!.queuedDuration > this.opts.targetBacklogMs)
+        while (this.catchUpMs > 0 && this.source!.queuedDuration > this.jitter.targetMs)
           await new Promise((r) => setTimeout(r, 10));
         if (this.closed) break;
         await this.source!.captureFrame(new AudioFrame(pcm, this.opts.sampleRate, 1, pcm.length));

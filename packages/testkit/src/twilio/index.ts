@@ -32,8 +32,9 @@ export {
   type StreamStatusPost,
   type CallIdentity,
 } from './_status-callbacks.js';
-export { FRAME_SAMPLES } from './_line-frame.js';
+export { FRAME_SAMPLES, SILENCE_PEAK } from './_line-frame.js';
 export * from './rest/index.js';
 /** How often the bridge marks its progress through an utterance (for tests' tolerances). */
 export { PROGRESS_MARK_INTERVAL_MS } from '@callbridge/twilio-media';
 export { isProgressMark } from './played-out.js';
+export { sentOnsetFrame } from './sent-onset.js';
