@@ -92,7 +92,8 @@ export function stepResult(o: StepObservations) {
         }),
       );
     up.push(...pairDelays(call.sentOnsets.map(epoch), echo.onsets));
-    down.push(...pairDelays(echo.onsets, call.audioOnsets.map(epoch)));
+    // From the echo handing the burst to LiveKit (as the plain hop's sender does) to the caller.
+    down.push(...pairDelays(echo.published, call.audioOnsets.map(epoch)));
     gaps.push(...call.mediaGapsMs);
     underruns += call.underrunFrames;
   }

@@ -17,6 +17,8 @@ export interface CollectedEcho {
   room: string;
   /** Epoch milliseconds (performance.timeOrigin + performance.now()) of each marker onset heard. */
   onsets: number[];
+  /** Epoch milliseconds at which each heard burst was handed back to the echo's capture source. */
+  published: number[];
   frames: number;
 }
 

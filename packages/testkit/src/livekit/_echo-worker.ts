@@ -46,7 +46,12 @@ process.on('message', (raw) => {
       reply({
         type: 'collected',
         requestId: cmd.requestId,
-        echoes: [...echoes].map(([room, e]) => ({ room, onsets: [...e.onsets], frames: e.frames() })),
+        echoes: [...echoes].map(([room, e]) => ({
+          room,
+          onsets: [...e.onsets],
+          published: [...e.published],
+          frames: e.frames(),
+        })),
         lagP99Ms: lag.percentile(99) / 1e6,
       });
       lag.reset();

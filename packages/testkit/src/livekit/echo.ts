@@ -18,6 +18,11 @@ import type { LiveKitServer } from './server.js';
 export interface EchoParticipant {
   /** Wall-clock times at which a marker burst arrived from the room (and was echoed back at once). */
   onsets: number[];
+  /**
+   * When each echoed burst left the echo's capture source for LiveKit (the frame's capture, plus the
+   * audio queued ahead of it, plus the burst's place in the frame): where the downlink starts.
+   */
+  published: number[];
   /** Frames received so far. */
   frames(): number;
   leave(): Promise<void>;
@@ -42,6 +47,7 @@ export async function startEcho(
   const rate = 16_000;
   const room = new Room();
   const onsets: number[] = [];
+  const published: number[] = [];
   let frames = 0;
   let stopped = false;
   const detector = new MarkerDetector(rate);
@@ -56,7 +62,15 @@ export async function startEcho(
         const { value, done } = await stream.read();
         if (done || !value) break;
         frames++;
-        for (const at of detector.push(value.data, now())) onsets.push(at);
+        const arrived = now();
+        const heard = detector.push(value.data, arrived);
+        onsets.push(...heard);
+        // The burst goes out once the audio queued ahead of it has: frames that came in a bunch
+        // (this process's event loop was late) stand in the source's queue, and that is the load
+        // generator's lateness, not the bridge's downlink.
+        const frameMs = (value.samplesPerChannel / rate) * 1000;
+        const ahead = source?.queuedDuration ?? 0;
+        for (const at of heard) published.push(now() + ahead + (at - (arrived - frameMs)));
         source
           ?.captureFrame(new AudioFrame(value.data, rate, 1, value.samplesPerChannel))
           .catch(() => undefined);
@@ -88,6 +102,7 @@ export async function startEcho(
   }
   return {
     onsets,
+    published,
     frames: () => frames,
     leave: release,
   };
