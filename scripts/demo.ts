@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { observeTranscripts } from '@callbridge/testkit/livekit';
-import { playedOut } from '@callbridge/testkit/twilio';
+import { REALTIME_SAMPLE_RATE, vadSettingsFor } from '@callbridge/testkit/realtime';
+import { playedOut, sentOnsetFrame, SILENCE_PEAK } from '@callbridge/testkit/twilio';
 import { logLevelFrom, setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { buildConsole } from './lib/build-console.js';
+import { leadMs, loudSpan } from './lib/speech-span.js';
 import { appLogTail, repoRoot, startStack } from './lib/stack.js';
 
 const CALLER_TURNS = [
@@ -34,11 +36,6 @@ const appLogLevel = logLevel === 'debug' || logLevel === 'trace' ? logLevel : 'i
 setRtcNodeLogLevel(verbose ? logLevel : 'warn');
 
 /** Where speech really ends in a clip (espeak pads with silence), in ms from its start. */
-function speechEndMs(pcm: Int16Array, sampleRate: number): number {
-  let last = 0;
-  for (let i = 0; i < pcm.length; i++) if (Math.abs(pcm[i]!) > 1000) last = i;
-  return (last / sampleRate) * 1000;
-}
 
 say('callbridge demo: building the operator console…');
 const consoleDir = await buildConsole();
@@ -82,21 +79,32 @@ try {
   const session = stack.realtime?.sessions.at(-1);
   const td = session?.config.audio.input.turn_detection;
   const vadSilenceMs = td?.type === 'server_vad' ? td.silence_duration_ms : undefined;
+  // Speech ends where the model's VAD hears it end (bench:latency measures it the same way).
+  const vadDbfs = td ? vadSettingsFor(td).thresholdDbfs : -40;
   const latencies: number[] = [];
   const stackMs: number[] = [];
   for (const [i, text] of CALLER_TURNS.entries()) {
     const speech = speechPcm({ text, sampleRate: 8000 });
     say(`caller says (turn ${i + 1}): "${text}"`);
-    const sentAt = performance.now();
+    const onsetsBefore = call.sentOnsets.length;
     await call.sendAudio(speech);
-    const endedAt = sentAt + speechEndMs(speech, 8000);
+    // The clip went out in 20 ms frames from its first sample; its sent onset is a known frame.
+    const sentOnset = call.sentOnsets[onsetsBefore];
+    if (sentOnset === undefined) throw new Error(`turn ${i + 1}: the caller's speech never went out`);
+    const clipStart = sentOnset - sentOnsetFrame(speech) * 20;
+    const endedAt = clipStart + loudSpan(speech, 8000, vadDbfs).endMs;
     const answeredAt = await call.waitForAudioOnset(endedAt);
     latencies.push(Math.round(answeredAt - endedAt));
     const response = stack.realtime?.responses.find(
       (r) => r.sessionId === session?.id && r.trigger === 'user_turn' && r.turn === i + 1,
     );
+    // The model's share: its first-output delay and its reply's own leading silence.
     const modelMs =
-      response?.firstAudioAt !== undefined ? response.firstAudioAt - response.createdAt : undefined;
+      response?.firstAudioAt !== undefined
+        ? response.firstAudioAt -
+          response.createdAt +
+          leadMs(response.audio, REALTIME_SAMPLE_RATE, SILENCE_PEAK)
+        : undefined;
     if (vadSilenceMs !== undefined && modelMs !== undefined) {
       stackMs.push(Math.round(latencies.at(-1)! - vadSilenceMs - modelMs));
       say(
