@@ -34,6 +34,9 @@ export class InputAudio {
   #kept: Int16Array[] = [];
   #keptSamples = 0;
   #quietMs = ONSET_QUIET_MS;
+  /** The 20 ms window under way: appends of any size (10 ms ones too) make whole windows. */
+  #windowFill = 0;
+  #windowSum = 0;
 
   /** Server VAD as the session's turn detection says (none: the client commits). */
   configure(turnDetection: TurnDetection | null | undefined): void {
@@ -85,12 +88,14 @@ export class InputAudio {
 
   #noteOnset(pcm: Int16Array): void {
     const at = Date.now();
-    for (let off = 0; off + ONSET_WINDOW <= pcm.length; off += ONSET_WINDOW) {
-      let sum = 0;
-      for (let i = off; i < off + ONSET_WINDOW; i++) sum += (pcm[i]! / 32768) ** 2;
-      const loud = 10 * Math.log10(sum / ONSET_WINDOW + 1e-12) >= ONSET_DBFS;
+    for (let i = 0; i < pcm.length; i++) {
+      this.#windowSum += (pcm[i]! / 32768) ** 2;
+      if (++this.#windowFill < ONSET_WINDOW) continue;
+      const loud = 10 * Math.log10(this.#windowSum / ONSET_WINDOW + 1e-12) >= ONSET_DBFS;
       if (loud && this.#quietMs >= ONSET_QUIET_MS) this.onsets.push(at);
       this.#quietMs = loud ? 0 : this.#quietMs + 20;
+      this.#windowFill = 0;
+      this.#windowSum = 0;
     }
   }
 }
