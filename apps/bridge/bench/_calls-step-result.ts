@@ -38,6 +38,8 @@ export interface StepObservations {
   othersEnd: OtherCpu;
   loadgenLagMs: number;
   baselineP50Ms: number;
+  /** The plain LiveKit hop measured while the step's calls talked (same cores, same load). */
+  hopDuringP50Ms: number;
   pinned: boolean;
   log: (msg: string) => void;
 }
@@ -114,6 +116,9 @@ export function stepResult(o: StepObservations) {
     down_p99_ms: round(percentile(down, 99)),
     up_vs_baseline: round(percentile(up, 50) / o.baselineP50Ms),
     down_vs_baseline: round(percentile(down, 50) / o.baselineP50Ms),
+    livekit_hop_during_p50_ms: o.hopDuringP50Ms,
+    up_vs_hop_during: round(percentile(up, 50) / o.hopDuringP50Ms),
+    down_vs_hop_during: round(percentile(down, 50) / o.hopDuringP50Ms),
     gaps_over_40ms: gaps.filter((g) => g > 40).length,
     underrun_frames: underruns,
     gap_p99_ms: round(percentile(gaps, 99)),

@@ -130,6 +130,10 @@ async function runStep(n: number) {
   const cpuStart = processUsage(bridgeApp.pid);
   const othersStart = otherCpuMs();
   const t0 = performance.now();
+  // The plain hop again, beside the calls: what LiveKit and this core give any participant now.
+  const hopDuring = measureLoopbackLatency(lk, {
+    frames: Math.max(50, Math.floor((args.seconds * 1000) / 20) - 25),
+  });
   // A call without a stream (refused, or its webhook failed) throws at once: counted below.
   await Promise.all(
     calls.map(async (c, i) => {
@@ -147,6 +151,7 @@ async function runStep(n: number) {
   const othersEnd = otherCpuMs();
   lag.disable();
   const { echoes: heardByRoom, lagP99Ms: echoLagMs } = await echoPool.collect();
+  const hopDuringP50Ms = (await hopDuring).p50_ms;
   // The simulated phones live in this process; the echoes in theirs. The later of the two.
   const loadgenLagMs = Math.max(lag.percentile(99) / 1e6, echoLagMs);
 
@@ -181,6 +186,7 @@ async function runStep(n: number) {
     othersEnd,
     loadgenLagMs,
     baselineP50Ms: baseline.p50_ms,
+    hopDuringP50Ms,
     pinned,
     log,
   });
