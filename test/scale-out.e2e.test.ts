@@ -86,6 +86,8 @@ const ms = (t: number) => Math.round(t);
 
 // No retry: a second run would take as long again (CI time); a failure is a finding.
 const once = { timeout: 300_000, retry: 0 };
+/** After the node dies, a call neither ended (the bridge gives a lost agent 15 s) nor spoken to for this long kept its agent. */
+const NODE_KILL_QUIET_MS = 25_000;
 
 it.runIf(ENABLED)(
   'carries 30 calls over two bridges, two LiveKit nodes and three workers, through a bridge, a node and a worker dying',
@@ -132,27 +134,36 @@ it.runIf(ENABLED)(
     const touched = fourth.filter((c) => c.node === 1 || c.worker === 1);
     const nodeKilledAt = performance.now();
     await s.cluster.nodes[1]!.kill();
+    // Each touched call either ends with the apology, or a new agent picks it up ("where were
+    // we"), or the same agent comes back with the room on the surviving node and just listens
+    // (LiveKit moved everyone over): a call still up and silent after NODE_KILL_QUIET_MS is that
+    // one, and the caller turn below proves it is still answered.
     const afterNodeKill = await Promise.all(
       touched.map((c) =>
         Promise.race([
-          c.call.ended.then(() => ({ c, fate: 'ended' as const, at: performance.now(), match: 0 })),
-          hears(c.call, nodeKilledAt, RESUMED, 'the new agent').then((h) => ({
-            c,
-            fate: 'continued' as const,
-            at: h.at,
-            match: h.match,
-          })),
+          c.call.ended.then(() => ({ c, fate: 'ended' as const, at: performance.now(), heard: undefined })),
+          hears(c.call, nodeKilledAt, RESUMED, 'the new agent').then(
+            (heard) => ({ c, fate: 'picked_up' as const, at: heard.at, heard }),
+            () => new Promise<never>(() => undefined), // no onset in 60 s: the quiet branch has won
+          ),
+          new Promise<{ c: LiveCall; fate: 'listening'; at: undefined; heard: undefined }>((resolve) =>
+            setTimeout(
+              () => resolve({ c, fate: 'listening', at: undefined, heard: undefined }),
+              NODE_KILL_QUIET_MS,
+            ),
+          ),
         ]),
       ),
     );
-    const nodeRecoveryMs = ms(Math.max(0, ...afterNodeKill.map((r) => r.at - nodeKilledAt)));
+    const nodeRecoveryMs = ms(
+      Math.max(0, ...afterNodeKill.map((r) => (r.at === undefined ? 0 : r.at - nodeKilledAt))),
+    );
     const fates = new Set(afterNodeKill.map((r) => r.fate));
     for (const r of afterNodeKill.filter((x) => x.fate === 'ended')) {
       expect(r.c.call.said.join(' ')).toMatch(/technical trouble/);
       ended.set(r.c.call.callSid, 'apology');
     }
-    for (const r of afterNodeKill.filter((x) => x.fate === 'continued'))
-      expect(r.match).toBeGreaterThan(HEARD);
+    // (What those callers heard is judged at the end, once no call is live.)
     // Every call still up answers a turn, then hangs up.
     const stillUp = fourth.filter((c) => !ended.has(c.call.callSid));
     const afterNodeKillTurns = await Promise.all(stillUp.map((c) => callerTurn(c.call)));
@@ -232,12 +243,16 @@ it.runIf(ENABLED)(
           greeting_match_min: Number(Math.min(...greetings).toFixed(2)),
           bridge_killed_calls: onB.length,
           bridge_kill_recovery_ms: bridgeRecoveryMs,
-          after_bridge_kill_reply_match_min: Number(Math.min(1, ...afterBridgeKill).toFixed(2)),
+          after_bridge_kill_reply_match_min: Number(
+            Math.min(1, ...afterBridgeKill.map((h) => h.match)).toFixed(2),
+          ),
           livekit_node_kill: [...fates].sort().join('+') || 'untouched',
           livekit_node_kill_calls: afterNodeKill.length,
           livekit_node_kill_ended: afterNodeKill.filter((r) => r.fate === 'ended').length,
           livekit_node_kill_recovery_ms: nodeRecoveryMs,
-          after_node_kill_reply_match_min: Number(Math.min(1, ...afterNodeKillTurns).toFixed(2)),
+          after_node_kill_reply_match_min: Number(
+            Math.min(1, ...afterNodeKillTurns.map((h) => h.match)).toFixed(2),
+          ),
           agent_worker_killed_calls: orphaned.length,
           agent_worker_kill_recovery_ms: workerRecoveryMs,
           rooms_left: roomsLeft.length,
@@ -253,8 +268,9 @@ it.runIf(ENABLED)(
     expect(perPart(all, (c) => c.node, 2).every((n) => n > 0)).toBe(true);
     expect(perPart(all, (c) => c.worker, 3).every((n) => n > 0)).toBe(true);
     // Audio on content: every caller heard the greeting; every turn after a fault was answered.
-    for (const m of [...greetings, ...afterBridgeKill, ...afterNodeKillTurns, ...resumed.map((r) => r.match)])
-      expect(m).toBeGreaterThan(HEARD);
+    const heardAfterFaults = [...afterBridgeKill, ...afterNodeKillTurns, ...resumed];
+    for (const r of afterNodeKill) if (r.heard) heardAfterFaults.push(r.heard);
+    for (const m of [...greetings, ...heardAfterFaults.map((h) => h.match)]) expect(m).toBeGreaterThan(HEARD);
     expect(onB.length).toBeGreaterThan(0);
     expect(orphaned.length).toBeGreaterThan(0);
     expect(roomsLeft.map((r) => r.name)).toEqual([]);

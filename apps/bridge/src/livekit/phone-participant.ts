@@ -170,7 +170,13 @@ export class PhoneParticipant implements PhoneLine {
         this.reachability.qualityChanged(quality, p.identity);
       })
       .on(RoomEvent.Reconnecting, () => this.events.onReconnecting())
-      .on(RoomEvent.Reconnected, () => this.events.onReconnected())
+      .on(RoomEvent.Reconnected, () => {
+        // A full reconnect (the room's LiveKit node died and another took it over) rebuilds the
+        // room from a join: tracks already there are not announced, so a line that joined early
+        // subscribes to them by hand, or the caller would never hear the agent again.
+        if (this.opts.deferAgentAudio && this.hearing) this.subscribeAudio();
+        this.events.onReconnected();
+      })
       .on(RoomEvent.Disconnected, (reason) => {
         if (this.closed) return;
         if (reason === DisconnectReason.ROOM_DELETED) this.events.onRoomDeleted();
@@ -208,6 +214,11 @@ export class PhoneParticipant implements PhoneLine {
   /** A participant already in the room (or just arrived) may be mid-utterance: report its state. */
   private onParticipant(p: RemoteParticipant): void {
     this.takeover.note(p.identity, p.attributes);
+    // Joined early and adopted: a participant that arrives with its tracks already published (as
+    // after a reconnect) announces no TrackPublished.
+    if (this.opts.deferAgentAudio && this.hearing)
+      for (const pub of p.trackPublications.values())
+        if (pub.kind === TrackKind.KIND_AUDIO && !pub.subscribed) pub.setSubscribed(true);
     if (isAgent(p)) this.events.onAgentJoined(p.identity);
     const state = p.attributes[AGENT_STATE_ATTRIBUTE];
     if (state !== undefined) {
