@@ -85,9 +85,7 @@ export class PhoneParticipant implements PhoneLine {
 
   /** Subscribes every audio track in the room (a line that joined early, once adopted). */
   private subscribeAudio(): void {
-    for (const p of this.room.remoteParticipants.values())
-      for (const pub of p.trackPublications.values())
-        if (pub.kind === TrackKind.KIND_AUDIO && !pub.subscribed) pub.setSubscribed(true);
+    for (const p of this.room.remoteParticipants.values()) subscribeAudioOf(p);
   }
 
   /** Caller frames dropped so far: over the backlog bound, or held too long before anyone listened. */
@@ -216,9 +214,7 @@ export class PhoneParticipant implements PhoneLine {
     this.takeover.note(p.identity, p.attributes);
     // Joined early and adopted: a participant that arrives with its tracks already published (as
     // after a reconnect) announces no TrackPublished.
-    if (this.opts.deferAgentAudio && this.hearing)
-      for (const pub of p.trackPublications.values())
-        if (pub.kind === TrackKind.KIND_AUDIO && !pub.subscribed) pub.setSubscribed(true);
+    if (this.opts.deferAgentAudio && this.hearing) subscribeAudioOf(p);
     if (isAgent(p)) this.events.onAgentJoined(p.identity);
     const state = p.attributes[AGENT_STATE_ATTRIBUTE];
     if (state !== undefined) {
@@ -294,6 +290,12 @@ export class PhoneParticipant implements PhoneLine {
     const joinInFlight = this.joining && !this.joinSettled ? this.joining : undefined;
     await leavePhoneRoom(this.room, joinInFlight, () => this.source, opts);
   }
+}
+
+/** Subscribes the participant's audio tracks not yet subscribed (a line that subscribes by hand). */
+function subscribeAudioOf(p: RemoteParticipant): void {
+  for (const pub of p.trackPublications.values())
+    if (pub.kind === TrackKind.KIND_AUDIO && !pub.subscribed) pub.setSubscribed(true);
 }
 
 /** The real phone line: a LiveKit participant (what the server wires into every call session). */
