@@ -1,7 +1,7 @@
 import type { AudioFrame, AudioSource } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
-import { CallerUplink, HOLD_MAX_MS } from './caller-uplink.js';
+import { CallerUplink, DirectCapturePieces, HOLD_MAX_MS } from './caller-uplink.js';
 
 const RATE = 48_000;
 const FRAME = RATE / 50; // 20 ms
@@ -13,12 +13,15 @@ function frame(loud: boolean): Int16Array {
   return pcm;
 }
 
-/** A capture source that takes every frame at once and reports a backlog the test sets. */
+/** A queueless capture source (10 ms per capture) that takes every frame at once and reports a backlog the test sets. */
 function fakeSource() {
   const captured: Int16Array[] = [];
   const source = {
     queuedDuration: 0,
-    captureFrame: async (f: AudioFrame) => void captured.push(f.data),
+    captureFrame: async (f: AudioFrame) => {
+      expect(f.samplesPerChannel).toBe(RATE / 100);
+      captured.push(f.data);
+    },
   };
   return { source, captured, asSource: source as unknown as AudioSource };
 }
@@ -52,8 +55,8 @@ describe('CallerUplink', () => {
     t.uplink.release();
     await settle();
     const released = t.captured.slice(before);
-    expect(loudCount(released)).toBe(25);
-    expect(released.length).toBe(15 + 25); // 300 ms of the lead silence kept
+    expect(loudCount(released)).toBe(2 * 25); // in 10 ms pieces
+    expect(released.length).toBe(2 * (15 + 25)); // 300 ms of the lead silence kept
     expect(t.uplink.heldReleasedMs).toBe(800);
   });
 
@@ -75,7 +78,7 @@ describe('CallerUplink', () => {
     t.uplink.push(frame(true));
     expect(t.uplink.droppedFrames).toBe(1);
     await settle();
-    expect(loudCount(t.captured)).toBe(1);
+    expect(loudCount(t.captured)).toBe(2); // one frame, two 10 ms pieces
   });
 
   it('keeps only what the lateness of arrivals needs: 20 ms on cadence, more after a late frame', async () => {
@@ -121,5 +124,25 @@ describe('CallerUplink', () => {
     t.uplink.push(frame(true));
     await settle();
     expect(t.captured).toEqual([]);
+  });
+});
+
+describe('DirectCapturePieces', () => {
+  it('cuts frames into 10 ms pieces, each its own buffer, carrying a remainder to the next frame', () => {
+    const cut = new DirectCapturePieces(8000); // 80 samples a piece
+    const ramp = (n: number, from: number) => Int16Array.from({ length: n }, (_, i) => from + i);
+    const a = cut.cut(ramp(160, 0));
+    expect(a.map((p) => p.length)).toEqual([80, 80]);
+    expect(a[1]![0]).toBe(80);
+    expect(a[0]!.buffer).not.toBe(a[1]!.buffer);
+    expect(a[0]!.byteOffset).toBe(0);
+    expect(cut.cut(ramp(50, 160))).toEqual([]); // 50 samples wait for more
+    const c = cut.cut(ramp(110, 210));
+    expect(c.map((p) => [p[0], p[79]])).toEqual([
+      [160, 239],
+      [240, 319],
+    ]); // nothing lost, nothing padded
+    expect(cut.cut(ramp(30, 320))).toEqual([]);
+    expect(cut.cut(ramp(50, 350)).map((p) => [p[0], p[79]])).toEqual([[320, 399]]);
   });
 });

@@ -2,12 +2,23 @@
  * The caller's audio on its way into the phone's LiveKit track: held while no agent listens yet,
  * then released; a bounded backlog while it streams; frames handed to the capture source one at a
  * time without ever making the socket handler wait.
+ *
+ * The capture source has no queue ({@link DIRECT_CAPTURE_QUEUE_MS}): LiveKit hands each 10 ms frame
+ * straight to the Opus encoder instead of parking it in a buffer that a capture thread drains on its
+ * own 10 ms tick. A Twilio frame is on its way to the agent as soon as it arrives (the queue and the
+ * tick cost the caller 10–30 ms a turn), the far end's jitter buffer absorbs the line's lateness, as
+ * it does for any WebRTC sender, and a call has one thread fewer. rtc-node still estimates how far
+ * the audio handed over runs ahead of real time (`queuedDuration`): that is the backlog below.
  */
 import { AudioFrame, type AudioSource } from '@livekit/rtc-node';
 import type { Logger } from '../logger.js';
 import { reachesDbfs } from '../media/frame-level.js';
 import { ArrivalJitter } from './arrival-jitter.js';
 
+/** The capture source's queue: none, frames go to the encoder as they are captured. */
+export const DIRECT_CAPTURE_QUEUE_MS = 0;
+/** A source without a queue takes exactly 10 ms per capture. */
+const DIRECT_CAPTURE_FRAME_MS = 10;
 /** Caller audio held while no agent listens yet; beyond this the oldest is dropped (and counted). */
 export const HOLD_MAX_MS = 10_000;
 /** Of the silence before the caller's first words, this much is kept (the model's VAD pads speech). */
@@ -61,6 +72,7 @@ export class CallerUplink {
   heldReleasedMs = 0;
 
   private readonly jitter: ArrivalJitter;
+  private readonly pieces: DirectCapturePieces;
   private readonly now: () => number;
 
   constructor(private readonly opts: CallerUplinkOptions) {
@@ -69,6 +81,7 @@ export class CallerUplink {
       ceilingMs: opts.targetBacklogMs,
     });
     this.now = opts.now ?? (() => performance.now());
+    this.pieces = new DirectCapturePieces(opts.sampleRate);
   }
 
   /** The backlog (ms) above which silent frames are trimmed now: what the lateness seen needs. */
@@ -167,7 +180,10 @@ export class CallerUplink {
         while (this.catchUpMs > 0 && this.source!.queuedDuration > this.jitter.targetMs)
           await new Promise((r) => setTimeout(r, 10));
         if (this.closed) break;
-        await this.source!.captureFrame(new AudioFrame(pcm, this.opts.sampleRate, 1, pcm.length));
+        for (const piece of this.pieces.cut(pcm)) {
+          if (this.closed) break;
+          await this.source!.captureFrame(new AudioFrame(piece, this.opts.sampleRate, 1, piece.length));
+        }
       }
     } catch {
       // The source is closed during teardown; nothing left to deliver.
@@ -180,4 +196,30 @@ export class CallerUplink {
 /** Below about -50 dBFS: background, not speech. */
 export function isSilent(pcm: Int16Array): boolean {
   return !reachesDbfs(pcm, -50);
+}
+
+/**
+ * Cuts the caller's frames into the 10 ms pieces a queueless capture source takes, each its own
+ * buffer (rtc-node hands the native side a frame's whole underlying buffer, so a view into a larger
+ * one would not do). A frame that is not a whole number of pieces leaves its remainder for the next.
+ */
+export class DirectCapturePieces {
+  private readonly size: number;
+  private rest = new Int16Array(0);
+
+  constructor(sampleRate: number) {
+    this.size = (sampleRate * DIRECT_CAPTURE_FRAME_MS) / 1000;
+  }
+
+  cut(pcm: Int16Array): Int16Array[] {
+    if (this.rest.length === 0 && pcm.length === this.size) return [pcm];
+    const all = new Int16Array(this.rest.length + pcm.length);
+    all.set(this.rest);
+    all.set(pcm, this.rest.length);
+    const pieces: Int16Array[] = [];
+    let at = 0;
+    for (; at + this.size <= all.length; at += this.size) pieces.push(all.slice(at, at + this.size));
+    this.rest = all.slice(at);
+    return pieces;
+  }
 }

@@ -24,7 +24,7 @@ import { dtmfCode } from './dtmf-code.js';
 import { JOIN_TIMEOUT_MS, joinWithin } from './join-deadline.js';
 import { leavePhoneRoom } from './phone-leave.js';
 import { TakeoverGate } from './takeover-gate.js';
-import { CallerUplink } from './caller-uplink.js';
+import { CallerUplink, DIRECT_CAPTURE_QUEUE_MS } from './caller-uplink.js';
 import { PhoneRpcMethods } from './phone-rpc.js';
 import { readRoomText } from './room-text.js';
 
@@ -194,8 +194,8 @@ export class PhoneParticipant implements PhoneLine {
     // Joined early: an agent that sees the phone may call it before the call's session is here (or
     // before its microphone is published): its methods answer from now on, once the session is.
     if (opts.deferAgentAudio) for (const method of Object.values(RPC_METHODS)) this.rpc.answer(method);
-    // Room for bursts; the backlog check in pushCallerAudio keeps the latency down.
-    this.source = new AudioSource(opts.sampleRate, 1, Math.max(200, opts.maxBacklogMs * 2));
+    // No capture queue: each 10 ms of the caller goes straight to the encoder (see CallerUplink).
+    this.source = new AudioSource(opts.sampleRate, 1, DIRECT_CAPTURE_QUEUE_MS);
     this.uplink.attach(this.source);
     const track = LocalAudioTrack.createAudioTrack('phone', this.source);
     const publish = new TrackPublishOptions();
