@@ -106,10 +106,14 @@ it.runIf(ENABLED)(
 
     // Wave 4: bridge B dies mid-call; its callers are reconnected through haproxy to bridge A.
     const third = await wave();
-    // haproxy's round robin also counts webhooks and status callbacks, so a whole wave's streams
-    // can land on A: then one call more at a time until one streams through B (at most 4).
-    for (let extra = 0; extra < 4 && !third.some((c) => c.bridge === 1); extra++)
+    // haproxy's round robin also counts webhooks and status callbacks: a call makes an even number
+    // of requests, so a wave's streams can all land on A, and so would the next call's. Then one
+    // request more through haproxy (shifting the rotation by one) and one call more, until a call
+    // streams through B (at most 4).
+    for (let extra = 0; extra < 4 && !third.some((c) => c.bridge === 1); extra++) {
+      await s.api('GET', '/api/calls?limit=1');
       third.push(...(await placeWave(s, placed++, 1, 1)));
+    }
     all.push(...third);
     const onB = third.filter((c) => c.bridge === 1);
     const bKilledAt = performance.now();

@@ -12,6 +12,7 @@ import type { MetricsReporter } from '../ops/metrics-relay.js';
 import { businessTools, callTools, type ToolRuntime } from '../tools/index.js';
 import { RoomToolCallRecorder } from '../tools/tool-call-log.js';
 import { CallEnding } from './call-ending.js';
+import { keepCallerLinked } from './caller-relink.js';
 import type { CallContext } from './context.js';
 import { DtmfCollector, dtmfUserInput } from './dtmf.js';
 import { composeInstructions, greetingInstructions, resumeInstructions } from './instructions.js';
@@ -228,6 +229,8 @@ export async function startConversation<P>(
     record: false,
   });
   if (caller.isPhone) await stopSessionEventsToCaller(session);
+  const stopRelink = keepCallerLinked(ctx.room, session, caller.identity, log);
+  ctx.addShutdownCallback(async () => stopRelink());
   hold = new OperatorHold(ctx.room, session, log);
   // An interrupted reply is cut where the caller stopped hearing it, not where LiveKit did.
   const roomAudio = session.output.audio;

@@ -59,7 +59,7 @@ describe('AgentWatch', () => {
     };
     const t = setup({ ...CALL, route });
     t.agents.present = 0;
-    t.watch.agentGone();
+    t.watch.agentGone('agent-old');
     await vi.advanceTimersByTimeAsync(2_000);
     expect(t.rooms.dispatchAgent).toHaveBeenCalledWith(
       'call-y',
@@ -76,7 +76,7 @@ describe('AgentWatch', () => {
 
   it('does nothing while an agent is still there', () => {
     const t = setup();
-    t.watch.agentGone();
+    t.watch.agentGone('agent-old');
     vi.advanceTimersByTime(60_000);
     expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
     expect(t.ended).toEqual([]);
@@ -86,7 +86,7 @@ describe('AgentWatch', () => {
     const t = setup();
     t.agents.present = 0;
     t.agents.unreachable = ['agent-old'];
-    t.watch.agentGone();
+    t.watch.agentGone('agent-old');
     await vi.advanceTimersByTimeAsync(1_999);
     expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
@@ -114,7 +114,7 @@ describe('AgentWatch', () => {
   it('stands down when an agent comes back, and sends none to a call that is no longer live', () => {
     const t = setup();
     t.agents.present = 0;
-    t.watch.agentGone();
+    t.watch.agentGone('agent-old');
     vi.advanceTimersByTime(1_000);
     t.agents.present = 1;
     t.watch.agentBack('agent-new');
@@ -125,10 +125,40 @@ describe('AgentWatch', () => {
     const ended = setup();
     ended.agents.present = 0;
     ended.setLive(false);
-    ended.watch.agentGone();
+    ended.watch.agentGone('agent-old');
     vi.advanceTimersByTime(60_000);
     expect(ended.rooms.dispatchAgent).not.toHaveBeenCalled();
     expect(ended.ended).toEqual([]);
+  });
+
+  it('takes out an agent that comes back after its replacement was sent, so two never answer at once', async () => {
+    const t = setup();
+    t.agents.present = 0;
+    t.watch.agentGone('agent-old');
+    vi.advanceTimersByTime(2_000); // the grace is over: a replacement is dispatched
+    await vi.waitFor(() => expect(t.rooms.dispatchAgent).toHaveBeenCalledTimes(1));
+    // The old agent reconnects a moment later (its LiveKit node died and the room moved).
+    t.agents.present = 1;
+    t.watch.agentBack('agent-old');
+    expect(t.rooms.removeParticipant).toHaveBeenCalledWith(CALL.room, 'agent-old');
+    // Removed, it leaves; the replacement arrives and the call goes on without another dispatch.
+    t.agents.present = 0;
+    t.watch.agentGone('agent-old');
+    t.agents.present = 1;
+    t.watch.agentBack('agent-new');
+    vi.advanceTimersByTime(60_000);
+    expect(t.rooms.dispatchAgent).toHaveBeenCalledTimes(1);
+    expect(t.ended).toEqual([]);
+    // An agent that left and came back within the grace is simply back.
+    const quick = setup();
+    quick.agents.present = 0;
+    quick.watch.agentGone('agent-a');
+    vi.advanceTimersByTime(500);
+    quick.agents.present = 1;
+    quick.watch.agentBack('agent-a');
+    vi.advanceTimersByTime(60_000);
+    expect(quick.rooms.removeParticipant).not.toHaveBeenCalled();
+    expect(quick.rooms.dispatchAgent).not.toHaveBeenCalled();
   });
 
   it('ends the call as room_closed when LiveKit does not come back in time, not when it does', () => {

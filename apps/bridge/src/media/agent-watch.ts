@@ -37,15 +37,24 @@ export interface AgentWatchDeps {
  */
 export class AgentWatch {
   private lostAt?: number;
+  /** The agents that left since the call last had one (their identities). */
+  private readonly gone = new Set<string>();
+  /**
+   * Agents a replacement was dispatched for. One that comes back after that (its LiveKit node died
+   * and it reconnected a moment after the grace, as LiveKit moved the room) is taken out: its
+   * replacement continues the call, and the caller must never hear two agents answer at once.
+   */
+  private readonly replaced = new Set<string>();
   private graceTimer?: NodeJS.Timeout;
   private giveUpTimer?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
 
   constructor(private readonly deps: AgentWatchDeps) {}
 
-  /** An agent left or became unreachable. */
-  agentGone(): void {
+  /** An agent left or became unreachable (none named: the call has none, e.g. after a transfer). */
+  agentGone(agent?: string): void {
     const { config, phone, isLive, log, end } = this.deps;
+    if (agent !== undefined && !this.replaced.has(agent)) this.gone.add(agent);
     if (!isLive() || phone.agentCount() > 0) return;
     this.lostAt = performance.now();
     this.stop();
@@ -61,8 +70,16 @@ export class AgentWatch {
 
   /** An agent joined, or its connection came back. */
   agentBack(agent: string): void {
-    const log = this.deps.log;
+    const { log, rooms, call } = this.deps;
     log.info({ agent }, 'agent joined');
+    if (this.replaced.has(agent)) {
+      log.warn({ agent }, 'a replaced agent came back: removing it (its replacement continues the call)');
+      rooms
+        .removeParticipant(call.room, agent)
+        .catch((err: Error) => log.warn({ err: err.message, agent }, 'could not remove agent'));
+      return;
+    }
+    this.gone.delete(agent);
     this.stop();
     if (this.lostAt !== undefined) {
       log.info({ agent, gapMs: Math.round(performance.now() - this.lostAt) }, 'agent replaced');
@@ -97,6 +114,8 @@ export class AgentWatch {
     const { config, rooms, metrics, log, call, phone } = this.deps;
     metrics.agentRedispatches.inc();
     log.warn({ room: call.room }, 'no agent in the call: dispatching a new one');
+    for (const identity of this.gone) this.replaced.add(identity);
+    this.gone.clear();
     // An agent whose connection is lost may still come back; take it out so the caller never
     // hears two agents at once.
     for (const identity of phone.unreachableAgents())

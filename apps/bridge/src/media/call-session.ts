@@ -157,7 +157,7 @@ export class CallSession {
       watch: () => this.watch,
       heard: () => this.heard,
       guarded: (fn) => this.guarded(fn),
-      agentGone: () => this.onAgentGone(),
+      agentGone: (agent) => this.onAgentGone(agent),
       end: (outcome, reason) => void this.end(outcome, reason),
     });
     let phone: PhoneLine | undefined;
@@ -208,9 +208,9 @@ export class CallSession {
   }
 
   /** The agent left or is unreachable: silence its playback state; the watch may send a new one. */
-  private onAgentGone(): void {
+  private onAgentGone(agent?: string): void {
     this.audio?.relay.onAgentState('gone');
-    this.watch?.agentGone();
+    this.watch?.agentGone(agent);
   }
 
   private newAudio(streamSid: string): CallAudio {

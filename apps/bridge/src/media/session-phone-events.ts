@@ -21,7 +21,7 @@ export interface PhoneEventsSession {
   /** Runs a handler so that a bug in it ends this call, not the process. */
   guarded(fn: () => void): void;
   /** The agent left or is unreachable. */
-  agentGone(): void;
+  agentGone(agent: string): void;
   end(outcome: CallOutcome, reason: string): void;
 }
 
@@ -40,11 +40,11 @@ export function sessionPhoneEvents(s: PhoneEventsSession): PhoneLineEvents {
     },
     onAgentLeft: (agent) => {
       s.log().info({ agent }, 'agent left');
-      s.agentGone();
+      s.agentGone(agent);
     },
     onAgentUnreachable: (agent) => {
       s.log().warn({ agent }, 'agent connection lost');
-      s.agentGone();
+      s.agentGone(agent);
     },
     onAgentReachable: (agent) => s.watch()?.agentBack(agent),
     onDisconnected: (reason) => s.end('room_closed', reason),
