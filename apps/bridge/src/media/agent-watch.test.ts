@@ -141,9 +141,11 @@ describe('AgentWatch', () => {
     t.agents.present = 1;
     t.watch.agentBack('agent-old');
     expect(t.rooms.removeParticipant).toHaveBeenCalledWith(CALL.room, 'agent-old');
-    // Removed, it leaves; the replacement arrives and the call goes on without another dispatch.
+    // Removed, it leaves; no second replacement is sent while the first is on its way (it arrives
+    // later than the grace), and the call goes on with it.
     t.agents.present = 0;
     t.watch.agentGone('agent-old');
+    vi.advanceTimersByTime(3_000);
     t.agents.present = 1;
     t.watch.agentBack('agent-new');
     vi.advanceTimersByTime(60_000);

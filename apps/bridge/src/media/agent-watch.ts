@@ -45,6 +45,8 @@ export class AgentWatch {
    * replacement continues the call, and the caller must never hear two agents answer at once.
    */
   private readonly replaced = new Set<string>();
+  /** A replacement was dispatched and has not arrived: no second one is sent meanwhile. */
+  private replacing = false;
   private graceTimer?: NodeJS.Timeout;
   private giveUpTimer?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
@@ -55,7 +57,9 @@ export class AgentWatch {
   agentGone(agent?: string): void {
     const { config, phone, isLive, log, end } = this.deps;
     if (agent !== undefined && !this.replaced.has(agent)) this.gone.add(agent);
-    if (!isLive() || phone.agentCount() > 0) return;
+    // The replacement is on its way (the give-up timer of the first loss still runs): one more
+    // would be a second agent answering the caller.
+    if (!isLive() || phone.agentCount() > 0 || this.replacing) return;
     this.lostAt = performance.now();
     this.stop();
     this.graceTimer = setTimeout(() => {
@@ -80,6 +84,7 @@ export class AgentWatch {
       return;
     }
     this.gone.delete(agent);
+    this.replacing = false;
     this.stop();
     if (this.lostAt !== undefined) {
       log.info({ agent, gapMs: Math.round(performance.now() - this.lostAt) }, 'agent replaced');
@@ -116,6 +121,7 @@ export class AgentWatch {
     log.warn({ room: call.room }, 'no agent in the call: dispatching a new one');
     for (const identity of this.gone) this.replaced.add(identity);
     this.gone.clear();
+    this.replacing = true;
     // An agent whose connection is lost may still come back; take it out so the caller never
     // hears two agents at once.
     for (const identity of phone.unreachableAgents())
