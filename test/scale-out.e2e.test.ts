@@ -40,10 +40,10 @@ const SETTING_UP = 1;
 const OUTBOUND_LIMIT = 3;
 
 /**
- * Off unless CALLBRIDGE_SCALE_OUT=1: not yet green three times in a row on the 2-core CI machine
- * (docs/scaling.md, "Status on the 2-core machine").
+ * Part of `npm test` (green in five of six runs on the 2-core machine on 2026-12-06, the last three
+ * in a row, the one failure fixed; docs/scaling.md). CALLBRIDGE_SCALE_OUT=0 skips it (~6 minutes).
  */
-const ENABLED = process.env.CALLBRIDGE_SCALE_OUT === '1';
+const ENABLED = process.env.CALLBRIDGE_SCALE_OUT !== '0';
 
 let s: ScaleOut;
 
