@@ -45,6 +45,15 @@ function setup(call: ConstructorParameters<typeof AgentWatch>[0]['call'] = CALL)
   return { watch, agents, ended, rooms, setLive: (v: boolean) => (live = v) };
 }
 
+/** Agent `gone` leaves the call with no agent left, and `back` joins `afterMs` later. */
+function leaveThenJoin(t: ReturnType<typeof setup>, gone: string, afterMs: number, back: string): void {
+  t.agents.present = 0;
+  t.watch.agentGone(gone);
+  vi.advanceTimersByTime(afterMs);
+  t.agents.present = 1;
+  t.watch.agentBack(back);
+}
+
 describe('AgentWatch', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
@@ -113,13 +122,10 @@ describe('AgentWatch', () => {
 
   it('stands down when an agent comes back, and sends none to a call that is no longer live', () => {
     const t = setup();
-    t.agents.present = 0;
-    t.watch.agentGone('agent-old');
-    vi.advanceTimersByTime(1_000);
-    t.agents.present = 1;
-    t.watch.agentBack('agent-new');
+    leaveThenJoin(t, 'agent-old', 1_000, 'agent-new');
     vi.advanceTimersByTime(60_000);
     expect(t.rooms.dispatchAgent).not.toHaveBeenCalled();
+    expect(t.rooms.removeParticipant).not.toHaveBeenCalled(); // back within the grace: not replaced
     expect(t.ended).toEqual([]);
 
     const ended = setup();
@@ -143,24 +149,10 @@ describe('AgentWatch', () => {
     expect(t.rooms.removeParticipant).toHaveBeenCalledWith(CALL.room, 'agent-old');
     // Removed, it leaves; no second replacement is sent while the first is on its way (it arrives
     // later than the grace), and the call goes on with it.
-    t.agents.present = 0;
-    t.watch.agentGone('agent-old');
-    vi.advanceTimersByTime(3_000);
-    t.agents.present = 1;
-    t.watch.agentBack('agent-new');
+    leaveThenJoin(t, 'agent-old', 3_000, 'agent-new');
     vi.advanceTimersByTime(60_000);
     expect(t.rooms.dispatchAgent).toHaveBeenCalledTimes(1);
     expect(t.ended).toEqual([]);
-    // An agent that left and came back within the grace is simply back.
-    const quick = setup();
-    quick.agents.present = 0;
-    quick.watch.agentGone('agent-a');
-    vi.advanceTimersByTime(500);
-    quick.agents.present = 1;
-    quick.watch.agentBack('agent-a');
-    vi.advanceTimersByTime(60_000);
-    expect(quick.rooms.removeParticipant).not.toHaveBeenCalled();
-    expect(quick.rooms.dispatchAgent).not.toHaveBeenCalled();
   });
 
   it('ends the call as room_closed when LiveKit does not come back in time, not when it does', () => {
