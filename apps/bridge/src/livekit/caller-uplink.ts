@@ -213,13 +213,19 @@ export class DirectCapturePieces {
 
   cut(pcm: Int16Array): Int16Array[] {
     if (this.rest.length === 0 && pcm.length === this.size) return [pcm];
-    const all = new Int16Array(this.rest.length + pcm.length);
-    all.set(this.rest);
-    all.set(pcm, this.rest.length);
+    // Twilio's frames are whole pieces: then nothing is carried and the frame is not copied twice.
+    const all = this.rest.length === 0 ? pcm : joined(this.rest, pcm);
     const pieces: Int16Array[] = [];
     let at = 0;
     for (; at + this.size <= all.length; at += this.size) pieces.push(all.slice(at, at + this.size));
     this.rest = all.slice(at);
     return pieces;
   }
+}
+
+function joined(a: Int16Array, b: Int16Array): Int16Array {
+  const all = new Int16Array(a.length + b.length);
+  all.set(a);
+  all.set(b, a.length);
+  return all;
 }
