@@ -74,13 +74,11 @@ export class AgentWatch {
 
   /** An agent joined, or its connection came back. */
   agentBack(agent: string): void {
-    const { log, rooms, call } = this.deps;
+    const log = this.deps.log;
     log.info({ agent }, 'agent joined');
     if (this.replaced.has(agent)) {
       log.warn({ agent }, 'a replaced agent came back: removing it (its replacement continues the call)');
-      rooms
-        .removeParticipant(call.room, agent)
-        .catch((err: Error) => log.warn({ err: err.message, agent }, 'could not remove agent'));
+      this.takeOut(agent);
       return;
     }
     this.gone.delete(agent);
@@ -124,10 +122,7 @@ export class AgentWatch {
     this.replacing = true;
     // An agent whose connection is lost may still come back; take it out so the caller never
     // hears two agents at once.
-    for (const identity of phone.unreachableAgents())
-      rooms
-        .removeParticipant(call.room, identity)
-        .catch((err: Error) => log.warn({ err: err.message, agent: identity }, 'could not remove agent'));
+    for (const identity of phone.unreachableAgents()) this.takeOut(identity);
     const context = { callSid: call.callSid, direction: call.direction, from: call.from, to: call.to };
     void this.deps
       .resumeFields()
@@ -143,5 +138,13 @@ export class AgentWatch {
         } satisfies DispatchMetadata);
       })
       .catch((err: Error) => log.error({ err: err.message }, 'agent re-dispatch failed'));
+  }
+
+  /** Removes an agent from the call's room (through the server API; a failure is logged). */
+  private takeOut(agent: string): void {
+    const { rooms, call, log } = this.deps;
+    rooms
+      .removeParticipant(call.room, agent)
+      .catch((err: Error) => log.warn({ err: err.message, agent }, 'could not remove agent'));
   }
 }
