@@ -55,7 +55,7 @@ export const EnvSchema = z.object({
   // refused while a measured health signal stays over its mark. 0 turns one signal off.
   ADMISSION_ADAPTIVE: z.stringbool().default(true),
   ADMISSION_MAX_LOOP_LAG_MS: z.coerce.number().min(0).default(50),
-  ADMISSION_MAX_CPU_PCT: z.coerce.number().min(0).default(85),
+  ADMISSION_MAX_CPU_PCT: z.coerce.number().min(0).default(70),
   ADMISSION_MAX_UPLINK_DROP_PCT: z.coerce.number().min(0).max(100).default(1),
   ADMISSION_MAX_UPLINK_BACKLOG_MS: z.coerce.number().min(0).default(120),
   ADMISSION_SUSTAIN_S: z.coerce.number().min(0.5).max(60).default(2),

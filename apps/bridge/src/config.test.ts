@@ -56,7 +56,7 @@ describe('loadConfig (bridge)', () => {
       maxConcurrentCalls: 25,
       admission: {
         adaptive: true,
-        limits: { loop_lag: 50, cpu: 85, uplink_drops: 1, uplink_backlog: 120 },
+        limits: { loop_lag: 50, cpu: 70, uplink_drops: 1, uplink_backlog: 120 },
         sustainMs: 2000,
       },
       drainTimeoutMs: 600_000,

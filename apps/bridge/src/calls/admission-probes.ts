@@ -13,6 +13,7 @@ import {
   type AdmissionReadings,
   type AdmissionSignal,
 } from './admission.js';
+import { cpuAllowanceCores } from './cpu-allowance.js';
 import type { CallRegistry } from './registry.js';
 
 /** How often the signals are sampled; each sample covers the interval since the previous one. */
@@ -114,7 +115,10 @@ export interface Probes {
   stop: () => void;
 }
 
-/** The live probes: event-loop delay, process CPU (100 = one core), the uplinks' pressure. */
+/**
+ * The live probes: event-loop delay, process CPU (100 = one core, or the cgroup's CPU quota when
+ * lower, re-read every sample so a container resized in place is followed), the uplinks' pressure.
+ */
 function startProbes(metrics: BridgeMetrics): Probes {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -134,7 +138,7 @@ function startProbes(metrics: BridgeMetrics): Probes {
       const uplink = metrics.uplinkPressure.take();
       return {
         loop_lag: lagMs,
-        cpu: ((used.user + used.system) / 1000 / wallMs) * 100,
+        cpu: ((used.user + used.system) / 1000 / wallMs / cpuAllowanceCores()) * 100,
         uplink_drops: uplink.dropPct,
         uplink_backlog: uplink.backlogMs,
       };
