@@ -5,12 +5,15 @@ import { z } from 'zod';
 export const USAGE = `usage: npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin]
        npm run bench:calls -- --fixed --steps 25,50
        npm run bench:calls -- --overload [--max 25 --steps 25,50 --ramp-per-second 4]
+       npm run bench:calls -- --bridge-cpu 0.5 [...]   (the bridge under a 0.5-core cgroup quota)
 
 N concurrent simulated Twilio calls through the bridge (its own process) and a real livekit-server,
 each with an echo participant sending the caller's audio straight back. The steps ramp until one
 misses the bar (a dropped call, or a p99 media gap at the caller over 40 ms), then bisect to the knee
 within --resolution calls; --fixed runs exactly the given steps; --overload runs them with adaptive
-admission on and MAX_CONCURRENT_CALLS at --max. Progress goes to stderr; the last line is one JSON
+admission on and MAX_CONCURRENT_CALLS at --max (ADMISSION_* variables set for the benchmark are handed
+to the bridge; unset ones keep the bridge's defaults). --bridge-cpu confines the bridge to that many cores
+by a cgroup CPU quota (root and a cgroup CPU controller needed), as a container CPU limit does. Progress goes to stderr; the last line is one JSON
 object.`;
 
 const Args = z.object({
@@ -26,6 +29,7 @@ const Args = z.object({
   noPin: z.boolean(),
   overload: z.boolean(),
   max: z.coerce.number().int().positive(),
+  bridgeCpu: z.coerce.number().min(0.05).max(1).optional(),
 });
 export type CallsArgs = z.infer<typeof Args>;
 
@@ -42,6 +46,7 @@ export function parseCallsArgs(): CallsArgs {
       'no-pin': { type: 'boolean', default: false },
       overload: { type: 'boolean', default: false },
       max: { type: 'string', default: '25' },
+      'bridge-cpu': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -54,6 +59,7 @@ export function parseCallsArgs(): CallsArgs {
     rampPerSecond: values['ramp-per-second'] ?? (values.overload ? '4' : '25'),
     echoesPerProcess: values['echoes-per-process'],
     noPin: values['no-pin'],
+    bridgeCpu: values['bridge-cpu'],
   });
   if (!parsed.success) {
     console.error(

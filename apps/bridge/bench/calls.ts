@@ -1,5 +1,6 @@
 // npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin]
 // npm run bench:calls -- --overload [--max 25 --steps 25,50 --ramp-per-second 4]
+// npm run bench:calls -- --bridge-cpu 0.5 [...] (the bridge under a 0.5-core cgroup quota)
 // npm run bench:calls -- --help prints the options.
 // N concurrent simulated Twilio calls through the real bridge (its own process) and a real
 // livekit-server, each with an rtc-node echo participant in the room sending the caller's audio
@@ -26,6 +27,7 @@ import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { startBridgeProcess } from './_bridge-process.js';
 import { parseCallsArgs } from './_calls-args.js';
+import { confineToCpuQuota } from './_cpu-quota.js';
 import { GAP_BAR_MS, type OtherCpu, stepResult } from './_calls-step-result.js';
 import { kneeOf, searchKnee } from './_knee-search.js';
 import { markerPattern } from './_markers.js';
@@ -40,6 +42,15 @@ const AUTH_TOKEN = 'bench-auth-token';
 /** The bridge's core when pinned; the load generator and livekit-server get all the others. */
 const BRIDGE_CORE = 0;
 
+/** The ADMISSION_* settings this benchmark was started with, handed on to the bridge it measures. */
+function admissionSettings(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[0].startsWith('ADMISSION_') && e[1] !== undefined,
+    ),
+  );
+}
+
 const pinned = pinLoadGenerator({ noPin: args.noPin, bridgeCore: BRIDGE_CORE, log });
 
 const lk = await startLiveKitServer({ extraConfig: 'limit:\n  num_tracks: -1\n' });
@@ -51,13 +62,24 @@ log(`baseline one-way p50 ${baseline.p50_ms} ms`);
 const bridgeProcess = await startBridgeProcess({
   lk,
   authToken: AUTH_TOKEN,
+  // --overload: the bridge's admission defaults, or the bench's own ADMISSION_* settings if given.
   env: args.overload
-    ? { MAX_CONCURRENT_CALLS: String(args.max), ADMISSION_ADAPTIVE: 'true' }
+    ? { MAX_CONCURRENT_CALLS: String(args.max), ADMISSION_ADAPTIVE: 'true', ...admissionSettings() }
     : { MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10), ADMISSION_ADAPTIVE: 'false' },
   nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
   cpus: pinned ? String(BRIDGE_CORE) : undefined,
 });
 const bridgeApp = bridgeProcess.app;
+let quota: ReturnType<typeof confineToCpuQuota> | undefined;
+try {
+  quota = args.bridgeCpu === undefined ? undefined : confineToCpuQuota(bridgeApp.pid, args.bridgeCpu);
+} catch (err) {
+  log(`bench:calls: ${(err as Error).message}`);
+  await bridgeApp.stop('SIGINT');
+  await lk.stop();
+  process.exit(2);
+}
+if (quota) log(`bridge confined to ${quota.cores} cores (${quota.cgroup})`);
 void bridgeApp.exited.then((code) => {
   if (finished) return;
   log(`the bridge exited (${code}) mid-benchmark; its last output:\n${bridgeApp.logs().slice(-6000)}`);
@@ -223,6 +245,7 @@ if (args.fixed || args.overload) {
 finished = true;
 const { knee, limitedBy: kneeLimitedBy } = kneeOf(steps);
 await bridgeApp.stop('SIGINT');
+quota?.release();
 await echoPool.stop();
 await lk.stop();
 await dispose();
@@ -230,7 +253,10 @@ console.log(
   JSON.stringify({
     baseline_p50_ms: baseline.p50_ms,
     pinned,
-    mode: args.overload ? { overload: true, max_concurrent_calls: args.max } : undefined,
+    bridge_cpu_quota_cores: quota?.cores ?? null,
+    mode: args.overload
+      ? { overload: true, max_concurrent_calls: args.max, admission_settings: admissionSettings() }
+      : undefined,
     knee_calls: knee,
     knee_limited_by: kneeLimitedBy,
     steps,
