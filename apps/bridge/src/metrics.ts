@@ -93,6 +93,11 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    admissionCpuAllowance: new Gauge({
+      name: 'callbridge_admission_cpu_allowance_cores',
+      help: "Adaptive admission: the CPU the cpu signal is measured against, in cores (1, or the bridge's cgroup CPU quota when lower)",
+      registers: [registry],
+    }),
     admissionRefusals: new Counter({
       name: 'callbridge_admission_refusals_total',
       help: 'New calls refused by admission, by reason (capacity, draining, or the saturated signal) and where (webhook: the caller heard BUSY_MESSAGE; api: POST /api/calls answered 503)',

@@ -70,6 +70,12 @@ export class Admission {
   /** Starts sampling (adaptive admission only); the timer never keeps the process alive. */
   start(): void {
     if (!this.deps.settings.adaptive || this.timer) return;
+    const cores = cpuAllowanceCores();
+    if (cores < 1)
+      this.deps.log.info(
+        { cpu_allowance_cores: cores },
+        'cgroup CPU quota below one core: the cpu signal is measured against it',
+      );
     const probe = (this.deps.probes ?? startProbes)(this.deps.metrics);
     this.stopProbes = probe.stop;
     this.timer = setInterval(() => this.controller.sample(probe.read()), SAMPLE_MS);
@@ -136,9 +142,11 @@ function startProbes(metrics: BridgeMetrics): Probes {
       const lagMs = loop.count > 0 ? loop.percentile(99) / 1e6 : wallMs;
       loop.reset();
       const uplink = metrics.uplinkPressure.take();
+      const cores = cpuAllowanceCores();
+      metrics.admissionCpuAllowance.set(cores);
       return {
         loop_lag: lagMs,
-        cpu: ((used.user + used.system) / 1000 / wallMs / cpuAllowanceCores()) * 100,
+        cpu: ((used.user + used.system) / 1000 / wallMs / cores) * 100,
         uplink_drops: uplink.dropPct,
         uplink_backlog: uplink.backlogMs,
       };
