@@ -99,6 +99,8 @@ export function stepResult(o: StepObservations) {
     gaps.push(...call.mediaGapsMs);
     underruns += call.underrunFrames;
   }
+  // Per call the bridge carries: refused calls (--overload) cost it a webhook, not media.
+  const carried = Math.max(1, n - busy.size);
   return {
     calls: n,
     admitted: n - busy.size,
@@ -123,12 +125,8 @@ export function stepResult(o: StepObservations) {
     underrun_frames: underruns,
     gap_p99_ms: round(percentile(gaps, 99)),
     markers: up.length,
-    // Per call the bridge carries: refused calls (--overload) cost it a webhook, not media.
-    cpu_pct_per_call: round(
-      (((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100) / Math.max(1, n - busy.size),
-      3,
-    ),
-    rss_mb_per_call: round((cpuEnd.rssMb - rssBefore) / Math.max(1, n - busy.size), 3),
+    cpu_pct_per_call: round((((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100) / carried, 3),
+    rss_mb_per_call: round((cpuEnd.rssMb - rssBefore) / carried, 3),
     bridge_cpu_pct: round(((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100, 1),
     // How busy the bridge's own core was (anything else the machine ran there included).
     bridge_core_pct: pinned

@@ -27,7 +27,7 @@ import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { startBridgeProcess } from './_bridge-process.js';
 import { parseCallsArgs } from './_calls-args.js';
-import { confineToCpuQuota } from './_cpu-quota.js';
+import { confineToCpuQuota, type CpuQuota } from './_cpu-quota.js';
 import { GAP_BAR_MS, type OtherCpu, stepResult } from './_calls-step-result.js';
 import { kneeOf, searchKnee } from './_knee-search.js';
 import { markerPattern } from './_markers.js';
@@ -70,7 +70,7 @@ const bridgeProcess = await startBridgeProcess({
   cpus: pinned ? String(BRIDGE_CORE) : undefined,
 });
 const bridgeApp = bridgeProcess.app;
-let quota: ReturnType<typeof confineToCpuQuota> | undefined;
+let quota: CpuQuota | undefined;
 try {
   quota = args.bridgeCpu === undefined ? undefined : confineToCpuQuota(bridgeApp.pid, args.bridgeCpu);
 } catch (err) {
