@@ -18,6 +18,13 @@ import type { CallRegistry } from './registry.js';
 
 /** How often the signals are sampled; each sample covers the interval since the previous one. */
 export const SAMPLE_MS = 250;
+/**
+ * How long after its webhook a call's CPU is not all in the averaged reading yet: its stream opens
+ * and its room fills within a second or so, and the average below lags about a second behind.
+ */
+export const CALL_SETTLING_MS = 2_500;
+/** Weight of the newest CPU sample in the average the projection uses (≈ 1 s at 250 ms samples). */
+const CPU_SMOOTHING = 0.25;
 /** What a refused POST /api/calls is told (`Retry-After`, seconds). */
 export const RETRY_AFTER_S = 10;
 
@@ -36,6 +43,8 @@ export class Admission {
   private readonly controller: AdmissionController;
   private timer?: NodeJS.Timeout;
   private stopProbes?: () => void;
+  /** CPU readings averaged over about a second: one GC pause does not refuse a call. */
+  private cpuAverage: number | undefined;
 
   constructor(
     private readonly deps: {
@@ -78,7 +87,14 @@ export class Admission {
       );
     const probe = (this.deps.probes ?? startProbes)(this.deps.metrics);
     this.stopProbes = probe.stop;
-    this.timer = setInterval(() => this.controller.sample(probe.read()), SAMPLE_MS);
+    this.timer = setInterval(() => {
+      const readings = probe.read();
+      this.controller.sample(readings);
+      this.cpuAverage =
+        this.cpuAverage === undefined
+          ? readings.cpu
+          : this.cpuAverage + CPU_SMOOTHING * (readings.cpu - this.cpuAverage);
+    }, SAMPLE_MS);
     this.timer.unref();
   }
 
@@ -88,9 +104,27 @@ export class Admission {
     this.stopProbes?.();
   }
 
-  /** The signals holding new calls off now (empty when adaptive admission is off). */
+  /**
+   * The signals holding new calls off now (empty when adaptive admission is off): the tripped ones,
+   * and `cpu` also while the calls still settling would take the CPU over its mark at the cost per
+   * settled call measured now. A call shows in the reading only a second or two after its webhook,
+   * so without this a fast ramp gets several calls in on headroom already spoken for.
+   */
   get saturated(): AdmissionSignal[] {
-    return this.deps.settings.adaptive ? this.controller.saturated : [];
+    if (!this.deps.settings.adaptive) return [];
+    const tripped = this.controller.saturated;
+    return tripped.includes('cpu') || !this.cpuFullOnceCallsSettle() ? tripped : [...tripped, 'cpu'];
+  }
+
+  private cpuFullOnceCallsSettle(): boolean {
+    const mark = this.deps.settings.limits.cpu;
+    const cpu = this.cpuAverage;
+    if (!(mark > 0) || cpu === undefined) return false;
+    const { settled, settling } = this.deps.registry.settlingCounts(Date.now(), CALL_SETTLING_MS);
+    if (settled === 0 || settling === 0) return false;
+    // The reading holds part of the settling calls' cost and the bridge's idle CPU too, so this errs
+    // toward refusing; it only matters near the mark.
+    return cpu + (settling * cpu) / settled > mark;
   }
 
   get readings(): AdmissionReadings | undefined {

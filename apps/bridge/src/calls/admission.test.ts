@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../metrics.js';
 import { UplinkPressure } from '../media/uplink-pressure.js';
-import { Admission, SAMPLE_MS } from './admission-probes.js';
+import { Admission, CALL_SETTLING_MS, SAMPLE_MS } from './admission-probes.js';
 import { AdmissionController, type AdmissionReadings, type AdmissionSignal } from './admission.js';
 import { CallRegistry } from './registry.js';
 
@@ -148,6 +148,37 @@ describe('Admission', () => {
     const on = admission(true);
     on.a.stop();
     expect(on.stopped).toHaveBeenCalledOnce();
+  });
+
+  it('counts the calls still settling at the cost per settled call measured now', () => {
+    const { a, registry, set } = admission(true, 20);
+    const answer = (n: number, streaming: boolean) => {
+      registry.add({
+        callSid: `CA${n}`,
+        room: `r${n}`,
+        answeredAt: Date.now(),
+        direction: 'inbound',
+        from: '',
+        to: '',
+      });
+      if (streaming) registry.attachStream(registry.get(`CA${n}`)!, `MZ${n}`, async () => undefined);
+    };
+    for (let n = 0; n < 5; n++) answer(n, true);
+    answer(5, false); // answered here, streams on another bridge
+    set({ cpu: 50 }); // 10 per call streaming here, under the mark (80)
+    vi.advanceTimersByTime(CALL_SETTLING_MS + SAMPLE_MS * 4);
+    expect(a.refusal()).toBeUndefined();
+    answer(6, true);
+    expect(a.refusal()).toBeUndefined(); // 50 + 10 = 60
+    answer(7, true);
+    answer(8, false);
+    answer(9, true);
+    // 50 + 4 × 10 = 90: over the mark although no signal tripped; /health says so too.
+    expect(a.refusal()).toEqual({ reason: 'cpu', signals: ['cpu'] });
+    expect(a.saturated).toEqual(['cpu']);
+    // Settled, and the reading still 50: the calls cost less than feared, calls are taken again.
+    vi.advanceTimersByTime(CALL_SETTLING_MS);
+    expect(a.refusal()).toBeUndefined();
   });
 
   it('counts refusals by reason and where', async () => {

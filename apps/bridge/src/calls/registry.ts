@@ -56,6 +56,21 @@ export class CallRegistry {
     return this.calls.size;
   }
 
+  /**
+   * Calls answered here within the last `settlingMs` (their cost is not all in a CPU reading yet),
+   * and the settled calls streaming here. A call answered longer ago without a stream here streams
+   * on another bridge (or never will): neither.
+   */
+  settlingCounts(nowMs: number, settlingMs: number): { settled: number; settling: number } {
+    let settled = 0;
+    let settling = 0;
+    for (const call of this.calls.values()) {
+      if (nowMs - call.answeredAt < settlingMs) settling++;
+      else if (call.streamSid) settled++;
+    }
+    return { settled, settling };
+  }
+
   hasCapacity(): boolean {
     return !this.draining && this.calls.size < this.maxConcurrentCalls;
   }
