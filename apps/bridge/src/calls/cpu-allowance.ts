@@ -49,17 +49,13 @@ function v1Quota(quotaText: string | undefined, periodText: string | undefined):
  * The tightest CPU quota over the process's cgroup and its ancestors, in cores; undefined when
  * none applies (or the machine has no cgroup CPU controller to read).
  */
-export function cgroupCpuQuotaCores(
-  read: ReadFile = readIfThere,
-  pid: number | 'self' = 'self',
-): number | undefined {
-  const membership = read(`/proc/${pid}/cgroup`);
+export function cgroupCpuQuotaCores(read: ReadFile = readIfThere): number | undefined {
+  const membership = read('/proc/self/cgroup');
   if (!membership) return undefined;
   const quotas: number[] = [];
   for (const line of membership.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const [, id, controllers, path] = m as unknown as [string, string, string, string];
+    const [, id, controllers = '', path = '/'] = /^(\d+):([^:]*):(.*)$/.exec(line.trim()) ?? [];
+    if (id === undefined) continue;
     if (id === '0' && controllers === '') {
       // v2 (unified): mounted at /sys/fs/cgroup, or beside the v1 controllers as `unified`.
       const root =
