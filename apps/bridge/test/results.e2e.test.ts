@@ -65,7 +65,7 @@ beforeAll(async () => {
         ctx.toolOutputs.some((o) => o.output.includes('The result is recorded'))
           ? { say: 'Goodbye.', callTool: { name: 'end_call', arguments: { reason: 'booked' } } }
           : {},
-      userTranscripts: { 1: 'Yes, booked, your code is A B C 1 2 3.' },
+      userTranscripts: { 1: 'Yes it is booked, the code is A B C 1 2 3.' },
     },
     bridgeEnv: {
       TWILIO_ACCOUNT_SID: rest.accountSid,
@@ -104,9 +104,11 @@ describe('a task result end to end', () => {
 
     await call.waitForAudioOnset(call.streamStartedAtMs, 30_000);
     await playedOut(call, 'the opening');
-    await call.sendAudio(
-      speechPcm({ text: 'Yes, it is booked. Your code is A B C 1 2 3.', sampleRate: 8000 }),
-    );
+    // One breath: its longest inner pause is 200 ms, well inside the 500 ms silence window even
+    // when a loaded box stalls the line for a moment (the far end conceals the stall as silence).
+    // "Yes, it is booked. Your code is …" paused 340 ms at the full stop, and a 160 ms stall split
+    // it into two turns: the model's answer to the first half was cut by the second.
+    await call.sendAudio(speechPcm({ text: 'Yes it is booked, the code is A B C 1 2 3.', sampleRate: 8000 }));
     const closed = await call.closed;
     expect(closed.by).toBe('server');
 
