@@ -58,7 +58,8 @@ log(`livekit-server ${lk.url}; measuring the loopback baseline…`);
 const baseline = await measureLoopbackLatency(lk, { frames: 500 });
 log(`baseline one-way p50 ${baseline.p50_ms} ms`);
 
-// BENCH_CPU_PROF=dir writes a V8 CPU profile of the bridge there (open it in Chrome DevTools).
+// BENCH_CPU_PROF=dir writes a V8 CPU profile of the bridge there (open it in Chrome DevTools);
+// BENCH_BRIDGE_NODE_ARGS adds Node flags to the bridge (e.g. "--trace-gc", "--import ./probe.mjs").
 const bridgeProcess = await startBridgeProcess({
   lk,
   authToken: AUTH_TOKEN,
@@ -66,7 +67,10 @@ const bridgeProcess = await startBridgeProcess({
   env: args.overload
     ? { MAX_CONCURRENT_CALLS: String(args.max), ADMISSION_ADAPTIVE: 'true', ...admissionSettings() }
     : { MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10), ADMISSION_ADAPTIVE: 'false' },
-  nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+  nodeArgs: [
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ...(process.env.BENCH_BRIDGE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+  ],
   cpus: pinned ? String(BRIDGE_CORE) : undefined,
 });
 const bridgeApp = bridgeProcess.app;
