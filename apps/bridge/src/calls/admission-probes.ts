@@ -106,25 +106,27 @@ export class Admission {
 
   /**
    * The signals holding new calls off now (empty when adaptive admission is off): the tripped ones,
-   * and `cpu` also while the calls still settling would take the CPU over its mark at the cost per
-   * settled call measured now. A call shows in the reading only a second or two after its webhook,
-   * so without this a fast ramp gets several calls in on headroom already spoken for.
+   * and `cpu` also while one call more would take the CPU over its mark once the calls still
+   * settling carry media, each at the cost per settled call measured now. A call shows in the
+   * reading only a second or two after its webhook, so without the settling calls a fast ramp gets
+   * several calls in on headroom already spoken for; without the next call itself, the last call
+   * taken lands over the mark (at a half-core quota one call is 10 points of it).
    */
   get saturated(): AdmissionSignal[] {
     if (!this.deps.settings.adaptive) return [];
     const tripped = this.controller.saturated;
-    return tripped.includes('cpu') || !this.cpuFullOnceCallsSettle() ? tripped : [...tripped, 'cpu'];
+    return tripped.includes('cpu') || !this.nextCallOverCpuMark() ? tripped : [...tripped, 'cpu'];
   }
 
-  private cpuFullOnceCallsSettle(): boolean {
+  private nextCallOverCpuMark(): boolean {
     const mark = this.deps.settings.limits.cpu;
     const cpu = this.cpuAverage;
     if (!(mark > 0) || cpu === undefined) return false;
     const { settled, settling } = this.deps.registry.settlingCounts(Date.now(), CALL_SETTLING_MS);
-    if (settled === 0 || settling === 0) return false;
+    if (settled === 0) return false; // nothing measured per call yet
     // The reading holds part of the settling calls' cost and the bridge's idle CPU too, so this errs
     // toward refusing; it only matters near the mark.
-    return cpu + (settling * cpu) / settled > mark;
+    return cpu + ((settling + 1) * cpu) / settled > mark;
   }
 
   get readings(): AdmissionReadings | undefined {

@@ -181,6 +181,28 @@ describe('Admission', () => {
     expect(a.refusal()).toBeUndefined();
   });
 
+  it('refuses the call that would take the CPU over its mark, although the reading is under it', () => {
+    const { a, registry, set } = admission(true, 20);
+    for (let n = 0; n < 5; n++) {
+      registry.add({
+        callSid: `CA${n}`,
+        room: `r${n}`,
+        answeredAt: Date.now(),
+        direction: 'inbound',
+        from: '',
+        to: '',
+      });
+      registry.attachStream(registry.get(`CA${n}`)!, `MZ${n}`, async () => undefined);
+    }
+    set({ cpu: 60 }); // 12 per call: one more fits under the mark (80)
+    vi.advanceTimersByTime(CALL_SETTLING_MS + SAMPLE_MS * 4);
+    expect(a.refusal()).toBeUndefined();
+    set({ cpu: 70 }); // 14 per call: one more is 84
+    vi.advanceTimersByTime(SAMPLE_MS * 16);
+    expect(a.refusal()).toEqual({ reason: 'cpu', signals: ['cpu'] });
+    expect(a.saturated).toEqual(['cpu']);
+  });
+
   it('counts refusals by reason and where', async () => {
     const { a, metrics } = admission();
     a.refused({ reason: 'cpu', signals: ['cpu'] }, 'api');
