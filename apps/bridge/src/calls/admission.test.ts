@@ -110,6 +110,18 @@ describe('Admission', () => {
   }
   const addCall = (registry: CallRegistry, n: number) =>
     registry.add({ callSid: `CA${n}`, room: `r${n}`, answeredAt: 0, direction: 'inbound', from: '', to: '' });
+  /** A call answered now; `streaming`: its media stream is here (else on another bridge). */
+  const answerCall = (registry: CallRegistry, n: number, streaming: boolean) => {
+    registry.add({
+      callSid: `CA${n}`,
+      room: `r${n}`,
+      answeredAt: Date.now(),
+      direction: 'inbound',
+      from: '',
+      to: '',
+    });
+    if (streaming) registry.attachStream(registry.get(`CA${n}`)!, `MZ${n}`, async () => undefined);
+  };
 
   it('refuses over the hard cap and while draining, adaptive or not', () => {
     const { a, registry } = admission(false, 1);
@@ -152,28 +164,19 @@ describe('Admission', () => {
 
   it('counts the calls still settling at the cost per settled call measured now', () => {
     const { a, registry, set } = admission(true, 20);
-    const answer = (n: number, streaming: boolean) => {
-      registry.add({
-        callSid: `CA${n}`,
-        room: `r${n}`,
-        answeredAt: Date.now(),
-        direction: 'inbound',
-        from: '',
-        to: '',
-      });
-      if (streaming) registry.attachStream(registry.get(`CA${n}`)!, `MZ${n}`, async () => undefined);
-    };
+    const answer = (n: number, streaming: boolean) => answerCall(registry, n, streaming);
     for (let n = 0; n < 5; n++) answer(n, true);
     answer(5, false); // answered here, streams on another bridge
     set({ cpu: 50 }); // 10 per call streaming here, under the mark (80)
     vi.advanceTimersByTime(CALL_SETTLING_MS + SAMPLE_MS * 4);
     expect(a.refusal()).toBeUndefined();
     answer(6, true);
-    expect(a.refusal()).toBeUndefined(); // 50 + 10 = 60
+    expect(a.refusal()).toBeUndefined(); // 50 + (1 settling + the next) × 10 = 70
     answer(7, true);
     answer(8, false);
     answer(9, true);
-    // 50 + 4 × 10 = 90: over the mark although no signal tripped; /health says so too.
+    // 50 + (4 settling + the next) × 10 = 100: over the mark although no signal tripped; /health
+    // says so too.
     expect(a.refusal()).toEqual({ reason: 'cpu', signals: ['cpu'] });
     expect(a.saturated).toEqual(['cpu']);
     // Settled, and the reading still 50: the calls cost less than feared, calls are taken again.
@@ -183,17 +186,7 @@ describe('Admission', () => {
 
   it('refuses the call that would take the CPU over its mark, although the reading is under it', () => {
     const { a, registry, set } = admission(true, 20);
-    for (let n = 0; n < 5; n++) {
-      registry.add({
-        callSid: `CA${n}`,
-        room: `r${n}`,
-        answeredAt: Date.now(),
-        direction: 'inbound',
-        from: '',
-        to: '',
-      });
-      registry.attachStream(registry.get(`CA${n}`)!, `MZ${n}`, async () => undefined);
-    }
+    for (let n = 0; n < 5; n++) answerCall(registry, n, true);
     set({ cpu: 60 }); // 12 per call: one more fits under the mark (80)
     vi.advanceTimersByTime(CALL_SETTLING_MS + SAMPLE_MS * 4);
     expect(a.refusal()).toBeUndefined();
