@@ -1,4 +1,9 @@
-import { freeTcpPort, startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
+import {
+  freeTcpPort,
+  startLiveKitServer,
+  type LiveKitServer,
+  type StartLiveKitOptions,
+} from '@callbridge/testkit/livekit';
 import { TwilioSimulator, type InboundCallOptions, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { captureLog } from '@callbridge/testkit/process';
 import { dispose } from '@livekit/rtc-node';
@@ -101,7 +106,10 @@ export async function metricValue(
  * A livekit-server and the bridge for the test file that calls this (at its top level): started
  * before its tests, stopped after them. Read the fields inside tests, not at import time.
  */
-export function bridgeOnLiveKit(env: Record<string, string> = {}): {
+export function bridgeOnLiveKit(
+  env: Record<string, string> = {},
+  server: StartLiveKitOptions = {},
+): {
   readonly lk: LiveKitServer;
   readonly tb: TestBridge;
   readonly rooms: RoomServiceClient;
@@ -110,7 +118,7 @@ export function bridgeOnLiveKit(env: Record<string, string> = {}): {
   let tb: TestBridge | undefined;
   let rooms: RoomServiceClient | undefined;
   beforeAll(async () => {
-    lk = await startLiveKitServer();
+    lk = await startLiveKitServer(server);
     tb = await startTestBridge(lk, env);
     rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
   });

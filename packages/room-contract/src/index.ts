@@ -2,6 +2,7 @@
  * @callbridge/room-contract: the names and shapes the bridge and the agent share in a LiveKit room.
  * Both apps import this package; see README.md before changing anything here.
  */
+export { CALL_AUDIO_MAX_BITRATE_BPS } from './audio.js';
 export {
   CALL_DIRECTIONS,
   callDirectionSchema,

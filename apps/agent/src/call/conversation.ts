@@ -20,6 +20,7 @@ import { actionFor, voicemailInstructions, waitForVerdict } from './machine-verd
 import { PhoneLine } from './phone-line.js';
 import { PhonePlayoutOutput } from './phone-playout.js';
 import { createRealtimeModel } from './realtime-model.js';
+import { roomOutputOptions } from './room-output.js';
 import { OperatorHold } from './operator-hold.js';
 import { personaFor, routeForLog } from './persona.js';
 import { stopSessionEventsToCaller } from './session-host.js';
@@ -225,7 +226,7 @@ export async function startConversation<P>(
     agent,
     room: ctx.room,
     inputOptions: { participantIdentity: caller.identity, closeOnDisconnect: true },
-    outputOptions: { transcriptionEnabled: true },
+    outputOptions: roomOutputOptions(),
     record: false,
   });
   if (caller.isPhone) await stopSessionEventsToCaller(session);

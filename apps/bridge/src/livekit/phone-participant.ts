@@ -9,7 +9,12 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
-import { AGENT_STATE_ATTRIBUTE, isAgentSessionUp, RPC_METHODS } from '@callbridge/room-contract';
+import {
+  AGENT_STATE_ATTRIBUTE,
+  CALL_AUDIO_MAX_BITRATE_BPS,
+  isAgentSessionUp,
+  RPC_METHODS,
+} from '@callbridge/room-contract';
 import {
   type LeaveOptions,
   type PhoneLineEvents,
@@ -198,9 +203,12 @@ export class PhoneParticipant implements PhoneLine {
     this.source = new AudioSource(opts.sampleRate, 1, DIRECT_CAPTURE_QUEUE_MS);
     this.uplink.attach(this.source);
     const track = LocalAudioTrack.createAudioTrack('phone', this.source);
-    const publish = new TrackPublishOptions();
-    // LiveKit Agents only listen to microphone tracks.
-    publish.source = TrackSource.SOURCE_MICROPHONE;
+    const publish = new TrackPublishOptions({
+      // LiveKit Agents only listen to microphone tracks.
+      source: TrackSource.SOURCE_MICROPHONE,
+      // Room to go as G.711 on a LiveKit server limited to it (the call's audio then skips Opus).
+      audioEncoding: { maxBitrate: BigInt(CALL_AUDIO_MAX_BITRATE_BPS) },
+    });
     await room.localParticipant!.publishTrack(track, publish);
     if (this.closed) throw new Error('left while joining');
     for (const p of room.remoteParticipants.values()) this.onParticipant(p);

@@ -72,7 +72,12 @@ export function useCallRoom(sid: string) {
         await r.connect(t.url, t.token, { autoSubscribe: true });
         await r.startAudio();
         await context.resume();
-        if (mode === 'takeover') await r.localParticipant.setMicrophoneEnabled(true);
+        // Allowed the 64 kbps G.711 needs, so a LiveKit server limited to G.711 carries the
+        // operator's voice too (capped lower, the track would be published and carry nothing).
+        if (mode === 'takeover')
+          await r.localParticipant.setMicrophoneEnabled(true, undefined, {
+            audioPreset: { maxBitrate: 64_000 },
+          });
         setState('on');
       } catch (err) {
         setError(err);

@@ -7,9 +7,8 @@ import {
   Room,
   RoomEvent,
   TrackKind,
-  TrackPublishOptions,
-  TrackSource,
 } from '@livekit/rtc-node';
+import { microphonePublishOptions } from './publish-options.js';
 import { MarkerDetector } from '../stats/index.js';
 import { participantToken } from './participant.js';
 import { releaseRoom } from './release.js';
@@ -93,9 +92,8 @@ export async function startEcho(
     });
     // Created once connected: a refused join leaves no capture source (and its thread) behind.
     source = new AudioSource(rate, 1, 100);
-    const options = new TrackPublishOptions();
-    options.source = TrackSource.SOURCE_MICROPHONE;
-    await room.localParticipant!.publishTrack(LocalAudioTrack.createAudioTrack('echo', source), options);
+    const track = LocalAudioTrack.createAudioTrack('echo', source);
+    await room.localParticipant!.publishTrack(track, microphonePublishOptions());
   } catch (err) {
     await release();
     throw err;

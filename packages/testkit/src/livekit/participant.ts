@@ -8,9 +8,8 @@ import {
   Room,
   RoomEvent,
   TrackKind,
-  TrackPublishOptions,
-  TrackSource,
 } from '@livekit/rtc-node';
+import { microphonePublishOptions } from './publish-options.js';
 import { AccessToken } from 'livekit-server-sdk';
 import { releaseRoom } from './release.js';
 import type { LiveKitServer } from './server.js';
@@ -69,9 +68,7 @@ export async function connectParticipant(
       const source = new AudioSource(sampleRate, channels, queueMs);
       sources.push(source);
       const track = LocalAudioTrack.createAudioTrack('microphone', source);
-      const options = new TrackPublishOptions();
-      options.source = TrackSource.SOURCE_MICROPHONE;
-      await room.localParticipant!.publishTrack(track, options);
+      await room.localParticipant!.publishTrack(track, microphonePublishOptions());
       return source;
     },
     /** Leaves (also after the server closed the room) and closes the sources it published. */

@@ -28,6 +28,11 @@ export interface StartLiveKitOptions {
   binary?: string;
   /** Extra YAML appended to the generated config. */
   extraConfig?: string;
+  /**
+   * The only codecs rooms may use (`room.enabled_codecs`), e.g. `['audio/pcmu']` for a phone-only
+   * deployment whose audio stays G.711; default: LiveKit's own list (Opus first).
+   */
+  audioCodecs?: string[];
   /** Milliseconds to wait for the server to answer. */
   readyTimeoutMs?: number;
   /** Fixed ports (e.g. to restart a server on the same address); default: free ports. */
@@ -93,6 +98,9 @@ async function startOnce(opts: StartLiveKitOptions): Promise<LiveKitServer> {
       'room:',
       '  empty_timeout: 60',
       '  departure_timeout: 5',
+      ...(opts.audioCodecs
+        ? ['  enabled_codecs:', ...opts.audioCodecs.map((mime) => `    - mime: ${mime}`)]
+        : []),
       opts.extraConfig ?? '',
     ].join('\n'),
   );

@@ -1,0 +1,55 @@
+// A phone-only deployment whose LiveKit server allows G.711 alone (`room.enabled_codecs: audio/pcmu`):
+// the call's audio stays G.711 from Twilio to the agent and back, with no Opus encode or decode on
+// the way. The bridge publishes the phone's track allowed the 64 kbps G.711 needs (a track capped
+// lower, LiveKit's default 48 kbps, is published but silently carries nothing); real speech then
+// gets through both ways as well as over Opus, and the tracks are PCMU at the far end.
+import { recordRemoteAudio } from '@callbridge/testkit/livekit';
+import { describe, expect, it } from 'vitest';
+import { agentToCaller, callerToAgent, type LiveCall } from './_call-audio.js';
+import { bridgeOnLiveKit, waitFor } from './_harness.js';
+import { joinStandIn } from './_stand-in.js';
+
+const ctx = bridgeOnLiveKit({}, { audioCodecs: ['audio/pcmu'] });
+
+describe('a LiveKit server limited to G.711', () => {
+  it('carries the call as PCMU both ways, speech intact', async () => {
+    const { tb, lk } = ctx;
+    const call = await tb.placeCall();
+    const standIn = await joinStandIn(lk, call.callSid, { kind: 'agent' });
+    const phone = await waitFor('phone participant', () =>
+      [...standIn.agent.room.remoteParticipants.values()].find((r) => r.identity.startsWith('phone-')),
+    );
+    const heardByAgent = await recordRemoteAudio(standIn.agent.room, {
+      from: (r) => r.identity === phone.identity,
+    });
+    const live: LiveCall = {
+      call,
+      room: `call-${call.callSid}`,
+      node: 0,
+      agentNode: 0,
+      standIn,
+      heardByAgent,
+    };
+
+    const up = await callerToAgent(live, 'I would like to book an appointment for Tuesday.');
+    const down = await agentToCaller(live, 'Thanks for calling. Your appointment is confirmed.');
+    // The codec of each published track, as LiveKit negotiated it: the phone's and the agent's.
+    const tracks = (await ctx.rooms.listParticipants(live.room)).flatMap((p) =>
+      p.tracks.map((t) => ({ who: p.identity.replace(/-.*/, ''), mime: t.mimeType.toLowerCase() })),
+    );
+    console.log(JSON.stringify({ g711_room: { tracks, up: up.median, down: down.median } }));
+    expect(tracks).toEqual(
+      expect.arrayContaining([
+        { who: 'phone', mime: 'audio/pcmu' },
+        { who: 'agent', mime: 'audio/pcmu' },
+      ]),
+    );
+    for (const m of [up, down]) {
+      expect(m.peaks.length).toBeGreaterThan(5);
+      // The same bar as over Opus (bridge.integration, livekit-multinode); other speech scores ≤ 0.45.
+      expect(m.median).toBeGreaterThan(0.75);
+      expect(m.inOrder).toBe(true);
+    }
+    await call.hangup();
+  }, 90_000);
+});
