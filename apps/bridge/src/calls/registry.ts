@@ -38,6 +38,11 @@ export interface CallEntry extends CallContext {
   route?: CallRoute;
   /** Answering machine detection's verdict (outbound calls placed with detection), once known. */
   answeredBy?: string;
+  /**
+   * When another bridge instance answered this call whose stream started here (its record's time):
+   * that instance's phone may still be joining the room (see early-phone-elsewhere.ts).
+   */
+  answeredElsewhereAt?: number;
   /** Set while the call is live: relays a verdict that arrives mid-call to the room. */
   onAnsweredBy?: (verdict: string) => void;
 }

@@ -53,6 +53,7 @@ export async function adoptCall(deps: SharedCallDeps, callSid: string): Promise<
   const context = { callSid, direction: record.direction, from: record.from, to: record.to };
   const entry = lifecycle.answer(context, record.room ?? roomNameFor(callSid));
   if (record.answeredBy) entry.answeredBy = record.answeredBy;
+  if (record.streamStartedAt === null) entry.answeredElsewhereAt = record.createdAt;
   void deps.recorder.carriedHere(callSid);
   log.info({ callSid, answeredOn: record.instanceId }, 'stream of a call another bridge answered');
   return entry;

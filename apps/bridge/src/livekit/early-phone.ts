@@ -115,14 +115,17 @@ export class EarlyPhones {
    * The call's stream started on another bridge instance: its phone joins under the same identity
    * and replaces this line (LiveKit disconnects it, DUPLICATE_IDENTITY), which the agent sees as
    * the same caller. Leaving first would read as the caller hanging up (LiveKit Agents end their
-   * session when the caller leaves, CLIENT_INITIATED). A line not replaced in `withinMs` leaves;
-   * one still joining leaves now (it would replace the other instance's phone otherwise).
+   * session when the caller leaves, CLIENT_INITIATED). A line not replaced in `withinMs` leaves.
+   * A line still joining finishes its join and then waits the same way: the other instance joins
+   * once it sees this line in the room (early-phone-elsewhere.ts), so the two joins never race.
    */
   handOver(callSid: string, withinMs = HANDOVER_MS): void {
     const line = this.#lines.get(callSid);
     if (!line) return;
     if (!line.inRoom) {
-      void this.drop(callSid);
+      void line.joined.then((joined) => {
+        if (joined && this.#lines.get(callSid) === line) this.handOver(callSid, withinMs);
+      });
       return;
     }
     setTimeout(() => {

@@ -166,6 +166,7 @@ export class CallSession {
         ...{ callSid, room: call.room, identity, attributes, events, log: this.log },
         ...{ livekitUrl: config.livekit.url, rooms, newPhoneLine: this.deps.newPhoneLine },
         earlyPhones: this.deps.earlyPhones,
+        answeredElsewhereAt: call.answeredElsewhereAt,
         ended: () => (this.state as string) === 'ended',
         roomDeleted: () =>
           void this.end('room_deleted', 'room deleted through the server API while the call rang'),

@@ -1,5 +1,6 @@
 import type { CallRooms } from '../livekit/call-rooms.js';
 import type { EarlyPhones } from '../livekit/early-phone.js';
+import { untilEarlyPhoneSettled } from '../livekit/early-phone-elsewhere.js';
 import type { NewPhoneLine, PhoneLine, PhoneLineEvents } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
 import { LIVEKIT_RATE } from './call-audio.js';
@@ -15,9 +16,11 @@ export interface JoinCallPhone {
   attributes: Record<string, string>;
   events: PhoneLineEvents;
   livekitUrl: string;
-  rooms: Pick<CallRooms, 'phoneToken'>;
+  rooms: Pick<CallRooms, 'phoneToken' | 'participantIdentities'>;
   newPhoneLine: NewPhoneLine;
   earlyPhones?: Pick<EarlyPhones, 'take'>;
+  /** When another instance answered the call (its phone may be joining early there), if one did. */
+  answeredElsewhereAt?: number;
   /** The room was deleted while the call rang (the early phone saw it go): the call ends so. */
   roomDeleted: () => void;
   log: Logger;
@@ -42,6 +45,14 @@ export async function joinCallPhone(j: JoinCallPhone): Promise<PhoneLine | undef
     return undefined;
   }
   const early = taken;
+  if (!early && j.earlyPhones && j.answeredElsewhereAt !== undefined) {
+    // Bridges share their settings: with early joins on here, the answering instance started one.
+    const seen = await untilEarlyPhoneSettled({
+      ...{ answeredAt: j.answeredElsewhereAt, identity: j.identity, ended: j.ended },
+      identities: () => j.rooms.participantIdentities(j.room),
+    });
+    j.log.info({ seen }, "joining after the answering instance's early phone");
+  }
   const token = early ? '' : await j.rooms.phoneToken(j.room, j.identity, j.attributes);
   if (j.ended()) {
     // Ended while the token was made or the early join settled: no join (teardown left the early phone).
