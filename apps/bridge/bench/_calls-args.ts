@@ -6,6 +6,7 @@ export const USAGE = `usage: npm run bench:calls [-- --steps 10,50,100,200 --sec
        npm run bench:calls -- --fixed --steps 25,50
        npm run bench:calls -- --overload [--max 25 --steps 25,50 --ramp-per-second 4]
        npm run bench:calls -- --bridge-cpu 0.5 [...]   (the bridge under a 0.5-core cgroup quota)
+       npm run bench:calls -- --codec pcmu [...]       (livekit-server limited to G.711)
 
 N concurrent simulated Twilio calls through the bridge (its own process) and a real livekit-server,
 each with an echo participant sending the caller's audio straight back. The steps ramp until one
@@ -13,8 +14,9 @@ misses the bar (a dropped call, or a p99 media gap at the caller over 40 ms), th
 within --resolution calls; --fixed runs exactly the given steps; --overload runs them with adaptive
 admission on and MAX_CONCURRENT_CALLS at --max (ADMISSION_* variables set for the benchmark are handed
 to the bridge; unset ones keep the bridge's defaults). --bridge-cpu confines the bridge to that many cores
-by a cgroup CPU quota (root and a cgroup CPU controller needed), as a container CPU limit does. Progress goes to stderr; the last line is one JSON
-object.`;
+by a cgroup CPU quota (root and a cgroup CPU controller needed), as a container CPU limit does.
+--codec pcmu limits livekit-server to G.711 (room.enabled_codecs), so the calls cross LiveKit as PCMU
+instead of Opus. Progress goes to stderr; the last line is one JSON object.`;
 
 const Args = z.object({
   steps: z
@@ -30,6 +32,7 @@ const Args = z.object({
   overload: z.boolean(),
   max: z.coerce.number().int().positive(),
   bridgeCpu: z.coerce.number().min(0.05).max(1).optional(),
+  codec: z.enum(['opus', 'pcmu']),
 });
 export type CallsArgs = z.infer<typeof Args>;
 
@@ -47,6 +50,7 @@ export function parseCallsArgs(): CallsArgs {
       overload: { type: 'boolean', default: false },
       max: { type: 'string', default: '25' },
       'bridge-cpu': { type: 'string' },
+      codec: { type: 'string', default: 'opus' },
       help: { type: 'boolean', default: false },
     },
   });

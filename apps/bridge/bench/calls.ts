@@ -53,7 +53,10 @@ function admissionSettings(): Record<string, string> {
 
 const pinned = pinLoadGenerator({ noPin: args.noPin, bridgeCore: BRIDGE_CORE, log });
 
-const lk = await startLiveKitServer({ extraConfig: 'limit:\n  num_tracks: -1\n' });
+const lk = await startLiveKitServer({
+  audioCodecs: args.codec === 'pcmu' ? ['audio/pcmu'] : undefined,
+  extraConfig: 'limit:\n  num_tracks: -1\n',
+});
 log(`livekit-server ${lk.url}; measuring the loopback baseline…`);
 const baseline = await measureLoopbackLatency(lk, { frames: 500 });
 log(`baseline one-way p50 ${baseline.p50_ms} ms`);
@@ -258,6 +261,7 @@ console.log(
     baseline_p50_ms: baseline.p50_ms,
     pinned,
     bridge_cpu_quota_cores: quota?.cores ?? null,
+    codec: args.codec,
     mode: args.overload
       ? { overload: true, max_concurrent_calls: args.max, admission_settings: admissionSettings() }
       : undefined,

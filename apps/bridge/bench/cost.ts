@@ -1,4 +1,4 @@
-// npm run bench:cost [-- --calls 10 --seconds 10 --no-pin --against path/to/main.ts --against-env K=V,…]
+// npm run bench:cost [-- --calls 10 --seconds 10 --no-pin --codec opus|pcmu --against path/to/main.ts --against-env K=V,…]
 // What one call costs the bridge, measured so that it moves as little as possible with the machine's
 // load: N simulated Twilio calls through the bridge (its own process) and a real livekit-server, each
 // with an echo participant sending the caller's audio straight back: continuous speech both ways for
@@ -32,6 +32,7 @@ const Args = z.object({
   seconds: z.coerce.number().positive(),
   echoesPerProcess: z.coerce.number().int().positive(),
   noPin: z.boolean(),
+  codec: z.enum(['opus', 'pcmu']),
   against: z.string().optional(),
   againstEnv: z
     .string()
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'echoes-per-process': { type: 'string', default: '10' },
     'no-pin': { type: 'boolean', default: false },
+    codec: { type: 'string', default: 'opus' },
     against: { type: 'string' },
     'against-env': { type: 'string' },
   },
@@ -106,7 +108,10 @@ function speech(seconds: number, offset: number): Int16Array {
   return out;
 }
 
-const lk = await startLiveKitServer({ extraConfig: 'limit:\n  num_tracks: -1\n' });
+const lk = await startLiveKitServer({
+  audioCodecs: args.codec === 'pcmu' ? ['audio/pcmu'] : undefined,
+  extraConfig: 'limit:\n  num_tracks: -1\n',
+});
 let finished = false;
 async function startBridge(label: string, entry: string | undefined, env: Record<string, string> = {}) {
   const bridge = await startBridgeProcess({
@@ -265,6 +270,7 @@ console.log(
     calls: args.calls,
     seconds: round(busy.wallMs / 1000, 2),
     pinned,
+    codec: args.codec,
     valid,
     instructions_unavailable: noInstructions,
     ...self,
