@@ -33,6 +33,7 @@ function setup(clock = { now: 0 }) {
     sampleRate: RATE,
     targetBacklogMs: 60,
     maxBacklogMs: 200,
+    maxWaitingMs: 200,
     log: createLogger('silent'),
     now: () => clock.now,
   });
@@ -67,18 +68,44 @@ describe('CallerUplink', () => {
     expect(t.uplink.droppedFrames).toBe(10);
   });
 
-  it('once streaming, trims silence above the target backlog and drops anything above the bound', async () => {
+  it('once streaming, trims silence above the target backlog and keeps speech that came late in a burst', async () => {
     const t = setup();
     t.uplink.release();
     t.source.queuedDuration = 100; // over the 60 ms target
     t.uplink.push(frame(false));
     t.uplink.push(frame(true));
     expect(t.uplink.trimmedSilentFrames).toBe(1);
-    t.source.queuedDuration = 300; // over the 200 ms bound
+    // A burst after a stall runs 300 ms "ahead" by rtc-node's estimate: late for the far end, whose
+    // jitter buffer catches up. The words go through; only silence is trimmed.
+    t.source.queuedDuration = 300;
     t.uplink.push(frame(true));
-    expect(t.uplink.droppedFrames).toBe(1);
+    t.uplink.push(frame(false));
+    expect(t.uplink.droppedFrames).toBe(0);
+    expect(t.uplink.trimmedSilentFrames).toBe(2);
     await settle();
-    expect(loudCount(t.captured)).toBe(2); // one frame, two 10 ms pieces
+    expect(loudCount(t.captured)).toBe(4); // two frames, each two 10 ms pieces
+  });
+
+  it('drops frames, speech too, only once a capture has waited maxWaitingMs for a LiveKit that takes none', () => {
+    const clock = { now: 0 };
+    const uplink = new CallerUplink({
+      ...{ sampleRate: RATE, targetBacklogMs: 60, maxBacklogMs: 200, maxWaitingMs: 200 },
+      log: createLogger('silent'),
+      now: () => clock.now,
+    });
+    // LiveKit stopped taking frames: the first capture never completes, the rest wait here.
+    const stalled = { queuedDuration: 0, captureFrame: () => new Promise<void>(() => undefined) };
+    uplink.attach(stalled as unknown as AudioSource);
+    uplink.release();
+    // A burst (pushed all at once, as a socket read delivers it) is kept whole however long...
+    for (let i = 0; i < 30; i++) uplink.push(frame(true));
+    expect(uplink.droppedFrames).toBe(0);
+    // ...but frames still arriving 200 ms after the capture in flight began are dropped.
+    for (let i = 1; i <= 14; i++) {
+      clock.now = i * 20;
+      uplink.push(frame(true));
+    }
+    expect(uplink.droppedFrames).toBe(4); // at 220, 240, 260, 280 ms
   });
 
   it('keeps only what the lateness of arrivals needs: 20 ms on cadence, more after a late frame', async () => {

@@ -34,8 +34,10 @@ export interface CallerUplinkOptions {
   targetBacklogMs: number;
   /** The least backlog (ms) kept for lateness when frames arrive on time. Default 20. */
   minTargetBacklogMs?: number;
-  /** Above this backlog (ms) any frame is dropped. */
+  /** Once the backlog is under this (ms) after held audio was released, the catch-up is over. */
   maxBacklogMs: number;
+  /** Once a capture has waited this long (ms), LiveKit takes no frames: any frame is dropped meanwhile. */
+  maxWaitingMs: number;
   log: Logger;
   /** Monotonic clock (ms) for arrival times; default performance.now. */
   now?: () => number;
@@ -60,6 +62,8 @@ export class CallerUplink {
    */
   private catchUpMs = 0;
   private capturing = false;
+  /** When the capture in flight was handed to LiveKit (undefined: none in flight). */
+  private captureStartedAt: number | undefined;
   private closed = false;
   droppedFrames = 0;
   trimmedSilentFrames = 0;
@@ -143,7 +147,14 @@ export class CallerUplink {
     const backlogMs = this.source.queuedDuration + this.pending.length * frameMs;
     if (this.catchUpMs > 0 && backlogMs <= this.opts.maxBacklogMs) this.catchUpMs = 0;
     this.backlogMs = Math.max(0, backlogMs - this.catchUpMs);
-    if (backlogMs > this.opts.maxBacklogMs + this.catchUpMs) {
+    // Speech is dropped only when LiveKit takes no frames: a capture has waited too long. Frames that
+    // arrive late in a burst (a stalled line or process) run "ahead" by rtc-node's estimate but are
+    // late for the far end, whose jitter buffer catches up: dropping them at a 200 ms bound cost the
+    // caller whole words after every stall (during speech there is no silence to trim, and the
+    // estimate stays at the bound), and a burst is pushed here all at once, so neither its size
+    // nor the estimate says LiveKit is behind.
+    const capturingForMs = this.captureStartedAt === undefined ? 0 : this.now() - this.captureStartedAt;
+    if (capturingForMs > this.opts.maxWaitingMs + this.catchUpMs) {
       this.droppedFrames++;
       return;
     }
@@ -182,7 +193,9 @@ export class CallerUplink {
         if (this.closed) break;
         for (const piece of this.pieces.cut(pcm)) {
           if (this.closed) break;
+          this.captureStartedAt = this.now();
           await this.source!.captureFrame(new AudioFrame(piece, this.opts.sampleRate, 1, piece.length));
+          this.captureStartedAt = undefined;
         }
       }
     } catch {

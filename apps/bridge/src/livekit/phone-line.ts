@@ -44,12 +44,14 @@ export interface PhoneLineOptions {
   token: string;
   sampleRate: number;
   /**
-   * Caller audio waiting for LiveKit, in ms. LiveKit consumes in real time, so a backlog left by a
-   * network burst would stay as latency forever: above `targetBacklogMs` silent frames are dropped
-   * (inaudible) until it is back under; above `maxBacklogMs` any frame is.
+   * Caller audio handed to LiveKit ahead of real time, in ms (rtc-node's estimate): a burst after a
+   * network or process stall. Above `targetBacklogMs` silent frames are dropped (inaudible) until it
+   * is back under; `maxBacklogMs` ends the catch-up after held audio was released. Speech is dropped
+   * only while a capture has waited over `maxWaitingMs` (LiveKit takes no frames).
    */
   targetBacklogMs: number;
   maxBacklogMs: number;
+  maxWaitingMs: number;
   events: PhoneLineEvents;
   /**
    * Joined before the call's stream starts (while the caller hears ringing): the agents' audio is

@@ -5,8 +5,12 @@ import type { NewPhoneLine, PhoneLine, PhoneLineEvents } from '../livekit/phone-
 import type { Logger } from '../logger.js';
 import { LIVEKIT_RATE } from './call-audio.js';
 
-/** Caller audio allowed to wait for LiveKit (see PhoneLineOptions), early and late joins alike. */
-export const PHONE_BACKLOG = { targetBacklogMs: 60, maxBacklogMs: 200 } as const;
+/**
+ * Caller audio allowed ahead of real time (see PhoneLineOptions), early and late joins alike, and
+ * how long a capture may wait before LiveKit counts as taking no frames (a second: a capture of the
+ * queueless source normally completes within a millisecond; a reconnecting room takes none).
+ */
+export const PHONE_BACKLOG = { targetBacklogMs: 60, maxBacklogMs: 200, maxWaitingMs: 1000 } as const;
 
 export interface JoinCallPhone {
   callSid: string;
