@@ -15,6 +15,9 @@ const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;
 // A gap between the webhook's answer and the stream, as Twilio has on a real call.
 const STREAM_GAP_MS = 1500;
 const env = bridgeOnLiveKit({ ANSWER_WAIT_FOR_AGENT_S: '10' });
+// Synthesized before anything is timed: espeak-ng runs synchronously and stalls this process, which
+// also runs the bridge, right where the greeting's first word is measured.
+const greeting48 = speechPcm({ text: 'Hello, thanks for calling. How can I help?', sampleRate: 48_000 });
 
 /** Every `sip.callStatus` the agent saw on the phone, with the moment (performance.now) it saw it. */
 function watchCallStatus(standIn: StandIn) {
@@ -55,10 +58,6 @@ describe('the phone joins while the call rings', () => {
       await waitFor('the phone active', () => (status.seen.at(-1)?.status === 'active' ? true : undefined));
       expect(phone.attributes['callbridge.streamSid']).toBe(call!.streamSids[0]);
 
-      const greeting48 = speechPcm({
-        text: 'Hello, thanks for calling. How can I help?',
-        sampleRate: 48_000,
-      });
       await standIn.setState('speaking');
       await speak(standIn.source, greeting48);
       await standIn.setState('listening');
