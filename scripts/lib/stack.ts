@@ -6,7 +6,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freeTcpPort, startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
+import {
+  freeTcpPort,
+  startLiveKitServer,
+  type LiveKitServer,
+  type StartLiveKitOptions,
+} from '@callbridge/testkit/livekit';
 import { startNodeApp, type NodeApp } from '@callbridge/testkit/process';
 import {
   startRealtimeSimulator,
@@ -40,6 +45,8 @@ export interface StackOptions {
   openaiApiKey?: string;
   bridgeEnv?: Record<string, string>;
   agentEnv?: Record<string, string>;
+  /** livekit-server's options (e.g. `audioCodecs: ['audio/pcmu']` for G.711 rooms). */
+  livekit?: StartLiveKitOptions;
   /** Print the apps' log lines as they come (demo). */
   echo?: (app: string, line: string) => void;
 }
@@ -69,7 +76,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   try {
     // The apps run as built for production (plain JavaScript, no TypeScript loader).
     await ensureAppsBuilt();
-    const livekit = await startLiveKitServer();
+    const livekit = await startLiveKitServer(opts.livekit);
     cleanup.push(() => livekit.stop());
     const realtime = opts.openaiApiKey ? undefined : await startRealtimeSimulator({ script: opts.script });
     if (realtime) cleanup.push(() => realtime.stop());

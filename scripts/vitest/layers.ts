@@ -29,6 +29,8 @@ const E2E = [
   'test/e2e.test.ts',
   'test/faults.test.ts',
   'test/heard.test.ts',
+  // The whole stack with livekit-server limited to G.711.
+  'test/g711.e2e.test.ts',
   // haproxy, two bridges, two LiveKit nodes, three agent workers (issue 15, item 5).
   'test/scale-out.e2e.test.ts',
 ];
