@@ -4,10 +4,10 @@
  * Used by livekit-multinode.test.ts.
  */
 import { decimate, rmsDbfs, segmentedCorrelation, speechPcm, tone } from '@callbridge/testkit/audio-fixtures';
-import type { AudioRecording } from '@callbridge/testkit/livekit';
+import { recordRemoteAudio, type AudioRecording, type LiveKitServer } from '@callbridge/testkit/livekit';
 import type { SimulatedCall } from '@callbridge/testkit/twilio';
 import { waitFor } from '@callbridge/testkit/wait';
-import { speak, type StandIn } from './_stand-in.js';
+import { joinStandIn, speak, type StandIn } from './_stand-in.js';
 
 export interface LiveCall {
   call: SimulatedCall;
@@ -19,6 +19,18 @@ export interface LiveCall {
   standIn: StandIn;
   /** What the stand-in hears from the phone participant (48 kHz). */
   heardByAgent: AudioRecording;
+}
+
+/** A call on one node with a stand-in agent that records the phone: ready for the checks below. */
+export async function withStandIn(lk: LiveKitServer, call: SimulatedCall): Promise<LiveCall> {
+  const standIn = await joinStandIn(lk, call.callSid, { kind: 'agent' });
+  const phone = await waitFor('phone participant', () =>
+    [...standIn.agent.room.remoteParticipants.values()].find((r) => r.identity.startsWith('phone-')),
+  );
+  const heardByAgent = await recordRemoteAudio(standIn.agent.room, {
+    from: (r) => r.identity === phone.identity,
+  });
+  return { call, room: `call-${call.callSid}`, node: 0, agentNode: 0, standIn, heardByAgent };
 }
 
 /** The caller says something; resolves with how well the agent's recording matches it. */

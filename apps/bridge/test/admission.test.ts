@@ -1,11 +1,9 @@
 // Overload degrades instead of collapsing: a real stall of the bridge's event loop (its process
 // busy in 120 ms slices) makes /health say `saturated` and the next caller hear the busy message,
 // while the call already up keeps its audio both ways; once the stall ends, calls are taken again.
-import { recordRemoteAudio } from '@callbridge/testkit/livekit';
 import { describe, expect, it } from 'vitest';
-import { callerToAgent, tonesGetThrough, type LiveCall } from './_call-audio.js';
+import { callerToAgent, tonesGetThrough, withStandIn } from './_call-audio.js';
 import { bridgeOnLiveKit, metricValue, waitFor } from './_harness.js';
-import { joinStandIn } from './_stand-in.js';
 
 const API_KEY = 'admission-test-api-key-0123456789';
 /** The stall's slices: p99 loop delay about this, far over the mark below (normal delay: a few ms). */
@@ -53,21 +51,7 @@ describe('adaptive admission', () => {
     const { tb, lk } = ctx;
     const call = await tb.placeCall();
     expect(call.twiml?.summary.stream).not.toBeNull();
-    const standIn = await joinStandIn(lk, call.callSid, { kind: 'agent' });
-    const phone = await waitFor('phone participant', () =>
-      [...standIn.agent.room.remoteParticipants.values()].find((r) => r.identity.startsWith('phone-')),
-    );
-    const heardByAgent = await recordRemoteAudio(standIn.agent.room, {
-      from: (r) => r.identity === phone.identity,
-    });
-    const live: LiveCall = {
-      call,
-      room: `call-${call.callSid}`,
-      node: 0,
-      agentNode: 0,
-      standIn,
-      heardByAgent,
-    };
+    const live = await withStandIn(lk, call);
     expect(await tonesGetThrough(live, 10_000)).toEqual({ toCaller: true, toAgent: true });
 
     // A loaded machine (or this process starting up) can stall the loop for a moment too: start
@@ -149,8 +133,8 @@ describe('adaptive admission', () => {
 
     await after.hangup();
     await call.hangup();
-    heardByAgent.stop();
-    await standIn.agent.disconnect();
+    live.heardByAgent.stop();
+    await live.standIn.agent.disconnect();
     await waitFor('calls released', () => tb.bridge.registry.active === 0 || undefined);
   }, 180_000);
 });

@@ -3,11 +3,9 @@
 // the way. The bridge publishes the phone's track allowed the 64 kbps G.711 needs (a track capped
 // lower, LiveKit's default 48 kbps, is published but silently carries nothing); real speech then
 // gets through both ways as well as over Opus, and the tracks are PCMU at the far end.
-import { recordRemoteAudio } from '@callbridge/testkit/livekit';
 import { describe, expect, it } from 'vitest';
-import { agentToCaller, callerToAgent, type LiveCall } from './_call-audio.js';
-import { bridgeOnLiveKit, waitFor } from './_harness.js';
-import { joinStandIn } from './_stand-in.js';
+import { agentToCaller, callerToAgent, withStandIn } from './_call-audio.js';
+import { bridgeOnLiveKit } from './_harness.js';
 
 const ctx = bridgeOnLiveKit({}, { audioCodecs: ['audio/pcmu'] });
 
@@ -15,21 +13,7 @@ describe('a LiveKit server limited to G.711', () => {
   it('carries the call as PCMU both ways, speech intact', async () => {
     const { tb, lk } = ctx;
     const call = await tb.placeCall();
-    const standIn = await joinStandIn(lk, call.callSid, { kind: 'agent' });
-    const phone = await waitFor('phone participant', () =>
-      [...standIn.agent.room.remoteParticipants.values()].find((r) => r.identity.startsWith('phone-')),
-    );
-    const heardByAgent = await recordRemoteAudio(standIn.agent.room, {
-      from: (r) => r.identity === phone.identity,
-    });
-    const live: LiveCall = {
-      call,
-      room: `call-${call.callSid}`,
-      node: 0,
-      agentNode: 0,
-      standIn,
-      heardByAgent,
-    };
+    const live = await withStandIn(lk, call);
 
     const up = await callerToAgent(live, 'I would like to book an appointment for Tuesday.');
     const down = await agentToCaller(live, 'Thanks for calling. Your appointment is confirmed.');
