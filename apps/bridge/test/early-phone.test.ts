@@ -67,9 +67,12 @@ describe('the phone joins while the call rings', () => {
           ? true
           : undefined,
       );
-      // Every part of the greeting reached the caller, its first words included, in order.
+      // Every part of the greeting reached the caller, its first words included, in order. The first
+      // 200 ms scores 0.82-0.93 on a quiet machine and down to 0.69 in a loaded CI run (the jitter
+      // buffer stretches a stream's first packets); a first word cut off scores as unrelated speech
+      // does (≤ 0.45).
       const match = segmentedCorrelation(decimate(greeting48, 6), call!.heardPcm(), 1600);
-      expect(match.peaks[0]).toBeGreaterThan(0.7);
+      expect(match.peaks[0]).toBeGreaterThan(0.6);
       expect(match.median).toBeGreaterThan(0.75);
       expect(match.inOrder).toBe(true);
       console.log(
