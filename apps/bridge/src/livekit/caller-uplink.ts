@@ -202,6 +202,8 @@ export class CallerUplink {
       // The source is closed during teardown; nothing left to deliver.
     } finally {
       this.capturing = false;
+      // A capture that threw is not in flight: it must not read as LiveKit taking no frames.
+      this.captureStartedAt = undefined;
     }
   }
 }
