@@ -22,6 +22,8 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     livekit: { audioCodecs: ['audio/pcmu'] },
+    // As a G.711 deployment sets it (.env.example): no rate converted between Twilio and the agent.
+    bridgeEnv: { PHONE_AUDIO_SAMPLE_RATE: '8000' },
     script: { greeting: { say: GREETING }, reply: () => ({ say: REPLY }) },
   });
 }, 120_000);

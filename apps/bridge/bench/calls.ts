@@ -26,6 +26,7 @@ import { machineCpu, processUsage, round } from '@callbridge/testkit/stats';
 import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { startBridgeProcess } from './_bridge-process.js';
+import { bridgeEnvForCodec, phoneAudioSampleRate } from './_codec.js';
 import { parseCallsArgs } from './_calls-args.js';
 import { confineToCpuQuota, type CpuQuota } from './_cpu-quota.js';
 import { GAP_BAR_MS, type OtherCpu, stepResult } from './_calls-step-result.js';
@@ -67,9 +68,12 @@ const bridgeProcess = await startBridgeProcess({
   lk,
   authToken: AUTH_TOKEN,
   // --overload: the bridge's admission defaults, or the bench's own ADMISSION_* settings if given.
-  env: args.overload
-    ? { MAX_CONCURRENT_CALLS: String(args.max), ADMISSION_ADAPTIVE: 'true', ...admissionSettings() }
-    : { MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10), ADMISSION_ADAPTIVE: 'false' },
+  env: {
+    ...bridgeEnvForCodec(args.codec),
+    ...(args.overload
+      ? { MAX_CONCURRENT_CALLS: String(args.max), ADMISSION_ADAPTIVE: 'true', ...admissionSettings() }
+      : { MAX_CONCURRENT_CALLS: String(Math.max(...args.steps) + 10), ADMISSION_ADAPTIVE: 'false' }),
+  },
   nodeArgs: [
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
     ...(process.env.BENCH_BRIDGE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
@@ -262,6 +266,7 @@ console.log(
     pinned,
     bridge_cpu_quota_cores: quota?.cores ?? null,
     codec: args.codec,
+    phone_audio_sample_rate: phoneAudioSampleRate(bridgeEnvForCodec(args.codec)),
     mode: args.overload
       ? { overload: true, max_concurrent_calls: args.max, admission_settings: admissionSettings() }
       : undefined,

@@ -23,6 +23,7 @@ import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { z } from 'zod';
 import { startBridgeProcess } from './_bridge-process.js';
+import { bridgeEnvForCodec, phoneAudioSampleRate } from './_codec.js';
 import { SpeedProbe } from './_speed-probe.js';
 import { countInstructions, instructionsUnavailable } from './_perf-instructions.js';
 import { cpuMsByName, threadCpu, totalMs } from './_thread-cpu.js';
@@ -118,12 +119,16 @@ async function startBridge(label: string, entry: string | undefined, env: Record
     lk,
     authToken: AUTH_TOKEN,
     entry,
-    env: { MAX_CONCURRENT_CALLS: String(args.calls + 10), ...env },
+    env: { MAX_CONCURRENT_CALLS: String(args.calls + 10), ...bridgeEnvForCodec(args.codec), ...env },
     cpus: pinned ? String(BRIDGE_CORE) : undefined,
-    // BENCH_CPU_PROF=dir writes a V8 CPU profile of the bridge there (its main thread only).
-    nodeArgs: process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-      : [],
+    // BENCH_CPU_PROF=dir writes a V8 CPU profile of the bridge there (its main thread only; wall-time
+    // samples, so a native thread preempting the main thread on the pinned core counts as the JS in
+    // flight). BENCH_BRIDGE_NODE_ARGS adds Node flags (e.g. "--perf-basic-prof" for `perf record`,
+    // which counts CPU time only).
+    nodeArgs: [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ...(process.env.BENCH_BRIDGE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
   });
   void bridge.app.exited.then((code) => {
     if (finished) return;
@@ -271,6 +276,7 @@ console.log(
     seconds: round(busy.wallMs / 1000, 2),
     pinned,
     codec: args.codec,
+    phone_audio_sample_rate: phoneAudioSampleRate(bridgeEnvForCodec(args.codec)),
     valid,
     instructions_unavailable: noInstructions,
     ...self,

@@ -52,6 +52,7 @@ describe('loadConfig (bridge)', () => {
       streamStartTimeoutMs: 30_000,
       answerWaitForAgentMs: 2_000,
       phoneJoinWhileRinging: true,
+      phoneAudioSampleRate: 48000,
       routes: undefined,
       maxConcurrentCalls: 25,
       admission: {

@@ -108,6 +108,11 @@ const ConfigSchema = EnvSchema.transform((e, ctx) => {
     answerWaitForAgentMs: e.ANSWER_WAIT_FOR_AGENT_S * 1000,
     /** The phone joins the call's room at the webhook (see livekit/early-phone.ts), not at the stream's start. */
     phoneJoinWhileRinging: e.PHONE_JOIN_WHILE_RINGING,
+    /**
+     * Hz of the PCM the phone exchanges with LiveKit: 48000 (the bridge resamples 8 kHz ⇄ 48 kHz)
+     * or 8000 (LiveKit resamples natively where its codec needs it; none in G.711 rooms).
+     */
+    phoneAudioSampleRate: e.PHONE_AUDIO_SAMPLE_RATE,
     maxConcurrentCalls: e.MAX_CONCURRENT_CALLS,
     admission: {
       adaptive: e.ADMISSION_ADAPTIVE,

@@ -22,7 +22,6 @@ import { createCallRooms, type CallRooms } from './livekit/call-rooms.js';
 import { EarlyPhones } from './livekit/early-phone.js';
 import { newPhoneParticipant } from './livekit/phone-participant.js';
 import { createLogger, type Logger } from './logger.js';
-import { LIVEKIT_RATE } from './media/call-audio.js';
 import { CallSession, PHONE_BACKLOG } from './media/call-session.js';
 import { createMetrics, type BridgeMetrics } from './metrics.js';
 import { OutboundCalls } from './outbound/outbound-calls.js';
@@ -130,7 +129,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   const earlyPhones = config.phoneJoinWhileRinging
     ? new EarlyPhones({
         ...{ rooms, newPhoneLine: newPhoneParticipant, readsText: true, log },
-        line: { url: config.livekit.url, sampleRate: LIVEKIT_RATE, ...PHONE_BACKLOG },
+        line: { url: config.livekit.url, sampleRate: config.phoneAudioSampleRate, ...PHONE_BACKLOG },
       })
     : undefined;
   const lifecycle = new CallLifecycle({ registry, rooms, metrics, recorder, log, live, hub, earlyPhones });

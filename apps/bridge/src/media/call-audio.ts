@@ -9,10 +9,8 @@ import type { HeardReport } from './caller-playback.js';
 import { isLoud, type CallLatency } from './call-latency.js';
 import { UplinkMeter } from './uplink-meter.js';
 
-export const LIVEKIT_RATE = 48_000;
-
 /**
- * The audio of one call, both ways: the caller's μ-law frames to 48 kHz PCM for the phone line
+ * The audio of one call, both ways: the caller's μ-law frames to PCM for the phone line
  * (metered), and the agent's audio through the relay to Twilio as media, marks and clears.
  */
 export class CallAudio {
@@ -24,6 +22,8 @@ export class CallAudio {
 
   constructor(opts: {
     streamSid: string;
+    /** Hz of the PCM exchanged with LiveKit (PHONE_AUDIO_SAMPLE_RATE); 8000 converts no rate at all. */
+    livekitRate: number;
     /** Sends one message to Twilio (while the socket is open). */
     send: (json: string) => void;
     metrics: BridgeMetrics;
@@ -37,10 +37,10 @@ export class CallAudio {
     /** The call's recording: the agent's audio as it goes to Twilio (and what a clear discards). */
     recording?: Pick<CallRecording, 'agentFrame' | 'agentCleared'>;
   }) {
-    const { streamSid, send, metrics, log, latency, onCleared, onHeardAll, recording } = opts;
+    const { streamSid, livekitRate, send, metrics, log, latency, onCleared, onHeardAll, recording } = opts;
     this.latency = latency;
-    this.uplink = createUplink({ outputRate: LIVEKIT_RATE });
-    this.downlink = createDownlink({ inputRate: LIVEKIT_RATE });
+    this.uplink = createUplink({ outputRate: livekitRate });
+    this.downlink = createDownlink({ inputRate: livekitRate });
     this.meter = new UplinkMeter(metrics);
     this.relay = new AgentAudioRelay({
       downlink: this.downlink,

@@ -19,6 +19,9 @@ import {
   tonePayload,
 } from './test-fakes.js';
 
+/** The rate the phone exchanges audio with LiveKit (PHONE_AUDIO_SAMPLE_RATE by default), one 20 ms frame of it. */
+const LIVEKIT_RATE = 48_000;
+const FRAME_SAMPLES = LIVEKIT_RATE / 50;
 const SECRET = 's'.repeat(32);
 const ALLOWED = '+15550001111';
 const CONTEXT = {
@@ -168,7 +171,7 @@ describe('CallSession', () => {
         [PHONE_ATTRIBUTES.callId]: CONTEXT.callSid,
       }),
     );
-    expect(phone.opts).toMatchObject({ token: 'phone-token', sampleRate: 48_000 });
+    expect(phone.opts).toMatchObject({ token: 'phone-token', sampleRate: LIVEKIT_RATE });
     expect(phone.joins).toBe(1);
     expect(t.call.streamSid).toBe(startMessage(CONTEXT.callSid).streamSid);
 
@@ -198,14 +201,14 @@ describe('CallSession', () => {
     expect(phone.dtmf).toEqual(['5', '#']);
     expect(phone.pushed).toHaveLength(12);
     expect(await t.counter('framesIn')).toBe(12);
-    // 20 ms at 48 kHz each; the tone survives the uplink (after the resampler's first frame).
-    expect(phone.pushed.every((pcm) => pcm.length === 960)).toBe(true);
-    const tone = new Int16Array(960 * 8);
-    phone.pushed.slice(3, 11).forEach((pcm, i) => tone.set(pcm, i * 960));
-    expect(toneShare(tone, 48_000)).toBeGreaterThan(0.9);
+    // 20 ms at the line's rate each; the tone survives the uplink.
+    expect(phone.pushed.every((pcm) => pcm.length === FRAME_SAMPLES)).toBe(true);
+    const tone = new Int16Array(FRAME_SAMPLES * 8);
+    phone.pushed.slice(3, 11).forEach((pcm, i) => tone.set(pcm, i * FRAME_SAMPLES));
+    expect(toneShare(tone, LIVEKIT_RATE)).toBeGreaterThan(0.9);
     const rms = (pcm: Int16Array) => Math.sqrt(pcm.reduce((s, v) => s + v * v, 0) / pcm.length);
     expect(rms(tone)).toBeGreaterThan(3000);
-    expect(rms(phone.pushed[11]!.subarray(480))).toBeLessThan(100);
+    expect(rms(phone.pushed[11]!.subarray(FRAME_SAMPLES / 2))).toBeLessThan(100);
     expect(t.released).toEqual([]);
   });
 
@@ -272,7 +275,7 @@ describe('CallSession', () => {
   it('ends only its own call (1011) when a handler throws', async () => {
     const t = setup();
     const phone = await t.live();
-    phone.opts.events.onAgentAudio(null as unknown as Int16Array, 48_000, 1);
+    phone.opts.events.onAgentAudio(null as unknown as Int16Array, LIVEKIT_RATE, 1);
     await settle();
     expect(t.ws.closedWith?.code).toBe(1011);
     expect(t.released).toEqual(['failed']);
@@ -523,10 +526,10 @@ describe('CallSession', () => {
     expect(await ask()).toEqual({ cut: false });
     // The agent speaks a second of tone; Twilio echoes the marks up to 400 ms of it.
     phone.opts.events.onAgentState('speaking', 'agent-1');
-    const tone = new Int16Array(960);
+    const tone = new Int16Array(FRAME_SAMPLES);
     for (let i = 0; i < tone.length; i++)
-      tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 48_000));
-    for (let i = 0; i < 50; i++) phone.opts.events.onAgentAudio(tone, 48_000, 1);
+      tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / LIVEKIT_RATE));
+    for (let i = 0; i < 50; i++) phone.opts.events.onAgentAudio(tone, LIVEKIT_RATE, 1);
     const marks = t.ws.sentEvents('mark').map((m) => (m.mark as { name: string }).name);
     expect(marks.slice(0, 2)).toEqual(['heard-1-0', 'heard-1-100']);
     for (const name of ['heard-1-0', 'heard-1-100', 'heard-1-200', 'heard-1-300', 'heard-1-400'])

@@ -165,6 +165,7 @@ export class CallSession {
       phone = await joinCallPhone({
         ...{ callSid, room: call.room, identity, attributes, events, log: this.log },
         ...{ livekitUrl: config.livekit.url, rooms, newPhoneLine: this.deps.newPhoneLine },
+        sampleRate: config.phoneAudioSampleRate,
         earlyPhones: this.deps.earlyPhones,
         answeredElsewhereAt: call.answeredElsewhereAt,
         ended: () => (this.state as string) === 'ended',
@@ -219,6 +220,7 @@ export class CallSession {
     const heard = this.heard;
     return new CallAudio({
       ...{ streamSid, metrics, log: this.log, latency: this.latency },
+      livekitRate: this.deps.config.phoneAudioSampleRate,
       send: (json) => this.stream.send(json),
       onCleared: heard && ((report) => heard.cleared(report)),
       onHeardAll: heard && (() => heard.release()),

@@ -3,7 +3,6 @@ import type { EarlyPhones } from '../livekit/early-phone.js';
 import { untilEarlyPhoneSettled } from '../livekit/early-phone-elsewhere.js';
 import type { NewPhoneLine, PhoneLine, PhoneLineEvents } from '../livekit/phone-line.js';
 import type { Logger } from '../logger.js';
-import { LIVEKIT_RATE } from './call-audio.js';
 
 /**
  * Caller audio allowed ahead of real time (see PhoneLineOptions), early and late joins alike, and
@@ -20,6 +19,8 @@ export interface JoinCallPhone {
   attributes: Record<string, string>;
   events: PhoneLineEvents;
   livekitUrl: string;
+  /** Hz of the PCM the phone exchanges with LiveKit (PHONE_AUDIO_SAMPLE_RATE). */
+  sampleRate: number;
   rooms: Pick<CallRooms, 'phoneToken' | 'participantIdentities'>;
   newPhoneLine: NewPhoneLine;
   earlyPhones?: Pick<EarlyPhones, 'take'>;
@@ -66,7 +67,7 @@ export async function joinCallPhone(j: JoinCallPhone): Promise<PhoneLine | undef
   const phone =
     early ??
     j.newPhoneLine({
-      ...{ url: j.livekitUrl, token, sampleRate: LIVEKIT_RATE },
+      ...{ url: j.livekitUrl, token, sampleRate: j.sampleRate },
       ...PHONE_BACKLOG,
       log: j.log,
       events: j.events,
