@@ -49,10 +49,12 @@ export const EnvSchema = z.object({
   ANSWER_WAIT_FOR_AGENT_S: z.coerce.number().min(0).max(10).default(2),
   PHONE_JOIN_WHILE_RINGING: z.stringbool().default(true),
   /** The rate the phone hands its audio to LiveKit and reads the agent's at (docs/performance.md). */
-  PHONE_AUDIO_SAMPLE_RATE: z.coerce
-    .number()
-    .pipe(z.union([z.literal(8000), z.literal(16000), z.literal(24000), z.literal(48000)]))
-    .default(48000),
+  PHONE_AUDIO_SAMPLE_RATE: z
+    .enum(['8000', '48000'], {
+      error: 'must be 48000 (the bridge resamples) or 8000 (LiveKit does; for G.711 rooms, see .env.example)',
+    })
+    .default('48000')
+    .transform(Number),
   // Past its CPU knee a bridge loses every call's audio at once (README, Performance), so the
   // default sits near what bench:calls measured on 2 cores; size it from bench:calls on your box.
   MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(25),

@@ -140,6 +140,17 @@ describe('loadConfig (bridge)', () => {
     );
   });
 
+  it('names the rates PHONE_AUDIO_SAMPLE_RATE takes', () => {
+    for (const rate of ['16000', '44100', 'fast']) {
+      expect(errorOf({ TWILIO_AUTH_TOKEN: 'token', PHONE_AUDIO_SAMPLE_RATE: rate })).toContain(
+        'PHONE_AUDIO_SAMPLE_RATE: must be 48000 (the bridge resamples) or 8000',
+      );
+    }
+    expect(
+      loadConfig({ TWILIO_AUTH_TOKEN: 'token', PHONE_AUDIO_SAMPLE_RATE: '8000' }).phoneAudioSampleRate,
+    ).toBe(8000);
+  });
+
   it('refuses signature checks without an auth token, saying what to set', () => {
     expect(errorOf({})).toBe(
       'refusing to start:\n  TWILIO_AUTH_TOKEN is empty while TWILIO_VALIDATE_SIGNATURES is on: set it from ' +
