@@ -4,39 +4,31 @@
 // show up as they are said, listen-in plays both sides in the page (WebAudio level that follows the
 // caller's speech), ending the call from the page writes the operator's action into the record, and
 // the finished call's recording plays in the page (decoded there: caller left, agent right).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOOL_CALLS_TOPIC, TRANSCRIPTION_TOPIC } from '@callbridge/room-contract';
-import {
-  decimate,
-  rmsDbfs,
-  segmentedCorrelation,
-  speechPcm,
-  tone,
-  writeWav,
-} from '@callbridge/testkit/audio-fixtures';
+import { decimate, rmsDbfs, speechPcm, tone } from '@callbridge/testkit/audio-fixtures';
 import { startLiveKitServer, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { dispose } from '@livekit/rtc-node';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type TestBridge } from '../../bridge/test/_harness.js';
 import { apiClient, startOutboundBridge } from '../../bridge/test/_records-harness.js';
 import type { TwilioRestSimulator } from '@callbridge/testkit/twilio';
 import { joinStandIn, speak, type StandIn } from '../../bridge/test/_stand-in.js';
-import { keepPlaying, lastHeard, toneProminence } from '../../bridge/test/_tones.js';
 import { loudPart, loudSpan, trackedCorrelation } from '../../bridge/test/_recording-audio.js';
-
-const consoleRoot = join(import.meta.dirname, '..');
-const dist = join(consoleRoot, 'dist');
-const shots = join(consoleRoot, '..', '..', '.artifacts', 'console');
-const PASSWORD = 'correct horse battery staple';
-/** What the operator says into Chromium's fake microphone (looped by Chromium). */
-const OPERATOR_SPEECH = speechPcm({
-  text: 'Hello, this is Dana from the front desk. I can help you.',
-  sampleRate: 16_000,
-});
+import { toneProminence } from '../../bridge/test/_tones.js';
+import {
+  buildConsole,
+  CONSOLE_ENV,
+  launchOperatorBrowser,
+  level,
+  logIn,
+  PASSWORD,
+  SHOTS as shots,
+  takeOverAndHandBack,
+} from './_operator.js';
 
 let lk: LiveKitServer;
 let tb: TestBridge;
@@ -46,32 +38,15 @@ let browser: Browser;
 const recordings = mkdtempSync(join(tmpdir(), 'callbridge-console-recordings-'));
 
 beforeAll(async () => {
-  // The console under test is the source in this checkout, built now.
-  await build({ root: consoleRoot, logLevel: 'warn' });
-  mkdirSync(shots, { recursive: true });
+  await buildConsole();
   lk = await startLiveKitServer();
   // The API on, and outbound calls (to +1555444…) through a Twilio REST simulator.
   const ob = await startOutboundBridge(lk, {
-    env: {
-      ...{ CONSOLE_USERS: `alice:${PASSWORD}`, CONSOLE_DIR: dist },
-      ...{ RECORD_CALLS: 'true', RECORDINGS_DIR: recordings },
-    },
+    env: { ...CONSOLE_ENV, ...{ RECORD_CALLS: 'true', RECORDINGS_DIR: recordings } },
   });
   ({ tb, rest } = ob);
   closeBridge = ob.close;
-  const micWav = join(shots, 'operator-mic.wav');
-  writeWav(micWav, OPERATOR_SPEECH, 16_000);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--autoplay-policy=no-user-gesture-required',
-      // The operator's microphone for take-over: a spoken WAV, no permission prompt.
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${micWav}`,
-    ],
-  });
+  browser = await launchOperatorBrowser();
 }, 120_000);
 
 afterAll(async () => {
@@ -81,13 +56,6 @@ afterAll(async () => {
   await dispose();
   rmSync(recordings, { recursive: true, force: true });
 });
-
-/** The WebAudio level (RMS 0..1) the page hears from participants whose identity starts with `prefix`. */
-async function level(page: Page, prefix: string): Promise<number | undefined> {
-  const meter = page.locator(`[data-testid=level][data-identity^="${prefix}"]`);
-  if ((await meter.count()) === 0) return undefined;
-  return Number(await meter.first().getAttribute('data-rms'));
-}
 
 /** In the page: remembers when each call row first appears (the page's clock is the machine's). */
 const NOTE_ROWS = `(() => {
@@ -304,80 +272,25 @@ describe('the operator console in Chromium', () => {
   });
 
   it('takes a call over: the caller hears the operator microphone, not the agent, until hand-back', async () => {
-    // The operator allowed the console to use the microphone.
-    const context = await browser.newContext();
-    await context.grantPermissions(['microphone']);
-    const page = await context.newPage();
-    const stops: (() => Promise<void>)[] = [];
-    try {
-      await page.goto(`${tb.publicUrl}/console/`);
-      await page.fill('input[name=name]', 'alice');
-      await page.fill('input[name=password]', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.getByRole('heading', { name: /Live calls/ }).waitFor();
-      const call = await tb.placeCall({ from: '+15551230043' });
-      const standIn = await joinStandIn(lk, call.callSid);
-      await standIn.setState('speaking');
-      stops.push(keepPlaying(standIn.source, 440)); // the agent talks on and on
-      // A steady tone stands out of its neighbourhood by orders of magnitude; speech does not.
-      const hearsAgent = () => {
-        const last = lastHeard(call, 500);
-        return last !== undefined && toneProminence(last, 440) > 100;
-      };
-      await waitFor('the caller hears the agent', hearsAgent);
-
-      await page.locator(`tr[data-sid="${call.callSid}"]`).click();
-      await page.getByRole('button', { name: 'Take over' }).click();
-      await page.locator('[data-testid=listen][data-state=on][data-mode=takeover]').waitFor();
-      const from = call.heardPcm().length;
-      const seconds = OPERATOR_SPEECH.length / 16_000 + 1;
-      await waitFor(
-        'the operator speaking to the caller',
-        () => call.heardPcm().length >= from + seconds * 8000,
-        {
-          timeoutMs: (seconds + 10) * 1000,
-        },
-      );
-      const heard = call.heardPcm().subarray(from, from + seconds * 8000);
-      // The operator's words reach the caller (the WAV loops, so each segment is found somewhere)…
-      const match = segmentedCorrelation(decimate(OPERATOR_SPEECH, 2), heard, 2000);
-      expect(match.peaks.length).toBeGreaterThan(5);
-      expect(match.median).toBeGreaterThan(0.5);
-      // …and the agent's voice does not, though it keeps talking in the room (its tone would stand
-      // out of the speech around it by orders of magnitude).
-      const prominence = toneProminence(heard.subarray(8000), 440);
-      console.log(JSON.stringify({ takeover_speech_match: match.median, agent_tone_prominence: prominence }));
-      expect(prominence).toBeLessThan(10);
-      await page.screenshot({ path: join(shots, 'takeover.png') });
-
-      await page.getByRole('button', { name: 'Hand back' }).click();
-      await waitFor('the caller hears the agent again', hearsAgent);
-      const record = await apiClient(tb.publicUrl).waitForCall(
-        call.callSid,
-        (c) => c.operator_actions.length > 0,
-      );
-      expect(record.operator_actions[0]).toMatchObject({
-        operator: 'alice',
-        action: 'takeover',
-        result: 'ok',
-      });
-      for (const stop of stops.splice(0)) await stop();
-      await call.hangup();
-      await standIn.agent.disconnect();
-    } finally {
-      for (const stop of stops) await stop();
-      await context.close();
-    }
+    const measured = await takeOverAndHandBack({
+      browser,
+      tb,
+      lk,
+      from: '+15551230043',
+      screenshot: 'takeover.png',
+    });
+    console.log(
+      JSON.stringify({
+        takeover_speech_match: measured.speechMatch,
+        agent_tone_prominence: measured.agentToneProminence,
+      }),
+    );
   });
 
   it('places an outbound call from the form, and shows the refusal of a number off the allow-list', async () => {
     const page = await browser.newPage();
     try {
-      await page.goto(`${tb.publicUrl}/console/place`);
-      await page.fill('input[name=name]', 'alice');
-      await page.fill('input[name=password]', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.getByRole('heading', { name: 'Place a call' }).waitFor();
+      await logIn(page, `${tb.publicUrl}/console/place`, { name: 'Place a call' });
       await page.fill('input[name=to]', '+15550000000');
       await page.fill('textarea[name=task]', 'Remind the patient of their appointment tomorrow.');
       await page.getByRole('button', { name: 'Call' }).click();

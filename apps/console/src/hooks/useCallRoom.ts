@@ -55,7 +55,11 @@ export function useCallRoom(sid: string) {
         // livekit-client is loaded only when someone listens: the other pages stay small.
         const { Room, RoomEvent, Track } = await import('livekit-client');
         const context = (audio.current = new AudioContext());
-        const r = (room.current = new Room({ adaptiveStream: false, dynacast: false }));
+        const r = (room.current = new Room({
+          adaptiveStream: false,
+          dynacast: false,
+          singlePeerConnection: false,
+        }));
         r.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _pub, p: RemoteParticipant) => {
           if (track.kind !== Track.Kind.Audio) return;
           const el = track.attach();
