@@ -1,3 +1,4 @@
+import { base64ToMuLaw, muLawDecode } from '@callbridge/audio';
 import { CloseCode, createStreamToken } from '@callbridge/twilio-media';
 import { PHONE_ATTRIBUTES, RPC_ERROR_CODES, RPC_METHODS, RPC_OK } from '@callbridge/room-contract';
 import { pino } from 'pino';
@@ -34,8 +35,9 @@ const CONTEXT = {
 /** Lets every promise the session chained settle (timers are fake; setImmediate is not). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function setup() {
+function setup(env: Record<string, string> = {}) {
   const config = loadConfig({
+    ...env,
     TWILIO_AUTH_TOKEN: 'test-auth-token',
     STREAM_TOKEN_SECRET: SECRET,
     TRANSFER_ALLOWLIST: ALLOWED,
@@ -157,6 +159,23 @@ describe('CallSession', () => {
   });
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it('at PHONE_AUDIO_SAMPLE_RATE=8000 joins at 8 kHz and converts no rate either way', async () => {
+    const t = setup({ PHONE_AUDIO_SAMPLE_RATE: '8000' });
+    const phone = await t.start();
+    expect(phone.opts).toMatchObject({ sampleRate: 8000 });
+    phone.finishJoin();
+    await settle();
+    // The caller's samples reach the line as μ-law decodes them, 160 a frame.
+    const payload = tonePayload(1);
+    t.ws.message(mediaMessage(1, payload));
+    expect([...phone.pushed.at(-1)!]).toEqual([...muLawDecode(base64ToMuLaw(payload))]);
+    // The agent's 8 kHz audio goes to Twilio as its own μ-law, frame for frame.
+    phone.opts.events.onAgentState('speaking', 'agent-1');
+    phone.opts.events.onAgentAudio(muLawDecode(base64ToMuLaw(tonePayload(2))), 8000, 1);
+    const sent = t.ws.sentEvents('media').map((m) => (m.media as { payload: string }).payload);
+    expect(sent).toEqual([tonePayload(2)]);
   });
 
   it('joins as the phone with its identity and SIP attributes, sends keys pressed while joining once, then carries caller audio', async () => {
