@@ -1,13 +1,14 @@
-// npm run bench:latency [-- --calls N --stream-gap-ms MS --answer-wait-s S --join-at-stream]
+// npm run bench:latency [-- --calls N --stream-gap-ms MS --answer-wait-s S --join-at-stream --verbose]
+// npm run bench:latency -- --help prints the options.
 // How long the caller waits, through the real stack (livekit-server, bridge, agent worker with the
 // real OpenAI plugin, the Realtime simulator, the Twilio simulator): N sequential calls, the first
 // placed right after the worker registers (cold), each with a greeting and two caller turns.
 // Everything runs on this machine, so the bench's performance clock, the simulators' Date.now() and
 // the apps' log times are one clock (wall = performance.timeOrigin + performance.now()).
 // Prints a per-stage breakdown of the greeting, then, last, one JSON line.
-import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { commandLine } from '@callbridge/testkit/cli';
 import { measureLoopbackLatency } from '@callbridge/testkit/livekit';
 import { logLevelFrom, setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { REALTIME_SAMPLE_RATE, vadSettingsFor, type SimSessionInfo } from '@callbridge/testkit/realtime';
@@ -17,18 +18,33 @@ import { waitFor } from '@callbridge/testkit/wait';
 import { leadMs, loudSpan } from './lib/speech-span.js';
 import { appLogTail, startStack, type Stack } from './lib/stack.js';
 
-const { values } = parseArgs({
-  options: {
-    calls: { type: 'string', default: '20' },
-    'stream-gap-ms': { type: 'string', default: '0' },
-    // The bridge's ANSWER_WAIT_FOR_AGENT_S (how long an inbound call rings while the agent comes
-    // up); unset: the bridge's default. 0 answers at once, as before the setting existed.
-    'answer-wait-s': { type: 'string' },
-    // The phone joins the room at the stream's start (PHONE_JOIN_WHILE_RINGING=false), as before
-    // it joined while the call rang: to compare the two in one sitting.
-    'join-at-stream': { type: 'boolean', default: false },
-    verbose: { type: 'boolean', default: false },
-  },
+const USAGE = `usage: npm run bench:latency [-- --calls 20 --stream-gap-ms 0 --answer-wait-s S --join-at-stream --verbose]
+
+How long the caller waits, through the real stack (livekit-server, bridge, agent worker with the real
+OpenAI plugin, the Realtime simulator, the Twilio simulator): N sequential calls, the first placed
+right after the worker registers (cold), each with a greeting and two caller turns.
+
+  --calls N            calls to place, at least 2 (default 20)
+  --stream-gap-ms MS   time between the TwiML answer and the Media Stream connecting (default 0)
+  --answer-wait-s S    the bridge's ANSWER_WAIT_FOR_AGENT_S, how long a call rings while the agent
+                       comes up; 0 answers at once (default: the bridge's own default)
+  --join-at-stream     the phone joins the room at the stream's start (PHONE_JOIN_WHILE_RINGING=false)
+                       instead of while the call rings
+  --verbose            print the apps' and SDKs' logs as they come (or BENCH_LOG_LEVEL=debug, info, …)
+
+Prints a per-stage breakdown of the greeting to stderr, then, last, one JSON line. A call that fails
+is counted (failed_calls) and the run goes on; exits 1 when the run itself fails.`;
+
+const values = commandLine('bench:latency', USAGE, {
+  calls: { type: 'string', default: '20' },
+  'stream-gap-ms': { type: 'string', default: '0' },
+  // The bridge's ANSWER_WAIT_FOR_AGENT_S (how long an inbound call rings while the agent comes
+  // up); unset: the bridge's default. 0 answers at once, as before the setting existed.
+  'answer-wait-s': { type: 'string' },
+  // The phone joins the room at the stream's start (PHONE_JOIN_WHILE_RINGING=false), as before
+  // it joined while the call rang: to compare the two in one sitting.
+  'join-at-stream': { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
 });
 const calls = Number(values.calls);
 const streamGapMs = Number(values['stream-gap-ms']);

@@ -1,9 +1,11 @@
 // The LiveKit smoke demo: a real local livekit-server, one participant speaking into a room and
 // another hearing it. Prints how well the heard audio matches and the one-way latency.
+// `pnpm run ci:demo:livekit -- --help` prints the usage.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
 import { bestCorrelation, decimate, speechPcm, writeWav } from '@callbridge/testkit/audio-fixtures';
+import { commandLine } from '@callbridge/testkit/cli';
 import {
   connectParticipant,
   measureLoopbackLatency,
@@ -11,6 +13,14 @@ import {
   recordRemoteAudio,
   startLiveKitServer,
 } from '@callbridge/testkit/livekit';
+
+const USAGE = `usage: pnpm run ci:demo:livekit
+
+A real local livekit-server, one participant speaking into a room and another hearing it. Prints how
+well the heard audio matches the spoken (correlation) and the one-way latency, saves what was heard
+(.artifacts/smoke-heard.wav), and ends with one JSON line. Takes no options.`;
+
+commandLine('demo:livekit', USAGE, {}, { dropLeadingDashDash: true });
 
 const server = await startLiveKitServer();
 try {

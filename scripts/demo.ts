@@ -6,11 +6,13 @@
 // info, …) prints them as they come; on a failure the last lines of each app are printed anyway.
 // The bridge also serves the operator console (built first): its URL and a one-run login are
 // printed; `npm run demo -- --console` keeps the stack up after the call until Ctrl-C to browse it.
+// `npm run demo -- --help` prints the options.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { commandLine } from '@callbridge/testkit/cli';
 import { observeTranscripts } from '@callbridge/testkit/livekit';
 import { REALTIME_SAMPLE_RATE, vadSettingsFor } from '@callbridge/testkit/realtime';
 import { playedOut, sentOnsetFrame, SILENCE_PEAK } from '@callbridge/testkit/twilio';
@@ -18,6 +20,25 @@ import { logLevelFrom, setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { buildConsole } from './lib/build-console.js';
 import { leadMs, loudSpan } from './lib/speech-span.js';
 import { appLogTail, repoRoot, startStack } from './lib/stack.js';
+
+const USAGE = `usage: npm run demo [-- --verbose --console]
+
+The whole local stack on loopback (livekit-server, agent worker, bridge, the OpenAI Realtime
+simulator, or the real API when OPENAI_API_KEY is set) and one simulated phone call with spoken
+audio. Prints the live transcript and per-turn latency, saves what the caller heard
+(.artifacts/demo-heard.wav), prints the operator console's URL and a one-run login, and ends with
+one JSON line.
+
+  --verbose   print the apps' and SDKs' logs as they come (or DEMO_LOG_LEVEL=debug, info, …);
+              on a failure the last lines of each app are printed anyway
+  --console   keep the stack up after the call, until Ctrl-C, to browse the console`;
+
+const args = commandLine(
+  'demo',
+  USAGE,
+  { verbose: { type: 'boolean', default: false }, console: { type: 'boolean', default: false } },
+  { dropLeadingDashDash: true },
+);
 
 const CALLER_TURNS = [
   'Hi, I would like to book an appointment for next Tuesday morning.',
@@ -28,10 +49,7 @@ const CALLER_TURNS = [
 
 const say = (msg: string) => process.stderr.write(`${msg}\n`);
 const realOpenAI = Boolean(process.env.OPENAI_API_KEY) && !process.env.OPENAI_BASE_URL;
-const logLevel = logLevelFrom(
-  process.env.DEMO_LOG_LEVEL,
-  process.argv.includes('--verbose') ? 'debug' : 'silent',
-);
+const logLevel = logLevelFrom(process.env.DEMO_LOG_LEVEL, args.verbose ? 'debug' : 'silent');
 const verbose = logLevel !== 'silent';
 // The stack waits on the apps' info lines ("worker registered"), so they never log less than that.
 const appLogLevel = logLevel === 'debug' || logLevel === 'trace' ? logLevel : 'info';
@@ -42,7 +60,7 @@ setRtcNodeLogLevel(verbose ? logLevel : 'warn');
 say('callbridge demo: building the operator console…');
 const consoleDir = await buildConsole();
 const consolePassword = randomBytes(12).toString('base64url');
-const keepConsole = process.argv.includes('--console');
+const keepConsole = args.console;
 say(
   `callbridge demo: starting livekit-server, ${realOpenAI ? 'OpenAI Realtime' : 'the Realtime simulator'}, agent worker and bridge…`,
 );

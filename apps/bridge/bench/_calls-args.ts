@@ -1,5 +1,5 @@
 // bench:calls: its command line, checked with zod (an operator-friendly message and exit 2 when wrong).
-import { parseArgs } from 'node:util';
+import { commandLine } from '@callbridge/testkit/cli';
 import { z } from 'zod';
 
 export const USAGE = `usage: npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin]
@@ -38,26 +38,19 @@ export type CallsArgs = z.infer<typeof Args>;
 
 /** The checked arguments; prints the usage and exits on --help (0) or a wrong argument (2). */
 export function parseCallsArgs(): CallsArgs {
-  const { values } = parseArgs({
-    options: {
-      steps: { type: 'string', default: '10,50,100,200' },
-      seconds: { type: 'string', default: '20' },
-      'ramp-per-second': { type: 'string' },
-      'echoes-per-process': { type: 'string', default: '10' },
-      resolution: { type: 'string', default: '5' },
-      fixed: { type: 'boolean', default: false },
-      'no-pin': { type: 'boolean', default: false },
-      overload: { type: 'boolean', default: false },
-      max: { type: 'string', default: '25' },
-      'bridge-cpu': { type: 'string' },
-      codec: { type: 'string', default: 'opus' },
-      help: { type: 'boolean', default: false },
-    },
+  const values = commandLine('bench:calls', USAGE, {
+    steps: { type: 'string', default: '10,50,100,200' },
+    seconds: { type: 'string', default: '20' },
+    'ramp-per-second': { type: 'string' },
+    'echoes-per-process': { type: 'string', default: '10' },
+    resolution: { type: 'string', default: '5' },
+    fixed: { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
+    overload: { type: 'boolean', default: false },
+    max: { type: 'string', default: '25' },
+    'bridge-cpu': { type: 'string' },
+    codec: { type: 'string', default: 'opus' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
   const parsed = Args.safeParse({
     ...values,
     rampPerSecond: values['ramp-per-second'] ?? (values.overload ? '4' : '25'),

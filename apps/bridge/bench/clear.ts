@@ -5,9 +5,9 @@
 // the time from that moment to the `clear` arriving at the simulated caller is measured. The tests
 // only assert that the clear happens and nothing plays after it; the number lives here.
 // Last line: one JSON object.
-import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { tone } from '@callbridge/testkit/audio-fixtures';
+import { commandLine } from '@callbridge/testkit/cli';
 import { startLiveKitServer } from '@callbridge/testkit/livekit';
 import { percentile, round } from '@callbridge/testkit/stats';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
@@ -21,15 +21,12 @@ Measures, over N calls (default 10), the time from the agent being cut off mid-u
 clear reaching the caller. Prints progress to stderr and one JSON line last, e.g.
 {"calls":10,"clear_ms_p50":…,"clear_ms_p95":…,"clear_ms_max":…}`;
 
-const { values } = parseArgs({
-  // (A leading `--`, as `pnpm run ci:bench:clear -- --calls 3` passes it, is not an argument.)
-  args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
-  options: { calls: { type: 'string', default: '10' }, help: { type: 'boolean', default: false } },
-});
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = commandLine(
+  'bench:clear',
+  USAGE,
+  { calls: { type: 'string', default: '10' } },
+  { dropLeadingDashDash: true },
+);
 const calls = Number(values.calls);
 if (!Number.isInteger(calls) || calls < 1) {
   console.error(`bench:clear: --calls must be a positive integer (got ${values.calls})\n\n${USAGE}`);

@@ -1,4 +1,5 @@
 // npm run bench:cost [-- --calls 10 --seconds 10 --no-pin --codec opus|pcmu --against path/to/main.ts --against-env K=V,…]
+// npm run bench:cost -- --help prints the options.
 // What one call costs the bridge, measured so that it moves as little as possible with the machine's
 // load: N simulated Twilio calls through the bridge (its own process) and a real livekit-server, each
 // with an echo participant sending the caller's audio straight back: continuous speech both ways for
@@ -14,9 +15,9 @@
 // same load.
 // Last line: one JSON object; exit 1 when a call did not carry audio both ways (`valid: false`).
 import { execFileSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
+import { commandLine } from '@callbridge/testkit/cli';
 import { EchoPool, startLiveKitServer } from '@callbridge/testkit/livekit';
 import { machineCpu, processUsage, round } from '@callbridge/testkit/stats';
 import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
@@ -46,16 +47,38 @@ const Args = z.object({
           ),
     ),
 });
-const { values } = parseArgs({
-  options: {
-    calls: { type: 'string', default: '10' },
-    seconds: { type: 'string', default: '10' },
-    'echoes-per-process': { type: 'string', default: '10' },
-    'no-pin': { type: 'boolean', default: false },
-    codec: { type: 'string', default: 'opus' },
-    against: { type: 'string' },
-    'against-env': { type: 'string' },
-  },
+const USAGE = `usage: npm run bench:cost [-- --calls 10 --seconds 10 --echoes-per-process 10 --no-pin --codec opus|pcmu]
+       npm run bench:cost -- --against path/to/main.ts [--against-env K=V,…] [...]
+
+What one call costs the bridge: N simulated Twilio calls through the bridge (its own process) and a
+real livekit-server, each with an echo participant, speech both ways for S seconds. Reported per
+call-second, net of the bridge's idle cost: user-space instructions per thread (perf stat, where the
+machine has hardware counters), CPU time per thread name, and speed-probe units.
+
+  --calls N                calls on each bridge (default 10)
+  --seconds S              the measured window, in seconds (default 10)
+  --echoes-per-process N   echo participants per echo process (default 10)
+  --no-pin                 do not pin (default: pinned, on 2+ cores with taskset, the bridge alone on
+                           core 0 and everything else on the other cores)
+  --codec opus|pcmu        pcmu limits livekit-server to G.711 and runs the bridge at 8 kHz (default opus)
+  --against FILE           paired: a second bridge from another version's apps/bridge/src/main.ts
+                           takes N calls of its own on the same core over the same window;
+                           task_clock_ratio (this ÷ against) compares the two
+  --against-env K=V,…      extra environment for that second bridge (without --against: a second
+                           copy of this checkout's bridge)
+
+BENCH_CPU_PROF=dir writes a V8 CPU profile of the bridge there; BENCH_BRIDGE_NODE_ARGS adds Node flags.
+Progress goes to stderr; the last line is one JSON object; exits 1 when a call did not carry audio
+both ways (valid: false).`;
+
+const values = commandLine('bench:cost', USAGE, {
+  calls: { type: 'string', default: '10' },
+  seconds: { type: 'string', default: '10' },
+  'echoes-per-process': { type: 'string', default: '10' },
+  'no-pin': { type: 'boolean', default: false },
+  codec: { type: 'string', default: 'opus' },
+  against: { type: 'string' },
+  'against-env': { type: 'string' },
 });
 const parsed = Args.safeParse({
   ...values,

@@ -1,11 +1,12 @@
 // npm run bench:soak [-- --calls 1000 --agent echo|none]
+// npm run bench:soak -- --help prints the options.
 // Sequential short calls through the bridge process and a real livekit-server, each with an echo
 // participant in the room standing in for the agent (so the bridge leaves rooms with someone still
 // in them, as in production), looking for leaks: bridge RSS, threads and open file descriptors
 // after the first 50 calls, after 200, and at the end, and whether every room was deleted.
 // Last line: one JSON object. Exits 1 (saying why) when the bridge's threads or open file
 // descriptors grew from call 50 to the end: each leaked capture source is a thread for good.
-import { parseArgs } from 'node:util';
+import { commandLine } from '@callbridge/testkit/cli';
 import { EchoPool, startLiveKitServer } from '@callbridge/testkit/livekit';
 import {
   countDelta,
@@ -19,8 +20,23 @@ import { RoomServiceClient } from 'livekit-server-sdk';
 import WebSocket from 'ws';
 import { startBridgeProcess } from './_bridge-process.js';
 
-const { values } = parseArgs({
-  options: { calls: { type: 'string', default: '1000' }, agent: { type: 'string', default: 'echo' } },
+const USAGE = `usage: npm run bench:soak [-- --calls 1000 --agent echo|none]
+
+Sequential short calls through the bridge (its own process) and a real livekit-server, looking for
+leaks: the bridge's RSS, threads and open file descriptors after 50 calls, after 200 and at the end
+(each after a forced full GC), and whether every room was deleted.
+
+  --calls N           calls to place, at least 60 (default 1000)
+  --agent echo|none   echo: an echo participant in each room stands in for the agent, so the bridge
+                      leaves rooms with someone still in them; none: no stand-in (default echo)
+
+SOAK_MALLOC_ARENA_MAX=n runs the bridge with that MALLOC_ARENA_MAX. Progress goes to stderr; the last
+line is one JSON object; exits 1 (saying why) when the bridge's threads or open file descriptors grew
+from call 50 to the end.`;
+
+const values = commandLine('bench:soak', USAGE, {
+  calls: { type: 'string', default: '1000' },
+  agent: { type: 'string', default: 'echo' },
 });
 const total = Number(values.calls);
 // After call 50 is the reference; a short run (a quick check of the report) has no 200 mark.

@@ -10,10 +10,12 @@
  * differently on real audio. All subjects are timed round-robin, several rounds each, in CPU
  * time, and each reports its median round, so load from other processes on a shared machine
  * lands on all of them alike and the ratios between them stay fair.
+ * `npm run bench:audio -- --help` prints the usage.
  */
 import { cpus } from 'node:os';
 import waveResampler from 'wave-resampler';
 import { speechPcm } from '../../testkit/src/audio-fixtures/index.js';
+import { commandLine } from '../../testkit/src/cli/command-line.js';
 import {
   createDownlink,
   createUplink,
@@ -31,6 +33,16 @@ import {
   toInt16,
 } from '../test/support/signal-quality.js';
 import { ENGINE_NAMES, ENGINES, PRODUCT_ENGINE, type EngineName } from './engines.js';
+
+const USAGE = `usage: npm run bench:audio
+
+The telephony audio path per 20 ms frame (uplink: 160 μ-law bytes to 960 samples at 48 kHz;
+downlink: 960 samples at 48 kHz to one μ-law frame) on espeak-ng speech, for the product's resampler,
+the engines it was chosen over, and the naive once-per-frame use of wave-resampler, timed round-robin
+in CPU time (median of 11 rounds each, about 5 s in all). Prints a table, then one JSON line (last).
+Takes no options.`;
+
+commandLine('bench:audio', USAGE, {}, { dropLeadingDashDash: true });
 
 const FRAME_US = 20_000;
 const TARGET_US_PER_FRAME = 25;

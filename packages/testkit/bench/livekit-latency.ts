@@ -1,10 +1,21 @@
 // npm run bench:livekit [-- --frames N]
+// npm run bench:livekit -- --help prints the options.
 // One-way audio latency through a real local livekit-server, the baseline for every later figure.
-import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { measureLoopbackLatency, startLiveKitServer } from '../src/livekit/index.js';
+import { commandLine } from '../src/cli/command-line.js';
 
-const { values } = parseArgs({ options: { frames: { type: 'string', default: '1000' } } });
+const USAGE = `usage: npm run bench:livekit [-- --frames 1000]
+
+One-way audio latency through a real local livekit-server: one rtc-node participant publishes 20 ms
+frames with a tone-burst marker every 100 ms, another subscribes; latency is marker to detection.
+
+  --frames N   20 ms frames to send, at least 500 (default 1000, 20 s)
+
+Prints progress to stderr and one JSON line last, e.g.
+{"frames":1000,"markers":…,"p50_ms":…,"p95_ms":…,"p99_ms":…,"cpu_pct":…}`;
+
+const values = commandLine('bench:livekit', USAGE, { frames: { type: 'string', default: '1000' } });
 const frames = Number(values.frames);
 if (!Number.isInteger(frames) || frames < 500) {
   console.error(`--frames must be an integer >= 500 (got ${values.frames})`);

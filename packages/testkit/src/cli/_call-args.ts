@@ -12,8 +12,11 @@ export const USAGE = `usage: npm run call -- --bridge <public base URL> --wav <f
   --wav              16-bit WAV the caller says (converted to 8 kHz mono with sox if needed)
   --out              where to write what the caller heard (8 kHz mono WAV)
   --auth-token       Twilio auth token the bridge validates with (default: $TWILIO_AUTH_TOKEN)
+  --from, --to       the caller's and the called number (default +15005550006, +15005550001)
   --seconds          keep listening this long after the WAV (and DTMF) were sent (default 5)
-  --dtmf             keys to press after the WAV, e.g. 1234#`;
+  --dtmf             keys to press after the WAV, e.g. 1234#
+  --status-callback  the call's status callback URL (default: none)
+  -h, --help         print this and exit`;
 
 const phone = z.string().regex(/^\+[1-9][0-9]{1,14}$/, 'expected an E.164 number like +15551234567');
 
@@ -41,8 +44,11 @@ const ArgsSchema = z.object({
 
 export type CallArgs = z.infer<typeof ArgsSchema>;
 
-/** Parses argv; throws an Error whose message names each bad argument. */
-export function parseCallArgs(argv: string[], env: NodeJS.ProcessEnv): CallArgs {
+/**
+ * Parses argv; `'help'` when --help (or -h) is given, whatever else is; throws an Error whose
+ * message names each bad argument.
+ */
+export function parseCallArgs(argv: string[], env: NodeJS.ProcessEnv): CallArgs | 'help' {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -58,8 +64,10 @@ export function parseCallArgs(argv: string[], env: NodeJS.ProcessEnv): CallArgs 
       seconds: { type: 'string' },
       dtmf: { type: 'string' },
       'status-callback': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) return 'help';
   const parsed = ArgsSchema.safeParse({
     bridge: values.bridge,
     connect: values.connect,

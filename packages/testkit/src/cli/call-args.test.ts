@@ -29,6 +29,11 @@ describe('parseCallArgs', () => {
     expect(attempt).toThrow(/--bridge: expected an http/);
   });
 
+  it('asks for the usage on --help or -h, before checking anything else', () => {
+    expect(parseCallArgs(['--help'], {})).toBe('help');
+    expect(parseCallArgs([...base, '-h', '--seconds', 'soon'], {})).toBe('help');
+  });
+
   it('refuses unknown flags', () => {
     expect(() => parseCallArgs([...base, '--nope', 'x'], { TWILIO_AUTH_TOKEN: 't' })).toThrow(/nope/);
   });

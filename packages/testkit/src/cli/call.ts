@@ -8,12 +8,16 @@ import { type CallArgs, originRewriter, parseCallArgs, USAGE } from './_call-arg
 import { loadCallerAudio } from './_wav-input.js';
 
 async function main(): Promise<number> {
-  let args: CallArgs;
+  let args: CallArgs | 'help';
   try {
     args = parseCallArgs(process.argv.slice(2), process.env);
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
+  }
+  if (args === 'help') {
+    console.log(USAGE);
+    return 0;
   }
   const { pcm, converted } = loadCallerAudio(args.wav);
   const sim = new TwilioSimulator({
