@@ -28,6 +28,9 @@ export interface StepObservations {
   heardByRoom: Map<string, CollectedEcho>;
   refused: Record<string, number>;
   healthAfterRamp: unknown;
+  /** Per call, how many media gaps and underrun frames it had when the window started (the ramp's). */
+  rampGaps: Map<SimulatedCall, number>;
+  rampUnderruns: Map<SimulatedCall, number>;
   /** performance.now() when the talking window started, and how long it lasted. */
   t0: number;
   wallMs: number;
@@ -53,13 +56,22 @@ export function stepResult(o: StepObservations) {
   const up: number[] = [];
   const down: number[] = [];
   const gaps: number[] = [];
+  const rampGaps: number[] = [];
   let dropped = 0;
   let connected = 0;
   let underruns = 0;
   const dropReasons: Record<string, number> = {};
+  // Only what happened in the window (--overload's calls talked while the rest arrived, too).
+  const inWindow = (t: number) => t >= t0;
+  const inWindowEpoch = (t: number) => t >= epoch(t0);
   for (const [i, call] of calls.entries()) {
     if (busy.has(call)) continue;
-    const echo = echoJoined[i] ? heardByRoom.get(`call-${call.callSid}`) : undefined;
+    const collected = echoJoined[i] ? heardByRoom.get(`call-${call.callSid}`) : undefined;
+    const echo = collected && {
+      ...collected,
+      onsets: collected.onsets.filter(inWindowEpoch),
+      published: collected.published.filter(inWindowEpoch),
+    };
     const why =
       call.streamSid === null || call.streamRefused !== null
         ? 'no_stream'
@@ -93,11 +105,13 @@ export function stepResult(o: StepObservations) {
           heard: call.audioOnsets.map((x) => Math.round(x - t0)),
         }),
       );
-    up.push(...pairDelays(call.sentOnsets.map(epoch), echo.onsets));
+    up.push(...pairDelays(call.sentOnsets.filter(inWindow).map(epoch), echo.onsets));
     // From the echo handing the burst to LiveKit (as the plain hop's sender does) to the caller.
-    down.push(...pairDelays(echo.published, call.audioOnsets.map(epoch)));
-    gaps.push(...call.mediaGapsMs);
-    underruns += call.underrunFrames;
+    down.push(...pairDelays(echo.published, call.audioOnsets.filter(inWindow).map(epoch)));
+    const rampGapCount = o.rampGaps.get(call) ?? 0;
+    rampGaps.push(...call.mediaGapsMs.slice(0, rampGapCount));
+    gaps.push(...call.mediaGapsMs.slice(rampGapCount));
+    underruns += call.underrunFrames - (o.rampUnderruns.get(call) ?? 0);
   }
   // Per call the bridge carries: refused calls (--overload) cost it a webhook, not media.
   const carried = Math.max(1, n - busy.size);
@@ -122,6 +136,8 @@ export function stepResult(o: StepObservations) {
     up_vs_hop_during: round(percentile(up, 50) / o.hopDuringP50Ms),
     down_vs_hop_during: round(percentile(down, 50) / o.hopDuringP50Ms),
     gaps_over_40ms: gaps.filter((g) => g > 40).length,
+    // Before the window: while the step's calls arrived (--overload: the admitted ones talked).
+    ramp_gaps_over_40ms: rampGaps.filter((g) => g > 40).length,
     underrun_frames: underruns,
     gap_p99_ms: round(percentile(gaps, 99)),
     markers: up.length,

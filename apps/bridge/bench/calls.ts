@@ -13,7 +13,9 @@
 // bridge's defaults) and MAX_CONCURRENT_CALLS at --max, offering calls past the limit (e.g. twice it),
 // at --ramp-per-second (default 4: admission reacts within ADMISSION_SUSTAIN_S); each step says
 // how many calls were admitted, how many refused with the busy message and why, and the audio bar
-// (dropped, gaps over 40 ms) of the admitted ones.
+// (dropped, gaps over 40 ms) of the admitted ones. There the admitted calls talk from the moment
+// they are up, as callers and agents do (admission learns what a call costs from calls that talk),
+// and the gaps they heard while the rest arrived are reported apart (`ramp_gaps_over_40ms`).
 // Pinned (the default on a machine with 2+ cores and taskset): the bridge runs alone on core 0 and
 // everything else (livekit-server, the simulated phones in this process, the echo processes) on the
 // other cores, so the knee is what one bridge core carries. The load generator's event-loop lag is
@@ -32,6 +34,7 @@ import { confineToCpuQuota, type CpuQuota } from './_cpu-quota.js';
 import { GAP_BAR_MS, type OtherCpu, stepResult } from './_calls-step-result.js';
 import { kneeOf, searchKnee } from './_knee-search.js';
 import { markerPattern } from './_markers.js';
+import { RampTalk } from './_ramp-talk.js';
 import { admissionRefusals, refusalsSince, refusedBusy } from './_overload.js';
 import { pinLoadGenerator } from './_pinning.js';
 
@@ -128,6 +131,7 @@ async function runStep(n: number) {
   const rssBefore = processUsage(bridgeApp.pid).rssMb;
   const refusalsBefore = await admissionRefusals(publicUrl);
   const busy = new Set<SimulatedCall>();
+  const rampTalk = new RampTalk(calls, Boolean(process.env.BENCH_DEBUG));
   for (let i = 0; i < n; i++) {
     const call = await sim.placeInboundCall({
       voiceUrl: `${publicUrl}/twilio/voice`,
@@ -150,6 +154,7 @@ async function runStep(n: number) {
         () => false,
       ),
     );
+    if (args.overload) rampTalk.start(call, i);
     await new Promise((r) => setTimeout(r, 1000 / args.rampPerSecond));
   }
   const echoJoined = await Promise.all(echoJoins);
@@ -158,6 +163,11 @@ async function runStep(n: number) {
   // Let every call settle, then measure a window in which all of them talk.
   await new Promise((r) => setTimeout(r, 1500));
   await echoPool.collect(); // starts the echo processes' lag window here
+  const rampTalkEnded = rampTalk.stop();
+  if (process.env.BENCH_DEBUG)
+    log(`ramp gaps over 40 ms by the age of the call hearing them: ${JSON.stringify(rampTalk.gapsByAge)}`);
+  const rampGaps = new Map(calls.map((c) => [c, c.mediaGapsMs.length]));
+  const rampUnderruns = new Map(calls.map((c) => [c, c.underrunFrames]));
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   const cpuStart = processUsage(bridgeApp.pid);
@@ -178,6 +188,7 @@ async function runStep(n: number) {
       }
     }),
   );
+  await rampTalkEnded;
   await new Promise((r) => setTimeout(r, 600));
   const wallMs = performance.now() - t0;
   const cpuEnd = processUsage(bridgeApp.pid);
@@ -210,6 +221,8 @@ async function runStep(n: number) {
     heardByRoom,
     refused,
     healthAfterRamp,
+    rampGaps,
+    rampUnderruns,
     t0,
     wallMs,
     rssBefore,
