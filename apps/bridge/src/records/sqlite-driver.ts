@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type * as Sqlite from 'node-sqlite3-wasm';
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
 
@@ -12,6 +12,42 @@ function toSqlite(sql: string): string {
   return sql.replace(/\$(\d+)/g, '?$1');
 }
 
+/** Whether a process with this pid is running (signal 0 only checks). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * This WebAssembly build locks a database by creating a `<file>.lock` directory and unlocks it by
+ * removing it: with SQLite's default locking that was a lock and an unlock (two synchronous
+ * file-system calls on the event loop) for every read and every commit, about 3 ms of each Twilio
+ * webhook on this kind of machine. SQLite serves one bridge process, so the file is locked from open
+ * to close (`locking_mode=EXCLUSIVE`), and the lock directory holds its owner's pid: one left behind
+ * by a process that died (a crash, `kill -9`) is removed here; one of a live process refuses the
+ * open, saying what to do.
+ */
+function clearStaleLock(path: string): void {
+  const lockDir = `${path}.lock`;
+  if (!existsSync(lockDir)) return;
+  let owner = 0;
+  try {
+    owner = Number(readFileSync(join(lockDir, 'owner.pid'), 'utf8'));
+  } catch {
+    // no owner recorded: a lock left mid-commit by a process that died
+  }
+  if (owner > 0 && owner !== process.pid && isRunning(owner))
+    throw new Error(
+      `the SQLite file ${path} is in use by process ${owner}: SQLite serves one bridge process. ` +
+        'Stop that process, give this one its own SQLITE_PATH, or set DATABASE_URL (PostgreSQL) to run several bridges.',
+    );
+  rmSync(lockDir, { recursive: true, force: true });
+}
+
 /**
  * SQLite through a WebAssembly build (node-sqlite3-wasm: nothing to compile or download at install
  * time) writing to a real file. Calls are synchronous, so writes are grouped: every write queued in
@@ -20,11 +56,22 @@ function toSqlite(sql: string): string {
  * a crashed process loses nothing; only a power cut can (use PostgreSQL where that matters).
  */
 export function openSqlite(path: string): SqlDriver {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const onDisk = path !== ':memory:';
+  if (onDisk) {
+    mkdirSync(dirname(path), { recursive: true });
+    clearStaleLock(path);
+  }
   const db = new Database(path);
   // PERSIST keeps the rollback journal file and zeroes its header instead of deleting or truncating
   // it: the same crash safety, the least file-system work per commit (WAL needs shared memory).
-  db.exec('PRAGMA journal_mode=PERSIST; PRAGMA synchronous=OFF; PRAGMA foreign_keys=ON;');
+  db.exec(
+    'PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=PERSIST; PRAGMA synchronous=OFF; PRAGMA foreign_keys=ON;',
+  );
+  const ownerFile = join(`${path}.lock`, 'owner.pid');
+  if (onDisk) {
+    db.exec('BEGIN EXCLUSIVE; COMMIT'); // takes the lock, held until close
+    writeFileSync(ownerFile, String(process.pid));
+  }
   let pending: {
     sql: string;
     params: SqlValue[];
@@ -112,6 +159,8 @@ export function openSqlite(path: string): SqlDriver {
     exclusive: (_lock, fn) => fn(),
     async close() {
       flush();
+      // The lock directory must be empty for the unlock at close to remove it.
+      if (onDisk) rmSync(ownerFile, { force: true });
       if (db.isOpen) db.close();
     },
   };
