@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeTcpPort, type LiveKitServer } from '@callbridge/testkit/livekit';
 import { startNodeApp, type NodeApp } from '@callbridge/testkit/process';
@@ -35,6 +37,8 @@ export async function startBridgeProcess(opts: {
       LIVEKIT_API_SECRET: opts.lk.apiSecret,
       TWILIO_AUTH_TOKEN: opts.authToken,
       LOG_LEVEL: 'warn',
+      // Each bridge its own call records (bench:cost runs two side by side; SQLite serves one).
+      SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'callbridge-bench-')), 'calls.sqlite'),
       // As in the bridge's Dockerfile.
       MALLOC_ARENA_MAX: '2',
       // Benchmarks measure the bridge, not its admission (bench:calls --overload turns it on).
