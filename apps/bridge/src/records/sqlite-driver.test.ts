@@ -28,27 +28,33 @@ describe('the SQLite driver’s lock on its file', () => {
     const db = openSqlite(path);
     await db.query('CREATE TABLE t (v INTEGER)');
     await db.query('INSERT INTO t (v) VALUES (1)');
-    expect(readFileSync(join(lockDir(), 'owner.pid'), 'utf8')).toBe(String(process.pid));
+    expect(readFileSync(join(lockDir(), 'owner'), 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+$`));
     await db.close();
     expect(existsSync(lockDir())).toBe(false);
     expect(await writeAndRead()).toEqual([{ v: 1 }, { v: 1 }]);
   });
 
-  it('takes over a lock left by a process that died, or by one that died mid-commit', async () => {
+  it('takes over a lock left by a process that died (its pid gone or now another process’s), or mid-commit', async () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     mkdirSync(lockDir());
-    writeFileSync(join(lockDir(), 'owner.pid'), String(dead));
+    writeFileSync(join(lockDir(), 'owner'), `${dead} 1234`);
     expect(await writeAndRead()).toEqual([{ v: 1 }]);
-    mkdirSync(lockDir()); // no owner recorded
+    // A live process with the old owner's pid, started later (a container restarted after a crash).
+    mkdirSync(lockDir());
+    writeFileSync(join(lockDir(), 'owner'), `${process.ppid} 1`);
     expect(await writeAndRead()).toEqual([{ v: 1 }, { v: 1 }]);
+    mkdirSync(lockDir()); // no owner recorded
+    expect(await writeAndRead()).toEqual([{ v: 1 }, { v: 1 }, { v: 1 }]);
   });
 
   it('refuses a file a live process holds, and says what to do', () => {
+    const parent = readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+    const started = parent.slice(parent.lastIndexOf(')') + 2).split(' ')[19];
     mkdirSync(lockDir());
-    writeFileSync(join(lockDir(), 'owner.pid'), String(process.ppid));
+    writeFileSync(join(lockDir(), 'owner'), `${process.ppid} ${started}`);
     expect(() => openSqlite(path)).toThrow(
       new RegExp(`in use by process ${process.ppid}.*own SQLITE_PATH.*DATABASE_URL`),
     );
-    expect(readFileSync(join(lockDir(), 'owner.pid'), 'utf8')).toBe(String(process.ppid));
+    expect(existsSync(join(lockDir(), 'owner'))).toBe(true);
   });
 });

@@ -12,13 +12,22 @@ function toSqlite(sql: string): string {
   return sql.replace(/\$(\d+)/g, '?$1');
 }
 
-/** Whether a process with this pid is running (signal 0 only checks). */
-function isRunning(pid: number): boolean {
+/**
+ * Who holds the lock: the pid and, where /proc tells it, when that process started (a container
+ * restarted after a crash reuses small pids: the start time tells a new process from the old owner).
+ */
+function processIdentity(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (in parentheses, which may hold spaces): the 20th is the start.
+    return `${pid} ${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  } catch {
+    try {
+      process.kill(pid, 0); // no /proc: whether some process has this pid at all
+      return `${pid}`;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM' ? `${pid}` : undefined;
+    }
   }
 }
 
@@ -27,22 +36,23 @@ function isRunning(pid: number): boolean {
  * removing it: with SQLite's default locking that was a lock and an unlock (two synchronous
  * file-system calls on the event loop) for every read and every commit, about 3 ms of each Twilio
  * webhook on this kind of machine. SQLite serves one bridge process, so the file is locked from open
- * to close (`locking_mode=EXCLUSIVE`), and the lock directory holds its owner's pid: one left behind
+ * to close (`locking_mode=EXCLUSIVE`), and the lock directory names its owner: one left behind
  * by a process that died (a crash, `kill -9`) is removed here; one of a live process refuses the
  * open, saying what to do.
  */
 function clearStaleLock(path: string): void {
   const lockDir = `${path}.lock`;
   if (!existsSync(lockDir)) return;
-  let owner = 0;
+  let owner = '';
   try {
-    owner = Number(readFileSync(join(lockDir, 'owner.pid'), 'utf8'));
+    owner = readFileSync(join(lockDir, 'owner'), 'utf8').trim();
   } catch {
     // no owner recorded: a lock left mid-commit by a process that died
   }
-  if (owner > 0 && owner !== process.pid && isRunning(owner))
+  const pid = Number(owner.split(' ')[0]);
+  if (pid > 0 && pid !== process.pid && processIdentity(pid) === owner)
     throw new Error(
-      `the SQLite file ${path} is in use by process ${owner}: SQLite serves one bridge process. ` +
+      `the SQLite file ${path} is in use by process ${pid}: SQLite serves one bridge process. ` +
         'Stop that process, give this one its own SQLITE_PATH, or set DATABASE_URL (PostgreSQL) to run several bridges.',
     );
   rmSync(lockDir, { recursive: true, force: true });
@@ -67,10 +77,10 @@ export function openSqlite(path: string): SqlDriver {
   db.exec(
     'PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=PERSIST; PRAGMA synchronous=OFF; PRAGMA foreign_keys=ON;',
   );
-  const ownerFile = join(`${path}.lock`, 'owner.pid');
+  const ownerFile = join(`${path}.lock`, 'owner');
   if (onDisk) {
     db.exec('BEGIN EXCLUSIVE; COMMIT'); // takes the lock, held until close
-    writeFileSync(ownerFile, String(process.pid));
+    writeFileSync(ownerFile, processIdentity(process.pid) ?? String(process.pid));
   }
   let pending: {
     sql: string;
