@@ -13,7 +13,6 @@ import {
   type AdmissionReadings,
   type AdmissionSignal,
 } from './admission.js';
-import { CallCpuModel } from './call-cpu-model.js';
 import { cpuAllowanceCores } from './cpu-allowance.js';
 import type { CallRegistry } from './registry.js';
 
@@ -46,8 +45,6 @@ export class Admission {
   private stopProbes?: () => void;
   /** CPU readings averaged over about a second: one GC pause does not refuse a call. */
   private cpuAverage: number | undefined;
-  /** What one more call costs, learned from the samples (set-up told apart from media). */
-  private readonly cpuModel = new CallCpuModel();
 
   constructor(
     private readonly deps: {
@@ -93,8 +90,6 @@ export class Admission {
     this.timer = setInterval(() => {
       const readings = probe.read();
       this.controller.sample(readings);
-      const { settled, settling } = this.deps.registry.settlingCounts(Date.now(), CALL_SETTLING_MS);
-      this.cpuModel.observe(readings.cpu, settled, settling);
       this.cpuAverage =
         this.cpuAverage === undefined
           ? readings.cpu
@@ -111,10 +106,11 @@ export class Admission {
 
   /**
    * The signals holding new calls off now (empty when adaptive admission is off): the tripped ones,
-   * and `cpu` also while one call more would take the CPU over its mark once every call here
-   * carries media (the calls still settling too: a call shows in the reading only a second or two
-   * after its webhook, so without them a fast ramp gets several calls in on headroom already spoken
-   * for; without the next call itself, the last call taken lands over the mark).
+   * and `cpu` also while one call more would take the CPU over its mark once the calls still
+   * settling carry media, each at the cost per settled call measured now. A call shows in the
+   * reading only a second or two after its webhook, so without the settling calls a fast ramp gets
+   * several calls in on headroom already spoken for; without the next call itself, the last call
+   * taken lands over the mark (at a half-core quota one call is 10 points of it).
    */
   get saturated(): AdmissionSignal[] {
     if (!this.deps.settings.adaptive) return [];
@@ -127,12 +123,9 @@ export class Admission {
     const cpu = this.cpuAverage;
     if (!(mark > 0) || cpu === undefined) return false;
     const { settled, settling } = this.deps.registry.settlingCounts(Date.now(), CALL_SETTLING_MS);
-    const fit = this.cpuModel.fit;
-    // Each call at what one more settled call adds, over the base the calls share.
-    if (fit) return fit.base + fit.perCall * (settled + settling + 1) > mark;
     if (settled === 0) return false; // nothing measured per call yet
-    // Until the samples tell set-up from media: the reading over the settled calls, which holds the
-    // settling calls' set-up and the bridge's idle CPU too, so this errs toward refusing.
+    // The reading holds part of the settling calls' cost and the bridge's idle CPU too, so this errs
+    // toward refusing; it only matters near the mark.
     return cpu + ((settling + 1) * cpu) / settled > mark;
   }
 

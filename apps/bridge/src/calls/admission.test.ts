@@ -196,27 +196,6 @@ describe('Admission', () => {
     expect(a.saturated).toEqual(['cpu']);
   });
 
-  it('on a fast ramp, takes calls up to what one more costs, not what the calls arriving make it look like', () => {
-    const { a, registry, set } = admission(true, 100);
-    // The bridge: idle 1; with calls, a base of 20, each settled call 6 and each call setting up 15
-    // (of the mark of 80): it carries 10 calls; 18 are offered, 2 a second.
-    const reading = () => {
-      const { settled, settling } = registry.settlingCounts(Date.now(), CALL_SETTLING_MS);
-      return settled + settling === 0 ? 1 : 20 + 6 * settled + 15 * settling;
-    };
-    let admitted = 0;
-    for (let offered = 0; offered < 18; offered++) {
-      if (a.refusal() === undefined) answerCall(registry, admitted++, true);
-      for (let t = 0; t < 500; t += SAMPLE_MS) {
-        set({ cpu: reading() });
-        vi.advanceTimersByTime(SAMPLE_MS);
-      }
-    }
-    // The plain average (the reading over the settled calls) took 7.
-    expect(admitted).toBeGreaterThanOrEqual(9);
-    expect(20 + 6 * admitted).toBeLessThanOrEqual(80);
-  });
-
   it('counts refusals by reason and where', async () => {
     const { a, metrics } = admission();
     a.refused({ reason: 'cpu', signals: ['cpu'] }, 'api');
