@@ -37,6 +37,9 @@ export async function startBridgeProcess(opts: {
       LIVEKIT_API_SECRET: opts.lk.apiSecret,
       TWILIO_AUTH_TOKEN: opts.authToken,
       LOG_LEVEL: 'warn',
+      // No agent worker in the benches (an echo joins once the call is up): waiting for one at the
+      // answer only held every call 2 s (the soak's pace; the overload ramp's real rate).
+      ANSWER_WAIT_FOR_AGENT_S: '0',
       // Each bridge its own call records (bench:cost runs two side by side; SQLite serves one).
       SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'callbridge-bench-')), 'calls.sqlite'),
       // As in the bridge's Dockerfile.
