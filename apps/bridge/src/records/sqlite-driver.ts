@@ -34,7 +34,7 @@ function processIdentity(pid: number): string | undefined {
 /**
  * This WebAssembly build locks a database by creating a `<file>.lock` directory and unlocks it by
  * removing it: with SQLite's default locking that was a lock and an unlock (two synchronous
- * file-system calls on the event loop) for every read and every commit, about 3 ms of each Twilio
+ * file-system calls on the event loop) for every read and every commit, 2–4 ms of each Twilio
  * webhook on this kind of machine. SQLite serves one bridge process, so the file is locked from open
  * to close (`locking_mode=EXCLUSIVE`), and the lock directory names its owner: one left behind
  * by a process that died (a crash, `kill -9`) is removed here; one of a live process refuses the
