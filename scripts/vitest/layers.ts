@@ -57,6 +57,8 @@ export const LAYERS: Record<LayerName, Layer> = {
       'apps/*/test/**/*.test.ts',
       'packages/testkit/test/**/*.test.ts',
       'test/rtc-node-patch.test.ts',
+      // A real connect to livekit-server, watching which processes the native SDK starts.
+      'test/rtc-node-os-probe.test.ts',
       'test/rtc-node-audio-path.test.ts',
       // Runs `docker compose config` where Docker Compose is installed.
       'test/compose-cli.test.ts',

@@ -2,6 +2,7 @@
  * The job entry LiveKit Agents loads in each call process (ServerOptions.agent points here).
  * Config is read from the same environment as the worker, which already validated it.
  */
+import { skipLsbReleaseProbe } from '@callbridge/room-contract/os-probe';
 import { defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
 import { runCall } from './call/run-call.js';
 import { loadConfig, type AgentConfig } from './config.js';
@@ -19,6 +20,8 @@ export default defineAgent<ProcessData>({
   // report before it says it is ready for calls.
   prewarm: (proc: JobProcess<ProcessData>) => {
     const config = loadConfig();
+    // The room connect runs no `lsb_release` (kept from the worker's PATH, or made here).
+    skipLsbReleaseProbe();
     proc.userData.config = config;
     proc.userData.logger = createLogger(config.logLevel, 'callbridge-agent-call');
     proc.userData.logger.debug(warmCallProcess(config), 'call process warmed up');

@@ -7,6 +7,7 @@
  * SIGTERM drains (no new calls; active calls finish, up to DRAIN_TIMEOUT_S), then exits 0.
  * SIGINT stops at once; a second SIGINT or SIGTERM forces exit.
  */
+import { skipLsbReleaseProbe } from '@callbridge/room-contract/os-probe';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './ops/logger.js';
 import { startWorker } from './worker.js';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Before the call processes start: they inherit the PATH (job.ts makes sure of it too).
+  skipLsbReleaseProbe();
   const worker = await startWorker(config, logger);
 
   const shutdown = (signal: NodeJS.Signals, drain: boolean) => {

@@ -1,4 +1,5 @@
 // The bridge process: reads the environment, serves Twilio, drains on SIGTERM.
+import { skipLsbReleaseProbe } from '@callbridge/room-contract/os-probe';
 import { ConfigError, loadConfig } from './config.js';
 import { isStaleFfiHandle } from './livekit/ffi-errors.js';
 import { createBridge } from './server.js';
@@ -14,6 +15,8 @@ try {
   throw err;
 }
 
+// Every room connect would otherwise run `lsb_release` (LiveKit's native SDK describing the host).
+skipLsbReleaseProbe();
 const bridge = createBridge(config);
 const port = await bridge.listen();
 bridge.log.info(
