@@ -138,6 +138,8 @@ export function stepResult(o: StepObservations) {
     gaps_over_40ms: gaps.filter((g) => g > 40).length,
     // Before the window: while the step's calls arrived (--overload: the admitted ones talked).
     ramp_gaps_over_40ms: rampGaps.filter((g) => g > 40).length,
+    // How long the longest of them was: a caller hears a 50 ms hole and a 250 ms one differently.
+    ramp_gap_max_ms: round(rampGaps.reduce((max, g) => Math.max(max, g), 0)),
     underrun_frames: underruns,
     gap_p99_ms: round(percentile(gaps, 99)),
     markers: up.length,
