@@ -3,14 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Sqlite from 'node-sqlite3-wasm';
 import type { SqlDriver, SqlExecutor, SqlRow, SqlValue } from './sql-driver.js';
+import { SqliteStatements } from './sqlite-statements.js';
 
 // A CommonJS package whose exports Node's ESM loader cannot see by name.
 const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof Sqlite;
-
-/** SQLite numbers its placeholders `?1, ?2`; the stores write PostgreSQL's `$1, $2`. */
-function toSqlite(sql: string): string {
-  return sql.replace(/\$(\d+)/g, '?$1');
-}
 
 /**
  * Who holds the lock: the pid and, where /proc tells it, when that process started (a container
@@ -90,7 +86,8 @@ export function openSqlite(path: string): SqlDriver {
   }[] = [];
   let scheduled = false;
 
-  const runNow = (sql: string, params: SqlValue[]): SqlRow[] => db.all(toSqlite(sql), params) as SqlRow[];
+  const statements = new SqliteStatements(db);
+  const runNow = (sql: string, params: SqlValue[]): SqlRow[] => statements.all(sql, params);
 
   const flush = () => {
     scheduled = false;
@@ -171,7 +168,10 @@ export function openSqlite(path: string): SqlDriver {
       flush();
       // The lock directory must be empty for the unlock at close to remove it.
       if (onDisk) rmSync(ownerFile, { force: true });
-      if (db.isOpen) db.close();
+      if (db.isOpen) {
+        statements.clear();
+        db.close();
+      }
     },
   };
 }
