@@ -23,6 +23,7 @@
 // discarded (valid: false) and ends the ramp.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dispose } from '@livekit/rtc-node';
+import { skipLsbReleaseProbe } from '@callbridge/room-contract/os-probe';
 import { EchoPool, measureLoopbackLatency, startLiveKitServer } from '@callbridge/testkit/livekit';
 import { machineCpu, processUsage, round } from '@callbridge/testkit/stats';
 import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
@@ -41,6 +42,8 @@ import { pinLoadGenerator } from './_pinning.js';
 const args = parseCallsArgs();
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 setRtcNodeLogLevel('warn'); // rtc-node logs every room's connect at debug, straight to stdout
+// The echo processes (forked from here) inherit it: the load generator's joins start no `lsb_release`.
+skipLsbReleaseProbe();
 let finished = false;
 const AUTH_TOKEN = 'bench-auth-token';
 /** The bridge's core when pinned; the load generator and livekit-server get all the others. */

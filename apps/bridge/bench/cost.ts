@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { dispose } from '@livekit/rtc-node';
 import { speechPcm } from '@callbridge/testkit/audio-fixtures';
 import { commandLine } from '@callbridge/testkit/cli';
+import { skipLsbReleaseProbe } from '@callbridge/room-contract/os-probe';
 import { EchoPool, startLiveKitServer } from '@callbridge/testkit/livekit';
 import { machineCpu, processUsage, round } from '@callbridge/testkit/stats';
 import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
@@ -96,6 +97,8 @@ const args = parsed.data;
 const paired = args.against !== undefined || args.againstEnv !== undefined;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 setRtcNodeLogLevel('warn');
+// The echo processes (forked from here) inherit it: the load generator's joins start no `lsb_release`.
+skipLsbReleaseProbe();
 const AUTH_TOKEN = 'bench-auth-token';
 const BRIDGE_CORE = 0;
 const IDLE_MS = 3000;
