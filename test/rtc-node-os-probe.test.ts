@@ -12,6 +12,8 @@ import { connectParticipant, startLiveKitServer, type LiveKitServer } from '@cal
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const spyDir = mkdtempSync(join(tmpdir(), 'lsb-release-spy-'));
+// The guard's own directory, here instead of the user's cache.
+const cacheDir = mkdtempSync(join(tmpdir(), 'lsb-release-guard-'));
 const spyLog = join(spyDir, 'started');
 const starts = () =>
   existsSync(spyLog) ? readFileSync(spyLog, 'utf8').split('\n').filter(Boolean).length : 0;
@@ -31,11 +33,13 @@ describe.runIf(process.platform === 'linux')('the native SDK and lsb_release', (
     );
     chmodSync(join(spyDir, 'lsb_release'), 0o755);
     process.env.PATH = `${spyDir}${delimiter}${process.env.PATH ?? ''}`;
+    process.env.XDG_CACHE_HOME = cacheDir;
     server = await startLiveKitServer();
   });
   afterAll(async () => {
     await server?.stop();
     rmSync(spyDir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
   });
 
   it('starts lsb_release at every connect without the guard, and never with it', async () => {
@@ -44,12 +48,13 @@ describe.runIf(process.platform === 'linux')('the native SDK and lsb_release', (
     expect(starts()).toBe(2);
 
     const guard = skipLsbReleaseProbe();
+    expect(guard).toBe(join(cacheDir, 'callbridge', 'no-lsb-release'));
     expect(process.env.PATH?.split(delimiter)[0]).toBe(guard);
     await connectOnce('guarded-1');
     await connectOnce('guarded-2');
     expect(starts()).toBe(2);
 
-    // Any process started from here fails at once instead of finding the next lsb_release.
+    // Started by name from here, it fails at once instead of finding the next lsb_release.
     const run = spawnSync('lsb_release', ['-a']);
     expect((run.error as NodeJS.ErrnoException | undefined)?.code).toBe('ELOOP');
     expect(starts()).toBe(2);

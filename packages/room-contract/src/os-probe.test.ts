@@ -1,20 +1,21 @@
-import { lstatSync, mkdtempSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { isLsbReleaseGuard, skipLsbReleaseProbe } from './os-probe.js';
-
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isLsbReleaseGuard, lsbReleaseGuardDir, skipLsbReleaseProbe } from './os-probe.js';
 
 describe.runIf(process.platform === 'linux')('skipLsbReleaseProbe', () => {
-  it('puts a private directory whose lsb_release points at itself first on PATH', () => {
-    const env: NodeJS.ProcessEnv = { PATH: '/usr/local/bin:/usr/bin' };
+  let cache: string;
+  beforeEach(() => {
+    cache = mkdtempSync(join(tmpdir(), 'os-probe-test-'));
+  });
+  afterEach(() => rmSync(cache, { recursive: true, force: true }));
+
+  it('puts a directory of its own, whose lsb_release points at itself, first on PATH', () => {
+    const env: NodeJS.ProcessEnv = { XDG_CACHE_HOME: cache, PATH: '/usr/local/bin:/usr/bin' };
     const dir = skipLsbReleaseProbe(env);
-    expect(dir).toBeDefined();
-    made.push(dir!);
+    expect(dir).toBe(join(cache, 'callbridge', 'no-lsb-release'));
+    expect(dir).toBe(lsbReleaseGuardDir(env));
     expect(env.PATH).toBe(`${dir}${delimiter}/usr/local/bin:/usr/bin`);
     expect(lstatSync(join(dir!, 'lsb_release')).isSymbolicLink()).toBe(true);
     expect(readlinkSync(join(dir!, 'lsb_release'))).toBe('lsb_release');
@@ -23,31 +24,42 @@ describe.runIf(process.platform === 'linux')('skipLsbReleaseProbe', () => {
     expect(isLsbReleaseGuard(dir!)).toBe(true);
   });
 
-  it('keeps the directory already first on PATH (a parent process made it)', () => {
-    const env: NodeJS.ProcessEnv = { PATH: '/usr/bin' };
+  it('keeps the guard already first on PATH (a parent process put it there), and reuses the directory', () => {
+    const env: NodeJS.ProcessEnv = { XDG_CACHE_HOME: cache, PATH: '/usr/bin' };
     const dir = skipLsbReleaseProbe(env)!;
-    made.push(dir);
-    const child: NodeJS.ProcessEnv = { PATH: env.PATH };
+    const child: NodeJS.ProcessEnv = { ...env };
     expect(skipLsbReleaseProbe(child)).toBe(dir);
     expect(child.PATH).toBe(env.PATH);
+    // Another process of the user, started without it: the same directory, made once.
+    const other: NodeJS.ProcessEnv = { XDG_CACHE_HOME: cache, PATH: '/usr/bin' };
+    expect(skipLsbReleaseProbe(other)).toBe(dir);
+    expect(other.PATH).toBe(`${dir}${delimiter}/usr/bin`);
   });
 
-  it('works with no PATH at all', () => {
-    const env: NodeJS.ProcessEnv = {};
+  it('keeps the C library’s default search after the guard when PATH is unset', () => {
+    const env: NodeJS.ProcessEnv = { XDG_CACHE_HOME: cache };
     const dir = skipLsbReleaseProbe(env)!;
-    made.push(dir);
-    expect(env.PATH).toBe(dir);
+    expect(env.PATH).toBe(`${dir}${delimiter}/usr/local/bin:/usr/bin:/bin`);
   });
 
-  it('does not take an ordinary directory for its guard', () => {
-    const plain = mkdtempSync(join(tmpdir(), 'os-probe-test-'));
-    made.push(plain);
-    expect(isLsbReleaseGuard(plain)).toBe(false);
+  it('leaves PATH alone when the directory is writable by others or cannot be made', () => {
+    const env: NodeJS.ProcessEnv = { XDG_CACHE_HOME: cache, PATH: '/usr/bin' };
+    const dir = skipLsbReleaseProbe({ ...env })!;
+    chmodSync(dir, 0o777);
+    expect(isLsbReleaseGuard(dir)).toBe(false);
+    expect(skipLsbReleaseProbe(env)).toBeUndefined();
+    expect(env.PATH).toBe('/usr/bin');
+
+    const file = join(cache, 'not-a-directory');
+    writeFileSync(file, '');
+    const blocked: NodeJS.ProcessEnv = { XDG_CACHE_HOME: file, PATH: '/usr/bin' };
+    expect(skipLsbReleaseProbe(blocked)).toBeUndefined();
+    expect(blocked.PATH).toBe('/usr/bin');
+  });
+
+  it('does not take an ordinary directory for a guard', () => {
+    expect(isLsbReleaseGuard(cache)).toBe(false);
     expect(isLsbReleaseGuard('/usr/bin')).toBe(false);
-    const env: NodeJS.ProcessEnv = { PATH: `${plain}${delimiter}/usr/bin` };
-    const dir = skipLsbReleaseProbe(env)!;
-    made.push(dir);
-    expect(dir).not.toBe(plain);
-    expect(env.PATH?.startsWith(`${dir}${delimiter}${plain}`)).toBe(true);
+    expect(isLsbReleaseGuard(join(cache, 'missing'))).toBe(false);
   });
 });

@@ -1,4 +1,7 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type * as Sqlite from 'node-sqlite3-wasm';
 import { describe, expect, it } from 'vitest';
 import { openSqlite } from './sqlite-driver.js';
@@ -38,7 +41,7 @@ describe('kept SQLite statements', () => {
     await db.close();
   });
 
-  it('keep at most their capacity, dropping the least recently used', () => {
+  it('keep at most their capacity, dropping the least recently used, and finalise every one', async () => {
     const db = new Database(':memory:');
     const statements = new SqliteStatements(db, 2);
     statements.all('CREATE TABLE t (v INTEGER)', []);
@@ -48,6 +51,21 @@ describe('kept SQLite statements', () => {
     statements.all('INSERT INTO t (v) VALUES ($1)', [2]);
     expect(statements.all('SELECT count(*) AS n FROM t', [])).toEqual([{ n: 2 }]);
     statements.clear();
-    db.close(); // throws if a statement were left unfinalised
+    db.close();
+    expect(() => new SqliteStatements(new Database(':memory:'), 0)).toThrow(RangeError);
+
+    // On a file: a statement left unfinalised keeps the connection (and its lock) alive after close.
+    const dir = mkdtempSync(join(tmpdir(), 'sqlite-statements-'));
+    try {
+      const path = join(dir, 'calls.sqlite');
+      const store = openSqlite(path);
+      await store.query('CREATE TABLE t (v INTEGER)');
+      for (let i = 0; i < 100; i++) await store.query(`SELECT ${i} AS i FROM t`);
+      await store.query('INSERT INTO t (v) VALUES ($1)', [1]);
+      await store.close();
+      expect(existsSync(`${path}.lock`)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,7 +36,10 @@ export class SqliteStatements {
   constructor(
     private readonly db: Database,
     private readonly capacity = 64,
-  ) {}
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`capacity must be a whole number ≥ 1, not ${capacity}`);
+  }
 
   all(sql: string, params: SqlValue[]): SqlRow[] {
     if (SCHEMA_CHANGE.test(sql)) {
