@@ -130,6 +130,12 @@ export async function startScaleOut(opts: ScaleOutOptions): Promise<ScaleOut> {
           HEALTH_PORT: '0',
           LOG_LEVEL: 'info',
           SILENCE_REPROMPT_S: '0',
+          // When a worker dies its calls come back to the survivor all at once, and beyond its warm
+          // call processes LiveKit Agents starts one process at a time (ProcPool's initMutex: 5–7 s
+          // each on this box under the stack's load), so the 4th of 4 orphaned calls waited 21 s
+          // with one warm process and got the apology. Sized for a wave of 5 calls, as a deployment
+          // sizes it for the calls one worker carries (docs/scaling.md).
+          AGENT_IDLE_PROCESSES: '3',
         },
       });
       workers.push(worker);
