@@ -3,6 +3,7 @@ import { skipLsbReleaseProbe } from '@callbridge/room-contract/os-probe';
 import { ConfigError, loadConfig } from './config.js';
 import { isStaleFfiHandle } from './livekit/ffi-errors.js';
 import { createBridge } from './server.js';
+import { warmCallPath } from './warm-up.js';
 
 let config;
 try {
@@ -18,6 +19,15 @@ try {
 // Every room connect would otherwise run `lsb_release` (LiveKit's native SDK describing the host).
 skipLsbReleaseProbe();
 const bridge = createBridge(config);
+// Before the first webhook can come: the first calls after a start would otherwise pay V8's first
+// compilations and the libraries' first-use set-up while other calls' audio waits (warm-up.ts).
+const warm = await warmCallPath(config, bridge.rooms);
+bridge.log.info({ ms: warm.ms, warmed: warm.warmed }, 'call path warmed');
+if (Object.keys(warm.failed).length > 0)
+  bridge.log.warn(
+    { failed: warm.failed },
+    'call path warm-up: parts failed (calls are not affected; the first ones pay what those parts would have warmed)',
+  );
 const port = await bridge.listen();
 bridge.log.info(
   { port, publicUrl: config.publicUrl, livekit: config.livekit.url, agentName: config.agentName },

@@ -39,6 +39,8 @@ import { createTwilioControl, type TwilioControl } from './twilio/control.js';
 
 export interface Bridge {
   server: Server;
+  /** LiveKit's server API as the calls use it (the start-up warm-up reads through it too). */
+  rooms: CallRooms;
   registry: CallRegistry;
   /** Whether new calls are taken: the hard cap and, when adaptive, measured health. */
   admission: Admission;
@@ -219,6 +221,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
 
   return {
     server,
+    rooms,
     registry,
     admission,
     metrics,
