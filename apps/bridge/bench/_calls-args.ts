@@ -16,7 +16,11 @@ admission on and MAX_CONCURRENT_CALLS at --max (ADMISSION_* variables set for th
 to the bridge; unset ones keep the bridge's defaults). --bridge-cpu confines the bridge to that many cores
 by a cgroup CPU quota (root and a cgroup CPU controller needed), as a container CPU limit does.
 --codec pcmu limits livekit-server to G.711 (room.enabled_codecs), so the calls cross LiveKit as PCMU
-instead of Opus, and sets the bridge's PHONE_AUDIO_SAMPLE_RATE=8000 as such a deployment does. Progress goes to stderr; the last line is one JSON object.`;
+instead of Opus, and sets the bridge's PHONE_AUDIO_SAMPLE_RATE=8000 as such a deployment does.
+Pinned (the default; --no-pin turns it off), the bridge runs alone on core 0 and the rest on the
+others, where the simulated phones' thread gets real-time priority (root and chrt) so that it reads
+the bridge's messages when they come; gaps its own stalls made anyway are counted apart
+(gaps_phone_stalled). Progress goes to stderr; the last line is one JSON object.`;
 
 const Args = z.object({
   steps: z

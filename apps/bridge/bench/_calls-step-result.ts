@@ -2,6 +2,7 @@
 import type { CollectedEcho } from '@callbridge/testkit/livekit';
 import { percentile, type ProcessUsage, round } from '@callbridge/testkit/stats';
 import type { SimulatedCall } from '@callbridge/testkit/twilio';
+import type { LoopStalls } from './_loop-stalls.js';
 import { pairDelays } from './_markers.js';
 
 /** The knee's bar: no dropped call and a p99 gap between media messages at the caller within this. */
@@ -44,6 +45,8 @@ export interface StepObservations {
   /** The plain LiveKit hop measured while the step's calls talked (same cores, same load). */
   hopDuringP50Ms: number;
   pinned: boolean;
+  /** When the simulated phones' own event loop stalled (their reads of the bridge's media late). */
+  phoneStalls: LoopStalls;
   log: (msg: string) => void;
 }
 
@@ -57,6 +60,9 @@ export function stepResult(o: StepObservations) {
   const down: number[] = [];
   const gaps: number[] = [];
   const rampGaps: number[] = [];
+  // Of the gaps over 40 ms, those the phones' own stalled event loop covers (window, ramp).
+  let phoneStalled = 0;
+  let rampPhoneStalled = 0;
   let dropped = 0;
   let connected = 0;
   let underruns = 0;
@@ -111,6 +117,11 @@ export function stepResult(o: StepObservations) {
     const rampGapCount = o.rampGaps.get(call) ?? 0;
     rampGaps.push(...call.mediaGapsMs.slice(0, rampGapCount));
     gaps.push(...call.mediaGapsMs.slice(rampGapCount));
+    call.mediaGapsMs.forEach((g, k) => {
+      if (g <= 40 || !o.phoneStalls.explains(g, call.mediaGapEndsMs[k]!)) return;
+      if (k < rampGapCount) rampPhoneStalled++;
+      else phoneStalled++;
+    });
     underruns += call.underrunFrames - (o.rampUnderruns.get(call) ?? 0);
   }
   // Per call the bridge carries: refused calls (--overload) cost it a webhook, not media.
@@ -140,6 +151,10 @@ export function stepResult(o: StepObservations) {
     ramp_gaps_over_40ms: rampGaps.filter((g) => g > 40).length,
     // How long the longest of them was: a caller hears a 50 ms hole and a 250 ms one differently.
     ramp_gap_max_ms: round(rampGaps.reduce((max, g) => Math.max(max, g), 0)),
+    // Of those two counts, the gaps the simulated phones' own event loop made (stalled while the
+    // bridge's messages waited to be read): the load generator's, not the bridge's.
+    gaps_phone_stalled: phoneStalled,
+    ramp_gaps_phone_stalled: rampPhoneStalled,
     underrun_frames: underruns,
     gap_p99_ms: round(percentile(gaps, 99)),
     markers: up.length,

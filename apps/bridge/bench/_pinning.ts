@@ -35,3 +35,22 @@ export function pinLoadGenerator(opts: {
   }
   return pinned;
 }
+
+/**
+ * Gives this process's main thread, where the simulated phones read and time the bridge's media
+ * messages, a real-time priority (SCHED_RR 1) on its core, so livekit-server and the echo processes
+ * beside it cannot delay those reads: a message read late looks, at the phone, like a gap the bridge
+ * made. Reset on fork: the processes it starts later run at normal priority. Its work is a few
+ * percent of that core; the kernel keeps 5 % of every second for the rest regardless. Returns
+ * whether it could (root and chrt needed).
+ */
+export function prioritisePhones(log: (msg: string) => void): boolean {
+  try {
+    execFileSync('chrt', ['--reset-on-fork', '--rr', '--pid', '1', String(process.pid)], { stdio: 'ignore' });
+    log('the simulated phones (this main thread) run at real-time priority on their core');
+    return true;
+  } catch {
+    log('bench:calls: could not give the simulated phones real-time priority (needs root and chrt)');
+    return false;
+  }
+}

@@ -35,9 +35,10 @@ import { confineToCpuQuota, type CpuQuota } from './_cpu-quota.js';
 import { GAP_BAR_MS, type OtherCpu, stepResult } from './_calls-step-result.js';
 import { kneeOf, searchKnee } from './_knee-search.js';
 import { markerPattern } from './_markers.js';
+import { LoopStalls } from './_loop-stalls.js';
 import { RampTalk } from './_ramp-talk.js';
 import { admissionRefusals, refusalsSince, refusedBusy } from './_overload.js';
-import { pinLoadGenerator } from './_pinning.js';
+import { pinLoadGenerator, prioritisePhones } from './_pinning.js';
 
 const args = parseCallsArgs();
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -59,6 +60,8 @@ function admissionSettings(): Record<string, string> {
 }
 
 const pinned = pinLoadGenerator({ noPin: args.noPin, bridgeCore: BRIDGE_CORE, log });
+// The simulated phones time every media message they read: they run first on their core.
+const phonesRealtime = pinned && prioritisePhones(log);
 
 const lk = await startLiveKitServer({
   audioCodecs: args.codec === 'pcmu' ? ['audio/pcmu'] : undefined,
@@ -135,6 +138,7 @@ async function runStep(n: number) {
   const refusalsBefore = await admissionRefusals(publicUrl);
   const busy = new Set<SimulatedCall>();
   const rampTalk = new RampTalk(calls, Boolean(process.env.BENCH_DEBUG));
+  const stalls = new LoopStalls();
   for (let i = 0; i < n; i++) {
     const call = await sim.placeInboundCall({
       voiceUrl: `${publicUrl}/twilio/voice`,
@@ -215,6 +219,17 @@ async function runStep(n: number) {
         .join(' | '),
     );
   }
+  stalls.stop();
+  if (process.env.BENCH_DEBUG)
+    log(
+      `gaps over 40 ms (call#:age at its end ms:gap ms): ${calls
+        .flatMap((c, i) =>
+          c.mediaGapsMs.flatMap((g, k) =>
+            g > 40 ? [`${i}:${Math.round(c.mediaGapEndsMs[k]! - c.streamStartedAtMs)}:${Math.round(g)}`] : [],
+          ),
+        )
+        .join(' ')}`,
+    );
   const step = stepResult({
     n,
     calls,
@@ -237,6 +252,7 @@ async function runStep(n: number) {
     baselineP50Ms: baseline.p50_ms,
     hopDuringP50Ms,
     pinned,
+    phoneStalls: stalls,
     log,
   });
 
@@ -280,6 +296,7 @@ console.log(
   JSON.stringify({
     baseline_p50_ms: baseline.p50_ms,
     pinned,
+    phones_realtime: phonesRealtime,
     bridge_cpu_quota_cores: quota?.cores ?? null,
     codec: args.codec,
     phone_audio_sample_rate: phoneAudioSampleRate(bridgeEnvForCodec(args.codec)),

@@ -83,6 +83,10 @@ export abstract class CallMedia extends EventEmitter<SimulatedCallEvents> {
   get mediaGapsMs(): readonly number[] {
     return this.stream?.mediaGapsMs ?? [];
   }
+  /** When each of {@link mediaGapsMs} ended (performance.now() of the later message). */
+  get mediaGapEndsMs(): readonly number[] {
+    return this.stream?.mediaGapEndsMs ?? [];
+  }
   /** 20 ms frames heard as (partial) silence mid-utterance because audio arrived late. */
   get underrunFrames(): number {
     return this.stream?.underrunFrames ?? 0;

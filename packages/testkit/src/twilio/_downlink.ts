@@ -19,6 +19,8 @@ export class Downlink {
    * over 500 ms are pauses between utterances, not lateness), for jitter statistics.
    */
   readonly mediaGapsMs: number[] = [];
+  /** When (performance.now()) each of {@link mediaGapsMs} ended: the later message's arrival. */
+  readonly mediaGapEndsMs: number[] = [];
   /** Frames the caller heard as silence in the middle of an utterance (audio sent, no mark yet). */
   underrunFrames = 0;
   private readonly playback = new PlaybackBuffer();
@@ -48,6 +50,7 @@ export class Downlink {
   media(mulaw: Uint8Array, atMs: number): void {
     if (this.lastMediaAtMs > 0 && atMs - this.lastMediaAtMs <= MAX_JITTER_GAP_MS) {
       this.mediaGapsMs.push(atMs - this.lastMediaAtMs);
+      this.mediaGapEndsMs.push(atMs);
     }
     this.lastMediaAtMs = atMs;
     this.utteranceOpen = true;

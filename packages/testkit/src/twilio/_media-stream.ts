@@ -129,6 +129,11 @@ export class MediaStream {
     return this.downlink.mediaGapsMs;
   }
 
+  /** When each of {@link mediaGapsMs} ended (performance.now() of the later message). */
+  get mediaGapEndsMs(): readonly number[] {
+    return this.downlink.mediaGapEndsMs;
+  }
+
   /** Frames the caller heard as silence in the middle of an utterance (audio sent, no mark yet). */
   get underrunFrames(): number {
     return this.downlink.underrunFrames;
