@@ -2,7 +2,7 @@
 import { commandLine } from '@callbridge/testkit/cli';
 import { z } from 'zod';
 
-export const USAGE = `usage: npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin]
+export const USAGE = `usage: npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin --realtime-phones]
        npm run bench:calls -- --fixed --steps 25,50
        npm run bench:calls -- --overload [--max 25 --steps 25,50 --ramp-per-second 4]
        npm run bench:calls -- --bridge-cpu 0.5 [...]   (the bridge under a 0.5-core cgroup quota)
@@ -18,9 +18,11 @@ by a cgroup CPU quota (root and a cgroup CPU controller needed), as a container 
 --codec pcmu limits livekit-server to G.711 (room.enabled_codecs), so the calls cross LiveKit as PCMU
 instead of Opus, and sets the bridge's PHONE_AUDIO_SAMPLE_RATE=8000 as such a deployment does.
 Pinned (the default; --no-pin turns it off), the bridge runs alone on core 0 and the rest on the
-others, where the simulated phones' thread gets real-time priority (root and chrt) so that it reads
-the bridge's messages when they come; gaps its own stalls made anyway are counted apart
-(gaps_phone_stalled). Progress goes to stderr; the last line is one JSON object.`;
+others. --realtime-phones gives the simulated phones' thread real-time priority there (root and
+chrt), so that it reads the bridge's messages when they come, for runs that count gaps; it also
+favours the plain LiveKit hop measured in the same thread over the echo processes, so latency
+ratios are compared without it. Gaps over 40 ms the phones' own stalled thread made are counted
+apart in any case (gaps_phone_stalled). Progress goes to stderr; the last line is one JSON object.`;
 
 const Args = z.object({
   steps: z
@@ -33,6 +35,7 @@ const Args = z.object({
   resolution: z.coerce.number().int().positive(),
   fixed: z.boolean(),
   noPin: z.boolean(),
+  realtimePhones: z.boolean(),
   overload: z.boolean(),
   max: z.coerce.number().int().positive(),
   bridgeCpu: z.coerce.number().min(0.05).max(1).optional(),
@@ -50,6 +53,7 @@ export function parseCallsArgs(): CallsArgs {
     resolution: { type: 'string', default: '5' },
     fixed: { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
+    'realtime-phones': { type: 'boolean', default: false },
     overload: { type: 'boolean', default: false },
     max: { type: 'string', default: '25' },
     'bridge-cpu': { type: 'string' },
@@ -60,6 +64,7 @@ export function parseCallsArgs(): CallsArgs {
     rampPerSecond: values['ramp-per-second'] ?? (values.overload ? '4' : '25'),
     echoesPerProcess: values['echoes-per-process'],
     noPin: values['no-pin'],
+    realtimePhones: values['realtime-phones'],
     bridgeCpu: values['bridge-cpu'],
   });
   if (!parsed.success) {

@@ -60,8 +60,9 @@ function admissionSettings(): Record<string, string> {
 }
 
 const pinned = pinLoadGenerator({ noPin: args.noPin, bridgeCore: BRIDGE_CORE, log });
-// The simulated phones time every media message they read: they run first on their core.
-const phonesRealtime = pinned && prioritisePhones(log);
+// --realtime-phones: the simulated phones, which time every media message they read, run first on
+// their core (for runs that count gaps; it favours the plain hop measured here too).
+const phonesRealtime = pinned && args.realtimePhones && prioritisePhones(log);
 
 const lk = await startLiveKitServer({
   audioCodecs: args.codec === 'pcmu' ? ['audio/pcmu'] : undefined,
