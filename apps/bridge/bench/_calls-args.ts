@@ -21,8 +21,8 @@ Pinned (the default; --no-pin turns it off), the bridge runs alone on core 0 and
 others. --realtime-phones gives the simulated phones' thread real-time priority there (root and
 chrt), so that it reads the bridge's messages when they come, for runs that count gaps; it also
 favours the plain LiveKit hop measured in the same thread over the echo processes, so latency
-ratios are compared without it. Gaps over 40 ms the phones' own stalled thread made are counted
-apart in any case (gaps_phone_stalled). Progress goes to stderr; the last line is one JSON object.`;
+ratios are compared without it. Gaps over 40 ms the phones' own stalled thread could explain are
+counted apart in any case (gaps_phone_stalled). Progress goes to stderr; the last line is one JSON object.`;
 
 const Args = z.object({
   steps: z

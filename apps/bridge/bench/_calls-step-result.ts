@@ -1,12 +1,13 @@
 // bench:calls: one step's result, from what its calls heard and what the machine spent meanwhile.
 import type { CollectedEcho } from '@callbridge/testkit/livekit';
-import { percentile, type ProcessUsage, round } from '@callbridge/testkit/stats';
+import { type LoopStalls, percentile, type ProcessUsage, round } from '@callbridge/testkit/stats';
 import type { SimulatedCall } from '@callbridge/testkit/twilio';
-import type { LoopStalls } from './_loop-stalls.js';
 import { pairDelays } from './_markers.js';
 
 /** The knee's bar: no dropped call and a p99 gap between media messages at the caller within this. */
 export const GAP_BAR_MS = 40;
+/** The spacing of the bridge's media messages when none is late: one Twilio frame. */
+const TWILIO_FRAME_MS = 20;
 /** A load generator whose event loop ran later than this (p99) could have made the gaps itself. */
 const LOADGEN_LAG_BAR_MS = 20;
 
@@ -60,7 +61,7 @@ export function stepResult(o: StepObservations) {
   const down: number[] = [];
   const gaps: number[] = [];
   const rampGaps: number[] = [];
-  // Of the gaps over 40 ms, those the phones' own stalled event loop covers (window, ramp).
+  // Of the gaps over the bar, those the phones' own stalled event loop could explain (window, ramp).
   let phoneStalled = 0;
   let rampPhoneStalled = 0;
   let dropped = 0;
@@ -118,7 +119,7 @@ export function stepResult(o: StepObservations) {
     rampGaps.push(...call.mediaGapsMs.slice(0, rampGapCount));
     gaps.push(...call.mediaGapsMs.slice(rampGapCount));
     call.mediaGapsMs.forEach((g, k) => {
-      if (g <= 40 || !o.phoneStalls.explains(g, call.mediaGapEndsMs[k]!)) return;
+      if (g <= GAP_BAR_MS || !o.phoneStalls.explain(g, call.mediaGapEndsMs[k]!, TWILIO_FRAME_MS)) return;
       if (k < rampGapCount) rampPhoneStalled++;
       else phoneStalled++;
     });
@@ -151,8 +152,8 @@ export function stepResult(o: StepObservations) {
     ramp_gaps_over_40ms: rampGaps.filter((g) => g > 40).length,
     // How long the longest of them was: a caller hears a 50 ms hole and a 250 ms one differently.
     ramp_gap_max_ms: round(rampGaps.reduce((max, g) => Math.max(max, g), 0)),
-    // Of those two counts, the gaps the simulated phones' own event loop made (stalled while the
-    // bridge's messages waited to be read): the load generator's, not the bridge's.
+    // Of those two counts, the gaps the simulated phones' own stalled event loop could explain (it
+    // was stalled from when the message was due until it read it): maybe the load generator's.
     gaps_phone_stalled: phoneStalled,
     ramp_gaps_phone_stalled: rampPhoneStalled,
     underrun_frames: underruns,

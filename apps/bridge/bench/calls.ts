@@ -25,7 +25,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dispose } from '@livekit/rtc-node';
 import { skipLsbReleaseProbe } from '@callbridge/room-contract/os-probe';
 import { EchoPool, measureLoopbackLatency, startLiveKitServer } from '@callbridge/testkit/livekit';
-import { machineCpu, processUsage, round } from '@callbridge/testkit/stats';
+import { LoopStalls, machineCpu, processUsage, round } from '@callbridge/testkit/stats';
 import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
 import { startBridgeProcess } from './_bridge-process.js';
@@ -35,7 +35,6 @@ import { confineToCpuQuota, type CpuQuota } from './_cpu-quota.js';
 import { GAP_BAR_MS, type OtherCpu, stepResult } from './_calls-step-result.js';
 import { kneeOf, searchKnee } from './_knee-search.js';
 import { markerPattern } from './_markers.js';
-import { LoopStalls } from './_loop-stalls.js';
 import { RampTalk } from './_ramp-talk.js';
 import { admissionRefusals, refusalsSince, refusedBusy } from './_overload.js';
 import { pinLoadGenerator, prioritisePhones } from './_pinning.js';
@@ -63,6 +62,7 @@ const pinned = pinLoadGenerator({ noPin: args.noPin, bridgeCore: BRIDGE_CORE, lo
 // --realtime-phones: the simulated phones, which time every media message they read, run first on
 // their core (for runs that count gaps; it favours the plain hop measured here too).
 const phonesRealtime = pinned && args.realtimePhones && prioritisePhones(log);
+if (args.realtimePhones && !pinned) log('bench:calls: --realtime-phones ignored: the run is not pinned');
 
 const lk = await startLiveKitServer({
   audioCodecs: args.codec === 'pcmu' ? ['audio/pcmu'] : undefined,
@@ -139,7 +139,7 @@ async function runStep(n: number) {
   const refusalsBefore = await admissionRefusals(publicUrl);
   const busy = new Set<SimulatedCall>();
   const rampTalk = new RampTalk(calls, Boolean(process.env.BENCH_DEBUG));
-  const stalls = new LoopStalls();
+  const stalls = new LoopStalls().start();
   for (let i = 0; i < n; i++) {
     const call = await sim.placeInboundCall({
       voiceUrl: `${publicUrl}/twilio/voice`,

@@ -1,15 +1,15 @@
 /**
  * Warms the call path at start-up: runs once, on made-up inputs and with no side effect, the code
  * each call's start runs — the voice webhook's form and signature, the TwiML and its stream
- * token, the stream's messages, the audio converters both ways, the phone's LiveKit token, and
- * rtc-node's FFI with a capture source.
+ * token, the stream's messages, the audio converters both ways, the phone's LiveKit token and a
+ * read of LiveKit's server API, and rtc-node's FFI with a capture source.
  *
  * Why: V8 compiles a function the first time it runs, and the libraries build their tables and
  * schemas on first use (the polyphase filters, zod's parsers, the TwiML builder, the FFI client).
- * Profiled, the first call after a start cost the bridge's main thread about 150 ms against 15–20
- * ms for each later one; at a container's half-core limit that ran as 40–140 ms stalls, during
- * which the calls already up (and the next arrivals) heard nothing. A bridge started or scaled out
- * under load takes its first calls in a burst, which is when this mattered most.
+ * Profiled, the second in which a bridge's first call was set up held ~150 ms of main thread,
+ * against 18–46 ms for later calls' (their own audio included), and 72 ms with this; at a
+ * container's half-core limit that work ran as 40–140 ms stalls of the event loop every call
+ * shares. A bridge started or scaled out under load takes its first calls in a burst.
  */
 import {
   createDownlink,
@@ -24,7 +24,6 @@ import {
   encodeClear,
   encodeMark,
   encodeMedia,
-  parseStreamToken,
   parseVoiceWebhook,
   sayAndHangupTwiml,
   validateTwilioSignature,
@@ -34,6 +33,7 @@ import { AudioFrame, AudioSource } from '@livekit/rtc-node';
 import type { BridgeConfig } from './config.js';
 import { connectCallTwiml } from './http/connect-twiml.js';
 import type { CallRooms } from './livekit/call-rooms.js';
+import { DIRECT_CAPTURE_FRAME_MS, DIRECT_CAPTURE_QUEUE_MS } from './livekit/caller-uplink.js';
 
 /** A call SID no Twilio account has (32 hex digits of zeros). */
 const CALL_SID = `CA${'0'.repeat(32)}`;
@@ -41,8 +41,8 @@ const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
 const STREAM_SID = `MZ${'0'.repeat(32)}`;
 /** How much audio runs through each converter: enough for V8 to compile the per-frame loops. */
 const FRAMES = 50;
-/** The LiveKit API part gives up after this: a LiveKit not up yet must not hold the bridge's start. */
-const API_TIMEOUT_MS = 2_000;
+/** A part waiting on LiveKit gives up after this: neither LiveKit nor its FFI may hold the start. */
+const DEADLINE_MS = 2_000;
 
 export interface WarmUpReport {
   /** Wall time the warm-up took. */
@@ -57,7 +57,8 @@ type Part = [name: string, run: () => unknown];
 export async function warmCallPath(
   config: BridgeConfig,
   rooms: CallRooms,
-  opts: { apiTimeoutMs?: number } = {},
+  /** How long the LiveKit API read may take (tests shorten it). */
+  opts: { apiDeadlineMs?: number } = {},
 ): Promise<WarmUpReport> {
   const started = performance.now();
   const report: WarmUpReport = { ms: 0, warmed: [], failed: {} };
@@ -65,8 +66,8 @@ export async function warmCallPath(
     ['webhook', () => warmWebhook(config)],
     ['stream_messages', warmStreamMessages],
     ['audio', () => warmAudio(config.phoneAudioSampleRate)],
-    ['livekit_api', () => warmLiveKitApi(rooms, opts.apiTimeoutMs ?? API_TIMEOUT_MS)],
-    ['livekit_ffi', () => warmFfi(config.phoneAudioSampleRate)],
+    ['livekit_api', () => withDeadline(warmLiveKitApi(rooms), opts.apiDeadlineMs ?? DEADLINE_MS, 'LiveKit')],
+    ['livekit_ffi', () => withDeadline(warmFfi(config.phoneAudioSampleRate), DEADLINE_MS, "rtc-node's FFI")],
   ];
   for (const [name, run] of parts) {
     try {
@@ -100,10 +101,9 @@ function warmWebhook(config: BridgeConfig): void {
   const token = 'warm-up-auth-token';
   const signature = computeTwilioSignature(token, url, form);
   check(validateTwilioSignature({ authToken: token, url, params: form, signature }), 'the webhook signature');
-  const twiml = connectCallTwiml(config, CALL_SID);
+  const twiml = connectCallTwiml(config, CALL_SID, { sayFirst: config.recordings.notice });
   const streamToken = /name="streamToken" value="([^"]+)"/.exec(twiml)?.[1];
   check(streamToken !== undefined, 'the TwiML stream token');
-  check(parseStreamToken(streamToken) !== null, 'the stream token claims');
   check(
     verifyStreamToken({ secret: config.streamToken.secret, token: streamToken, callSid: CALL_SID }).ok,
     'the stream token',
@@ -167,18 +167,24 @@ function warmAudio(livekitRate: number): void {
 }
 
 /**
- * The phone's token, and the server API's client (its HTTP connection and message codecs) on a
- * read: the participants of a room that does not exist. Nothing is created.
+ * The phone's token, and the server API's client (its HTTP connection, request signing and message
+ * codecs) on a read: rooms listed by the name of one that does not exist. Nothing is created; the
+ * calls' own requests (create room, dispatch) share the client, not their handlers.
  */
-async function warmLiveKitApi(rooms: CallRooms, timeoutMs: number): Promise<void> {
+async function warmLiveKitApi(rooms: CallRooms): Promise<void> {
   const room = `warm-up-${process.pid}-${Date.now()}`;
   check((await rooms.phoneToken(room, 'warm-up', {})).length > 0, 'the phone token');
+  await rooms.participantIdentities(room);
+}
+
+/** `work`, or a rejection naming `what` once `ms` have passed without it (work left running). */
+async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`LiveKit did not answer within ${timeoutMs} ms`)), timeoutMs);
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
   });
   try {
-    await Promise.race([rooms.participantIdentities(room), timeout]);
+    return await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
   }
@@ -189,9 +195,9 @@ async function warmLiveKitApi(rooms: CallRooms, timeoutMs: number): Promise<void
  * phone's shape, fed a few frames, then closed. It joins no room and publishes nothing.
  */
 async function warmFfi(rate: number): Promise<void> {
-  const source = new AudioSource(rate, 1, 0);
+  const source = new AudioSource(rate, 1, DIRECT_CAPTURE_QUEUE_MS);
   try {
-    const samples = samplesPerFrame(rate) / 2; // the phone line captures 10 ms at a time
+    const samples = samplesPerFrame(rate, DIRECT_CAPTURE_FRAME_MS);
     for (let i = 0; i < 5; i++)
       await source.captureFrame(new AudioFrame(new Int16Array(samples), rate, 1, samples));
   } finally {

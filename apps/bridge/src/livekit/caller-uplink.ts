@@ -18,7 +18,7 @@ import { ArrivalJitter } from './arrival-jitter.js';
 /** The capture source's queue: none, frames go to the encoder as they are captured. */
 export const DIRECT_CAPTURE_QUEUE_MS = 0;
 /** A source without a queue takes exactly 10 ms per capture. */
-const DIRECT_CAPTURE_FRAME_MS = 10;
+export const DIRECT_CAPTURE_FRAME_MS = 10;
 /** Caller audio held while no agent listens yet; beyond this the oldest is dropped (and counted). */
 export const HOLD_MAX_MS = 10_000;
 /** Of the silence before the caller's first words, this much is kept (the model's VAD pads speech). */

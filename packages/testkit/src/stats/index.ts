@@ -12,3 +12,4 @@ export {
   type ProcessUsage,
 } from './proc.js';
 export { loadMachine, type MachineLoad } from './load.js';
+export { LoopStalls, STALL_PROBE_MS, stallsExplainGap, type Stall } from './loop-stalls.js';

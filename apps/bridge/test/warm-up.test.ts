@@ -1,7 +1,8 @@
+// Integration: the warm-up's last part starts rtc-node's native FFI and feeds it a capture source.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
-import type { CallRooms } from './livekit/call-rooms.js';
-import { warmCallPath } from './warm-up.js';
+import { loadConfig } from '../src/config.js';
+import type { CallRooms } from '../src/livekit/call-rooms.js';
+import { warmCallPath } from '../src/warm-up.js';
 
 /** The API calls the warm-up may make, recorded; any other would be a side effect. */
 function recordingRooms(participants: () => Promise<string[]>) {
@@ -47,9 +48,7 @@ describe('warmCallPath', () => {
   it('does not hold the start for a LiveKit that does not answer, and says so', async () => {
     const config = loadConfig({ TWILIO_AUTH_TOKEN: 'token' });
     const { rooms } = recordingRooms(() => new Promise<string[]>(() => undefined));
-    const started = performance.now();
-    const report = await warmCallPath(config, rooms, { apiTimeoutMs: 50 });
-    expect(performance.now() - started).toBeLessThan(5_000);
+    const report = await warmCallPath(config, rooms, { apiDeadlineMs: 50 });
     expect(report.failed).toEqual({ livekit_api: 'LiveKit did not answer within 50 ms' });
     expect(report.warmed).toEqual(['webhook', 'stream_messages', 'audio', 'livekit_ffi']);
   });
