@@ -40,9 +40,9 @@ export function pinLoadGenerator(opts: {
  * Gives this process's main thread, where the simulated phones read and time the bridge's media
  * messages, a real-time priority (SCHED_RR 1) on its core, so livekit-server and the echo processes
  * beside it cannot delay those reads: a message read late looks, at the phone, like a gap the bridge
- * made. Reset on fork: the processes it starts later run at normal priority. Its work is a few
- * percent of that core; the kernel keeps 5 % of every second for the rest regardless. Returns
- * whether it could (root and chrt needed).
+ * made. Reset on fork: the processes it starts later run at normal priority; the kernel keeps 5 %
+ * of every second for the rest whatever this thread does. Returns whether it could (root and chrt
+ * needed).
  */
 export function prioritisePhones(log: (msg: string) => void): boolean {
   try {

@@ -223,10 +223,12 @@ async function runStep(n: number) {
   stalls.stop();
   if (process.env.BENCH_DEBUG)
     log(
-      `gaps over 40 ms (call#:age at its end ms:gap ms): ${calls
+      `gaps over ${GAP_BAR_MS} ms (call#:age at its end ms:gap ms): ${calls
         .flatMap((c, i) =>
           c.mediaGapsMs.flatMap((g, k) =>
-            g > 40 ? [`${i}:${Math.round(c.mediaGapEndsMs[k]! - c.streamStartedAtMs)}:${Math.round(g)}`] : [],
+            g > GAP_BAR_MS
+              ? [`${i}:${Math.round(c.mediaGapEndsMs[k]! - c.streamStartedAtMs)}:${Math.round(g)}`]
+              : [],
           ),
         )
         .join(' ')}`,
