@@ -59,6 +59,7 @@ export function stepResult(o: StepObservations) {
   const { rssBefore, cpuStart, cpuEnd, othersStart, othersEnd, loadgenLagMs, pinned, log } = o;
   const up: number[] = [];
   const down: number[] = [];
+  const downAtTwilio: number[] = [];
   const gaps: number[] = [];
   const rampGaps: number[] = [];
   // Of the gaps over the bar, those the phones' own stalled event loop could explain (window, ramp).
@@ -112,9 +113,15 @@ export function stepResult(o: StepObservations) {
           heard: call.audioOnsets.map((x) => Math.round(x - t0)),
         }),
       );
-    up.push(...pairDelays(call.sentOnsets.filter(inWindow).map(epoch), echo.onsets));
-    // From the echo handing the burst to LiveKit (as the plain hop's sender does) to the caller.
-    down.push(...pairDelays(echo.published, call.audioOnsets.filter(inWindow).map(epoch)));
+    // Every end is timed to the burst's first sample, as the plain hop times its markers: from
+    // its place in the caller's frame (sent at the frame's tick) to the echo hearing it.
+    up.push(...pairDelays(call.onsetSampleTimes.sent.filter(inWindow).map(epoch), echo.onsets));
+    // From the echo handing the burst to LiveKit (as the plain hop's sender does) to the caller's
+    // ear (the line plays one 20 ms frame per tick)...
+    down.push(...pairDelays(echo.published, call.onsetSampleTimes.heard.filter(inWindow).map(epoch)));
+    // ...and to Twilio, where the bridge's hop ends and the line's playout begins.
+    const received = call.onsetSampleTimes.received.filter(inWindow).map(epoch);
+    downAtTwilio.push(...pairDelays(echo.published, received));
     const rampGapCount = o.rampGaps.get(call) ?? 0;
     rampGaps.push(...call.mediaGapsMs.slice(0, rampGapCount));
     gaps.push(...call.mediaGapsMs.slice(rampGapCount));
@@ -147,6 +154,11 @@ export function stepResult(o: StepObservations) {
     livekit_hop_during_p50_ms: o.hopDuringP50Ms,
     up_vs_hop_during: round(percentile(up, 50) / o.hopDuringP50Ms),
     down_vs_hop_during: round(percentile(down, 50) / o.hopDuringP50Ms),
+    // The bridge's own downlink: to where its media message reached Twilio (before the line's
+    // 20 ms playout tick, which is Twilio's and the phone's, not the bridge's).
+    down_at_twilio_p50_ms: round(percentile(downAtTwilio, 50)),
+    down_at_twilio_p95_ms: round(percentile(downAtTwilio, 95)),
+    down_at_twilio_vs_hop_during: round(percentile(downAtTwilio, 50) / o.hopDuringP50Ms),
     gaps_over_40ms: gaps.filter((g) => g > 40).length,
     // Before the window: while the step's calls arrived (--overload: the admitted ones talked).
     ramp_gaps_over_40ms: rampGaps.filter((g) => g > 40).length,

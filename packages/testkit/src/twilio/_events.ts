@@ -7,6 +7,18 @@ export interface AudioOnset {
   heardMs: number;
 }
 
+/**
+ * Onsets timed to their first sound sample, as the plain LiveKit hop times its markers: `sent`,
+ * the caller's (its frame's tick + its place in the frame); `heard`, the caller hearing the
+ * server's (the tick its frame plays at + its place in it); `received`, the server's reaching
+ * Twilio (the media message's arrival minus the audio after it: where the bridge's hop ends).
+ */
+export interface OnsetSampleTimes {
+  sent: readonly number[];
+  heard: readonly number[];
+  received: readonly number[];
+}
+
 export interface MarkEcho {
   name: string;
   atMs: number;

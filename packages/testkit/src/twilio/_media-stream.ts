@@ -9,7 +9,7 @@ import type { EventEmitter } from 'node:events';
 import { decodeOutbound, DtmfDigitSchema, payloadToMulaw } from '@callbridge/twilio-media';
 import WebSocket from 'ws';
 import { Downlink } from './_downlink.js';
-import type { CloseInfo, SimulatedCallEvents } from './_events.js';
+import type { CloseInfo, OnsetSampleTimes, SimulatedCallEvents } from './_events.js';
 import { type FrameClock, sharedFrameClock } from './_frame-clock.js';
 import { signatureHeader, type SignatureMode } from './_signed-post.js';
 import { StreamMessages } from './_stream-messages.js';
@@ -122,6 +122,16 @@ export class MediaStream {
   /** Wall-clock times at which the caller's own audio went from silence to sound (was sent). */
   get sentOnsets(): readonly number[] {
     return this.uplink.onsets;
+  }
+
+  /** The onsets timed to their first sound sample (see {@link OnsetSampleTimes}). */
+  get onsetSampleTimes(): OnsetSampleTimes {
+    const { uplink, downlink } = this;
+    return {
+      sent: uplink.onsetSampleTimes,
+      heard: downlink.heardOnsetSampleTimes,
+      received: downlink.receivedOnsetSampleTimes,
+    };
   }
 
   /** Gaps between consecutive `media` messages from the server within one stretch of audio. */

@@ -3,14 +3,19 @@
  * per tick, line silence when nothing is queued (a live line keeps sending), and the moments the
  * caller's own audio went from silence to sound.
  */
-import { FRAME_SAMPLES, SILENCE_PEAK } from './_line-frame.js';
-import { encodeMulaw, MULAW_SILENCE, mulawPeak } from './_mulaw.js';
+import { FRAME_SAMPLES, SAMPLES_PER_MS, SILENCE_PEAK } from './_line-frame.js';
+import { encodeMulaw, firstSampleAtLeast, MULAW_SILENCE, mulawPeak } from './_mulaw.js';
 
 const SILENCE_PAYLOAD = Buffer.alloc(FRAME_SAMPLES, MULAW_SILENCE).toString('base64');
 
 export class Uplink {
   /** Wall-clock times at which the caller's own audio went from silence to sound (was sent). */
   readonly onsets: number[] = [];
+  /**
+   * The same onsets timed to their first sound sample: a frame sent at `dueMs` carries the 20 ms
+   * of the caller's timeline from `dueMs` on, so a sound starting k samples in starts k/8 ms later.
+   */
+  readonly onsetSampleTimes: number[] = [];
   private readonly queue: Int16Array[] = [];
   private offset = 0;
   private queuedSamples = 0;
@@ -47,7 +52,12 @@ export class Uplink {
     this.frame.fill(MULAW_SILENCE, filled);
     this.sentSamples += filled;
     const silent = mulawPeak(this.frame, 0, filled) < SILENCE_PEAK;
-    if (!silent && this.lastSilent) this.onsets.push(dueMs);
+    if (!silent && this.lastSilent) {
+      this.onsets.push(dueMs);
+      this.onsetSampleTimes.push(
+        dueMs + firstSampleAtLeast(this.frame, 0, filled, SILENCE_PEAK) / SAMPLES_PER_MS,
+      );
+    }
     this.lastSilent = silent;
     return Buffer.from(this.frame).toString('base64');
   }

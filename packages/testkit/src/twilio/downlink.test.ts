@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Downlink } from './_downlink.js';
+import { MULAW_SILENCE, encodeMulaw } from './_mulaw.js';
+import { Uplink } from './_uplink.js';
 
 const frame = () => new Uint8Array(160).fill(0x80);
 
@@ -15,5 +17,45 @@ describe('Downlink media gaps', () => {
     d.media(frame(), 2100); // over 500 ms: a pause, not lateness
     expect(d.mediaGapsMs).toEqual([20, 55, 20]);
     expect(d.mediaGapEndsMs).toEqual([1020, 1075, 1420]);
+  });
+});
+
+/** 160 μ-law bytes of silence with a loud 1 kHz tone from sample `from` on. */
+function toneFrom(from: number): Uint8Array {
+  const pcm = new Int16Array(160);
+  for (let i = from; i < 160; i++)
+    pcm[i] = Math.round(16_000 * Math.sin((2 * Math.PI * 1000 * (i - from + 1)) / 8000));
+  const out = new Uint8Array(160);
+  encodeMulaw(pcm, out);
+  return out;
+}
+
+describe('onsets timed to their first sound sample', () => {
+  it('received: the message arrival minus the audio after the onset; one per stretch of sound', () => {
+    const d = new Downlink(false);
+    d.media(new Uint8Array(160).fill(MULAW_SILENCE), 1000);
+    d.media(toneFrom(80), 1020); // sound from 10 ms into the message: 10 ms of it before "now"
+    d.media(toneFrom(0), 1040); // still sounding: no new onset
+    d.mark('utterance-end');
+    d.media(toneFrom(40), 1500); // after a mark a new utterance starts with sound
+    expect(d.receivedOnsetSampleTimes).toEqual([1010, 1485]);
+  });
+
+  it('heard: the tick the frame plays at plus the onset’s place in it', () => {
+    const d = new Downlink(false);
+    d.media(toneFrom(120), 1000);
+    expect(d.playFrame(2000, 2000)).toBe(0);
+    expect(d.audioOnsets).toEqual([2000]);
+    expect(d.heardOnsetSampleTimes).toEqual([2015]);
+  });
+
+  it('sent: the frame’s tick plus the onset’s place in the caller’s audio', () => {
+    const u = new Uplink();
+    const pcm = new Int16Array(480);
+    for (let i = 200; i < 480; i++) pcm[i] = 12_000;
+    void u.enqueue(pcm);
+    for (const due of [100, 120, 140]) u.nextPayload(due);
+    expect(u.onsets).toEqual([120]);
+    expect(u.onsetSampleTimes).toEqual([125]);
   });
 });

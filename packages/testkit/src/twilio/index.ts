@@ -8,7 +8,14 @@ export {
 export { SimulatedCall, type CallEnd } from './_call.js';
 export { type DialAttempt, type DialCallee, type DialCallees } from './_dial.js';
 export { playedOut } from './played-out.js';
-export type { AudioOnset, MarkEcho, ClearEvent, CloseInfo, SimulatedCallEvents } from './_events.js';
+export type {
+  AudioOnset,
+  OnsetSampleTimes,
+  MarkEcho,
+  ClearEvent,
+  CloseInfo,
+  SimulatedCallEvents,
+} from './_events.js';
 export { FrameClock, sharedFrameClock, type FrameClockStats } from './_frame-clock.js';
 export {
   readTwiml,
