@@ -113,15 +113,15 @@ export function stepResult(o: StepObservations) {
           heard: call.audioOnsets.map((x) => Math.round(x - t0)),
         }),
       );
-    // Every end is timed to the burst's first sample, as the plain hop times its markers: from
-    // its place in the caller's frame (sent at the frame's tick) to the echo hearing it.
-    up.push(...pairDelays(call.onsetSampleTimes.sent.filter(inWindow).map(epoch), echo.onsets));
-    // From the echo handing the burst to LiveKit (as the plain hop's sender does) to the caller's
-    // ear (the line plays one 20 ms frame per tick)...
-    down.push(...pairDelays(echo.published, call.onsetSampleTimes.heard.filter(inWindow).map(epoch)));
-    // ...and to Twilio, where the bridge's hop ends and the line's playout begins.
-    const received = call.onsetSampleTimes.received.filter(inWindow).map(epoch);
-    downAtTwilio.push(...pairDelays(echo.published, received));
+    // Each end times a burst to its first loud sample with the plain hop's detector: from when the
+    // caller's frame went out (plus the burst's place in it) to the echo hearing it...
+    up.push(...pairDelays(call.markerOnsets.sent.filter(inWindow).map(epoch), echo.onsets));
+    // ...and from the echo handing its burst to LiveKit (audio queued ahead of it not counted, as
+    // the plain hop's sender stamps its own) to the caller's ear (the line plays one 20 ms frame
+    // per tick), and to Twilio, where the bridge's hop ends and the line's playout begins. The
+    // window is the echo's: a burst it sent in the window counts wherever it is heard.
+    down.push(...pairDelays(echo.published, call.markerOnsets.heard.map(epoch)));
+    downAtTwilio.push(...pairDelays(echo.published, call.markerOnsets.received.map(epoch)));
     const rampGapCount = o.rampGaps.get(call) ?? 0;
     rampGaps.push(...call.mediaGapsMs.slice(0, rampGapCount));
     gaps.push(...call.mediaGapsMs.slice(rampGapCount));
@@ -171,6 +171,8 @@ export function stepResult(o: StepObservations) {
     underrun_frames: underruns,
     gap_p99_ms: round(percentile(gaps, 99)),
     markers: up.length,
+    down_markers: down.length,
+    down_at_twilio_markers: downAtTwilio.length,
     cpu_pct_per_call: round((((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100) / carried, 3),
     rss_mb_per_call: round((cpuEnd.rssMb - rssBefore) / carried, 3),
     bridge_cpu_pct: round(((cpuEnd.cpuMs - cpuStart.cpuMs) / wallMs) * 100, 1),

@@ -65,7 +65,10 @@ export async function measureLoopbackLatency(
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const isMarker = k % markerEvery === 0 && k >= markerEvery * 5; // let the path settle first
-      if (isMarker) sentAt.push(performance.now());
+      // The burst goes out once the audio queued ahead of it has, as the echo participants stamp
+      // theirs: frames this loop sent in a bunch after a stall stand in the queue, and that is this
+      // process's lateness, not LiveKit's hop. At a steady pace nothing is queued ahead.
+      if (isMarker) sentAt.push(performance.now() + source.queuedDuration);
       await source.captureFrame(new AudioFrame(isMarker ? marker : silence, sampleRate, 1, frameSamples));
     }
     await new Promise((r) => setTimeout(r, 500));

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { writeWav } from '../audio-fixtures/index.js';
-import type { CloseInfo, OnsetSampleTimes, SimulatedCallEvents } from './_events.js';
+import type { CloseInfo, LineMarkerOnsets, SimulatedCallEvents } from './_events.js';
 import type { FrameClock } from './_frame-clock.js';
 import { MediaStream } from './_media-stream.js';
 import { pollFor } from './_poll.js';
@@ -79,9 +79,9 @@ export abstract class CallMedia extends EventEmitter<SimulatedCallEvents> {
   get sentOnsets(): readonly number[] {
     return this.stream?.sentOnsets ?? [];
   }
-  /** The onsets timed to their first sound sample: sent, heard, and received at Twilio. */
-  get onsetSampleTimes(): OnsetSampleTimes {
-    return this.stream?.onsetSampleTimes ?? { sent: [], heard: [], received: [] };
+  /** Latency markers sent, heard and received at Twilio, each timed to its first loud sample. */
+  get markerOnsets(): LineMarkerOnsets {
+    return this.stream?.markerOnsets ?? { sent: [], heard: [], received: [] };
   }
   /** Gaps (ms) between consecutive media messages from the server within a stretch of audio. */
   get mediaGapsMs(): readonly number[] {

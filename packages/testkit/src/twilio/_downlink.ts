@@ -5,7 +5,8 @@
  */
 import { ByteLog } from './_byte-log.js';
 import { FRAME_SAMPLES, SAMPLES_PER_MS, SILENCE_PEAK } from './_line-frame.js';
-import { decodeMulaw, firstSampleAtLeast, mulawPeak } from './_mulaw.js';
+import { LineMarkers } from './_line-markers.js';
+import { decodeMulaw, mulawPeak } from './_mulaw.js';
 import { PlaybackBuffer } from './_playback.js';
 
 /** A gap between media messages longer than this is a pause between utterances, not lateness. */
@@ -14,14 +15,13 @@ const MAX_JITTER_GAP_MS = 500;
 export class Downlink {
   /** Wall-clock times at which the caller started hearing audio after silence. */
   readonly audioOnsets: number[] = [];
-  /** The same onsets timed to the first sound sample heard: the frame's tick + its place in the frame. */
-  readonly heardOnsetSampleTimes: number[] = [];
+  /** Latency markers the caller heard, timed from when each frame really played (its tick ran). */
+  readonly heardMarkers = new LineMarkers();
   /**
-   * When sound after silence reached Twilio, timed to its first sound sample as a receiver of
-   * real-time frames times it: the media message's arrival minus the audio after that sample in it
-   * (its last sample is "now"). The bridge's own hop ends here; the line's playout is Twilio's.
+   * Latency markers as they reached Twilio, before the line's playout: each media message's audio
+   * ends at its arrival, as a receiver of real-time frames times them.
    */
-  readonly receivedOnsetSampleTimes: number[] = [];
+  readonly receivedMarkers = new LineMarkers();
   /**
    * Gaps between consecutive `media` messages from the server within one stretch of audio (gaps
    * over 500 ms are pauses between utterances, not lateness), for jitter statistics.
@@ -39,8 +39,6 @@ export class Downlink {
   private utteranceOpen = false;
   private lastMediaAtMs = 0;
   private lastFrameSilent = true;
-  /** The last media message received was silence (or an utterance ended or was cleared since). */
-  private lastMessageSilent = true;
 
   constructor(keepHeard: boolean) {
     this.heard = keepHeard ? new ByteLog(8000 * 10) : null;
@@ -64,11 +62,7 @@ export class Downlink {
     }
     this.lastMediaAtMs = atMs;
     this.utteranceOpen = true;
-    const first = firstSampleAtLeast(mulaw, 0, mulaw.length, SILENCE_PEAK);
-    if (first >= 0 && this.lastMessageSilent) {
-      this.receivedOnsetSampleTimes.push(atMs - (mulaw.length - first) / SAMPLES_PER_MS);
-    }
-    this.lastMessageSilent = first < 0;
+    this.receivedMarkers.push(mulaw, atMs - mulaw.length / SAMPLES_PER_MS);
     this.playback.enqueueAudio(mulaw);
   }
 
@@ -76,7 +70,6 @@ export class Downlink {
   mark(name: string): void {
     this.lastMediaAtMs = 0;
     this.utteranceOpen = false;
-    this.lastMessageSilent = true;
     this.playback.enqueueMark(name);
   }
 
@@ -85,7 +78,6 @@ export class Downlink {
     const droppedMs = this.bufferedMs;
     const marks = this.playback.clear();
     this.lastMediaAtMs = 0;
-    this.lastMessageSilent = true;
     this.utteranceOpen = false;
     return { droppedMs, marks };
   }
@@ -101,6 +93,7 @@ export class Downlink {
    */
   playFrame(dueMs: number, heardStartedAtMs: number): number | undefined {
     const audioBytes = this.playback.pullFrame(this.frame);
+    this.heardMarkers.push(this.frame, performance.now());
     this.playedSamples += audioBytes;
     if (this.utteranceOpen && audioBytes < FRAME_SAMPLES) this.underrunFrames++;
     const heardMs = this.heard ? this.heard.length / SAMPLES_PER_MS : Math.round(dueMs - heardStartedAtMs);
@@ -110,8 +103,6 @@ export class Downlink {
     this.lastFrameSilent = silent;
     if (!onset) return undefined;
     this.audioOnsets.push(dueMs);
-    const first = firstSampleAtLeast(this.frame, 0, audioBytes, SILENCE_PEAK);
-    this.heardOnsetSampleTimes.push(dueMs + first / SAMPLES_PER_MS);
     return heardMs;
   }
 

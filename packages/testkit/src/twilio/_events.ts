@@ -8,12 +8,13 @@ export interface AudioOnset {
 }
 
 /**
- * Onsets timed to their first sound sample, as the plain LiveKit hop times its markers: `sent`,
- * the caller's (its frame's tick + its place in the frame); `heard`, the caller hearing the
- * server's (the tick its frame plays at + its place in it); `received`, the server's reaching
- * Twilio (the media message's arrival minus the audio after it: where the bridge's hop ends).
+ * Latency markers (a loud sample after 40 ms of quiet), timed to that sample with the detector the
+ * plain LiveKit hop and the echo participants use: `sent`, in the caller's audio from when its
+ * frame went out; `heard`, by the caller from when its frame played; `received`, at Twilio from the
+ * server's media message (its last sample at its arrival): where the bridge's downlink ends and
+ * the line's playout begins.
  */
-export interface OnsetSampleTimes {
+export interface LineMarkerOnsets {
   sent: readonly number[];
   heard: readonly number[];
   received: readonly number[];

@@ -9,7 +9,7 @@ import type { EventEmitter } from 'node:events';
 import { decodeOutbound, DtmfDigitSchema, payloadToMulaw } from '@callbridge/twilio-media';
 import WebSocket from 'ws';
 import { Downlink } from './_downlink.js';
-import type { CloseInfo, OnsetSampleTimes, SimulatedCallEvents } from './_events.js';
+import type { CloseInfo, LineMarkerOnsets, SimulatedCallEvents } from './_events.js';
 import { type FrameClock, sharedFrameClock } from './_frame-clock.js';
 import { signatureHeader, type SignatureMode } from './_signed-post.js';
 import { StreamMessages } from './_stream-messages.js';
@@ -124,13 +124,13 @@ export class MediaStream {
     return this.uplink.onsets;
   }
 
-  /** The onsets timed to their first sound sample (see {@link OnsetSampleTimes}). */
-  get onsetSampleTimes(): OnsetSampleTimes {
+  /** Latency markers sent, heard and received at Twilio (see {@link LineMarkerOnsets}). */
+  get markerOnsets(): LineMarkerOnsets {
     const { uplink, downlink } = this;
     return {
-      sent: uplink.onsetSampleTimes,
-      heard: downlink.heardOnsetSampleTimes,
-      received: downlink.receivedOnsetSampleTimes,
+      sent: uplink.markers.onsets,
+      heard: downlink.heardMarkers.onsets,
+      received: downlink.receivedMarkers.onsets,
     };
   }
 

@@ -34,14 +34,3 @@ export function mulawPeak(mulaw: Uint8Array, start: number, end: number): number
   }
   return peak;
 }
-
-/**
- * Index of the first sample in `mulaw[start, end)` whose absolute value is at least `level`, or -1:
- * where inside a frame a sound begins, to time an onset to the sample rather than to its frame.
- */
-export function firstSampleAtLeast(mulaw: Uint8Array, start: number, end: number, level: number): number {
-  for (let i = start; i < end; i++) {
-    if (Math.abs(decodeTable[mulaw[i] ?? MULAW_SILENCE] ?? 0) >= level) return i;
-  }
-  return -1;
-}

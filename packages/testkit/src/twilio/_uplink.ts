@@ -3,19 +3,17 @@
  * per tick, line silence when nothing is queued (a live line keeps sending), and the moments the
  * caller's own audio went from silence to sound.
  */
-import { FRAME_SAMPLES, SAMPLES_PER_MS, SILENCE_PEAK } from './_line-frame.js';
-import { encodeMulaw, firstSampleAtLeast, MULAW_SILENCE, mulawPeak } from './_mulaw.js';
+import { FRAME_SAMPLES, SILENCE_PEAK } from './_line-frame.js';
+import { LineMarkers } from './_line-markers.js';
+import { encodeMulaw, MULAW_SILENCE, mulawPeak } from './_mulaw.js';
 
 const SILENCE_PAYLOAD = Buffer.alloc(FRAME_SAMPLES, MULAW_SILENCE).toString('base64');
 
 export class Uplink {
   /** Wall-clock times at which the caller's own audio went from silence to sound (was sent). */
   readonly onsets: number[] = [];
-  /**
-   * The same onsets timed to their first sound sample: a frame sent at `dueMs` carries the 20 ms
-   * of the caller's timeline from `dueMs` on, so a sound starting k samples in starts k/8 ms later.
-   */
-  readonly onsetSampleTimes: number[] = [];
+  /** Latency markers in what the caller sent, timed from when each frame really went out. */
+  readonly markers = new LineMarkers();
   private readonly queue: Int16Array[] = [];
   private offset = 0;
   private queuedSamples = 0;
@@ -52,12 +50,10 @@ export class Uplink {
     this.frame.fill(MULAW_SILENCE, filled);
     this.sentSamples += filled;
     const silent = mulawPeak(this.frame, 0, filled) < SILENCE_PEAK;
-    if (!silent && this.lastSilent) {
-      this.onsets.push(dueMs);
-      this.onsetSampleTimes.push(
-        dueMs + firstSampleAtLeast(this.frame, 0, filled, SILENCE_PEAK) / SAMPLES_PER_MS,
-      );
-    }
+    if (!silent && this.lastSilent) this.onsets.push(dueMs);
+    // The frame carries the 20 ms of the caller's timeline from when it is sent (now, even when
+    // this tick runs late).
+    this.markers.push(this.frame, performance.now());
     this.lastSilent = silent;
     return Buffer.from(this.frame).toString('base64');
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Downlink } from './_downlink.js';
 import { MULAW_SILENCE, encodeMulaw } from './_mulaw.js';
 import { Uplink } from './_uplink.js';
@@ -30,32 +30,43 @@ function toneFrom(from: number): Uint8Array {
   return out;
 }
 
-describe('onsets timed to their first sound sample', () => {
-  it('received: the message arrival minus the audio after the onset; one per stretch of sound', () => {
+describe('latency markers on the line, timed to their first loud sample', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('received at Twilio: each message ends at its arrival; a burst counts after 40 ms of quiet or pause', () => {
     const d = new Downlink(false);
     d.media(new Uint8Array(160).fill(MULAW_SILENCE), 1000);
-    d.media(toneFrom(80), 1020); // sound from 10 ms into the message: 10 ms of it before "now"
-    d.media(toneFrom(0), 1040); // still sounding: no new onset
-    d.mark('utterance-end');
-    d.media(toneFrom(40), 1500); // after a mark a new utterance starts with sound
-    expect(d.receivedOnsetSampleTimes).toEqual([1010, 1485]);
+    d.media(toneFrom(80), 1020); // loud from 10 ms into the message, which ends now
+    d.media(toneFrom(0), 1040); // the same burst goes on: no new marker
+    d.mark('progress-1'); // marks say nothing about the audio
+    d.media(toneFrom(0), 1060);
+    const quietFrame = new Uint8Array(160).fill(MULAW_SILENCE);
+    d.media(quietFrame, 1080);
+    d.media(toneFrom(0), 1100); // only 20 ms of quiet since the last loud sample: not a new burst
+    d.media(toneFrom(40), 1500); // after a pause with nothing sent: a new burst
+    expect(d.receivedMarkers.onsets).toEqual([1010, 1485]);
   });
 
-  it('heard: the tick the frame plays at plus the onset’s place in it', () => {
+  it('heard: from when the frame really played, plus the burst’s place in it', () => {
     const d = new Downlink(false);
     d.media(toneFrom(120), 1000);
+    vi.spyOn(performance, 'now').mockReturnValue(2003); // the tick due at 2000 ran 3 ms late
     expect(d.playFrame(2000, 2000)).toBe(0);
     expect(d.audioOnsets).toEqual([2000]);
-    expect(d.heardOnsetSampleTimes).toEqual([2015]);
+    expect(d.heardMarkers.onsets).toEqual([2018]);
   });
 
-  it('sent: the frame’s tick plus the onset’s place in the caller’s audio', () => {
+  it('sent: from when the frame really went out, plus the burst’s place in the caller’s audio', () => {
     const u = new Uplink();
     const pcm = new Int16Array(480);
     for (let i = 200; i < 480; i++) pcm[i] = 12_000;
     void u.enqueue(pcm);
-    for (const due of [100, 120, 140]) u.nextPayload(due);
+    const now = vi.spyOn(performance, 'now');
+    for (const due of [100, 120, 140]) {
+      now.mockReturnValue(due + 1);
+      u.nextPayload(due);
+    }
     expect(u.onsets).toEqual([120]);
-    expect(u.onsetSampleTimes).toEqual([125]);
+    expect(u.markers.onsets).toEqual([126]);
   });
 });

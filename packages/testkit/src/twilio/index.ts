@@ -10,7 +10,7 @@ export { type DialAttempt, type DialCallee, type DialCallees } from './_dial.js'
 export { playedOut } from './played-out.js';
 export type {
   AudioOnset,
-  OnsetSampleTimes,
+  LineMarkerOnsets,
   MarkEcho,
   ClearEvent,
   CloseInfo,
