@@ -5,7 +5,8 @@ import { z } from 'zod';
 export const USAGE = `usage: npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin --realtime-phones]
        npm run bench:calls -- --fixed --steps 25,50
        npm run bench:calls -- --overload [--max 25 --steps 25,50 --ramp-per-second 4]
-       npm run bench:calls -- --bridge-cpu 0.5 [...]   (the bridge under a 0.5-core cgroup quota)
+       npm run bench:calls -- --bridge-cpu 0.5 [--bridge-cpu-period-ms 10 --bridge-cpu-burst-ms 5] [...]
+                                                 (the bridge under a 0.5-core cgroup quota)
        npm run bench:calls -- --codec pcmu [...]       (livekit-server limited to G.711)
 
 N concurrent simulated Twilio calls through the bridge (its own process) and a real livekit-server,
@@ -14,7 +15,10 @@ misses the bar (a dropped call, or a p99 media gap at the caller over 40 ms), th
 within --resolution calls; --fixed runs exactly the given steps; --overload runs them with adaptive
 admission on and MAX_CONCURRENT_CALLS at --max (ADMISSION_* variables set for the benchmark are handed
 to the bridge; unset ones keep the bridge's defaults). --bridge-cpu confines the bridge to that many cores
-by a cgroup CPU quota (root and a cgroup CPU controller needed), as a container CPU limit does.
+by a cgroup CPU quota (root and a cgroup CPU controller needed), as a container CPU limit does;
+--bridge-cpu-period-ms is the quota's period (10 by default; docker --cpus and Kubernetes limits use
+the kernel's 100) and --bridge-cpu-burst-ms what a period may use beyond it, saved from quieter ones
+(one quota by default; docker and Kubernetes set 0).
 --codec pcmu limits livekit-server to G.711 (room.enabled_codecs), so the calls cross LiveKit as PCMU
 instead of Opus, and sets the bridge's PHONE_AUDIO_SAMPLE_RATE=8000 as such a deployment does.
 Pinned (the default; --no-pin turns it off), the bridge runs alone on core 0 and the rest on the
@@ -39,6 +43,8 @@ const Args = z.object({
   overload: z.boolean(),
   max: z.coerce.number().int().positive(),
   bridgeCpu: z.coerce.number().min(0.05).max(1).optional(),
+  bridgeCpuPeriodMs: z.coerce.number().int().min(1).max(1000),
+  bridgeCpuBurstMs: z.coerce.number().min(0).max(1000).optional(),
   codec: z.enum(['opus', 'pcmu']),
 });
 export type CallsArgs = z.infer<typeof Args>;
@@ -57,6 +63,8 @@ export function parseCallsArgs(): CallsArgs {
     overload: { type: 'boolean', default: false },
     max: { type: 'string', default: '25' },
     'bridge-cpu': { type: 'string' },
+    'bridge-cpu-period-ms': { type: 'string', default: '10' },
+    'bridge-cpu-burst-ms': { type: 'string' },
     codec: { type: 'string', default: 'opus' },
   });
   const parsed = Args.safeParse({
@@ -66,6 +74,8 @@ export function parseCallsArgs(): CallsArgs {
     noPin: values['no-pin'],
     realtimePhones: values['realtime-phones'],
     bridgeCpu: values['bridge-cpu'],
+    bridgeCpuPeriodMs: values['bridge-cpu-period-ms'],
+    bridgeCpuBurstMs: values['bridge-cpu-burst-ms'],
   });
   if (!parsed.success) {
     console.error(

@@ -5,21 +5,34 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import { join } from 'node:path';
 
 /**
- * The quota's period. Short, so a throttled bridge waits at most this minus its share (7.5 ms at
- * 0.25 cores), never a whole frame; the kernel's default 100 ms would stall it 50 ms at a time.
+ * The quota's period unless given. Short, so a throttled bridge waits at most this minus its share
+ * (7.5 ms at 0.25 cores), never a whole frame; the kernel's default 100 ms (docker --cpus,
+ * Kubernetes limits) can stall it 50 ms at a time at half a core.
  */
-const PERIOD_US = 10_000;
+export const DEFAULT_PERIOD_MS = 10;
 
 export interface CpuQuota {
   cores: number;
+  periodMs: number;
+  /** CPU time a period may use beyond the quota, saved from periods that used less. */
+  burstMs: number;
   cgroup: string;
   /** Removes the cgroup (the process in it has exited or is moved back to the root first). */
   release(): void;
 }
 
-/** Puts `pid` (all its threads, and any it starts later) under a CPU quota of `cores`. */
-export function confineToCpuQuota(pid: number, cores: number): CpuQuota {
-  const quotaUs = Math.round(cores * PERIOD_US);
+/** Puts `pid` (all its threads, and any it starts later) under a CPU quota of `cores` per `periodMs`. */
+export function confineToCpuQuota(
+  pid: number,
+  cores: number,
+  periodMs = DEFAULT_PERIOD_MS,
+  burstMs?: number,
+): CpuQuota {
+  const periodUs = periodMs * 1000;
+  const quotaUs = Math.round(cores * periodUs);
+  // By default a period may burst up to one more quota; docker and Kubernetes set no burst.
+  const burstUs = burstMs === undefined ? quotaUs : Math.round(burstMs * 1000);
+  const confined = { cores, periodMs, burstMs: burstUs / 1000 };
   const name = `callbridge-bench-${process.pid}`;
   const v1Root = '/sys/fs/cgroup/cpu';
   const v2Root = '/sys/fs/cgroup';
@@ -27,21 +40,21 @@ export function confineToCpuQuota(pid: number, cores: number): CpuQuota {
     if (existsSync(join(v1Root, 'cpu.cfs_quota_us'))) {
       const dir = join(v1Root, name);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
+      writeFileSync(join(dir, 'cpu.cfs_period_us'), String(periodUs));
       writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
       if (existsSync(join(dir, 'cpu.cfs_burst_us')))
-        writeFileSync(join(dir, 'cpu.cfs_burst_us'), String(quotaUs));
+        writeFileSync(join(dir, 'cpu.cfs_burst_us'), String(burstUs));
       writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-      return { cores, cgroup: dir, release: () => release(dir, v1Root) };
+      return { ...confined, cgroup: dir, release: () => release(dir, v1Root) };
     }
     if (readFileSync(join(v2Root, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) {
       writeFileSync(join(v2Root, 'cgroup.subtree_control'), '+cpu');
       const dir = join(v2Root, name);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'cpu.max'), `${quotaUs} ${PERIOD_US}`);
-      if (existsSync(join(dir, 'cpu.max.burst'))) writeFileSync(join(dir, 'cpu.max.burst'), String(quotaUs));
+      writeFileSync(join(dir, 'cpu.max'), `${quotaUs} ${periodUs}`);
+      if (existsSync(join(dir, 'cpu.max.burst'))) writeFileSync(join(dir, 'cpu.max.burst'), String(burstUs));
       writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-      return { cores, cgroup: dir, release: () => release(dir, v2Root) };
+      return { ...confined, cgroup: dir, release: () => release(dir, v2Root) };
     }
   } catch (err) {
     throw new Error(

@@ -93,7 +93,10 @@ const bridgeProcess = await startBridgeProcess({
 const bridgeApp = bridgeProcess.app;
 let quota: CpuQuota | undefined;
 try {
-  quota = args.bridgeCpu === undefined ? undefined : confineToCpuQuota(bridgeApp.pid, args.bridgeCpu);
+  quota =
+    args.bridgeCpu === undefined
+      ? undefined
+      : confineToCpuQuota(bridgeApp.pid, args.bridgeCpu, args.bridgeCpuPeriodMs, args.bridgeCpuBurstMs);
 } catch (err) {
   log(`bench:calls: ${(err as Error).message}`);
   await bridgeApp.stop('SIGINT');
@@ -301,6 +304,8 @@ console.log(
     pinned,
     phones_realtime: phonesRealtime,
     bridge_cpu_quota_cores: quota?.cores ?? null,
+    bridge_cpu_quota_period_ms: quota?.periodMs ?? null,
+    bridge_cpu_quota_burst_ms: quota?.burstMs ?? null,
     codec: args.codec,
     phone_audio_sample_rate: phoneAudioSampleRate(bridgeEnvForCodec(args.codec)),
     mode: args.overload
