@@ -17,8 +17,8 @@ admission on and MAX_CONCURRENT_CALLS at --max (ADMISSION_* variables set for th
 to the bridge; unset ones keep the bridge's defaults). --bridge-cpu confines the bridge to that many cores
 by a cgroup CPU quota (root and a cgroup CPU controller needed), as a container CPU limit does;
 --bridge-cpu-period-ms is the quota's period (10 by default; docker --cpus and Kubernetes limits use
-the kernel's 100) and --bridge-cpu-burst-ms what a period may use beyond it, saved from quieter ones
-(one quota by default; docker and Kubernetes set 0).
+the kernel's 100) and --bridge-cpu-burst-ms what a period may use beyond its quota, saved from
+quieter ones (at most one quota, the default; docker and Kubernetes leave it at the kernel's 0).
 --codec pcmu limits livekit-server to G.711 (room.enabled_codecs), so the calls cross LiveKit as PCMU
 instead of Opus, and sets the bridge's PHONE_AUDIO_SAMPLE_RATE=8000 as such a deployment does.
 Pinned (the default; --no-pin turns it off), the bridge runs alone on core 0 and the rest on the
@@ -28,25 +28,47 @@ favours the plain LiveKit hop measured in the same thread over the echo processe
 ratios are compared without it. Gaps over 40 ms the phones' own stalled thread could explain are
 counted apart in any case (gaps_phone_stalled). Progress goes to stderr; the last line is one JSON object.`;
 
-const Args = z.object({
-  steps: z
-    .string()
-    .transform((s) => s.split(',').map(Number))
-    .pipe(z.array(z.number().int().positive()).min(1)),
-  seconds: z.coerce.number().positive(),
-  rampPerSecond: z.coerce.number().positive(),
-  echoesPerProcess: z.coerce.number().int().positive(),
-  resolution: z.coerce.number().int().positive(),
-  fixed: z.boolean(),
-  noPin: z.boolean(),
-  realtimePhones: z.boolean(),
-  overload: z.boolean(),
-  max: z.coerce.number().int().positive(),
-  bridgeCpu: z.coerce.number().min(0.05).max(1).optional(),
-  bridgeCpuPeriodMs: z.coerce.number().int().min(1).max(1000),
-  bridgeCpuBurstMs: z.coerce.number().min(0).max(1000).optional(),
-  codec: z.enum(['opus', 'pcmu']),
-});
+const Args = z
+  .object({
+    steps: z
+      .string()
+      .transform((s) => s.split(',').map(Number))
+      .pipe(z.array(z.number().int().positive()).min(1)),
+    seconds: z.coerce.number().positive(),
+    rampPerSecond: z.coerce.number().positive(),
+    echoesPerProcess: z.coerce.number().int().positive(),
+    resolution: z.coerce.number().int().positive(),
+    fixed: z.boolean(),
+    noPin: z.boolean(),
+    realtimePhones: z.boolean(),
+    overload: z.boolean(),
+    max: z.coerce.number().int().positive(),
+    bridgeCpu: z.coerce.number().min(0.05).max(1).optional(),
+    bridgeCpuPeriodMs: z.coerce.number().int().min(1).max(1000),
+    bridgeCpuBurstMs: z.coerce.number().min(0).max(1000).optional(),
+    codec: z.enum(['opus', 'pcmu']),
+    /** Whether --bridge-cpu-period-ms was given (it means nothing without --bridge-cpu). */
+    periodGiven: z.boolean(),
+  })
+  .superRefine((a, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (a.bridgeCpu === undefined) {
+      if (a.periodGiven || a.bridgeCpuBurstMs !== undefined)
+        issue(
+          'bridge-cpu',
+          'the period and burst options shape the --bridge-cpu quota: give --bridge-cpu too',
+        );
+      return;
+    }
+    const quotaMs = a.bridgeCpu * a.bridgeCpuPeriodMs;
+    if (quotaMs < 1)
+      issue(
+        'bridge-cpu',
+        `the quota is ${quotaMs} ms a period; the kernel needs at least 1 ms: raise the cores or the period`,
+      );
+    if (a.bridgeCpuBurstMs !== undefined && a.bridgeCpuBurstMs > quotaMs)
+      issue('bridge-cpu-burst-ms', `the kernel allows a burst of at most one quota (${quotaMs} ms here)`);
+  });
 export type CallsArgs = z.infer<typeof Args>;
 
 /** The checked arguments; prints the usage and exits on --help (0) or a wrong argument (2). */
@@ -76,6 +98,9 @@ export function parseCallsArgs(): CallsArgs {
     bridgeCpu: values['bridge-cpu'],
     bridgeCpuPeriodMs: values['bridge-cpu-period-ms'],
     bridgeCpuBurstMs: values['bridge-cpu-burst-ms'],
+    periodGiven: process.argv.some(
+      (a) => a === '--bridge-cpu-period-ms' || a.startsWith('--bridge-cpu-period-ms='),
+    ),
   });
   if (!parsed.success) {
     console.error(

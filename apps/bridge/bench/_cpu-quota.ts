@@ -14,8 +14,8 @@ export const DEFAULT_PERIOD_MS = 10;
 export interface CpuQuota {
   cores: number;
   periodMs: number;
-  /** CPU time a period may use beyond the quota, saved from periods that used less. */
-  burstMs: number;
+  /** CPU time a period may use beyond the quota, saved from periods that used less; null where the kernel has no burst. */
+  burstMs: number | null;
   cgroup: string;
   /** Removes the cgroup (the process in it has exited or is moved back to the root first). */
   release(): void;
@@ -30,35 +30,44 @@ export function confineToCpuQuota(
 ): CpuQuota {
   const periodUs = periodMs * 1000;
   const quotaUs = Math.round(cores * periodUs);
-  // By default a period may burst up to one more quota; docker and Kubernetes set no burst.
+  // By default a period may burst up to one more quota; docker and Kubernetes leave it at 0.
   const burstUs = burstMs === undefined ? quotaUs : Math.round(burstMs * 1000);
-  const confined = { cores, periodMs, burstMs: burstUs / 1000 };
   const name = `callbridge-bench-${process.pid}`;
   const v1Root = '/sys/fs/cgroup/cpu';
   const v2Root = '/sys/fs/cgroup';
+  let made: { dir: string; root: string } | undefined;
+  /** Writes the burst where the kernel has it (5.14 and later); the burst applied, or null. */
+  const writeBurst = (file: string): number | null => {
+    if (!existsSync(file)) return null;
+    writeFileSync(file, String(burstUs));
+    return burstUs / 1000;
+  };
+  const setting = `${cores} cores = ${quotaUs} µs per ${periodUs} µs, burst ${burstUs} µs`;
   try {
     if (existsSync(join(v1Root, 'cpu.cfs_quota_us'))) {
       const dir = join(v1Root, name);
       mkdirSync(dir, { recursive: true });
+      made = { dir, root: v1Root };
       writeFileSync(join(dir, 'cpu.cfs_period_us'), String(periodUs));
       writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
-      if (existsSync(join(dir, 'cpu.cfs_burst_us')))
-        writeFileSync(join(dir, 'cpu.cfs_burst_us'), String(burstUs));
+      const applied = writeBurst(join(dir, 'cpu.cfs_burst_us'));
       writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-      return { ...confined, cgroup: dir, release: () => release(dir, v1Root) };
+      return { cores, periodMs, burstMs: applied, cgroup: dir, release: () => release(dir, v1Root) };
     }
     if (readFileSync(join(v2Root, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) {
       writeFileSync(join(v2Root, 'cgroup.subtree_control'), '+cpu');
       const dir = join(v2Root, name);
       mkdirSync(dir, { recursive: true });
+      made = { dir, root: v2Root };
       writeFileSync(join(dir, 'cpu.max'), `${quotaUs} ${periodUs}`);
-      if (existsSync(join(dir, 'cpu.max.burst'))) writeFileSync(join(dir, 'cpu.max.burst'), String(burstUs));
+      const applied = writeBurst(join(dir, 'cpu.max.burst'));
       writeFileSync(join(dir, 'cgroup.procs'), String(pid));
-      return { ...confined, cgroup: dir, release: () => release(dir, v2Root) };
+      return { cores, periodMs, burstMs: applied, cgroup: dir, release: () => release(dir, v2Root) };
     }
   } catch (err) {
+    if (made) release(made.dir, made.root);
     throw new Error(
-      `--bridge-cpu needs a writable cgroup CPU controller (run as root; /sys/fs/cgroup/cpu or cgroup v2 with cpu): ${(err as Error).message}`,
+      `--bridge-cpu: the cgroup CPU controller refused ${setting} (run as root, with /sys/fs/cgroup/cpu or cgroup v2 with cpu; the kernel wants a quota of at least 1 ms and a burst of at most one quota): ${(err as Error).message}`,
     );
   }
   throw new Error(
