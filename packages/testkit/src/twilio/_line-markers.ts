@@ -22,8 +22,9 @@ export class LineMarkers {
     const pauseSamples = Math.floor((startMs - this.endMs) * SAMPLES_PER_MS);
     if (pauseSamples > 0)
       this.detector.push(QUIET.subarray(0, Math.min(QUIET.length, pauseSamples)), startMs);
-    if (this.pcm.length < mulaw.length) this.pcm = new Int16Array(mulaw.length);
-    const pcm = this.pcm.subarray(0, mulaw.length);
+    // One buffer of the line's frame size: no allocation per 20 ms frame.
+    if (this.pcm.length !== mulaw.length) this.pcm = new Int16Array(mulaw.length);
+    const pcm = this.pcm;
     decodeMulaw(mulaw, pcm);
     this.endMs = startMs + mulaw.length / SAMPLES_PER_MS;
     // The detector takes the time its last sample is "now".
