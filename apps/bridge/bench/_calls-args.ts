@@ -1,6 +1,7 @@
 // bench:calls: its command line, checked with zod (an operator-friendly message and exit 2 when wrong).
 import { commandLine } from '@callbridge/testkit/cli';
 import { z } from 'zod';
+import { DEFAULT_PERIOD_MS } from './_cpu-quota.js';
 
 export const USAGE = `usage: npm run bench:calls [-- --steps 10,50,100,200 --seconds 20 --echoes-per-process 10 --resolution 5 --no-pin --realtime-phones]
        npm run bench:calls -- --fixed --steps 25,50
@@ -44,23 +45,21 @@ const Args = z
     overload: z.boolean(),
     max: z.coerce.number().int().positive(),
     bridgeCpu: z.coerce.number().min(0.05).max(1).optional(),
-    bridgeCpuPeriodMs: z.coerce.number().int().min(1).max(1000),
+    bridgeCpuPeriodMs: z.coerce.number().int().min(1).max(1000).optional(),
     bridgeCpuBurstMs: z.coerce.number().min(0).max(1000).optional(),
     codec: z.enum(['opus', 'pcmu']),
-    /** Whether --bridge-cpu-period-ms was given (it means nothing without --bridge-cpu). */
-    periodGiven: z.boolean(),
   })
   .superRefine((a, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (a.bridgeCpu === undefined) {
-      if (a.periodGiven || a.bridgeCpuBurstMs !== undefined)
+      if (a.bridgeCpuPeriodMs !== undefined || a.bridgeCpuBurstMs !== undefined)
         issue(
           'bridge-cpu',
           'the period and burst options shape the --bridge-cpu quota: give --bridge-cpu too',
         );
       return;
     }
-    const quotaMs = a.bridgeCpu * a.bridgeCpuPeriodMs;
+    const quotaMs = a.bridgeCpu * (a.bridgeCpuPeriodMs ?? DEFAULT_PERIOD_MS);
     if (quotaMs < 1)
       issue(
         'bridge-cpu',
@@ -85,7 +84,7 @@ export function parseCallsArgs(): CallsArgs {
     overload: { type: 'boolean', default: false },
     max: { type: 'string', default: '25' },
     'bridge-cpu': { type: 'string' },
-    'bridge-cpu-period-ms': { type: 'string', default: '10' },
+    'bridge-cpu-period-ms': { type: 'string' },
     'bridge-cpu-burst-ms': { type: 'string' },
     codec: { type: 'string', default: 'opus' },
   });
@@ -98,9 +97,6 @@ export function parseCallsArgs(): CallsArgs {
     bridgeCpu: values['bridge-cpu'],
     bridgeCpuPeriodMs: values['bridge-cpu-period-ms'],
     bridgeCpuBurstMs: values['bridge-cpu-burst-ms'],
-    periodGiven: process.argv.some(
-      (a) => a === '--bridge-cpu-period-ms' || a.startsWith('--bridge-cpu-period-ms='),
-    ),
   });
   if (!parsed.success) {
     console.error(
