@@ -24,7 +24,12 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dispose } from '@livekit/rtc-node';
 import { skipLsbReleaseProbe } from '@callbridge/room-contract/os-probe';
-import { EchoPool, measureLoopbackLatency, startLiveKitServer } from '@callbridge/testkit/livekit';
+import {
+  EchoPool,
+  loopbackFramesWithin,
+  measureLoopbackLatency,
+  startLiveKitServer,
+} from '@callbridge/testkit/livekit';
 import { LoopStalls, machineCpu, processUsage, round } from '@callbridge/testkit/stats';
 import { setRtcNodeLogLevel } from '@callbridge/testkit/process';
 import { TwilioSimulator, type SimulatedCall } from '@callbridge/testkit/twilio';
@@ -48,6 +53,8 @@ let finished = false;
 const AUTH_TOKEN = 'bench-auth-token';
 /** The bridge's core when pinned; the load generator and livekit-server get all the others. */
 const BRIDGE_CORE = 0;
+/** The plain hop beside a step's calls: this many tracks one after another (see measureLoopbackLatency). */
+const HOP_DURING_ROUNDS = 4;
 
 /** The ADMISSION_* settings this benchmark was started with, handed on to the bridge it measures. */
 function admissionSettings(): Record<string, string> {
@@ -185,8 +192,10 @@ async function runStep(n: number) {
   const othersStart = otherCpuMs();
   const t0 = performance.now();
   // The plain hop again, beside the calls: what LiveKit and this core give any participant now.
+  // Four tracks one after another (each draws its own delay, as each call does), within the talk.
   const hopDuring = measureLoopbackLatency(lk, {
-    frames: Math.max(50, Math.floor((args.seconds * 1000) / 20) - 25),
+    rounds: HOP_DURING_ROUNDS,
+    frames: loopbackFramesWithin(args.seconds * 1000 - 500, HOP_DURING_ROUNDS),
   });
   // A call without a stream (refused, or its webhook failed) throws at once: counted below.
   await Promise.all(

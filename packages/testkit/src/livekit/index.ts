@@ -13,7 +13,13 @@ export {
   type AudioRecording,
   type ConnectedParticipant,
 } from './participant.js';
-export { measureLoopbackLatency, type LoopbackLatency } from './latency.js';
+export {
+  measureLoopbackLatency,
+  loopbackFramesWithin,
+  LOOPBACK_ROUNDS,
+  type LoopbackLatency,
+  type LoopbackLatencyOptions,
+} from './latency.js';
 export { observeTranscripts, type TranscriptLine, type TranscriptObserver } from './transcripts.js';
 export { startEcho, type EchoParticipant } from './echo.js';
 export { EchoPool, type CollectedEcho } from './echo-pool.js';
