@@ -265,7 +265,7 @@ try {
         `up ${r.uplinkMs.map(Math.round).join(' / ')}, down ${r.downlinkMs.map(Math.round).join(' / ')})`,
     );
   }
-  say('measuring the plain LiveKit hop (rtc-node loopback, 8 tracks one after another, about 15 s)…');
+  say('measuring the plain LiveKit hop (rtc-node loopback, 8 tracks one after another, about 16 s)…');
   const hop = await measureLoopbackLatency(stack.livekit, { frames: 500 });
 
   const warm = results.filter((r) => r !== cold);

@@ -45,6 +45,8 @@ export interface StepObservations {
   baselineP50Ms: number;
   /** The plain LiveKit hop measured while the step's calls talked (same cores, same load). */
   hopDuringP50Ms: number;
+  /** Each of its tracks' own p50 (a track's delay is drawn when it starts). */
+  hopDuringTrackP50Ms: (number | null)[];
   pinned: boolean;
   /** When the simulated phones' own event loop stalled (their reads of the bridge's media late). */
   phoneStalls: LoopStalls;
@@ -152,6 +154,7 @@ export function stepResult(o: StepObservations) {
     up_vs_baseline: round(percentile(up, 50) / o.baselineP50Ms),
     down_vs_baseline: round(percentile(down, 50) / o.baselineP50Ms),
     livekit_hop_during_p50_ms: o.hopDuringP50Ms,
+    livekit_hop_during_track_p50_ms: o.hopDuringTrackP50Ms,
     up_vs_hop_during: round(percentile(up, 50) / o.hopDuringP50Ms),
     down_vs_hop_during: round(percentile(down, 50) / o.hopDuringP50Ms),
     // The bridge's own downlink: to where its media message reached Twilio (before the line's

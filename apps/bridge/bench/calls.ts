@@ -55,6 +55,8 @@ const AUTH_TOKEN = 'bench-auth-token';
 const BRIDGE_CORE = 0;
 /** The plain hop beside a step's calls: this many tracks one after another (see measureLoopbackLatency). */
 const HOP_DURING_ROUNDS = 4;
+/** Its bursts every 160 ms: four a round in an 8 s step, and a hop up to 160 ms pairs with its own burst. */
+const HOP_DURING_MARKER_EVERY = 8;
 
 /** The ADMISSION_* settings this benchmark was started with, handed on to the bridge it measures. */
 function admissionSettings(): Record<string, string> {
@@ -192,10 +194,12 @@ async function runStep(n: number) {
   const othersStart = otherCpuMs();
   const t0 = performance.now();
   // The plain hop again, beside the calls: what LiveKit and this core give any participant now.
-  // Four tracks one after another (each draws its own delay, as each call does), within the talk.
+  // Four tracks one after another (each draws its own delay, as each call does), ending half a
+  // second before the talk does, so every round measures beside talking calls.
   const hopDuring = measureLoopbackLatency(lk, {
     rounds: HOP_DURING_ROUNDS,
-    frames: loopbackFramesWithin(args.seconds * 1000 - 500, HOP_DURING_ROUNDS),
+    markerEvery: HOP_DURING_MARKER_EVERY,
+    frames: loopbackFramesWithin(args.seconds * 1000 - 500, HOP_DURING_ROUNDS, HOP_DURING_MARKER_EVERY),
   });
   // A call without a stream (refused, or its webhook failed) throws at once: counted below.
   await Promise.all(
@@ -215,7 +219,7 @@ async function runStep(n: number) {
   const othersEnd = otherCpuMs();
   lag.disable();
   const { echoes: heardByRoom, lagP99Ms: echoLagMs } = await echoPool.collect();
-  const hopDuringP50Ms = (await hopDuring).p50_ms;
+  const { p50_ms: hopDuringP50Ms, track_p50_ms: hopDuringTrackP50Ms } = await hopDuring;
   // The simulated phones live in this process; the echoes in theirs. The later of the two.
   const loadgenLagMs = Math.max(lag.percentile(99) / 1e6, echoLagMs);
 
@@ -266,6 +270,7 @@ async function runStep(n: number) {
     loadgenLagMs,
     baselineP50Ms: baseline.p50_ms,
     hopDuringP50Ms,
+    hopDuringTrackP50Ms,
     pinned,
     phoneStalls: stalls,
     log,

@@ -2,13 +2,13 @@
 // npm run bench:livekit -- --help prints the options.
 // One-way audio latency through a real local livekit-server, the baseline for every later figure.
 import { dispose } from '@livekit/rtc-node';
-import { measureLoopbackLatency, startLiveKitServer } from '../src/livekit/index.js';
+import { LOOPBACK_ROUNDS, measureLoopbackLatency, startLiveKitServer } from '../src/livekit/index.js';
 import { commandLine } from '../src/cli/command-line.js';
 
 const USAGE = `usage: npm run bench:livekit [-- --frames 1000]
 
 One-way audio latency through a real local livekit-server: one rtc-node participant publishes 20 ms
-frames with a tone-burst marker every 100 ms, another subscribes; latency is marker to detection.
+frames with a tone-burst marker every 200 ms, another subscribes; latency is marker to detection.
 A track's delay is drawn when it starts and then hardly moves, so the frames are shared by 8
 tracks one after another, each between new participants; the percentiles are over all bursts.
 
@@ -26,7 +26,9 @@ if (!Number.isInteger(frames) || frames < 500) {
 
 const server = await startLiveKitServer();
 try {
-  console.error(`livekit-server on ${server.url}; sending ${frames} frames (${(frames * 20) / 1000} s)…`);
+  console.error(
+    `livekit-server on ${server.url}; sending ${frames} frames (${(frames * 20) / 1000} s) over ${LOOPBACK_ROUNDS} tracks…`,
+  );
   const result = await measureLoopbackLatency(server, { frames });
   console.log(JSON.stringify(result));
 } finally {

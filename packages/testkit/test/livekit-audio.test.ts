@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decimate, rmsDbfs, segmentedCorrelation, speechPcm } from '../src/audio-fixtures/index.js';
 import {
   connectParticipant,
-  loopbackFramesWithin,
   measureLoopbackLatency,
   playPcm,
   recordRemoteAudio,
@@ -56,31 +55,22 @@ describe('real livekit-server carries audio between two rtc-node participants', 
     }
   });
 
-  it('times the plain hop over tracks one after another, each burst on its own track', async () => {
+  it('times the plain hop over tracks one after another, each round on its own track', async () => {
     // 2 rounds of 80 frames, a burst every 8 (160 ms, so a slow box still pairs each burst): the
-    // first 40 frames settle, then bursts at frames 40, 48, 56, 64 and 72 of each round.
+    // first 32 frames settle, then bursts at frames 32, 40, 48, 56, 64 and 72 of each round.
     const hop = await measureLoopbackLatency(server, { frames: 160, rounds: 2, markerEvery: 8 });
     expect(hop.tracks).toBe(2);
     expect(hop.frames).toBe(160);
     expect(hop.track_p50_ms).toHaveLength(2);
-    // Every burst found on its own track (one may fall to a stall of a busy box), none twice.
-    expect(hop.markers).toBeGreaterThanOrEqual(8);
-    expect(hop.markers).toBeLessThanOrEqual(10);
+    // Each round's bursts found on its own track (two may fall to stalls of a busy box), none twice.
+    expect(hop.markers).toBeGreaterThanOrEqual(10);
+    expect(hop.markers).toBeLessThanOrEqual(12);
     // A loopback hop: Opus packets and a jitter buffer, not a burst matched with the wrong one.
     for (const p50 of hop.track_p50_ms) {
+      expect(p50).not.toBeNull();
       expect(p50).toBeGreaterThan(10);
       expect(p50).toBeLessThan(160);
     }
-    expect(hop.p50_ms).toBeGreaterThanOrEqual(Math.min(...hop.track_p50_ms));
-    expect(hop.p50_ms).toBeLessThanOrEqual(Math.max(...hop.track_p50_ms));
-  });
-
-  it('refuses rounds that would leave no burst, and fits the rounds into a wall time', async () => {
-    await expect(measureLoopbackLatency(server, { frames: 50, rounds: 2 })).rejects.toThrow(/no burst/);
-    await expect(measureLoopbackLatency(server, { rounds: 0 })).rejects.toThrow(/positive integer/);
-    // 8 s with 4 rounds: 4 × 0.7 s to join and leave, the rest in 20 ms frames.
-    expect(loopbackFramesWithin(8000, 4)).toBe(260);
-    // Never fewer than each round needs for one burst after its settling.
-    expect(loopbackFramesWithin(1000, 4)).toBe(120);
+    expect(hop.p50_ms).toBeGreaterThan(10);
   });
 });

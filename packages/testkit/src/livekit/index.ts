@@ -17,6 +17,7 @@ export {
   measureLoopbackLatency,
   loopbackFramesWithin,
   LOOPBACK_ROUNDS,
+  LOOPBACK_MARKER_EVERY,
   type LoopbackLatency,
   type LoopbackLatencyOptions,
 } from './latency.js';
