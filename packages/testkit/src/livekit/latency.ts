@@ -152,6 +152,8 @@ async function measureTrack(
         SUBSCRIBE_TIMEOUT_MS,
       );
     });
+    // Awaited below; until then a timeout must not surface as an unhandled rejection.
+    subscribed.catch(() => undefined);
     const source = await sender.publishMicrophone({ sampleRate, queueMs: 200 });
     const trackReader = new AudioStream(await subscribed, sampleRate, 1).getReader();
     reader = trackReader; // cancelled in finally
