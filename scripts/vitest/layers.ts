@@ -43,6 +43,8 @@ export const LAYERS: Record<LayerName, Layer> = {
       'packages/audio/test/**/*.test.ts',
       // The resampler engines the audio benchmark compares (packages/audio/bench/engines.ts).
       'packages/audio/bench/**/*.test.ts',
+      // bench:calls' marker pairing and slicing (apps/bridge/bench/_markers.ts).
+      'apps/bridge/bench/_markers.test.ts',
       'test/compose.test.ts',
       // Reads .env.example, the app READMEs and docker-compose.yml against the config schemas.
       'test/env-example.test.ts',

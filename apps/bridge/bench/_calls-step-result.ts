@@ -2,12 +2,14 @@
 import type { CollectedEcho } from '@callbridge/testkit/livekit';
 import { type LoopStalls, percentile, type ProcessUsage, round } from '@callbridge/testkit/stats';
 import type { SimulatedCall } from '@callbridge/testkit/twilio';
-import { pairDelays } from './_markers.js';
+import { type MarkerDelay, pairMarkers, sliceByTime } from './_markers.js';
 
 /** The knee's bar: no dropped call and a p99 gap between media messages at the caller within this. */
 export const GAP_BAR_MS = 40;
 /** The spacing of the bridge's media messages when none is late: one Twilio frame. */
 const TWILIO_FRAME_MS = 20;
+/** The window's latencies are also given per slice of this length, by when the burst was sent. */
+const SLICE_MS = 5000;
 /** A load generator whose event loop ran later than this (p99) could have made the gaps itself. */
 const LOADGEN_LAG_BAR_MS = 20;
 
@@ -59,9 +61,9 @@ const epoch = (t: number) => performance.timeOrigin + t;
 export function stepResult(o: StepObservations) {
   const { n, calls, busy, closedEarly, echoJoined, heardByRoom, refused, healthAfterRamp, t0, wallMs } = o;
   const { rssBefore, cpuStart, cpuEnd, othersStart, othersEnd, loadgenLagMs, pinned, log } = o;
-  const up: number[] = [];
+  const upMarkers: MarkerDelay[] = [];
   const down: number[] = [];
-  const downAtTwilio: number[] = [];
+  const downAtTwilioMarkers: MarkerDelay[] = [];
   const gaps: number[] = [];
   const rampGaps: number[] = [];
   // Of the gaps over the bar, those the phones' own stalled event loop could explain (window, ramp).
@@ -117,13 +119,13 @@ export function stepResult(o: StepObservations) {
       );
     // Each end times a burst to its first loud sample with the plain hop's detector: from when the
     // caller's frame went out (plus the burst's place in it) to the echo hearing it...
-    up.push(...pairDelays(call.markerOnsets.sent.filter(inWindow).map(epoch), echo.onsets));
+    upMarkers.push(...pairMarkers(call.markerOnsets.sent.filter(inWindow).map(epoch), echo.onsets));
     // ...and from the echo handing its burst to LiveKit (audio queued ahead of it not counted, as
     // the plain hop's sender stamps its own) to the caller's ear (the line plays one 20 ms frame
     // per tick), and to Twilio, where the bridge's hop ends and the line's playout begins. The
     // window is the echo's: a burst it sent in the window counts wherever it is heard.
-    down.push(...pairDelays(echo.published, call.markerOnsets.heard.map(epoch)));
-    downAtTwilio.push(...pairDelays(echo.published, call.markerOnsets.received.map(epoch)));
+    down.push(...pairMarkers(echo.published, call.markerOnsets.heard.map(epoch)).map((m) => m.delayMs));
+    downAtTwilioMarkers.push(...pairMarkers(echo.published, call.markerOnsets.received.map(epoch)));
     const rampGapCount = o.rampGaps.get(call) ?? 0;
     rampGaps.push(...call.mediaGapsMs.slice(0, rampGapCount));
     gaps.push(...call.mediaGapsMs.slice(rampGapCount));
@@ -134,6 +136,15 @@ export function stepResult(o: StepObservations) {
     });
     underruns += call.underrunFrames - (o.rampUnderruns.get(call) ?? 0);
   }
+  const up = upMarkers.map((m) => m.delayMs);
+  const downAtTwilio = downAtTwilioMarkers.map((m) => m.delayMs);
+  // The bridge's hop each way per 5 s of the window: the first slice starts 1.5 s after the last
+  // call was set up, while the jitter buffers still hold what the setups cost them.
+  const upSlices = sliceByTime(upMarkers, epoch(t0), SLICE_MS);
+  const downSlices = sliceByTime(downAtTwilioMarkers, epoch(t0), SLICE_MS);
+  const p50s = (slices: number[][]) => slices.map((d) => (d.length ? round(percentile(d, 50)) : null));
+  const upLater = upSlices.slice(1).flat();
+  const downLater = downSlices.slice(1).flat();
   // Per call the bridge carries: refused calls (--overload) cost it a webhook, not media.
   const carried = Math.max(1, n - busy.size);
   return {
@@ -162,6 +173,13 @@ export function stepResult(o: StepObservations) {
     down_at_twilio_p50_ms: round(percentile(downAtTwilio, 50)),
     down_at_twilio_p95_ms: round(percentile(downAtTwilio, 95)),
     down_at_twilio_vs_hop_during: round(percentile(downAtTwilio, 50) / o.hopDuringP50Ms),
+    up_p50_ms_by_5s: p50s(upSlices),
+    down_at_twilio_p50_ms_by_5s: p50s(downSlices),
+    // The same after the window's first 5 s (null when the window is no longer than that).
+    up_after_5s_vs_hop_during: upLater.length ? round(percentile(upLater, 50) / o.hopDuringP50Ms) : null,
+    down_at_twilio_after_5s_vs_hop_during: downLater.length
+      ? round(percentile(downLater, 50) / o.hopDuringP50Ms)
+      : null,
     gaps_over_40ms: gaps.filter((g) => g > 40).length,
     // Before the window: while the step's calls arrived (--overload: the admitted ones talked).
     ramp_gaps_over_40ms: rampGaps.filter((g) => g > 40).length,

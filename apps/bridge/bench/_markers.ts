@@ -13,13 +13,41 @@ export function markerPattern(seconds: number, offsetMs: number): Int16Array {
   return pcm;
 }
 
-/** For each event, how long after the latest earlier reference (within one marker period) it came. */
-export function pairDelays(references: readonly number[], events: readonly number[]): number[] {
-  const out: number[] = [];
+/** One marker's latency: when its reference (the burst sent) was, and how long after it the event came. */
+export interface MarkerDelay {
+  at: number;
+  delayMs: number;
+}
+
+/** For each event, the latest earlier reference within one marker period, and how long after it it came. */
+export function pairMarkers(references: readonly number[], events: readonly number[]): MarkerDelay[] {
+  const out: MarkerDelay[] = [];
   for (const e of events) {
     let best: number | undefined;
     for (const r of references) if (r <= e && e - r < MARKER_EVERY_MS * 0.8) best = r;
-    if (best !== undefined) out.push(e - best);
+    if (best !== undefined) out.push({ at: best, delayMs: e - best });
   }
   return out;
+}
+
+/** For each event, how long after the latest earlier reference (within one marker period) it came. */
+export function pairDelays(references: readonly number[], events: readonly number[]): number[] {
+  return pairMarkers(references, events).map((m) => m.delayMs);
+}
+
+/**
+ * The delays in slices of a window, by when their burst was sent: slice k holds the markers sent
+ * from `startMs + k × sliceMs` on. A call's jitter buffers are sized by what they saw while the
+ * calls were set up and shrink over the next seconds; the slices show that.
+ */
+export function sliceByTime(delays: readonly MarkerDelay[], startMs: number, sliceMs: number): number[][] {
+  if (!(sliceMs > 0)) throw new Error(`sliceMs must be positive, got ${sliceMs}`);
+  const slices: number[][] = [];
+  for (const { at, delayMs } of delays) {
+    const k = Math.floor((at - startMs) / sliceMs);
+    if (k < 0) continue;
+    while (slices.length <= k) slices.push([]);
+    slices[k]!.push(delayMs);
+  }
+  return slices;
 }
