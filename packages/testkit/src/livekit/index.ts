@@ -17,7 +17,6 @@ export {
   measureLoopbackLatency,
   loopbackFramesWithin,
   LOOPBACK_ROUNDS,
-  LOOPBACK_MARKER_EVERY,
   type LoopbackLatency,
   type LoopbackLatencyOptions,
 } from './latency.js';
