@@ -30,11 +30,6 @@ export function pairMarkers(references: readonly number[], events: readonly numb
   return out;
 }
 
-/** For each event, how long after the latest earlier reference (within one marker period) it came. */
-export function pairDelays(references: readonly number[], events: readonly number[]): number[] {
-  return pairMarkers(references, events).map((m) => m.delayMs);
-}
-
 /**
  * The delays in slices of a window, by when their burst was sent: slice k holds the markers sent
  * from `startMs + k × sliceMs` on. A call's jitter buffers are sized by what they saw while the
