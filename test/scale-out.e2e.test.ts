@@ -6,7 +6,7 @@
  * calls up at once, at most SETTING_UP of them being set up at once (30 agent sessions at once, or
  * a burst of agent processes starting together, is more than a loaded 2-core box carries):
  *
- * 1. waves 1 to 3 spread over every bridge, node and worker, and hang up;
+ * 1. waves 1 to 3 spread over both bridges and both nodes (and the workers LiveKit picks), and hang up;
  * 2. wave 4: bridge B is SIGKILLed mid-call (Twilio's request after `<Connect>` reaches bridge A
  *    through haproxy, which reconnects the caller into the same room);
  * 3. wave 5: LiveKit node 2 is SIGKILLed mid-call (measured: which calls end, which continue);
@@ -271,10 +271,14 @@ it.runIf(ENABLED)(
       }),
     );
 
-    // Spread over every part.
+    // Spread over both bridges and both nodes. Workers: livekit-server v1.13.5 gives a job to the node
+    // whose available workers have the most room left (the sum over them of target load minus load,
+    // pkg/service/agentservice.go, JobRequestAffinity), so node 1 with two workers wins nearly every
+    // job and the lone worker on node 2 got 0-2 of 31 across runs. That is LiveKit's choice, not
+    // ours: the calls must reach more than one worker, and every worker is registered (beforeAll).
     expect(perPart(all, (c) => c.bridge, 2).every((n) => n > 0)).toBe(true);
     expect(perPart(all, (c) => c.node, 2).every((n) => n > 0)).toBe(true);
-    expect(perPart(all, (c) => c.worker, 3).every((n) => n > 0)).toBe(true);
+    expect(perPart(all, (c) => c.worker, 3).filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
     // Audio on content: every caller heard the greeting; every turn after a fault was answered.
     const heardAfterFaults = [...afterBridgeKill, ...afterNodeKillTurns, ...resumed];
     for (const r of afterNodeKill) if (r.heard) heardAfterFaults.push(r.heard);
