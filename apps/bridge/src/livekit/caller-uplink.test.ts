@@ -2,6 +2,7 @@ import type { AudioFrame, AudioSource } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
 import { CallerUplink, DirectCapturePieces, HOLD_MAX_MS } from './caller-uplink.js';
+import type { UplinkTick, UplinkTicker } from './uplink-ticker.js';
 
 const RATE = 48_000;
 const FRAME = RATE / 50; // 20 ms
@@ -28,33 +29,62 @@ function fakeSource() {
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
+/** The uplink's clock, beaten by the test. */
+function manualTicker() {
+  const ticks = new Set<UplinkTick>();
+  const ticker: UplinkTicker = {
+    add(tick) {
+      ticks.add(tick);
+      return () => ticks.delete(tick);
+    },
+  };
+  return {
+    ticker,
+    beat: (now: number) => [...ticks].forEach((tick) => tick(now, false)),
+    beating: () => ticks.size,
+  };
+}
+
 function setup(clock = { now: 0 }) {
+  const { ticker, beat, beating } = manualTicker();
   const uplink = new CallerUplink({
     sampleRate: RATE,
-    targetBacklogMs: 60,
     maxBacklogMs: 200,
     maxWaitingMs: 200,
     log: createLogger('silent'),
     now: () => clock.now,
+    ticker,
   });
   const src = fakeSource();
   uplink.attach(src.asSource);
-  return { uplink, ...src };
+  /** Moves the clock on by `ms`, beating every 5 ms. */
+  const run = async (ms: number) => {
+    for (const end = clock.now + ms; clock.now + 5 <= end;) {
+      clock.now += 5;
+      beat(clock.now);
+    }
+    await settle();
+  };
+  return { uplink, run, beating, clock, ...src };
 }
 
 const loudCount = (frames: Int16Array[]) => frames.filter((f) => f.some((x) => x !== 0)).length;
 
 describe('CallerUplink', () => {
-  it('holds the caller until an agent listens (line silence meanwhile), then releases the speech from 300 ms before its first word', async () => {
+  it('holds the caller until an agent listens (line silence meanwhile), then releases the speech from 300 ms before its first word, one frame per 20 ms', async () => {
     const t = setup();
     for (let i = 0; i < 50; i++) t.uplink.push(frame(false)); // 1 s of silence
     for (let i = 0; i < 25; i++) t.uplink.push(frame(true)); // 500 ms of speech
     await settle();
     expect(loudCount(t.captured)).toBe(0);
     expect(t.captured.length).toBeGreaterThan(0); // the track carries line silence
+    await t.run(1100); // the line pauses; its silence is filled in for a second, then the clock stops
+    expect(t.beating()).toBe(0);
     const before = t.captured.length;
     t.uplink.release();
     await settle();
+    expect(t.captured.length - before).toBe(2); // the first frame at once, the rest at the pace of speech
+    await t.run(800);
     const released = t.captured.slice(before);
     expect(loudCount(released)).toBe(2 * 25); // in 10 ms pieces
     expect(released.length).toBe(2 * (15 + 25)); // 300 ms of the lead silence kept
@@ -68,30 +98,33 @@ describe('CallerUplink', () => {
     expect(t.uplink.droppedFrames).toBe(10);
   });
 
-  it('once streaming, trims silence above the target backlog and keeps speech that came late in a burst', async () => {
+  it('once streaming, keeps a stalled line steady: silence in the stall, the late words after it, late silence dropped', async () => {
     const t = setup();
     t.uplink.release();
-    t.source.queuedDuration = 100; // over the 60 ms target
+    const on = async () => {
+      await t.run(20);
+      t.uplink.push(frame(true));
+    };
+    for (let i = 0; i < 5; i++) await on();
+    await t.run(110); // the line stalls: five slots go as silence, each 10 ms past due
+    expect(t.uplink.filledSilentFrames).toBe(5);
+    for (let i = 0; i < 5; i++) t.uplink.push(frame(true)); // the stalled words, in a burst
     t.uplink.push(frame(false));
-    t.uplink.push(frame(true));
     expect(t.uplink.trimmedSilentFrames).toBe(1);
-    // A burst after a stall runs 300 ms "ahead" by rtc-node's estimate: late for the far end, whose
-    // jitter buffer catches up. The words go through; only silence is trimmed.
-    t.source.queuedDuration = 300;
-    t.uplink.push(frame(true));
-    t.uplink.push(frame(false));
+    expect(t.uplink.backlogMs).toBeGreaterThanOrEqual(60);
+    await t.run(100);
     expect(t.uplink.droppedFrames).toBe(0);
-    expect(t.uplink.trimmedSilentFrames).toBe(2);
-    await settle();
-    expect(loudCount(t.captured)).toBe(4); // two frames, each two 10 ms pieces
+    expect(loudCount(t.captured)).toBe(2 * 10); // every word, in 10 ms pieces
+    expect(t.captured.length).toBe(2 * 15);
   });
 
   it('drops frames, speech too, only once a capture has waited maxWaitingMs for a LiveKit that takes none', () => {
     const clock = { now: 0 };
     const uplink = new CallerUplink({
-      ...{ sampleRate: RATE, targetBacklogMs: 60, maxBacklogMs: 200, maxWaitingMs: 200 },
+      ...{ sampleRate: RATE, maxBacklogMs: 200, maxWaitingMs: 200 },
       log: createLogger('silent'),
       now: () => clock.now,
+      ticker: manualTicker().ticker,
     });
     // LiveKit stopped taking frames: the first capture never completes, the rest wait here.
     const stalled = { queuedDuration: 0, captureFrame: () => new Promise<void>(() => undefined) };
@@ -108,28 +141,6 @@ describe('CallerUplink', () => {
     expect(uplink.droppedFrames).toBe(4); // at 220, 240, 260, 280 ms
   });
 
-  it('keeps only what the lateness of arrivals needs: 20 ms on cadence, more after a late frame', async () => {
-    const clock = { now: 0 };
-    const t = setup(clock);
-    t.uplink.release();
-    const arrive = async (lateMs: number, loud: boolean) => {
-      clock.now += 20 + lateMs;
-      t.uplink.push(frame(loud));
-      await settle(); // the source takes it, as LiveKit's does within a frame
-    };
-    for (let i = 0; i < 20; i++) await arrive(0, true);
-    t.source.queuedDuration = 40; // a standing 40 ms: twice what on-time arrivals need
-    await arrive(0, false);
-    expect(t.uplink.trimmedSilentFrames).toBe(1);
-    await arrive(50, true); // a frame 50 ms late: the next pause keeps 50 ms
-    expect(t.uplink.targetBacklogMs).toBe(50);
-    await arrive(0, false);
-    expect(t.uplink.trimmedSilentFrames).toBe(1);
-    t.source.queuedDuration = 70; // over 60 ms: trimmed whatever the lateness
-    await arrive(0, false);
-    expect(t.uplink.trimmedSilentFrames).toBe(2);
-  });
-
   it('reports the backlog the latest frame met once streaming (for admission), not while holding', () => {
     const t = setup();
     t.source.queuedDuration = 150;
@@ -144,13 +155,18 @@ describe('CallerUplink', () => {
     expect(t.uplink.backlogMs).toBeLessThan(150);
   });
 
-  it('captures nothing after close', async () => {
+  it('captures nothing after close, and its clock stops', async () => {
     const t = setup();
     t.uplink.release();
-    t.uplink.close();
     t.uplink.push(frame(true));
     await settle();
-    expect(t.captured).toEqual([]);
+    expect(t.beating()).toBe(1);
+    t.uplink.close();
+    expect(t.beating()).toBe(0);
+    const before = t.captured.length;
+    t.uplink.push(frame(true));
+    await t.run(100);
+    expect(t.captured.length).toBe(before);
   });
 });
 

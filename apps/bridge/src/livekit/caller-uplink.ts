@@ -1,19 +1,18 @@
 /**
  * The caller's audio on its way into the phone's LiveKit track: held while no agent listens yet,
- * then released; a bounded backlog while it streams; frames handed to the capture source one at a
- * time without ever making the socket handler wait.
+ * then released; on a steady clock while it streams ({@link UplinkPacer}); frames handed to the
+ * capture source one at a time without ever making the socket handler wait.
  *
  * The capture source has no queue ({@link DIRECT_CAPTURE_QUEUE_MS}): LiveKit hands each 10 ms frame
  * straight to the Opus encoder instead of parking it in a buffer that a capture thread drains on its
- * own 10 ms tick. A Twilio frame is on its way to the agent as soon as it arrives (the queue and the
- * tick cost the caller 10–30 ms a turn), the far end's jitter buffer absorbs the line's lateness, as
- * it does for any WebRTC sender, and a call has one thread fewer. rtc-node still estimates how far
- * the audio handed over runs ahead of real time (`queuedDuration`): that is the backlog below.
+ * own 10 ms tick. A Twilio frame is on its way to the agent as soon as its slot comes (on a steady
+ * line: as soon as it arrives), and a call has one thread fewer. rtc-node still estimates how far
+ * the audio handed over runs ahead of real time (`queuedDuration`): part of the backlog below.
  */
 import { AudioFrame, type AudioSource } from '@livekit/rtc-node';
 import type { Logger } from '../logger.js';
-import { reachesDbfs } from '../media/frame-level.js';
-import { ArrivalJitter } from './arrival-jitter.js';
+import { UPLINK_PACING, UplinkPacer, isSilent } from './uplink-pacer.js';
+import { sharedUplinkTicker, type UplinkTicker } from './uplink-ticker.js';
 
 /** The capture source's queue: none, frames go to the encoder as they are captured. */
 export const DIRECT_CAPTURE_QUEUE_MS = 0;
@@ -26,14 +25,6 @@ const HOLD_LEAD_SILENCE_MS = 300;
 
 export interface CallerUplinkOptions {
   sampleRate: number;
-  /**
-   * Above this backlog (ms) silent frames are dropped (inaudible) until it is back under: the most
-   * the uplink queues for lateness. Below it, the backlog kept follows the lateness the caller's
-   * frames arrive with ({@link ArrivalJitter}), down to {@link minTargetBacklogMs}.
-   */
-  targetBacklogMs: number;
-  /** The least backlog (ms) kept for lateness when frames arrive on time. Default 20. */
-  minTargetBacklogMs?: number;
   /** Once the backlog is under this (ms) after held audio was released, the catch-up is over. */
   maxBacklogMs: number;
   /** Once a capture has waited this long (ms), LiveKit takes no frames: any frame is dropped meanwhile. */
@@ -41,6 +32,8 @@ export interface CallerUplinkOptions {
   log: Logger;
   /** Monotonic clock (ms) for arrival times; default performance.now. */
   now?: () => number;
+  /** The clock that paces the frames; default the process's shared one. */
+  ticker?: UplinkTicker;
 }
 
 export class CallerUplink {
@@ -66,6 +59,7 @@ export class CallerUplink {
   private captureStartedAt: number | undefined;
   private closed = false;
   droppedFrames = 0;
+  /** Late silent frames left out once streaming, so that the line catches up in the caller's pauses. */
   trimmedSilentFrames = 0;
   /**
    * The backlog (ms) the latest frame met once released, less the catch-up allowance: what LiveKit
@@ -75,22 +69,20 @@ export class CallerUplink {
   /** How much held caller audio (ms) was released to the agent once it listened. */
   heldReleasedMs = 0;
 
-  private readonly jitter: ArrivalJitter;
+  private readonly pacer: UplinkPacer;
   private readonly pieces: DirectCapturePieces;
   private readonly now: () => number;
+  private stopTicking: (() => void) | undefined;
 
   constructor(private readonly opts: CallerUplinkOptions) {
-    this.jitter = new ArrivalJitter({
-      floorMs: Math.min(opts.minTargetBacklogMs ?? 20, opts.targetBacklogMs),
-      ceilingMs: opts.targetBacklogMs,
-    });
     this.now = opts.now ?? (() => performance.now());
     this.pieces = new DirectCapturePieces(opts.sampleRate);
+    this.pacer = new UplinkPacer(opts.sampleRate, { ...UPLINK_PACING, send: (pcm) => this.capture(pcm) });
   }
 
-  /** The backlog (ms) above which silent frames are trimmed now: what the lateness seen needs. */
-  get targetBacklogMs(): number {
-    return this.jitter.targetMs;
+  /** Slots sent as silence because the caller's frame was not there in time (the line stalled). */
+  get filledSilentFrames(): number {
+    return this.pacer.filledSilence;
   }
 
   /** The published track's capture source: from now on line silence flows while audio is held. */
@@ -103,9 +95,10 @@ export class CallerUplink {
   }
 
   /**
-   * An agent listens: the held audio goes out, leading silence trimmed, the rest at once, and the
-   * backlog allowed to exceed its bound by what is left of it until LiveKit has consumed it (silent
-   * frames are still trimmed meanwhile, so the line catches up in the caller's pauses).
+   * An agent listens: the held audio goes out, leading silence trimmed, the rest one frame per slot
+   * (at the pace of speech, not as a burst the far end's jitter buffer would have to squeeze), and
+   * the backlog allowed to exceed its bound by what is left of it until it has gone (late silence is
+   * still dropped meanwhile, so the line catches up in the caller's pauses).
    */
   release(): void {
     if (this.released || this.closed || !this.source) return;
@@ -122,29 +115,26 @@ export class CallerUplink {
     const release = held.slice(keepFrom);
     this.heldReleasedMs = release.length * frameMs;
     this.catchUpMs = this.heldReleasedMs;
-    this.pending.push(...release);
-    if (!this.capturing) void this.drain();
+    this.pacer.queue(release, this.now());
+    this.keepTicking();
   }
 
   /**
-   * Hands caller audio to LiveKit without ever making the socket handler wait: while one frame is
-   * in flight the next ones queue here.
+   * Hands caller audio to LiveKit without ever making the socket handler wait: the frame goes to
+   * the uplink's clock, and while one capture is in flight the next ones queue here.
    */
   push(pcm: Int16Array): void {
     if (this.closed) return;
-    const frameMs = (pcm.length / this.opts.sampleRate) * 1000;
-    this.jitter.note(this.now(), frameMs);
+    const now = this.now();
     if (!this.released || !this.source) {
       this.hold(pcm);
       // The track carries line silence meanwhile, as a phone line does: a track that starts
       // silent and then only sends late was heard ~1 s behind for the rest of the call.
-      if (this.source && this.pending.length === 0) {
-        this.pending.push(new Int16Array(pcm.length));
-        if (!this.capturing) void this.drain();
-      }
+      if (this.source) this.offer(new Int16Array(pcm.length), now);
       return;
     }
-    const backlogMs = this.source.queuedDuration + this.pending.length * frameMs;
+    const frameMs = (pcm.length / this.opts.sampleRate) * 1000;
+    const backlogMs = this.source.queuedDuration + this.pending.length * frameMs + this.pacer.waitingMs;
     if (this.catchUpMs > 0 && backlogMs <= this.opts.maxBacklogMs) this.catchUpMs = 0;
     this.backlogMs = Math.max(0, backlogMs - this.catchUpMs);
     // Speech is dropped only when LiveKit takes no frames: a capture has waited too long. Frames that
@@ -153,17 +143,12 @@ export class CallerUplink {
     // caller whole words after every stall (during speech there is no silence to trim, and the
     // estimate stays at the bound), and a burst is pushed here all at once, so neither its size
     // nor the estimate says LiveKit is behind.
-    const capturingForMs = this.captureStartedAt === undefined ? 0 : this.now() - this.captureStartedAt;
+    const capturingForMs = this.captureStartedAt === undefined ? 0 : now - this.captureStartedAt;
     if (capturingForMs > this.opts.maxWaitingMs + this.catchUpMs) {
       this.droppedFrames++;
       return;
     }
-    if (backlogMs > this.jitter.targetMs && isSilent(pcm)) {
-      this.trimmedSilentFrames++;
-      return;
-    }
-    this.pending.push(pcm);
-    if (!this.capturing) void this.drain();
+    if (this.offer(pcm, now) === 'dropped') this.trimmedSilentFrames++;
   }
 
   /** Drops what is queued or held; nothing more is captured. */
@@ -171,6 +156,38 @@ export class CallerUplink {
     this.closed = true;
     this.pending.length = 0;
     this.held = [];
+    this.pacer.clear();
+    this.stopTicking?.();
+    this.stopTicking = undefined;
+  }
+
+  private offer(pcm: Int16Array, now: number): 'sent' | 'waiting' | 'dropped' {
+    const outcome = this.pacer.offer(pcm, now);
+    this.keepTicking();
+    return outcome;
+  }
+
+  /** The clock beats for this call while its pacer has work: frames waiting, or a line to fill. */
+  private keepTicking(): void {
+    if (this.stopTicking || this.closed) return;
+    this.stopTicking = (this.opts.ticker ?? sharedUplinkTicker).add((now, late) => {
+      try {
+        this.pacer.tick(now, late);
+      } catch (err) {
+        this.opts.log.error({ err }, 'the uplink clock failed; the caller is no longer paced');
+      }
+      if (this.closed || !this.pacer.active(now)) {
+        this.stopTicking?.();
+        this.stopTicking = undefined;
+      }
+    });
+  }
+
+  /** A frame whose slot has come: to LiveKit, after any capture still in flight. */
+  private capture(pcm: Int16Array): void {
+    if (this.closed || !this.source) return;
+    this.pending.push(pcm);
+    if (!this.capturing) void this.drain();
   }
 
   private hold(pcm: Int16Array): void {
@@ -186,11 +203,6 @@ export class CallerUplink {
     this.capturing = true;
     try {
       for (let pcm = this.pending.shift(); pcm && !this.closed; pcm = this.pending.shift()) {
-        // Released held audio goes out at the pace of speech, not as one burst the far end's
-        // jitter buffer would have to squeeze (it time-stretched the first words).
-        while (this.catchUpMs > 0 && this.source!.queuedDuration > this.jitter.targetMs)
-          await new Promise((r) => setTimeout(r, 10));
-        if (this.closed) break;
         for (const piece of this.pieces.cut(pcm)) {
           if (this.closed) break;
           this.captureStartedAt = this.now();
@@ -206,11 +218,6 @@ export class CallerUplink {
       this.captureStartedAt = undefined;
     }
   }
-}
-
-/** Below about -50 dBFS: background, not speech. */
-export function isSilent(pcm: Int16Array): boolean {
-  return !reachesDbfs(pcm, -50);
 }
 
 /**

@@ -44,12 +44,11 @@ export interface PhoneLineOptions {
   token: string;
   sampleRate: number;
   /**
-   * Caller audio handed to LiveKit ahead of real time, in ms (rtc-node's estimate): a burst after a
-   * network or process stall. Above `targetBacklogMs` silent frames are dropped (inaudible) until it
-   * is back under; `maxBacklogMs` ends the catch-up after held audio was released. Speech is dropped
-   * only while a capture has waited over `maxWaitingMs` (LiveKit takes no frames).
+   * Caller audio waiting to go or handed to LiveKit ahead of real time, in ms: after a network or
+   * process stall the caller's frames go on a steady clock and late silence is dropped (see
+   * `UplinkPacer`). `maxBacklogMs` ends the catch-up after held audio was released. Speech is
+   * dropped only while a capture has waited over `maxWaitingMs` (LiveKit takes no frames).
    */
-  targetBacklogMs: number;
   maxBacklogMs: number;
   maxWaitingMs: number;
   events: PhoneLineEvents;

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
  * how long a capture may wait before LiveKit counts as taking no frames (a second: a capture of the
  * queueless source normally completes within a millisecond; a reconnecting room takes none).
  */
-export const PHONE_BACKLOG = { targetBacklogMs: 60, maxBacklogMs: 200, maxWaitingMs: 1000 } as const;
+export const PHONE_BACKLOG = { maxBacklogMs: 200, maxWaitingMs: 1000 } as const;
 
 export interface JoinCallPhone {
   callSid: string;
