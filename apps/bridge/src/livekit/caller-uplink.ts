@@ -137,12 +137,11 @@ export class CallerUplink {
     const backlogMs = this.source.queuedDuration + this.pending.length * frameMs + this.pacer.waitingMs;
     if (this.catchUpMs > 0 && backlogMs <= this.opts.maxBacklogMs) this.catchUpMs = 0;
     this.backlogMs = Math.max(0, backlogMs - this.catchUpMs);
-    // Speech is dropped only when LiveKit takes no frames: a capture has waited too long. Frames that
-    // arrive late in a burst (a stalled line or process) run "ahead" by rtc-node's estimate but are
-    // late for the far end, whose jitter buffer catches up: dropping them at a 200 ms bound cost the
-    // caller whole words after every stall (during speech there is no silence to trim, and the
-    // estimate stays at the bound), and a burst is pushed here all at once, so neither its size
-    // nor the estimate says LiveKit is behind.
+    // Speech is dropped only when LiveKit takes no frames: a capture has waited too long. A burst of
+    // late frames (a stalled line or process) is no reason: its words wait for their slots on the
+    // clock, and only its silence is dropped. Dropping late speech at a 200 ms bound once cost the
+    // caller whole words after every stall, and a burst is pushed here all at once, so its size does
+    // not say LiveKit is behind.
     const capturingForMs = this.captureStartedAt === undefined ? 0 : now - this.captureStartedAt;
     if (capturingForMs > this.opts.maxWaitingMs + this.catchUpMs) {
       this.droppedFrames++;
@@ -174,7 +173,7 @@ export class CallerUplink {
       try {
         this.pacer.tick(now, late);
       } catch (err) {
-        this.opts.log.error({ err }, 'the uplink clock failed; the caller is no longer paced');
+        this.opts.log.error({ err }, 'the uplink clock failed at a beat; it tries again at the next');
       }
       if (this.closed || !this.pacer.active(now)) {
         this.stopTicking?.();
